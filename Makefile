@@ -1,0 +1,31 @@
+# Helpway: `make dev` runs the demo, `make test` runs every test. Both set everything up first.
+SHELL := /bin/bash
+export PATH := $(HOME)/.local/bin:$(PATH)
+export OPENBLAS_NUM_THREADS ?= 1
+UV ?= uv
+
+.PHONY: setup dev test lint bench eval
+
+setup:
+	@command -v $(UV) >/dev/null || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
+	bash scripts/setup-system
+	$(UV) sync --frozen
+	npm ci --no-audit --no-fund --loglevel=error
+	$(UV) run helpway build-widget
+
+dev: setup
+	$(UV) run helpway dev
+
+lint:
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run mypy packages/*/src
+
+test: setup lint
+	$(UV) run pytest
+
+bench: setup
+	$(UV) run helpway bench
+
+eval: setup
+	$(UV) run helpway kb eval

@@ -1,0 +1,1 @@
+"""Helpway edge: the Worker app, the local edge runtime and the CLI."""

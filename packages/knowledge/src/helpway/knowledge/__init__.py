@@ -1,0 +1,1 @@
+"""Helpway knowledge base: ingest, embeddings, vector and lexical search, answers."""

@@ -1,0 +1,1 @@
+"""Helpway conversation rooms: the pure room state machine and its hosts."""

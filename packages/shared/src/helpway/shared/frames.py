@@ -1,0 +1,191 @@
+"""WebSocket frames: what a client may send to a conversation room, and what the room sends back.
+
+Every frame is a JSON object with a `type` field. The protocol version travels once, in `join`
+and `welcome`: a socket speaks one version for its whole life.
+
+These models are the source of truth. `spec_export` turns them into `wire_spec`, which the
+MicroPython codec in the browser validates against; `tests/test_wire_corpus.py` proves both
+validators agree on the same corpus of valid and invalid frames.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from . import errors, limits
+
+# Text a person typed: at least one non-blank character, measured in code points.
+Text = Annotated[str, Field(min_length=1, max_length=limits.MAX_TEXT_CHARS, pattern=r"\S")]
+ClientId = Annotated[str, Field(min_length=1, max_length=limits.MAX_CLIENT_ID_CHARS)]
+Id = Annotated[str, Field(min_length=1, max_length=limits.MAX_ID_CHARS)]
+Seq = Annotated[int, Field(ge=0)]
+Millis = Annotated[int, Field(ge=0)]
+Role = Literal["visitor", "agent", "assistant", "system"]
+Status = Literal["open", "waiting_human", "closed"]
+Resolution = Literal["answered", "declined"]
+EventName = Literal["handoff.requested", "agent.joined", "closed", "reopened"]
+ErrorCode = Literal[
+    "bad_frame",
+    "too_large",
+    "invalid",
+    "unsupported_version",
+    "unauthorized",
+    "forbidden",
+    "not_found",
+    "not_joined",
+    "already_joined",
+    "rate_limited",
+    "conversation_closed",
+    "conflict",
+    "internal",
+]
+assert set(ErrorCode.__args__) == set(errors.ALL)  # type: ignore[attr-defined]
+
+
+class Frame(BaseModel):
+    """Base of every frame: unknown fields are refused, so a typo never passes silently."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+# ---------------------------------------------------------------- client → room
+
+
+class Join(Frame):
+    """First frame on a socket: who I am (a token from the REST API) and what I already have."""
+
+    type: Literal["join"]
+    v: Annotated[int, Field(ge=1)]
+    token: Annotated[str, Field(min_length=1, max_length=limits.MAX_TOKEN_CHARS)]
+    last_seq: Seq = 0
+
+
+class SendMessage(Frame):
+    """A message typed by a visitor or agent; `client_id` makes resends idempotent."""
+
+    type: Literal["message.send"]
+    client_id: ClientId
+    text: Text
+
+
+class SetTyping(Frame):
+    type: Literal["typing"]
+    active: bool
+
+
+class RequestHuman(Frame):
+    """The visitor asks for a person: the assistant stops answering and agents are notified."""
+
+    type: Literal["handoff.request"]
+
+
+class Ping(Frame):
+    type: Literal["ping"]
+
+
+ClientFrame = Annotated[
+    Join | SendMessage | SetTyping | RequestHuman | Ping, Field(discriminator="type")
+]
+client_frame_adapter: TypeAdapter[ClientFrame] = TypeAdapter(ClientFrame)
+
+
+# ---------------------------------------------------------------- room → client
+
+
+class Author(Frame):
+    id: Id
+    role: Role
+    name: Annotated[str, Field(max_length=limits.MAX_NAME_CHARS)]
+
+
+class Citation(Frame):
+    """A KB section an answer used; `url` ends with the section's `#anchor`."""
+
+    url: Annotated[str, Field(min_length=1, max_length=limits.MAX_URL_CHARS)]
+    title: Annotated[str, Field(max_length=limits.MAX_TITLE_CHARS)]
+
+
+class Welcome(Frame):
+    """Reply to `join`. `last_seq` is the room's head: the catch-up that follows ends there."""
+
+    type: Literal["welcome"]
+    v: Annotated[int, Field(ge=1)]
+    conversation_id: Id
+    you: Author
+    status: Status
+    last_seq: Seq
+
+
+class Message(Frame):
+    """One entry of the conversation log. Rendered once per `id`, ordered by `seq`."""
+
+    type: Literal["message"]
+    seq: Seq
+    id: Id
+    client_id: ClientId | None = None
+    author: Author
+    text: Annotated[str, Field(min_length=1, max_length=limits.MAX_TEXT_CHARS)]
+    created_at: Millis
+    citations: Annotated[list[Citation], Field(max_length=limits.MAX_CITATIONS)] = []
+    # Set on assistant answers: the stream this message completes, and how it ended.
+    answer_id: Id | None = None
+    resolution: Resolution | None = None
+
+
+class Event(Frame):
+    """A status change, logged in the same sequence as messages so resume replays it too."""
+
+    type: Literal["event"]
+    seq: Seq
+    id: Id
+    name: EventName
+    author: Author
+    status: Status
+    created_at: Millis
+
+
+class Ack(Frame):
+    """The room stored the message sent with `client_id` as `seq`; sent to the sender only."""
+
+    type: Literal["ack"]
+    client_id: ClientId
+    seq: Seq
+    id: Id
+
+
+class Typing(Frame):
+    type: Literal["typing"]
+    author: Author
+    active: bool
+
+
+class AssistantDelta(Frame):
+    """A piece of an answer being streamed; the final `message` with the same `answer_id`
+    replaces the pieces."""
+
+    type: Literal["assistant.delta"]
+    answer_id: Id
+    text: Annotated[str, Field(min_length=1, max_length=limits.MAX_TEXT_CHARS)]
+
+
+class Error(Frame):
+    """A refusal. The socket stays open unless the code is `unauthorized` or
+    `unsupported_version`; `client_id` names the refused send, if any."""
+
+    type: Literal["error"]
+    code: ErrorCode
+    message: Annotated[str, Field(max_length=500)]
+    client_id: ClientId | None = None
+
+
+class Pong(Frame):
+    type: Literal["pong"]
+
+
+ServerFrame = Annotated[
+    Welcome | Message | Event | Ack | Typing | AssistantDelta | Error | Pong,
+    Field(discriminator="type"),
+]
+server_frame_adapter: TypeAdapter[ServerFrame] = TypeAdapter(ServerFrame)

@@ -1,0 +1,142 @@
+"""REST request and response bodies of the edge's HTTP API.
+
+Errors are always `ErrorBody` with an HTTP status that fits; the `code` values are those of
+`errors`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from . import limits
+from .frames import Author, ErrorCode, Id, Message, Seq, Status, Event
+
+Token = Annotated[str, Field(min_length=1, max_length=limits.MAX_TOKEN_CHARS)]
+Url = Annotated[str, Field(max_length=limits.MAX_URL_CHARS)]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorBody(Body):
+    code: ErrorCode
+    message: str
+
+
+# ---------------------------------------------------------------- widget
+
+
+class WidgetConfig(Body):
+    """What the widget needs to draw itself; inlined into the loader served for a site."""
+
+    site_id: Id
+    title: str
+    greeting: str
+    color: str
+    assistant_name: str
+
+
+class VisitorSessionRequest(Body):
+    """Start or resume a visitor. A returning visitor sends the token it was given before."""
+
+    site_id: Id
+    visitor_token: Token | None = None
+    page_url: Url | None = None
+    locale: Annotated[str, Field(max_length=35)] | None = None
+
+
+class VisitorSession(Body):
+    visitor_id: Id
+    visitor_token: Token
+    conversation_id: Id
+    config: WidgetConfig
+
+
+class History(Body):
+    """A page of a conversation's log after `after_seq`, oldest first; `more` if cut."""
+
+    conversation_id: Id
+    status: Status
+    entries: list[Message | Event]
+    last_seq: Seq
+    more: bool
+
+
+# ---------------------------------------------------------------- agents
+
+
+class LoginRequest(Body):
+    email: Annotated[str, Field(min_length=3, max_length=254)]
+    password: Annotated[str, Field(min_length=1, max_length=256)]
+
+
+class AgentSession(Body):
+    token: Token
+    agent: Author
+    site_ids: list[Id]
+
+
+class ConversationSummary(Body):
+    id: Id
+    site_id: Id
+    visitor: Author
+    status: Status
+    last_seq: Seq
+    last_text: str
+    last_author_role: str
+    updated_at: int
+
+
+class Inbox(Body):
+    conversations: list[ConversationSummary]
+
+
+# ---------------------------------------------------------------- knowledge base
+
+
+class KbDocumentIn(Body):
+    """One document to ingest through the admin API (the CLI reads files instead)."""
+
+    site_id: Id
+    url: Annotated[str, Field(min_length=1, max_length=limits.MAX_URL_CHARS)]
+    title: Annotated[str, Field(max_length=limits.MAX_TITLE_CHARS)] = ""
+    content: Annotated[str, Field(min_length=1, max_length=2_000_000)]
+    format: Annotated[str, Field(pattern="^(markdown|html|text)$")] = "markdown"
+
+
+class KbIngestResult(Body):
+    document_url: str
+    chunks: int
+
+
+class KbHit(Body):
+    url: str
+    title: str
+    score: float
+    text: str
+
+
+class KbSearchResult(Body):
+    query: str
+    hits: list[KbHit]
+
+
+__all__ = [
+    "AgentSession",
+    "Author",
+    "ConversationSummary",
+    "ErrorBody",
+    "History",
+    "Inbox",
+    "KbDocumentIn",
+    "KbHit",
+    "KbIngestResult",
+    "KbSearchResult",
+    "LoginRequest",
+    "VisitorSession",
+    "VisitorSessionRequest",
+    "WidgetConfig",
+]

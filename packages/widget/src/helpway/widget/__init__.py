@@ -1,0 +1,1 @@
+"""Helpway widget and agent console: loader, Python apps and their asset build."""
