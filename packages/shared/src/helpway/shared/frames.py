@@ -184,8 +184,29 @@ class Pong(Frame):
     type: Literal["pong"]
 
 
+class ConversationSummary(Frame):
+    """One row of an agent's inbox."""
+
+    id: Id
+    site_id: Id
+    visitor: Author
+    status: Status
+    last_seq: Seq
+    last_text: Annotated[str, Field(max_length=limits.MAX_TEXT_CHARS)]
+    last_author_role: Role
+    updated_at: Millis
+
+
+class InboxUpdate(Frame):
+    """Pushed on an agent's inbox socket (joined with an agent token) when a conversation of
+    one of the agent's sites changes."""
+
+    type: Literal["inbox.update"]
+    conversation: ConversationSummary
+
+
 ServerFrame = Annotated[
-    Welcome | Message | Event | Ack | Typing | AssistantDelta | Error | Pong,
+    Welcome | Message | Event | Ack | Typing | AssistantDelta | Error | Pong | InboxUpdate,
     Field(discriminator="type"),
 ]
 server_frame_adapter: TypeAdapter[ServerFrame] = TypeAdapter(ServerFrame)

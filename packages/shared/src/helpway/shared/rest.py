@@ -11,7 +11,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from . import limits
-from .frames import Author, ErrorCode, Id, Message, Seq, Status, Event
+from .frames import Author, ConversationSummary, ErrorCode, Event, Id, Message, Seq, Status
 
 Token = Annotated[str, Field(min_length=1, max_length=limits.MAX_TOKEN_CHARS)]
 Url = Annotated[str, Field(max_length=limits.MAX_URL_CHARS)]
@@ -77,17 +77,6 @@ class AgentSession(Body):
     token: Token
     agent: Author
     site_ids: list[Id]
-
-
-class ConversationSummary(Body):
-    id: Id
-    site_id: Id
-    visitor: Author
-    status: Status
-    last_seq: Seq
-    last_text: str
-    last_author_role: str
-    updated_at: int
 
 
 class Inbox(Body):
