@@ -95,10 +95,7 @@ def decode(raw, frames):
 
     Returns `(frame, None)` or `(None, (error_code, message))`.
     """
-    if isinstance(raw, str):
-        size = len(raw.encode("utf-8"))
-    else:
-        size = len(raw)
+    size = len(raw.encode("utf-8")) if isinstance(raw, str) else len(raw)
     if size > limits.MAX_FRAME_BYTES:
         return None, (errors.TOO_LARGE, "frame is larger than " + str(limits.MAX_FRAME_BYTES))
     try:
