@@ -2,7 +2,8 @@
 
 The browser apps run this instead of pydantic. It implements exactly the subset of JSON Schema
 that `spec_export` emits, so keep it free of `typing`, dataclasses and anything else MicroPython
-lacks. Results are tuples rather than exceptions so callers on either runtime stay simple.
+lacks (annotations use builtins only; MicroPython parses and ignores them). Results are
+tuples rather than exceptions so callers on either runtime stay simple.
 """
 
 import json
@@ -19,7 +20,7 @@ except ImportError:  # pragma: no cover - every runtime we ship to has `re`
     re = None
 
 
-def _type_ok(value, kind):
+def _type_ok(value: object, kind: str) -> bool:
     if kind == "string":
         return isinstance(value, str)
     if kind == "integer":
@@ -37,7 +38,55 @@ def _type_ok(value, kind):
     return False
 
 
-def check(value, schema, path="$"):
+def _check_string(value: str, schema: dict, path: str) -> str | None:
+    if len(value) < schema.get("minLength", 0):
+        return path + ": too short"
+    if "maxLength" in schema and len(value) > schema["maxLength"]:
+        return path + ": too long"
+    if "pattern" in schema and re is not None and re.search(schema["pattern"], value) is None:
+        return path + ": blank or malformed"
+    return None
+
+
+def _check_number(value: float, schema: dict, path: str) -> str | None:
+    if "minimum" in schema and value < schema["minimum"]:
+        return path + ": too small"
+    if "maximum" in schema and value > schema["maximum"]:
+        return path + ": too large"
+    return None
+
+
+def _check_array(value: list, schema: dict, path: str) -> str | None:
+    if len(value) < schema.get("minItems", 0):
+        return path + ": too few items"
+    if "maxItems" in schema and len(value) > schema["maxItems"]:
+        return path + ": too many items"
+    items = schema.get("items")
+    if items is not None:
+        for i, item in enumerate(value):
+            problem = check(item, items, path + "[" + str(i) + "]")
+            if problem is not None:
+                return problem
+    return None
+
+
+def _check_object(value: dict, schema: dict, path: str) -> str | None:
+    props = schema.get("properties", {})
+    for name in schema.get("required", ()):
+        if name not in value:
+            return path + "." + name + ": required"
+    for name in value:
+        if name not in props:
+            if schema.get("additionalProperties", True) is False:
+                return path + "." + str(name) + ": unknown field"
+            continue
+        problem = check(value[name], props[name], path + "." + name)
+        if problem is not None:
+            return problem
+    return None
+
+
+def check(value: object, schema: dict, path: str = "$") -> str | None:
     """Return None when `value` fits `schema`, else a message naming the first bad path."""
     if "anyOf" in schema:
         for option in schema["anyOf"]:
@@ -51,46 +100,18 @@ def check(value, schema, path="$"):
     kind = schema.get("type")
     if kind is not None and not _type_ok(value, kind):
         return path + ": must be " + kind
-    if kind == "string":
-        if len(value) < schema.get("minLength", 0):
-            return path + ": too short"
-        if "maxLength" in schema and len(value) > schema["maxLength"]:
-            return path + ": too long"
-        if "pattern" in schema and re is not None and re.search(schema["pattern"], value) is None:
-            return path + ": blank or malformed"
-    elif kind == "integer" or kind == "number":
-        if "minimum" in schema and value < schema["minimum"]:
-            return path + ": too small"
-        if "maximum" in schema and value > schema["maximum"]:
-            return path + ": too large"
-    elif kind == "array":
-        if len(value) < schema.get("minItems", 0):
-            return path + ": too few items"
-        if "maxItems" in schema and len(value) > schema["maxItems"]:
-            return path + ": too many items"
-        items = schema.get("items")
-        if items is not None:
-            for i, item in enumerate(value):
-                problem = check(item, items, path + "[" + str(i) + "]")
-                if problem is not None:
-                    return problem
-    elif kind == "object":
-        props = schema.get("properties", {})
-        for name in schema.get("required", ()):
-            if name not in value:
-                return path + "." + name + ": required"
-        for name in value:
-            if name not in props:
-                if schema.get("additionalProperties", True) is False:
-                    return path + "." + str(name) + ": unknown field"
-                continue
-            problem = check(value[name], props[name], path + "." + name)
-            if problem is not None:
-                return problem
+    if isinstance(value, str):
+        return _check_string(value, schema, path)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _check_number(value, schema, path)
+    if isinstance(value, list):
+        return _check_array(value, schema, path)
+    if isinstance(value, dict):
+        return _check_object(value, schema, path)
     return None
 
 
-def decode(raw, frames):
+def decode(raw: str | bytes, frames: dict) -> tuple:
     """Parse and validate one frame against `frames` (`wire_spec.CLIENT` or `.SERVER`).
 
     Returns `(frame, None)` or `(None, (error_code, message))`.
@@ -113,6 +134,6 @@ def decode(raw, frames):
     return obj, None
 
 
-def encode(frame):
+def encode(frame: dict) -> str:
     """Serialise a frame dict compactly (the same bytes on CPython and MicroPython)."""
     return json.dumps(frame, separators=(",", ":"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from .database import Database
+from .database import Database, Statement
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[3] / "migrations"
 
@@ -49,7 +49,7 @@ async def apply_migrations(db: Database, directory: Path = MIGRATIONS_DIR) -> li
     for path in sorted(directory.glob("*.sql")):  # noqa: ASYNC240 - a handful of small files
         if path.name in done:
             continue
-        statements = [(sql, ()) for sql in _statements(path.read_text())]
+        statements: list[Statement] = [(sql, ()) for sql in _statements(path.read_text())]
         statements.append(
             (
                 "INSERT INTO d1_migrations (name, applied_at) VALUES (?, ?)",
