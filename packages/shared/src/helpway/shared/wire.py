@@ -7,17 +7,13 @@ tuples rather than exceptions so callers on either runtime stay simple.
 """
 
 import json
+import re
 
 try:
     from . import errors, limits
 except ImportError:  # the widget bundle ships these modules flat, not as a package
     import errors  # type: ignore[no-redef]
     import limits  # type: ignore[no-redef]
-
-try:
-    import re
-except ImportError:  # pragma: no cover - every runtime we ship to has `re`
-    re = None
 
 
 def _type_ok(value: object, kind: str) -> bool:
@@ -43,7 +39,7 @@ def _check_string(value: str, schema: dict, path: str) -> str | None:
         return path + ": too short"
     if "maxLength" in schema and len(value) > schema["maxLength"]:
         return path + ": too long"
-    if "pattern" in schema and re is not None and re.search(schema["pattern"], value) is None:
+    if "pattern" in schema and re.search(schema["pattern"], value) is None:
         return path + ": blank or malformed"
     return None
 
