@@ -1,0 +1,94 @@
+"""Agents: the people who answer in the console, and the sites they answer for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from helpway.shared import frames
+
+from . import passwords
+from .database import Database, Row
+from .errors import Conflict
+from .ids import new_id, now_ms
+
+SiteRole = Literal["agent", "admin"]
+
+
+@dataclass(frozen=True)
+class Agent:
+    id: str
+    email: str
+    name: str
+    created_at: int
+
+    def author(self) -> frames.Author:
+        """The agent as it appears on messages and in rooms."""
+        return frames.Author(id=self.id, role="agent", name=self.name)
+
+    @classmethod
+    def from_row(cls, row: Row) -> Agent:
+        return cls(id=row["id"], email=row["email"], name=row["name"], created_at=row["created_at"])
+
+
+def normalize_email(email: str) -> str:
+    """Emails are unique case-insensitively; the stored form is the lookup form."""
+    return email.strip().lower()
+
+
+async def create_agent(
+    db: Database, *, email: str, name: str, password: str, now: int | None = None
+) -> Agent:
+    """Create an agent with an Argon2id password hash. Raises `Conflict` if the email is taken."""
+    agent = Agent(
+        id=new_id(),
+        email=normalize_email(email),
+        name=name,
+        created_at=now_ms() if now is None else now,
+    )
+    if await db.first("SELECT 1 FROM agents WHERE email = ?", (agent.email,)) is not None:
+        raise Conflict(f"an agent with email {agent.email!r} exists")
+    await db.run(
+        "INSERT INTO agents (id, email, name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+        (agent.id, agent.email, agent.name, passwords.hash_password(password), agent.created_at),
+    )
+    return agent
+
+
+async def get_agent(db: Database, agent_id: str) -> Agent | None:
+    row = await db.first("SELECT * FROM agents WHERE id = ?", (agent_id,))
+    return None if row is None else Agent.from_row(row)
+
+
+async def authenticate_agent(db: Database, email: str, password: str) -> Agent | None:
+    """The agent whose email and password match, else None (never says which one was wrong)."""
+    row = await db.first("SELECT * FROM agents WHERE email = ?", (normalize_email(email),))
+    if row is None:
+        passwords.verify_password(passwords.dummy_hash(), password)
+        return None
+    if not passwords.verify_password(row["password_hash"], password):
+        return None
+    if passwords.needs_rehash(row["password_hash"]):
+        await db.run(
+            "UPDATE agents SET password_hash = ? WHERE id = ?",
+            (passwords.hash_password(password), row["id"]),
+        )
+    return Agent.from_row(row)
+
+
+async def add_agent_to_site(
+    db: Database, site_id: str, agent_id: str, role: SiteRole = "agent"
+) -> None:
+    """Let the agent answer the site's conversations; adding again updates the role."""
+    await db.run(
+        "INSERT INTO site_agents (site_id, agent_id, role) VALUES (?, ?, ?) "
+        "ON CONFLICT (site_id, agent_id) DO UPDATE SET role = excluded.role",
+        (site_id, agent_id, role),
+    )
+
+
+async def agent_site_ids(db: Database, agent_id: str) -> list[str]:
+    rows = await db.all(
+        "SELECT site_id FROM site_agents WHERE agent_id = ? ORDER BY site_id", (agent_id,)
+    )
+    return [row["site_id"] for row in rows]

@@ -1,0 +1,158 @@
+"""Conversations: who talks on which site, and the summary the agents' inbox lists.
+
+The room (a Durable Object, or the local host) owns a conversation's log; D1 holds a copy that
+the room's outbox publishes into with `apply_entries`. That copy is what the inbox and the REST
+history read, so applying must be idempotent and order-insensitive: an outbox retries.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from helpway.shared import frames
+
+from .database import Database, Row
+from .errors import NotFound
+from .ids import new_id, now_ms
+from .messages import Entry, upsert_statements
+
+INBOX_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class Conversation:
+    id: str
+    site_id: str
+    visitor_id: str
+    status: frames.Status
+    last_seq: int
+    created_at: int
+    updated_at: int
+
+    @classmethod
+    def from_row(cls, row: Row) -> Conversation:
+        return cls(
+            id=row["id"],
+            site_id=row["site_id"],
+            visitor_id=row["visitor_id"],
+            status=row["status"],
+            last_seq=row["last_seq"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+        )
+
+
+async def create_conversation(
+    db: Database, site_id: str, visitor_id: str, *, now: int | None = None
+) -> Conversation:
+    now = now_ms() if now is None else now
+    conversation = Conversation(
+        id=new_id(),
+        site_id=site_id,
+        visitor_id=visitor_id,
+        status="open",
+        last_seq=0,
+        created_at=now,
+        updated_at=now,
+    )
+    await db.run(
+        "INSERT INTO conversations (id, site_id, visitor_id, status, last_seq, created_at, "
+        "updated_at) VALUES (?, ?, ?, 'open', 0, ?, ?)",
+        (conversation.id, site_id, visitor_id, now, now),
+    )
+    return conversation
+
+
+async def get_conversation(db: Database, conversation_id: str) -> Conversation | None:
+    row = await db.first("SELECT * FROM conversations WHERE id = ?", (conversation_id,))
+    return None if row is None else Conversation.from_row(row)
+
+
+async def open_conversation_of(db: Database, visitor_id: str) -> Conversation | None:
+    """The visitor's newest conversation that is not closed, if any."""
+    row = await db.first(
+        "SELECT * FROM conversations WHERE visitor_id = ? AND status != 'closed' "
+        "ORDER BY created_at DESC, id DESC LIMIT 1",
+        (visitor_id,),
+    )
+    return None if row is None else Conversation.from_row(row)
+
+
+_SUMMARY_SELECT = (
+    "SELECT c.id, c.site_id, c.status, c.last_seq, c.last_text, c.last_author_role, "
+    "c.updated_at, v.id AS visitor_id, v.name AS visitor_name "
+    "FROM conversations AS c JOIN visitors AS v ON v.id = c.visitor_id "
+)
+
+
+def _summary(row: Row) -> frames.ConversationSummary:
+    return frames.ConversationSummary(
+        id=row["id"],
+        site_id=row["site_id"],
+        visitor=frames.Author(id=row["visitor_id"], role="visitor", name=row["visitor_name"]),
+        status=row["status"],
+        last_seq=row["last_seq"],
+        last_text=row["last_text"],
+        last_author_role=row["last_author_role"],
+        updated_at=row["updated_at"],
+    )
+
+
+async def inbox(
+    db: Database, site_ids: Iterable[str], *, limit: int = INBOX_LIMIT
+) -> list[frames.ConversationSummary]:
+    """Conversations of these sites holding at least one message, newest activity first.
+
+    The site list travels as one JSON parameter, so it is not bound by D1's 100-parameter cap."""
+    rows = await db.all(
+        _SUMMARY_SELECT + "WHERE c.site_id IN (SELECT value FROM json_each(?)) "
+        "AND c.last_author_role IS NOT NULL ORDER BY c.updated_at DESC, c.id DESC LIMIT ?",
+        (json.dumps(list(site_ids)), limit),
+    )
+    return [_summary(row) for row in rows]
+
+
+async def conversation_summary(
+    db: Database, conversation_id: str
+) -> frames.ConversationSummary | None:
+    """The inbox row of one conversation; None until it holds a message."""
+    row = await db.first(
+        _SUMMARY_SELECT + "WHERE c.id = ? AND c.last_author_role IS NOT NULL", (conversation_id,)
+    )
+    return None if row is None else _summary(row)
+
+
+# Recomputed from the stored log rather than from the entries at hand, so applying batches
+# twice, or out of order, always lands on the summary of the newest stored entries.
+_REFRESH_SUMMARY = """
+UPDATE conversations SET
+    last_seq = COALESCE((SELECT MAX(seq) FROM messages WHERE conversation_id = ?1), last_seq),
+    updated_at = MAX(updated_at, COALESCE(
+        (SELECT MAX(created_at) FROM messages WHERE conversation_id = ?1), updated_at)),
+    status = COALESCE((SELECT status FROM messages WHERE conversation_id = ?1 AND kind = 'event'
+        ORDER BY seq DESC LIMIT 1), status),
+    last_text = COALESCE((SELECT text FROM messages WHERE conversation_id = ?1
+        AND kind = 'message' ORDER BY seq DESC LIMIT 1), last_text),
+    last_author_role = COALESCE((SELECT author_role FROM messages WHERE conversation_id = ?1
+        AND kind = 'message' ORDER BY seq DESC LIMIT 1), last_author_role)
+WHERE id = ?1
+"""
+
+
+async def apply_entries(
+    db: Database, conversation_id: str, entries: Sequence[Entry]
+) -> frames.ConversationSummary | None:
+    """Copy committed log entries into D1 and refresh the conversation's summary, atomically.
+
+    Idempotent: an entry whose seq is already stored is skipped. Returns the refreshed inbox
+    row (None while the conversation holds no message). Raises `NotFound` for an unknown
+    conversation, so an outbox keeps the entries and retries instead of dropping them."""
+    if await get_conversation(db, conversation_id) is None:
+        raise NotFound(f"conversation {conversation_id!r}")
+    if entries:
+        await db.batch(
+            [*upsert_statements(conversation_id, entries), (_REFRESH_SUMMARY, (conversation_id,))]
+        )
+    return await conversation_summary(db, conversation_id)

@@ -1,0 +1,122 @@
+"""The D1 copy of each room's log: message and event rows, read back as wire frames."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TypeAlias
+
+from helpway.shared import frames, limits, rest
+
+from .database import Database, Row, Statement
+
+Entry: TypeAlias = frames.Message | frames.Event
+
+_COLUMNS = (
+    "conversation_id, seq, id, kind, author_id, author_role, author_name, text, client_id, "
+    "citations, answer_id, resolution, event_name, status, created_at"
+)
+
+
+def upsert_statements(conversation_id: str, entries: Sequence[Entry]) -> list[Statement]:
+    """Insert statements for log entries that do nothing for a seq already stored.
+
+    A committed entry never changes, so the first write wins and replays are harmless."""
+    placeholders = ", ".join("?" * len(_COLUMNS.split(", ")))
+    sql = (
+        f"INSERT INTO messages ({_COLUMNS}) VALUES ({placeholders}) "
+        "ON CONFLICT (conversation_id, seq) DO NOTHING"
+    )
+    return [(sql, _row_values(conversation_id, entry)) for entry in entries]
+
+
+def _row_values(conversation_id: str, entry: Entry) -> tuple[object, ...]:
+    author = entry.author
+    if isinstance(entry, frames.Message):
+        citations = (
+            json.dumps([c.model_dump() for c in entry.citations]) if entry.citations else None
+        )
+        return (
+            conversation_id,
+            entry.seq,
+            entry.id,
+            "message",
+            author.id,
+            author.role,
+            author.name,
+            entry.text,
+            entry.client_id,
+            citations,
+            entry.answer_id,
+            entry.resolution,
+            None,
+            None,
+            entry.created_at,
+        )
+    return (
+        conversation_id,
+        entry.seq,
+        entry.id,
+        "event",
+        author.id,
+        author.role,
+        author.name,
+        None,
+        None,
+        None,
+        None,
+        None,
+        entry.name,
+        entry.status,
+        entry.created_at,
+    )
+
+
+def entry_from_row(row: Row) -> Entry:
+    author = frames.Author(id=row["author_id"], role=row["author_role"], name=row["author_name"])
+    if row["kind"] == "event":
+        return frames.Event(
+            type="event",
+            seq=row["seq"],
+            id=row["id"],
+            name=row["event_name"],
+            author=author,
+            status=row["status"],
+            created_at=row["created_at"],
+        )
+    return frames.Message(
+        type="message",
+        seq=row["seq"],
+        id=row["id"],
+        client_id=row["client_id"],
+        author=author,
+        text=row["text"],
+        created_at=row["created_at"],
+        citations=[frames.Citation(**c) for c in json.loads(row["citations"] or "[]")],
+        answer_id=row["answer_id"],
+        resolution=row["resolution"],
+    )
+
+
+async def history_page(
+    db: Database, conversation_id: str, after_seq: int = 0, limit: int = limits.HISTORY_PAGE
+) -> rest.History | None:
+    """Entries with seq > `after_seq`, oldest first, at most `limit`; None for an unknown
+    conversation. `last_seq` is the conversation's head (as in `welcome`); when `more` is set,
+    ask again after the last entry returned."""
+    conversation = await db.first(
+        "SELECT status, last_seq FROM conversations WHERE id = ?", (conversation_id,)
+    )
+    if conversation is None:
+        return None
+    rows = await db.all(
+        "SELECT * FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+        (conversation_id, after_seq, limit + 1),
+    )
+    return rest.History(
+        conversation_id=conversation_id,
+        status=conversation["status"],
+        entries=[entry_from_row(row) for row in rows[:limit]],
+        last_seq=conversation["last_seq"],
+        more=len(rows) > limit,
+    )

@@ -1,0 +1,118 @@
+"""Sites: a customer's website, the origins its widget may run on and the widget's look."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, fields
+
+from helpway.shared import rest
+
+from .database import Database, Row
+from .errors import Conflict
+from .ids import new_id, now_ms
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """What the widget shows; stored as JSON so new keys need no migration."""
+
+    title: str = "Help"
+    greeting: str = "Hi! How can we help?"
+    color: str = "#2563eb"
+    assistant_name: str = "Assistant"
+
+    @classmethod
+    def from_json(cls, text: str) -> SiteConfig:
+        """Unknown keys are ignored and missing ones take defaults, so old rows keep working."""
+        data = json.loads(text or "{}")
+        known = {f.name for f in fields(cls)}
+        return cls(**{key: str(value) for key, value in data.items() if key in known})
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class Site:
+    id: str
+    name: str
+    allowed_origins: tuple[str, ...]
+    config: SiteConfig
+    created_at: int
+
+    def widget_config(self) -> rest.WidgetConfig:
+        return rest.WidgetConfig(site_id=self.id, **asdict(self.config))
+
+    @classmethod
+    def from_row(cls, row: Row) -> Site:
+        return cls(
+            id=row["id"],
+            name=row["name"],
+            allowed_origins=tuple(json.loads(row["allowed_origins"])),
+            config=SiteConfig.from_json(row["config"]),
+            created_at=row["created_at"],
+        )
+
+
+async def create_site(
+    db: Database,
+    *,
+    name: str,
+    allowed_origins: Sequence[str] = (),
+    config: SiteConfig | None = None,
+    site_id: str | None = None,
+    now: int | None = None,
+) -> Site:
+    """Create a site; `site_id` may be chosen (the snippet's `data-site`), else one is drawn.
+
+    Raises `Conflict` if a site with that id exists."""
+    site = Site(
+        id=site_id or new_id(),
+        name=name,
+        allowed_origins=tuple(allowed_origins),
+        config=config or SiteConfig(),
+        created_at=now_ms() if now is None else now,
+    )
+    if await get_site(db, site.id) is not None:
+        raise Conflict(f"site {site.id!r} exists")
+    await db.run(
+        "INSERT INTO sites (id, name, allowed_origins, config, created_at) VALUES (?, ?, ?, ?, ?)",
+        (
+            site.id,
+            site.name,
+            json.dumps(list(site.allowed_origins)),
+            site.config.to_json(),
+            site.created_at,
+        ),
+    )
+    return site
+
+
+async def get_site(db: Database, site_id: str) -> Site | None:
+    row = await db.first("SELECT * FROM sites WHERE id = ?", (site_id,))
+    return None if row is None else Site.from_row(row)
+
+
+async def list_sites(db: Database) -> list[Site]:
+    """Every site, oldest first."""
+    rows = await db.all("SELECT * FROM sites ORDER BY created_at, id")
+    return [Site.from_row(row) for row in rows]
+
+
+async def update_site(
+    db: Database,
+    site_id: str,
+    *,
+    config: SiteConfig | None = None,
+    allowed_origins: Sequence[str] | None = None,
+) -> Site | None:
+    """Replace the widget config and/or the allowed origins; None if the site is unknown."""
+    if config is not None:
+        await db.run("UPDATE sites SET config = ? WHERE id = ?", (config.to_json(), site_id))
+    if allowed_origins is not None:
+        await db.run(
+            "UPDATE sites SET allowed_origins = ? WHERE id = ?",
+            (json.dumps(list(allowed_origins)), site_id),
+        )
+    return await get_site(db, site_id)

@@ -1,0 +1,183 @@
+from __future__ import annotations
+
+import pytest
+
+from helpway.shared import frames
+from helpway.store import conversations, messages, sites, visitors
+from helpway.store.errors import NotFound
+from helpway.store.ids import hash_token
+from helpway.store.sqlite import SqliteDatabase
+
+
+def message(seq: int, text: str, role: frames.Role = "visitor", at: int = 0) -> frames.Message:
+    author = frames.Author(id=f"{role}-1", role=role, name=role.title())
+    return frames.Message(
+        type="message",
+        seq=seq,
+        id=f"m{seq}",
+        client_id=f"c{seq}",
+        author=author,
+        text=text,
+        created_at=at or seq * 1000,
+    )
+
+
+def event(seq: int, name: frames.EventName, status: frames.Status) -> frames.Event:
+    author = frames.Author(id="visitor-1", role="visitor", name="Visitor")
+    return frames.Event(
+        type="event",
+        seq=seq,
+        id=f"e{seq}",
+        name=name,
+        author=author,
+        status=status,
+        created_at=seq * 1000,
+    )
+
+
+@pytest.fixture
+async def site(db: SqliteDatabase) -> sites.Site:
+    return await sites.create_site(db, name="Demo", site_id="demo")
+
+
+async def test_visitor_token_is_hashed_resolved_and_touched(
+    db: SqliteDatabase, site: sites.Site
+) -> None:
+    visitor, token = await visitors.create_visitor(
+        db, site.id, locale="en", page_url="http://x/a", now=5
+    )
+    row = await db.first("SELECT token_hash FROM visitors WHERE id = ?", (visitor.id,))
+    assert row == {"token_hash": hash_token(token)}
+    assert visitor.name.startswith("Visitor ")
+    assert visitor.author() == frames.Author(id=visitor.id, role="visitor", name=visitor.name)
+    assert await visitors.resolve_visitor(db, token) == visitor
+    assert await visitors.resolve_visitor(db, token + "x") is None
+
+    await visitors.touch_visitor(db, visitor.id, page_url="http://x/b", now=9)
+    touched = await visitors.get_visitor(db, visitor.id)
+    assert touched is not None
+    assert (touched.page_url, touched.locale, touched.last_seen_at) == ("http://x/b", "en", 9)
+    await visitors.touch_visitor(db, visitor.id, now=7)  # a late, older touch never goes back
+    again = await visitors.get_visitor(db, visitor.id)
+    assert again is not None
+    assert (again.page_url, again.last_seen_at) == ("http://x/b", 9)
+
+
+async def test_open_conversation_of_a_visitor(db: SqliteDatabase, site: sites.Site) -> None:
+    visitor, _ = await visitors.create_visitor(db, site.id)
+    assert await conversations.open_conversation_of(db, visitor.id) is None
+    first = await conversations.create_conversation(db, site.id, visitor.id, now=1)
+    assert await conversations.get_conversation(db, first.id) == first
+    assert await conversations.open_conversation_of(db, visitor.id) == first
+
+    await conversations.apply_entries(
+        db, first.id, [message(1, "hi"), event(2, "closed", "closed")]
+    )
+    assert await conversations.open_conversation_of(db, visitor.id) is None
+    second = await conversations.create_conversation(db, site.id, visitor.id, now=2)
+    assert await conversations.open_conversation_of(db, visitor.id) == second
+
+
+async def test_inbox_lists_conversations_with_messages_newest_first(
+    db: SqliteDatabase, site: sites.Site
+) -> None:
+    await sites.create_site(db, name="Other", site_id="other")
+    await sites.create_site(db, name="Hidden", site_id="hidden")
+    made = {}
+    for name, site_id in (("a", "demo"), ("b", "other"), ("c", "demo"), ("d", "hidden")):
+        visitor, _ = await visitors.create_visitor(db, site_id)
+        made[name] = await conversations.create_conversation(db, site_id, visitor.id, now=1)
+    silent = await conversations.create_conversation(db, "demo", visitor.id, now=1)
+
+    await conversations.apply_entries(db, made["a"].id, [message(1, "a1", at=100)])
+    await conversations.apply_entries(db, made["b"].id, [message(1, "b1", at=200)])
+    await conversations.apply_entries(db, made["c"].id, [message(1, "c1", at=150)])
+    await conversations.apply_entries(db, made["d"].id, [message(1, "d1", at=999)])
+
+    listed = await conversations.inbox(db, ["demo", "other"])
+    assert [s.id for s in listed] == [made["b"].id, made["c"].id, made["a"].id]
+    assert silent.id not in {s.id for s in listed}
+
+    # New activity moves a conversation to the top.
+    await conversations.apply_entries(
+        db, made["a"].id, [message(2, "a2 from agent", role="agent", at=300)]
+    )
+    top = (await conversations.inbox(db, ["demo", "other"]))[0]
+    assert (top.id, top.last_text, top.last_author_role, top.last_seq, top.updated_at) == (
+        made["a"].id,
+        "a2 from agent",
+        "agent",
+        2,
+        300,
+    )
+    assert [s.id for s in await conversations.inbox(db, ["demo", "other"], limit=2)] == [
+        made["a"].id,
+        made["b"].id,
+    ]
+    assert await conversations.inbox(db, []) == []
+
+
+async def test_applying_the_same_entries_again_changes_nothing(
+    db: SqliteDatabase, site: sites.Site
+) -> None:
+    visitor, _ = await visitors.create_visitor(db, site.id)
+    conversation = await conversations.create_conversation(db, site.id, visitor.id, now=1)
+    batch = [message(1, "hello"), event(2, "handoff.requested", "waiting_human")]
+    first = await conversations.apply_entries(db, conversation.id, batch)
+    rows_before = await db.all("SELECT * FROM messages ORDER BY seq")
+    again = await conversations.apply_entries(db, conversation.id, batch)
+    assert again == first
+    assert await db.all("SELECT * FROM messages ORDER BY seq") == rows_before
+    assert first is not None
+    assert (first.status, first.last_seq, first.last_text) == ("waiting_human", 2, "hello")
+    assert first.visitor == visitor.author()
+
+
+async def test_out_of_order_apply_lands_on_the_newest_summary(
+    db: SqliteDatabase, site: sites.Site
+) -> None:
+    visitor, _ = await visitors.create_visitor(db, site.id)
+    conversation = await conversations.create_conversation(db, site.id, visitor.id, now=1)
+    await conversations.apply_entries(db, conversation.id, [message(3, "third")])
+    summary = await conversations.apply_entries(
+        db, conversation.id, [message(1, "first"), event(2, "handoff.requested", "waiting_human")]
+    )
+    assert summary is not None
+    assert (summary.last_seq, summary.last_text, summary.status) == (3, "third", "waiting_human")
+    assert summary.updated_at == 3000
+
+
+async def test_apply_to_an_unknown_conversation_raises(db: SqliteDatabase) -> None:
+    with pytest.raises(NotFound):
+        await conversations.apply_entries(db, "nope", [message(1, "x")])
+
+
+async def test_history_pages_round_trip_every_field(db: SqliteDatabase, site: sites.Site) -> None:
+    visitor, _ = await visitors.create_visitor(db, site.id)
+    conversation = await conversations.create_conversation(db, site.id, visitor.id)
+    answer = frames.Message(
+        type="message",
+        seq=2,
+        id="m2",
+        author=frames.Author(id="assistant", role="assistant", name="Assistant"),
+        text="Use <b>apt-mark hold</b>",
+        created_at=2000,
+        citations=[frames.Citation(url="/help/pkg#hold", title="Holding")],
+        answer_id="a1",
+        resolution="answered",
+    )
+    log = [message(1, "how?"), answer, event(3, "handoff.requested", "waiting_human")]
+    log += [message(seq, f"m{seq}") for seq in range(4, 8)]
+    await conversations.apply_entries(db, conversation.id, log)
+
+    page = await messages.history_page(db, conversation.id, after_seq=0, limit=3)
+    assert page is not None
+    assert page.entries == log[:3]
+    assert (page.more, page.last_seq, page.status) == (True, 7, "waiting_human")
+    rest_page = await messages.history_page(db, conversation.id, after_seq=3, limit=3)
+    assert rest_page is not None
+    assert [e.seq for e in rest_page.entries] == [4, 5, 6]
+    tail = await messages.history_page(db, conversation.id, after_seq=6, limit=3)
+    assert tail is not None
+    assert (tail.entries, tail.more) == (log[6:], False)
+    assert await messages.history_page(db, "nope") is None

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import pytest
+
+from helpway.store import agent_sessions, agents, sites
+from helpway.store.errors import Conflict
+from helpway.store.ids import hash_token
+from helpway.store.sqlite import SqliteDatabase
+
+
+async def test_site_create_get_list_and_config(db: SqliteDatabase) -> None:
+    demo = await sites.create_site(
+        db, name="Demo", site_id="demo", allowed_origins=["http://127.0.0.1:8787"], now=1
+    )
+    other = await sites.create_site(db, name="Other", now=2)
+    assert len(other.id) >= 16
+    assert await sites.get_site(db, "demo") == demo
+    assert await sites.get_site(db, "missing") is None
+    assert [s.id for s in await sites.list_sites(db)] == ["demo", other.id]
+    assert demo.widget_config().model_dump() == {
+        "site_id": "demo",
+        "title": "Help",
+        "greeting": "Hi! How can we help?",
+        "color": "#2563eb",
+        "assistant_name": "Assistant",
+    }
+
+    config = sites.SiteConfig(
+        title="Acme help", greeting="Hello", color="#000", assistant_name="Ada"
+    )
+    updated = await sites.update_site(db, "demo", config=config, allowed_origins=["https://a.b"])
+    assert updated is not None
+    assert updated.config == config
+    assert updated.allowed_origins == ("https://a.b",)
+    assert await sites.update_site(db, "missing", config=config) is None
+
+    with pytest.raises(Conflict):
+        await sites.create_site(db, name="Again", site_id="demo")
+
+
+async def test_site_config_tolerates_unknown_and_missing_keys(db: SqliteDatabase) -> None:
+    await db.run(
+        "INSERT INTO sites (id, name, config, created_at) VALUES ('x', 'X', ?, 0)",
+        ('{"title": "T", "future_key": 1}',),
+    )
+    site = await sites.get_site(db, "x")
+    assert site is not None
+    assert site.config == sites.SiteConfig(title="T")
+    assert site.allowed_origins == ()
+
+
+async def test_agent_password_is_hashed_and_verified(db: SqliteDatabase) -> None:
+    agent = await agents.create_agent(db, email=" Ada@Example.com ", name="Ada", password="s3cret")
+    assert agent.email == "ada@example.com"
+    row = await db.first("SELECT password_hash FROM agents WHERE id = ?", (agent.id,))
+    assert row is not None
+    assert "s3cret" not in row["password_hash"]
+    assert row["password_hash"].startswith("$argon2id$")
+
+    assert await agents.authenticate_agent(db, "ADA@example.com", "s3cret") == agent
+    assert await agents.authenticate_agent(db, "ada@example.com", "wrong") is None
+    assert await agents.authenticate_agent(db, "nobody@example.com", "s3cret") is None
+    assert await agents.get_agent(db, agent.id) == agent
+    assert agent.author().role == "agent"
+
+    with pytest.raises(Conflict):
+        await agents.create_agent(db, email="ada@example.com", name="Other", password="x")
+
+
+async def test_outdated_password_hash_is_upgraded_on_login(db: SqliteDatabase) -> None:
+    from argon2 import PasswordHasher
+
+    agent = await agents.create_agent(db, email="a@b.c", name="A", password="pw")
+    old = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash("pw")
+    await db.run("UPDATE agents SET password_hash = ? WHERE id = ?", (old, agent.id))
+    assert await agents.authenticate_agent(db, "a@b.c", "pw") == agent
+    row = await db.first("SELECT password_hash FROM agents WHERE id = ?", (agent.id,))
+    assert row is not None
+    assert row["password_hash"] != old
+    assert await agents.authenticate_agent(db, "a@b.c", "pw") == agent
+
+
+async def test_agent_sites(db: SqliteDatabase) -> None:
+    for site_id in ("s1", "s2", "s3"):
+        await sites.create_site(db, name=site_id, site_id=site_id)
+    agent = await agents.create_agent(db, email="a@b.c", name="A", password="pw")
+    await agents.add_agent_to_site(db, "s2", agent.id)
+    await agents.add_agent_to_site(db, "s1", agent.id)
+    await agents.add_agent_to_site(db, "s1", agent.id, role="admin")
+    assert await agents.agent_site_ids(db, agent.id) == ["s1", "s2"]
+    roles = await db.all("SELECT site_id, role FROM site_agents ORDER BY site_id")
+    assert roles == [{"site_id": "s1", "role": "admin"}, {"site_id": "s2", "role": "agent"}]
+
+
+async def test_agent_sessions_store_hash_expire_and_revoke(db: SqliteDatabase) -> None:
+    agent = await agents.create_agent(db, email="a@b.c", name="A", password="pw")
+    token = await agent_sessions.create_agent_session(db, agent.id, ttl_ms=1000, now=10_000)
+    assert len(token) >= 43
+    stored = await db.all("SELECT token_hash, expires_at FROM agent_sessions")
+    assert stored == [{"token_hash": hash_token(token), "expires_at": 11_000}]
+
+    assert await agent_sessions.resolve_agent_session(db, token, now=10_999) == agent
+    assert await agent_sessions.resolve_agent_session(db, token, now=11_000) is None
+    assert await agent_sessions.resolve_agent_session(db, "not-a-token", now=10_000) is None
+
+    second = await agent_sessions.create_agent_session(db, agent.id, now=20_000)
+    # Creating a session sweeps the agent's expired ones.
+    assert [r["token_hash"] for r in await db.all("SELECT token_hash FROM agent_sessions")] == [
+        hash_token(second)
+    ]
+    assert await agent_sessions.revoke_agent_session(db, second) is True
+    assert await agent_sessions.revoke_agent_session(db, second) is False
+    assert await agent_sessions.resolve_agent_session(db, second, now=20_001) is None
