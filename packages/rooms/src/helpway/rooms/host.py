@@ -1,0 +1,402 @@
+"""The local room host: what the Durable Object runtime does for rooms on Cloudflare, in asyncio.
+
+- Exactly one live `Room` per conversation id, loaded from its storage on first use.
+- A per-room lock is the input gate: one input at a time, its effects performed in order
+  (persist → ack → broadcast → publish) before the next input starts.
+- Sessions outlive the room's stay in memory, as hibernating WebSockets outlive a Durable
+  Object's instance: an idle room is evicted (storage closed) and rebuilt on its next event with
+  the sessions it had.
+- The assistant runs as a task whose output re-enters the room through the same gate.
+- Each room's outbox is drained to the injected publisher by one task with retries, in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import TypeVar
+
+from helpway.shared import errors, frames, limits
+
+from .assistant import Assistant
+from .effects import Ask, Cancel, Effect, Entry, Persist, Publish, Replay, Send, ServerFrame
+from .meta import RoomMeta
+from .outbox import PUBLISH_BATCH, Backoff, Publisher
+from .room import Room
+from .session import Outlet, Session
+from .sqlite_storage import SqliteRoomFolder
+from .storage import RoomFolder, RoomStorage
+
+log = logging.getLogger("helpway.rooms")
+T = TypeVar("T")
+
+DEFAULT_IDLE_EVICT_S = 300.0
+DEFAULT_BACKOFF = Backoff()
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+@dataclass(eq=False)
+class _Live:
+    room: Room
+    storage: RoomStorage
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    last_used: float = field(default_factory=time.monotonic)
+    answer: asyncio.Task[None] | None = None
+    evicted: bool = False
+
+
+class LocalRoomHost:
+    """Rooms for the local edge. Call `start()` once inside the event loop, `aclose()` at exit.
+
+    `folder` holds one SQLite file per room (or pass any `RoomFolder`). `publish` receives every
+    committed entry at least once, in seq order per conversation. `assistant` answers visitor
+    questions; without one, questions get the decline that offers a human. Rooms idle for
+    `idle_evict_s` are evicted from memory (None: never)."""
+
+    def __init__(
+        self,
+        folder: Path | RoomFolder,
+        *,
+        publish: Publisher,
+        assistant: Assistant | None = None,
+        backoff: Backoff = DEFAULT_BACKOFF,
+        idle_evict_s: float | None = DEFAULT_IDLE_EVICT_S,
+        clock: Callable[[], int] = now_ms,
+    ) -> None:
+        self._folder: RoomFolder = SqliteRoomFolder(folder) if isinstance(folder, Path) else folder
+        self._publish = publish
+        self._assistant = assistant
+        self._backoff = backoff
+        self._idle_evict_s = idle_evict_s
+        self._clock = clock
+        self._rooms: dict[str, _Live] = {}
+        # conversation id → session id → outlet: the host's "sockets", kept across evictions.
+        self._outlets: dict[str, dict[str, Outlet]] = {}
+        self._drains: dict[str, asyncio.Task[None]] = {}
+        self._sweeper: asyncio.Task[None] | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        """Resume draining outboxes a previous run left behind, and start the idle sweeper."""
+        for conversation_id in self._folder.conversation_ids():
+            storage = self._folder.open(conversation_id)
+            if storage.unpublished(1):
+                storage.close()
+                self._live(conversation_id, None)
+                self._drain_soon(conversation_id)
+            else:
+                storage.close()
+        if self._idle_evict_s is not None:
+            self._sweeper = asyncio.create_task(self._sweep(self._idle_evict_s), name="sweeper")
+
+    async def aclose(self) -> None:
+        """Stop every task and close every storage. Unpublished entries stay in the outboxes
+        and are drained by the next `start()`."""
+        tasks: list[asyncio.Task[None]] = [*self._drains.values()]
+        tasks += [live.answer for live in self._rooms.values() if live.answer is not None]
+        if self._sweeper is not None:
+            tasks.append(self._sweeper)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for outlets in self._outlets.values():
+            for outlet in outlets.values():
+                outlet.stop()
+        self._outlets.clear()
+        for live in self._rooms.values():
+            live.storage.close()
+        self._rooms.clear()
+
+    # ------------------------------------------------------------------ the edge's calls
+
+    async def join(self, session: Session, last_seq: int = 0) -> None:
+        """Attach an authenticated session; it gets `welcome`, the entries after `last_seq`,
+        then live frames. A second join of the same session gets `already_joined`."""
+
+        def step(live: _Live) -> list[Effect]:
+            outlets = self._outlets.setdefault(session.conversation_id, {})
+            if session.id not in outlets:
+                outlets[session.id] = Outlet(session, self.leave)
+            return live.room.join(session.id, session.participant, last_seq)
+
+        await self._input(session.conversation_id, session.site_id, step, session)
+
+    async def receive(self, session: Session, frame: frames.ClientFrame) -> None:
+        """A validated client frame from the session's socket."""
+        client_id = frame.client_id if isinstance(frame, frames.SendMessage) else None
+        if not self._attached(session):
+            await session.send(_error(errors.NOT_JOINED, "send join first", client_id))
+            return
+        now = self._clock()
+        await self._input(
+            session.conversation_id,
+            session.site_id,
+            lambda live: live.room.receive(session.id, frame, now),
+            session,
+            client_id,
+        )
+
+    async def leave(self, session: Session) -> None:
+        """The session's socket closed (or failed). Idempotent."""
+        if not self._attached(session):
+            return
+
+        def step(live: _Live) -> list[Effect]:
+            outlets = self._outlets[session.conversation_id]
+            outlets.pop(session.id).stop()
+            if not outlets:
+                del self._outlets[session.conversation_id]
+            return live.room.leave(session.id)
+
+        await self._input(session.conversation_id, session.site_id, step, None)
+
+    async def send(self, session: Session, frame: ServerFrame) -> None:
+        """A frame of the edge's own (a refusal of a malformed frame) in order with the room's."""
+        outlet = self._outlets.get(session.conversation_id, {}).get(session.id)
+        if outlet is None:
+            await session.send(frame)
+        else:
+            outlet.put(frame)
+
+    async def close_conversation(
+        self, conversation_id: str, site_id: str, by: frames.Author
+    ) -> None:
+        """Close a conversation (logged as event `closed` by `by`); see `Room` for reopening."""
+        now = self._clock()
+        await self._input(conversation_id, site_id, lambda live: live.room.close(by, now), None)
+
+    # ------------------------------------------------------------------ memory
+
+    def is_live(self, conversation_id: str) -> bool:
+        return conversation_id in self._rooms
+
+    async def evict(self, conversation_id: str) -> bool:
+        """Drop a room from memory and close its storage, unless it is busy answering or
+        publishing. Its sessions stay attached; the next event restores it."""
+        live = self._rooms.get(conversation_id)
+        if live is None:
+            return False
+        async with live.lock:
+            busy = live.answer is not None or live.room.answering is not None
+            if live.evicted or busy or conversation_id in self._drains:
+                return False
+            live.evicted = True
+            del self._rooms[conversation_id]
+            live.storage.close()
+        return True
+
+    async def evict_idle(self, idle_s: float) -> list[str]:
+        """Evict every room without an event for `idle_s` seconds; returns their ids."""
+        horizon = time.monotonic() - idle_s
+        stale = [cid for cid, live in self._rooms.items() if live.last_used <= horizon]
+        return [cid for cid in stale if await self.evict(cid)]
+
+    async def _sweep(self, idle_s: float) -> None:
+        while True:
+            await asyncio.sleep(idle_s / 2)
+            evicted = await self.evict_idle(idle_s)
+            if evicted:
+                log.debug("evicted %d idle rooms", len(evicted))
+
+    # ------------------------------------------------------------------ the input gate
+
+    def _attached(self, session: Session) -> bool:
+        return session.id in self._outlets.get(session.conversation_id, {})
+
+    def _live(self, conversation_id: str, site_id: str | None) -> _Live:
+        """The room in memory, loading (or creating) it. Never awaits, so two callers cannot
+        both load the same room."""
+        live = self._rooms.get(conversation_id)
+        if live is not None:
+            return live
+        storage = self._folder.open(conversation_id)
+        room = self._restore(conversation_id, site_id, storage)
+        live = self._rooms[conversation_id] = _Live(room, storage)
+        return live
+
+    def _restore(self, conversation_id: str, site_id: str | None, storage: RoomStorage) -> Room:
+        stored = storage.load()
+        sessions = {
+            sid: outlet.session.participant
+            for sid, outlet in self._outlets.get(conversation_id, {}).items()
+        }
+        if stored is not None:
+            return Room(stored.meta, stored.receipts, sessions)
+        if site_id is None:
+            storage.close()
+            raise LookupError(f"no stored room for conversation {conversation_id!r}")
+        return Room(RoomMeta(conversation_id, site_id), sessions=sessions)
+
+    async def _locked(
+        self, conversation_id: str, site_id: str | None, fn: Callable[[_Live], Awaitable[T]]
+    ) -> T:
+        while True:
+            live = self._live(conversation_id, site_id)
+            async with live.lock:
+                if live.evicted:
+                    continue  # evicted while we waited: load it again
+                live.last_used = time.monotonic()
+                return await fn(live)
+
+    async def _input(
+        self,
+        conversation_id: str,
+        site_id: str | None,
+        step: Callable[[_Live], list[Effect]],
+        origin: Session | None,
+        client_id: str | None = None,
+    ) -> None:
+        async def run(live: _Live) -> None:
+            await self._perform(conversation_id, live, step(live), origin, client_id)
+
+        await self._locked(conversation_id, site_id, run)
+
+    async def _perform(
+        self,
+        conversation_id: str,
+        live: _Live,
+        effects: list[Effect],
+        origin: Session | None,
+        client_id: str | None,
+    ) -> None:
+        outlets = self._outlets.get(conversation_id, {})
+        for effect in effects:
+            if isinstance(effect, Persist):
+                try:
+                    # Off the event loop: a durable commit waits for the disk, other rooms need not.
+                    await asyncio.to_thread(live.storage.commit, effect.entries, effect.meta)
+                except Exception:
+                    log.exception("room %s: commit failed; reloading it", conversation_id)
+                    self._reload(conversation_id, live)
+                    if origin is not None and origin.id in outlets:
+                        outlets[origin.id].put(
+                            _error(errors.INTERNAL, "not stored, please retry", client_id)
+                        )
+                    return
+            elif isinstance(effect, Send):
+                for session_id in effect.to:
+                    outlet = outlets.get(session_id)
+                    if outlet is not None:
+                        outlet.put(effect.frame)
+            elif isinstance(effect, Replay):
+                outlet = outlets.get(effect.to)
+                if outlet is not None:
+                    for entry in self._read(live.storage, effect.after_seq, effect.through_seq):
+                        outlet.put(entry)
+            elif isinstance(effect, Publish):
+                self._drain_soon(conversation_id)
+            elif isinstance(effect, Ask):
+                live.answer = asyncio.create_task(
+                    self._answer(conversation_id, effect), name=f"answer {effect.answer_id}"
+                )
+            elif isinstance(effect, Cancel) and live.answer is not None:
+                live.answer.cancel()
+                live.answer = None
+
+    def _reload(self, conversation_id: str, live: _Live) -> None:
+        """After a failed commit the core is ahead of storage: rebuild it from storage."""
+        if live.answer is not None:
+            live.answer.cancel()
+            live.answer = None
+        live.room = self._restore(conversation_id, live.room.meta.site_id, live.storage)
+
+    @staticmethod
+    def _read(storage: RoomStorage, after_seq: int, through_seq: int) -> list[Entry]:
+        out: list[Entry] = []
+        while after_seq < through_seq:
+            page = storage.entries(after_seq, through_seq, limits.HISTORY_PAGE)
+            if not page:
+                break
+            out += page
+            after_seq = page[-1].seq
+        return out
+
+    # ------------------------------------------------------------------ the assistant
+
+    async def _answer(self, conversation_id: str, ask: Ask) -> None:
+        """Run the assistant for one question, feeding its output back through the gate."""
+
+        async def feed(step: Callable[[Room], list[Effect]], last: bool = False) -> None:
+            def run(live: _Live) -> list[Effect]:
+                if last and live.answer is asyncio.current_task():
+                    live.answer = None  # before the step: it may start the next answer
+                return step(live.room)
+
+            await self._input(conversation_id, None, run, None)
+
+        answer_id = ask.answer_id
+        try:
+            if self._assistant is not None:
+                async for item in self._assistant(ask.site_id, ask.question):
+                    if isinstance(item, str):
+                        await feed(partial(Room.assistant_delta, answer_id=answer_id, text=item))
+                        continue
+                    final = partial(
+                        Room.assistant_final,
+                        answer_id=answer_id,
+                        answer=item,
+                        now=self._clock(),
+                    )
+                    await feed(final, last=True)
+                    return
+        except Exception:
+            log.exception("room %s: the assistant failed", conversation_id)
+        await feed(
+            partial(Room.assistant_failed, answer_id=answer_id, now=self._clock()), last=True
+        )
+
+    # ------------------------------------------------------------------ the outbox
+
+    def _drain_soon(self, conversation_id: str) -> None:
+        if conversation_id not in self._drains:
+            self._drains[conversation_id] = asyncio.create_task(
+                self._drain(conversation_id), name=f"drain {conversation_id}"
+            )
+
+    async def _drain(self, conversation_id: str) -> None:
+        async def next_batch(live: _Live) -> list[Entry]:
+            batch = live.storage.unpublished(PUBLISH_BATCH)
+            if not batch:
+                # Decided under the room's lock, so a commit cannot slip in unseen.
+                del self._drains[conversation_id]
+            return batch
+
+        async def mark(live: _Live) -> None:
+            live.storage.mark_published(through)
+
+        attempt = 0
+        try:
+            while batch := await self._locked(conversation_id, None, next_batch):
+                try:
+                    await self._publish(conversation_id, batch)
+                except Exception as exc:
+                    delay = self._backoff.delay(attempt)
+                    attempt += 1
+                    log.warning(
+                        "room %s: publish failed (%r); retry %d in %.2fs",
+                        conversation_id,
+                        exc,
+                        attempt,
+                        delay,
+                    )
+                    await asyncio.sleep(delay)
+                    continue
+                attempt = 0
+                through = batch[-1].seq
+                await self._locked(conversation_id, None, mark)
+        finally:
+            if self._drains.get(conversation_id) is asyncio.current_task():
+                del self._drains[conversation_id]
+
+
+def _error(code: frames.ErrorCode, message: str, client_id: str | None = None) -> frames.Error:
+    return frames.Error(type="error", code=code, message=message, client_id=client_id)

@@ -1,0 +1,395 @@
+"""The conversation room as a pure state machine: inputs in, effects out, no I/O.
+
+A host (the local asyncio host, later a Durable Object) feeds it inputs one at a time — that is
+the serialisation a Durable Object's input gate gives — and performs the returned effects in
+order. Keeping it free of I/O keeps it identical on CPython and Pyodide and lets hypothesis drive
+it through arbitrary interleavings.
+
+Guarantees the effect order encodes (see `effects`):
+- every committed entry is `Persist`ed before anything about it is sent: the sender's `ack`
+  first, then the entry to every joined session (the sender's sessions included, so each session's
+  view is exactly the log), then `Publish` to the outbox;
+- one monotonic `seq` per room; entry ids are `<conversation id>.<seq>`;
+- a resend with a `client_id` the same author already used returns the original ack and creates
+  nothing;
+- a join with `last_seq` gets `welcome`, then every entry after `last_seq`, then live frames.
+
+Conversation status:
+- `open`: the assistant answers visitor messages (`ai_active`), one question at a time, in order.
+- `handoff.request` (visitor) → event `handoff.requested`, status `waiting_human`, the assistant
+  stops (its current run is cancelled; queued questions are dropped).
+- An agent's first message since the last handoff or reopen → event `agent.joined`, status
+  `open`, the assistant stays off: a human owns the conversation.
+- `close` → event `closed`. Closed-conversation policy: nothing sent into a closed conversation is
+  ever dropped or refused. A message (visitor or agent) or a visitor's `handoff.request` reopens
+  it: event `reopened` by the sender, status `open`, logged before the message itself. A
+  visitor's reopen gives the conversation back to the assistant; an agent's keeps it off.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from helpway.shared import errors, frames, limits
+
+from .assistant import Final
+from .effects import Ask, Cancel, Effect, Entry, Persist, Publish, Replay, Send
+from .meta import RoomMeta
+
+ASSISTANT = frames.Author(id="assistant", role="assistant", name="Assistant")
+DECLINE_TEXT = (
+    "Sorry, I can't answer that right now. Would you like to talk to a person? "
+    "Choose “Talk to a human”."
+)
+# Room for ".a" and a ten-digit seq after the conversation id, within the id limit.
+MAX_CONVERSATION_ID_CHARS = limits.MAX_ID_CHARS - 12
+
+# (author id, client id) → (seq, entry id) of the message that client id created.
+ReceiptKey = tuple[str, str]
+Receipt = tuple[int, str]
+
+_SENDERS = ("visitor", "agent")
+
+
+@dataclass
+class _Session:
+    participant: frames.Author
+    typing: bool = False
+
+
+@dataclass
+class _Answer:
+    id: str
+    text: str = ""
+
+
+class Room:
+    """One conversation's state. Build it from storage with `meta` and `receipts`; `sessions`
+    restores the joined sessions a host kept while the room was out of memory."""
+
+    def __init__(
+        self,
+        meta: RoomMeta,
+        receipts: Mapping[ReceiptKey, Receipt] | None = None,
+        sessions: Mapping[str, frames.Author] | None = None,
+    ) -> None:
+        if len(meta.conversation_id) > MAX_CONVERSATION_ID_CHARS:
+            raise ValueError(f"conversation id longer than {MAX_CONVERSATION_ID_CHARS} characters")
+        self.meta = meta
+        self._receipts: dict[ReceiptKey, Receipt] = dict(receipts or {})
+        self._sessions = {sid: _Session(who) for sid, who in (sessions or {}).items()}
+        self._answer: _Answer | None = None
+        self._questions: deque[tuple[int, str]] = deque()
+
+    # ------------------------------------------------------------------ read-only views
+
+    @property
+    def sessions(self) -> dict[str, frames.Author]:
+        return {sid: session.participant for sid, session in self._sessions.items()}
+
+    @property
+    def answering(self) -> str | None:
+        """The id of the answer being streamed, if any."""
+        return None if self._answer is None else self._answer.id
+
+    # ------------------------------------------------------------------ inputs
+
+    def join(self, session_id: str, participant: frames.Author, last_seq: int) -> list[Effect]:
+        """A session joins having seen everything up to `last_seq` (0 for nothing)."""
+        if session_id in self._sessions:
+            return [_error(session_id, errors.ALREADY_JOINED, "this socket has already joined")]
+        self._sessions[session_id] = _Session(participant)
+        head = self.meta.last_seq
+        welcome = frames.Welcome(
+            type="welcome",
+            v=limits.PROTOCOL_VERSION,
+            conversation_id=self.meta.conversation_id,
+            you=participant,
+            status=self.meta.status,
+            last_seq=head,
+        )
+        effects: list[Effect] = [Send((session_id,), welcome)]
+        # A last_seq beyond the head (a client that kept state the room never had) gets nothing.
+        if last_seq < head:
+            effects.append(Replay(session_id, max(last_seq, 0), head))
+        if self._answer is not None and self._answer.text:
+            # Mid-stream joiners get the answer so far in one piece, then the live deltas.
+            partial = self._answer.text[: limits.MAX_TEXT_CHARS]
+            effects.append(Send((session_id,), _delta(self._answer.id, partial)))
+        return effects
+
+    def receive(self, session_id: str, frame: frames.ClientFrame, now: int) -> list[Effect]:
+        """A validated client frame from a session; `now` is the host's clock in ms."""
+        session = self._sessions.get(session_id)
+        client_id = frame.client_id if isinstance(frame, frames.SendMessage) else None
+        if session is None:
+            return [_error(session_id, errors.NOT_JOINED, "send join first", client_id)]
+        if isinstance(frame, frames.Join):
+            return [_error(session_id, errors.ALREADY_JOINED, "this socket has already joined")]
+        if isinstance(frame, frames.Ping):
+            return [Send((session_id,), frames.Pong(type="pong"))]
+        if isinstance(frame, frames.SetTyping):
+            return self._typing(session_id, session, frame.active)
+        if isinstance(frame, frames.SendMessage):
+            return self._send(session_id, session, frame, now)
+        return self._handoff(session_id, session, now)
+
+    def leave(self, session_id: str) -> list[Effect]:
+        """A session is gone; a typing indicator it left on is switched off for the others."""
+        session = self._sessions.pop(session_id, None)
+        if session is None or not session.typing:
+            return []
+        return self._typing_sends(session.participant, active=False)
+
+    def close(self, by: frames.Author, now: int) -> list[Effect]:
+        """Close the conversation (an agent or an admin action); closing twice logs nothing."""
+        if self.meta.status == "closed":
+            return []
+        meta, event = self._event(self.meta, "closed", by, "closed", now)
+        meta = replace(meta, ai_active=False, agent_ids=frozenset())
+        return self._commit(meta, [event]) + self._stop_answering()
+
+    def assistant_delta(self, answer_id: str, text: str) -> list[Effect]:
+        """A piece of the current answer; pieces of a cancelled or finished answer are dropped."""
+        if self._answer is None or self._answer.id != answer_id or not text:
+            return []
+        self._answer.text += text
+        everyone = self._everyone()
+        return [
+            Send(everyone, _delta(answer_id, text[i : i + limits.MAX_TEXT_CHARS]))
+            for i in range(0, len(text), limits.MAX_TEXT_CHARS)
+        ]
+
+    def assistant_final(self, answer_id: str, answer: Final, now: int) -> list[Effect]:
+        """The assistant's final answer: logged as a message, then the next question is asked."""
+        if self._answer is None or self._answer.id != answer_id:
+            return []
+        text = answer.text.strip()
+        if not text:
+            return self.assistant_failed(answer_id, now)
+        return self._finish(answer_id, text, _citations(answer.citations), answer.resolution, now)
+
+    def assistant_failed(self, answer_id: str, now: int) -> list[Effect]:
+        """The assistant broke or said nothing: the visitor gets a decline offering a human."""
+        if self._answer is None or self._answer.id != answer_id:
+            return []
+        return self._finish(answer_id, DECLINE_TEXT, [], "declined", now)
+
+    # ------------------------------------------------------------------ frame handlers
+
+    def _send(
+        self, session_id: str, session: _Session, frame: frames.SendMessage, now: int
+    ) -> list[Effect]:
+        author = session.participant
+        if author.role not in _SENDERS:
+            return [_error(session_id, errors.FORBIDDEN, "cannot send here", frame.client_id)]
+        key = (author.id, frame.client_id)
+        receipt = self._receipts.get(key)
+        if receipt is not None:
+            return [Send((session_id,), _ack(frame.client_id, receipt))]
+
+        was_ai_active = self.meta.ai_active
+        meta, entries = self._reopen_or_join(author, now)
+        meta, message = self._message(meta, author, frame.text, now, client_id=frame.client_id)
+        receipt = (message.seq, message.id)
+        self._receipts[key] = receipt
+        effects = self._commit(meta, [*entries, message], ack=(session_id, frame.client_id))
+        if session.typing:
+            session.typing = False
+            effects += self._typing_sends(author, active=False)
+        if was_ai_active and not meta.ai_active:
+            effects += self._stop_answering()
+        if author.role == "visitor" and meta.ai_active:
+            effects += self._enqueue_question(message.seq, frame.text)
+        return effects
+
+    def _reopen_or_join(self, author: frames.Author, now: int) -> tuple[RoomMeta, list[Entry]]:
+        """The event (if any) a message from `author` implies before it is logged."""
+        meta = self.meta
+        if meta.status == "closed":
+            meta, event = self._event(meta, "reopened", author, "open", now)
+            human = author.role == "agent"
+            owners = frozenset({author.id}) if human else frozenset()
+            return replace(meta, ai_active=not human, agent_ids=owners), [event]
+        if author.role == "agent" and author.id not in meta.agent_ids:
+            meta, event = self._event(meta, "agent.joined", author, "open", now)
+            return replace(meta, ai_active=False, agent_ids=meta.agent_ids | {author.id}), [event]
+        return meta, []
+
+    def _handoff(self, session_id: str, session: _Session, now: int) -> list[Effect]:
+        author = session.participant
+        if author.role != "visitor":
+            return [_error(session_id, errors.FORBIDDEN, "only the visitor can ask for a human")]
+        if self.meta.status == "waiting_human":
+            return []  # already waiting: the log says so, nothing new to record
+        meta, entries = self.meta, []
+        if meta.status == "closed":
+            meta, reopened = self._event(meta, "reopened", author, "open", now)
+            entries.append(reopened)
+        meta, requested = self._event(meta, "handoff.requested", author, "waiting_human", now)
+        meta = replace(meta, ai_active=False, agent_ids=frozenset())
+        return self._commit(meta, [*entries, requested]) + self._stop_answering()
+
+    def _typing(self, session_id: str, session: _Session, active: bool) -> list[Effect]:
+        if session.typing == active:
+            return []  # only changes are relayed: a client repeating itself costs nothing
+        session.typing = active
+        return self._typing_sends(session.participant, active)
+
+    def _typing_sends(self, author: frames.Author, active: bool) -> list[Effect]:
+        """Typing goes to everyone but the typist's own sessions, and is never stored."""
+        others = tuple(s for s, x in self._sessions.items() if x.participant.id != author.id)
+        if not others:
+            return []
+        return [Send(others, frames.Typing(type="typing", author=author, active=active))]
+
+    # ------------------------------------------------------------------ the assistant
+
+    def _enqueue_question(self, seq: int, text: str) -> list[Effect]:
+        if self._answer is not None:
+            self._questions.append((seq, text))
+            return []
+        return [self._ask(seq, text)]
+
+    def _ask(self, seq: int, question: str) -> Ask:
+        self._answer = _Answer(id=f"{self.meta.conversation_id}.a{seq}")
+        return Ask(self._answer.id, self.meta.site_id, question)
+
+    def _stop_answering(self) -> list[Effect]:
+        self._questions.clear()
+        if self._answer is None:
+            return []
+        cancel = Cancel(self._answer.id)
+        self._answer = None
+        return [cancel]
+
+    def _finish(
+        self,
+        answer_id: str,
+        text: str,
+        citations: list[frames.Citation],
+        resolution: frames.Resolution,
+        now: int,
+    ) -> list[Effect]:
+        self._answer = None
+        meta, message = self._message(
+            self.meta,
+            ASSISTANT,
+            text[: limits.MAX_TEXT_CHARS],
+            now,
+            citations=citations,
+            answer_id=answer_id,
+            resolution=resolution,
+        )
+        effects = self._commit(meta, [message])
+        if self._questions and meta.ai_active:
+            effects.append(self._ask(*self._questions.popleft()))
+        return effects
+
+    # ------------------------------------------------------------------ the log
+
+    def _commit(
+        self, meta: RoomMeta, entries: Sequence[Entry], ack: tuple[str, str] | None = None
+    ) -> list[Effect]:
+        """Persist, then the ack to the sender, then the entries to everyone, then publish."""
+        self.meta = meta
+        effects: list[Effect] = [Persist(tuple(entries), meta)]
+        if ack is not None:
+            session_id, client_id = ack
+            last = entries[-1]
+            effects.append(Send((session_id,), _ack(client_id, (last.seq, last.id))))
+        everyone = self._everyone()
+        if everyone:
+            effects += [Send(everyone, entry) for entry in entries]
+        effects.append(Publish())
+        return effects
+
+    def _everyone(self) -> tuple[str, ...]:
+        return tuple(self._sessions)
+
+    def _next(self, meta: RoomMeta, now: int) -> tuple[RoomMeta, int, str, int]:
+        seq = meta.last_seq + 1
+        created_at = max(now, meta.last_created_at)
+        meta = replace(meta, last_seq=seq, last_created_at=created_at)
+        return meta, seq, f"{meta.conversation_id}.{seq}", created_at
+
+    def _event(
+        self,
+        meta: RoomMeta,
+        name: frames.EventName,
+        author: frames.Author,
+        status: frames.Status,
+        now: int,
+    ) -> tuple[RoomMeta, frames.Event]:
+        meta, seq, entry_id, created_at = self._next(meta, now)
+        event = frames.Event(
+            type="event",
+            seq=seq,
+            id=entry_id,
+            name=name,
+            author=author,
+            status=status,
+            created_at=created_at,
+        )
+        return replace(meta, status=status), event
+
+    def _message(
+        self,
+        meta: RoomMeta,
+        author: frames.Author,
+        text: str,
+        now: int,
+        *,
+        client_id: str | None = None,
+        citations: list[frames.Citation] | None = None,
+        answer_id: str | None = None,
+        resolution: frames.Resolution | None = None,
+    ) -> tuple[RoomMeta, frames.Message]:
+        meta, seq, entry_id, created_at = self._next(meta, now)
+        message = frames.Message(
+            type="message",
+            seq=seq,
+            id=entry_id,
+            client_id=client_id,
+            author=author,
+            text=text,
+            created_at=created_at,
+            citations=citations or [],
+            answer_id=answer_id,
+            resolution=resolution,
+        )
+        return meta, message
+
+
+def _error(
+    session_id: str, code: frames.ErrorCode, message: str, client_id: str | None = None
+) -> Send:
+    return Send(
+        (session_id,), frames.Error(type="error", code=code, message=message, client_id=client_id)
+    )
+
+
+def _ack(client_id: str, receipt: Receipt) -> frames.Ack:
+    seq, entry_id = receipt
+    return frames.Ack(type="ack", client_id=client_id, seq=seq, id=entry_id)
+
+
+def _delta(answer_id: str, text: str) -> frames.AssistantDelta:
+    return frames.AssistantDelta(type="assistant.delta", answer_id=answer_id, text=text)
+
+
+def _citations(pairs: Sequence[tuple[str, str]]) -> list[frames.Citation]:
+    """Citations that fit the wire: distinct urls, at most MAX_CITATIONS; a url too long to
+    send is dropped (a cut url would be a broken link), a long title is shortened."""
+    seen: set[str] = set()
+    out: list[frames.Citation] = []
+    for url, title in pairs:
+        if not url or len(url) > limits.MAX_URL_CHARS or url in seen:
+            continue
+        seen.add(url)
+        out.append(frames.Citation(url=url, title=title[: limits.MAX_TITLE_CHARS]))
+        if len(out) == limits.MAX_CITATIONS:
+            break
+    return out

@@ -1,0 +1,130 @@
+"""Room storage on local SQLite: one database file per room in a folder, as a Durable Object
+has its own SQLite database.
+
+Log rows hold each entry's wire JSON, so replaying is reading, not re-encoding. The dedupe index
+is a unique index over (author, client id) of the log itself: a receipt cannot exist without its
+message, nor the other way round. Commits are `synchronous=FULL`: an ack promises the message
+survives a crash, power loss included.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from pydantic import TypeAdapter
+
+from helpway.shared import frames
+
+from .effects import Entry
+from .meta import RoomMeta
+from .storage import StoredRoom
+
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS meta (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS log (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, "
+    "author_id TEXT NOT NULL, client_id TEXT, entry TEXT NOT NULL)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS log_client ON log (author_id, client_id) "
+    "WHERE client_id IS NOT NULL",
+    "CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY)",
+)
+_entry_adapter: TypeAdapter[Entry] = TypeAdapter(Entry)
+# Conversation ids become file names, so only URL-safe id characters are accepted.
+_SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+SUFFIX = ".room.sqlite"
+
+
+class SqliteRoomStorage:
+    def __init__(self, path: Path, *, busy_timeout_s: float = 5.0) -> None:
+        self.path = path
+        self._conn = sqlite3.connect(
+            str(path), isolation_level=None, check_same_thread=False, timeout=busy_timeout_s
+        )
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=FULL")
+        with self._transaction():
+            for statement in _SCHEMA:
+                self._conn.execute(statement)
+
+    def load(self) -> StoredRoom | None:
+        row = self._conn.execute("SELECT json FROM meta WHERE id = 1").fetchone()
+        if row is None:
+            return None
+        receipts = {
+            (author_id, client_id): (seq, entry_id)
+            for seq, entry_id, author_id, client_id in self._conn.execute(
+                "SELECT seq, id, author_id, client_id FROM log WHERE client_id IS NOT NULL"
+            )
+        }
+        return StoredRoom(meta=RoomMeta.from_json(row[0]), receipts=receipts)
+
+    def commit(self, entries: Sequence[Entry], meta: RoomMeta) -> None:
+        with self._transaction():
+            for entry in entries:
+                client_id = entry.client_id if isinstance(entry, frames.Message) else None
+                self._conn.execute(
+                    "INSERT INTO log (seq, id, author_id, client_id, entry) VALUES (?, ?, ?, ?, ?)",
+                    (entry.seq, entry.id, entry.author.id, client_id, entry.model_dump_json()),
+                )
+                self._conn.execute("INSERT INTO outbox (seq) VALUES (?)", (entry.seq,))
+            self._conn.execute(
+                "INSERT INTO meta (id, json) VALUES (1, ?) "
+                "ON CONFLICT (id) DO UPDATE SET json = excluded.json",
+                (meta.to_json(),),
+            )
+
+    def entries(self, after_seq: int, through_seq: int, limit: int) -> list[Entry]:
+        rows = self._conn.execute(
+            "SELECT entry FROM log WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
+            (after_seq, through_seq, limit),
+        )
+        return [_entry_adapter.validate_json(entry) for (entry,) in rows]
+
+    def unpublished(self, limit: int) -> list[Entry]:
+        rows = self._conn.execute(
+            "SELECT log.entry FROM outbox JOIN log USING (seq) ORDER BY seq LIMIT ?", (limit,)
+        )
+        return [_entry_adapter.validate_json(entry) for (entry,) in rows]
+
+    def mark_published(self, through_seq: int) -> None:
+        self._conn.execute("DELETE FROM outbox WHERE seq <= ?", (through_seq,))
+
+    def close(self) -> None:
+        self._conn.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """BEGIN IMMEDIATE … COMMIT; any failure rolls back, so a failed commit leaves no trace
+        and the host can rebuild the room from what is stored."""
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            self._conn.execute("COMMIT")
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+
+
+class SqliteRoomFolder:
+    """Opens the storage of a room by conversation id: `<folder>/<id>.room.sqlite`."""
+
+    def __init__(self, folder: Path, *, busy_timeout_s: float = 5.0) -> None:
+        self.folder = folder
+        self._busy_timeout_s = busy_timeout_s
+
+    def open(self, conversation_id: str) -> SqliteRoomStorage:
+        if _SAFE_ID.fullmatch(conversation_id) is None:
+            raise ValueError(f"not a conversation id: {conversation_id!r}")
+        self.folder.mkdir(parents=True, exist_ok=True)
+        return SqliteRoomStorage(
+            self.folder / f"{conversation_id}{SUFFIX}", busy_timeout_s=self._busy_timeout_s
+        )
+
+    def conversation_ids(self) -> Iterator[str]:
+        """Every room stored in the folder."""
+        if self.folder.is_dir():
+            for path in sorted(self.folder.glob(f"*{SUFFIX}")):
+                yield path.name.removesuffix(SUFFIX)

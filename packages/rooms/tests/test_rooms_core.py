@@ -1,0 +1,301 @@
+"""The pure room core, driven directly: inputs in, effects out."""
+
+from __future__ import annotations
+
+from helpway.rooms.assistant import FinalAnswer
+from helpway.rooms.effects import Ask, Cancel, Effect, Persist, Publish, Replay, Send
+from helpway.rooms.meta import RoomMeta
+from helpway.rooms.room import ASSISTANT, DECLINE_TEXT, Room
+from helpway.shared import frames, limits
+
+VISITOR = frames.Author(id="v1", role="visitor", name="Visitor v1")
+AGENT = frames.Author(id="a1", role="agent", name="Ada")
+AGENT2 = frames.Author(id="a2", role="agent", name="Bob")
+
+
+def send(client_id: str, text: str = "hello") -> frames.SendMessage:
+    return frames.SendMessage(type="message.send", client_id=client_id, text=text)
+
+
+def typing(active: bool) -> frames.SetTyping:
+    return frames.SetTyping(type="typing", active=active)
+
+
+HANDOFF = frames.RequestHuman(type="handoff.request")
+
+
+def new_room() -> Room:
+    return Room(RoomMeta(conversation_id="c1", site_id="demo"))
+
+
+def sends(effects: list[Effect]) -> list[tuple[tuple[str, ...], frames.Frame]]:
+    return [(e.to, e.frame) for e in effects if isinstance(e, Send)]
+
+
+def persisted(effects: list[Effect]) -> list[frames.Message | frames.Event]:
+    return [entry for e in effects if isinstance(e, Persist) for entry in e.entries]
+
+
+def error_code(effects: list[Effect]) -> str:
+    [(_, frame)] = sends(effects)
+    assert isinstance(frame, frames.Error)
+    return frame.code
+
+
+def test_join_welcomes_with_the_head_and_replays_the_gap() -> None:
+    room = new_room()
+    [welcome] = sends(room.join("s1", VISITOR, 0))
+    assert welcome == (
+        ("s1",),
+        frames.Welcome(
+            type="welcome",
+            v=limits.PROTOCOL_VERSION,
+            conversation_id="c1",
+            you=VISITOR,
+            status="open",
+            last_seq=0,
+        ),
+    )
+    room.receive("s1", send("x1"), now=10)
+    room.receive("s1", send("x2"), now=11)
+    effects = room.join("s2", AGENT, 1)
+    assert isinstance(effects[0], Send) and effects[0].frame.type == "welcome"
+    assert effects[1:] == [Replay("s2", 1, 2)]
+    assert room.join("s3", AGENT, 99)[1:] == []  # nothing is invented beyond the head
+
+
+def test_frames_before_join_and_second_joins_are_refused() -> None:
+    room = new_room()
+    [(to, frame)] = sends(room.receive("s1", send("x1"), now=1))
+    assert to == ("s1",)
+    assert isinstance(frame, frames.Error)
+    assert (frame.code, frame.client_id) == ("not_joined", "x1")
+    room.join("s1", VISITOR, 0)
+    assert error_code(room.join("s1", VISITOR, 0)) == "already_joined"
+    join_frame = frames.Join(type="join", v=1, token="t")
+    assert error_code(room.receive("s1", join_frame, now=1)) == "already_joined"
+    assert sends(room.receive("s1", frames.Ping(type="ping"), now=1)) == [
+        (("s1",), frames.Pong(type="pong"))
+    ]
+
+
+def test_send_persists_then_acks_then_broadcasts_then_publishes() -> None:
+    room = new_room()
+    room.join("s1", VISITOR, 0)
+    room.join("s2", AGENT, 0)
+    room.receive("s2", typing(True), now=1)
+    effects = room.receive("s1", send("x1", "where is my order?"), now=1000)
+    kinds = [type(e).__name__ for e in effects]
+    assert kinds == ["Persist", "Send", "Send", "Publish", "Ask"]
+    [message] = persisted(effects)
+    assert isinstance(message, frames.Message)
+    assert (message.seq, message.id, message.client_id, message.author) == (
+        1,
+        "c1.1",
+        "x1",
+        VISITOR,
+    )
+    assert effects[1] == Send(("s1",), frames.Ack(type="ack", client_id="x1", seq=1, id="c1.1"))
+    assert effects[2] == Send(("s1", "s2"), message)
+    assert effects[4] == Ask("c1.a1", "demo", "where is my order?")
+    assert room.meta.last_seq == 1
+
+
+def test_resend_returns_the_original_ack_and_creates_nothing() -> None:
+    room = new_room()
+    room.join("s1", VISITOR, 0)
+    room.join("s2", VISITOR, 0)  # the same visitor in a second tab
+    room.receive("s1", send("x1", "first"), now=1)
+    resent = room.receive("s2", send("x1", "first, again"), now=2)
+    assert resent == [Send(("s2",), frames.Ack(type="ack", client_id="x1", seq=1, id="c1.1"))]
+    assert room.meta.last_seq == 1
+    # Another author may use the same client id: it is a different message.
+    room.join("s3", AGENT, 0)
+    [agent_event, agent_message] = persisted(room.receive("s3", send("x1", "hi"), now=3))
+    assert isinstance(agent_event, frames.Event) and agent_event.name == "agent.joined"
+    assert agent_message.seq == 3
+
+
+def test_restored_receipts_keep_resends_idempotent() -> None:
+    room = Room(RoomMeta("c1", "demo", last_seq=5), receipts={("v1", "x1"): (4, "c1.4")})
+    room.join("s1", VISITOR, 5)
+    assert room.receive("s1", send("x1"), now=1) == [
+        Send(("s1",), frames.Ack(type="ack", client_id="x1", seq=4, id="c1.4"))
+    ]
+
+
+def test_typing_is_relayed_to_others_only_and_never_stored() -> None:
+    room = new_room()
+    room.join("v-tab1", VISITOR, 0)
+    room.join("v-tab2", VISITOR, 0)
+    room.join("agent", AGENT, 0)
+    effects = room.receive("v-tab1", typing(True), now=1)
+    assert effects == [Send(("agent",), frames.Typing(type="typing", author=VISITOR, active=True))]
+    assert room.receive("v-tab1", typing(True), now=2) == []  # unchanged: nothing relayed
+    assert room.meta.last_seq == 0
+    # Leaving while typing switches the indicator off for the others.
+    assert room.leave("v-tab1") == [
+        Send(("agent",), frames.Typing(type="typing", author=VISITOR, active=False))
+    ]
+    assert room.leave("v-tab1") == []
+    # Sending ends typing too.
+    room.receive("agent", typing(True), now=3)
+    effects = room.receive("agent", send("y1"), now=4)
+    assert sends(effects)[-1] == (
+        ("v-tab2",),
+        frames.Typing(type="typing", author=AGENT, active=False),
+    )
+
+
+def test_handoff_stops_the_assistant_and_an_agent_takes_over() -> None:
+    room = new_room()
+    room.join("v", VISITOR, 0)
+    room.join("a", AGENT, 0)
+    [ask] = [e for e in room.receive("v", send("x1", "q"), now=1) if isinstance(e, Ask)]
+    room.assistant_delta(ask.answer_id, "partial")
+
+    effects = room.receive("v", HANDOFF, now=2)
+    [event] = persisted(effects)
+    assert isinstance(event, frames.Event)
+    assert (event.name, event.status, event.author) == (
+        "handoff.requested",
+        "waiting_human",
+        VISITOR,
+    )
+    assert Cancel(ask.answer_id) in effects
+    assert (room.meta.status, room.meta.ai_active, room.answering) == ("waiting_human", False, None)
+    assert room.assistant_delta(ask.answer_id, "late") == []
+    assert room.assistant_final(ask.answer_id, FinalAnswer("late"), now=3) == []
+    assert room.receive("v", HANDOFF, now=3) == []  # already waiting
+
+    # While waiting, visitor messages are stored but not answered by the assistant.
+    assert not [e for e in room.receive("v", send("x2"), now=4) if isinstance(e, Ask)]
+
+    joined, reply = persisted(room.receive("a", send("y1", "I'm here"), now=5))
+    assert isinstance(joined, frames.Event)
+    assert (joined.name, joined.status, joined.author) == ("agent.joined", "open", AGENT)
+    assert reply.author == AGENT
+    assert (room.meta.status, room.meta.ai_active) == ("open", False)
+    # Later agent messages need no new event, and the assistant stays off.
+    assert len(persisted(room.receive("a", send("y2"), now=6))) == 1
+    assert not [e for e in room.receive("v", send("x3"), now=7) if isinstance(e, Ask)]
+    # A second agent joining is logged.
+    room.join("b", AGENT2, 0)
+    assert [e.type for e in persisted(room.receive("b", send("z1"), now=8))] == ["event", "message"]
+
+
+def test_only_visitors_ask_for_a_human_and_only_people_send() -> None:
+    room = new_room()
+    room.join("a", AGENT, 0)
+    assert error_code(room.receive("a", HANDOFF, now=1)) == "forbidden"
+    room.join("bot", ASSISTANT, 0)
+    assert error_code(room.receive("bot", send("x"), now=1)) == "forbidden"
+
+
+def test_a_message_into_a_closed_conversation_reopens_it() -> None:
+    room = new_room()
+    room.join("v", VISITOR, 0)
+    room.join("a", AGENT, 0)
+    room.receive("a", send("y1"), now=1)
+    [closed] = persisted(room.close(AGENT, now=2))
+    assert isinstance(closed, frames.Event)
+    assert (closed.name, closed.status, room.meta.ai_active) == ("closed", "closed", False)
+    assert room.close(AGENT, now=3) == []
+
+    effects = room.receive("v", send("x1", "one more thing"), now=4)
+    reopened, message = persisted(effects)
+    assert isinstance(reopened, frames.Event)
+    assert (reopened.name, reopened.status, reopened.author) == ("reopened", "open", VISITOR)
+    assert message.seq == reopened.seq + 1
+    # A visitor's reopen hands the conversation back to the assistant.
+    assert [e for e in effects if isinstance(e, Ask)]
+    ack = next(f for _, f in sends(effects) if isinstance(f, frames.Ack))
+    assert ack.seq == message.seq
+
+    room.close(AGENT, now=5)
+    reopened, _ = persisted(room.receive("a", send("y2", "following up"), now=6))
+    assert isinstance(reopened, frames.Event)
+    assert (reopened.name, reopened.author) == ("reopened", AGENT)
+    assert (room.meta.status, room.meta.ai_active) == ("open", False)
+
+    room.close(AGENT, now=7)
+    names = [e.name for e in persisted(room.receive("v", HANDOFF, now=8))]  # type: ignore[union-attr]
+    assert names == ["reopened", "handoff.requested"]
+    assert room.meta.status == "waiting_human"
+
+
+def test_assistant_streams_then_logs_its_answer_with_citations() -> None:
+    room = new_room()
+    room.join("v", VISITOR, 0)
+    [ask] = [e for e in room.receive("v", send("x1", "how to hold?"), now=1) if isinstance(e, Ask)]
+    assert room.answering == ask.answer_id
+    delta = room.assistant_delta(ask.answer_id, "Use ")
+    assert delta == [
+        Send(
+            ("v",),
+            frames.AssistantDelta(type="assistant.delta", answer_id=ask.answer_id, text="Use "),
+        )
+    ]
+    assert room.assistant_delta(ask.answer_id, "") == []
+    # A session joining mid-stream gets the answer so far in one piece.
+    room.assistant_delta(ask.answer_id, "apt-mark")
+    late = room.join("v2", VISITOR, 1)
+    assert late[-1] == Send(
+        ("v2",),
+        frames.AssistantDelta(type="assistant.delta", answer_id=ask.answer_id, text="Use apt-mark"),
+    )
+
+    citations = [("/help/pkg#hold", "Hold"), ("/help/pkg#hold", "dup"), ("", "empty")]
+    citations += [("/x" * 2000, "too long")] + [(f"/h/{i}", f"T{i}") for i in range(20)]
+    effects = room.assistant_final(
+        ask.answer_id, FinalAnswer(" Use apt-mark hold. ", citations, "answered"), now=2
+    )
+    [answer] = persisted(effects)
+    assert isinstance(answer, frames.Message)
+    assert (answer.author, answer.text, answer.answer_id, answer.resolution) == (
+        ASSISTANT,
+        "Use apt-mark hold.",
+        ask.answer_id,
+        "answered",
+    )
+    assert answer.citations[0] == frames.Citation(url="/help/pkg#hold", title="Hold")
+    assert len(answer.citations) == limits.MAX_CITATIONS
+    assert [type(e).__name__ for e in effects] == ["Persist", "Send", "Publish"]
+    assert room.answering is None
+
+
+def test_questions_are_answered_one_at_a_time_in_order() -> None:
+    room = new_room()
+    room.join("v", VISITOR, 0)
+    [first] = [e for e in room.receive("v", send("x1", "one"), now=1) if isinstance(e, Ask)]
+    assert not [e for e in room.receive("v", send("x2", "two"), now=2) if isinstance(e, Ask)]
+    effects = room.assistant_final(first.answer_id, FinalAnswer("1"), now=3)
+    [second] = [e for e in effects if isinstance(e, Ask)]
+    assert (second.question, second.answer_id) == ("two", "c1.a2")
+
+
+def test_a_failed_or_empty_answer_declines_and_offers_a_human() -> None:
+    room = new_room()
+    room.join("v", VISITOR, 0)
+    [ask] = [e for e in room.receive("v", send("x1"), now=1) if isinstance(e, Ask)]
+    [decline] = persisted(room.assistant_final(ask.answer_id, FinalAnswer("  "), now=2))
+    assert isinstance(decline, frames.Message)
+    assert (decline.text, decline.resolution) == (DECLINE_TEXT, "declined")
+    assert room.assistant_failed(ask.answer_id, now=3) == []  # already finished
+
+
+def test_entry_times_never_go_backwards() -> None:
+    room = new_room()
+    room.join("v", VISITOR, 0)
+    [first] = persisted(room.receive("v", send("x1"), now=500))
+    [second] = persisted(room.receive("v", send("x2"), now=100))  # the clock stepped back
+    assert second.created_at == first.created_at == 500
+
+
+def test_publish_follows_every_commit() -> None:
+    room = new_room()
+    room.join("v", VISITOR, 0)
+    for effects in (room.receive("v", send("x1"), now=1), room.receive("v", HANDOFF, now=2)):
+        persist_at = next(i for i, e in enumerate(effects) if isinstance(e, Persist))
+        publish_at = next(i for i, e in enumerate(effects) if isinstance(e, Publish))
+        assert persist_at == 0 < publish_at

@@ -1,0 +1,161 @@
+"""Property test: for any interleaving of joins, sends, resends, drops, resumes, handoffs,
+closes and assistant output, every client's view equals the room's log, without duplicates, and
+every ack names the one message its client id created.
+
+The interpreter below is the smallest host there is: it performs effects in order against an
+in-memory log, as `LocalRoomHost` does against SQLite.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from helpway.rooms.assistant import FinalAnswer
+from helpway.rooms.effects import Ask, Effect, Entry, Persist, Replay, Send
+from helpway.rooms.meta import RoomMeta
+from helpway.rooms.room import Room
+from helpway.shared import frames
+
+VISITOR = frames.Author(id="v", role="visitor", name="V")
+AGENT = frames.Author(id="a", role="agent", name="A")
+# Two tabs of the same visitor (they share client ids' namespace) and one agent.
+CLIENTS = {"tab1": VISITOR, "tab2": VISITOR, "agent": AGENT}
+CLIENT_IDS = ["k1", "k2", "k3", "k4"]
+
+
+class Client:
+    def __init__(self, author: frames.Author) -> None:
+        self.author = author
+        self.session: str | None = None
+        self.view: list[Entry] = []
+        self.acks: list[frames.Ack] = []
+
+    @property
+    def last_seq(self) -> int:
+        return self.view[-1].seq if self.view else 0
+
+
+class RoomMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.room = Room(RoomMeta("c", "demo"))
+        self.log: list[Entry] = []
+        self.clients = {name: Client(author) for name, author in CLIENTS.items()}
+        self.by_session: dict[str, Client] = {}
+        self.session_ids = (f"s{i}" for i in itertools.count())
+        self.asked: list[str] = []
+        self.now = 0
+
+    def perform(self, effects: list[Effect]) -> None:
+        for effect in effects:
+            if isinstance(effect, Persist):
+                assert [e.seq for e in effect.entries] == list(
+                    range(len(self.log) + 1, len(self.log) + 1 + len(effect.entries))
+                )
+                self.log += effect.entries
+            elif isinstance(effect, Send):
+                for session_id in effect.to:
+                    self.deliver(session_id, effect.frame)
+            elif isinstance(effect, Replay):
+                for entry in self.log[effect.after_seq : effect.through_seq]:
+                    self.deliver(effect.to, entry)
+            elif isinstance(effect, Ask):
+                self.asked.append(effect.answer_id)
+
+    def deliver(self, session_id: str, frame: frames.Frame) -> None:
+        client = self.by_session.get(session_id)
+        if client is None:
+            return  # an error for a session that never joined
+        if isinstance(frame, frames.Message | frames.Event):
+            client.view.append(frame)
+        elif isinstance(frame, frames.Ack):
+            client.acks.append(frame)
+
+    def tick(self) -> int:
+        self.now += 1
+        return self.now
+
+    @rule(name=st.sampled_from(sorted(CLIENTS)))
+    def connect(self, name: str) -> None:
+        client = self.clients[name]
+        if client.session is not None:
+            self.perform(self.room.join(client.session, client.author, client.last_seq))
+            return  # a second join on the same socket is refused and changes nothing
+        client.session = next(self.session_ids)
+        self.by_session[client.session] = client
+        self.perform(self.room.join(client.session, client.author, client.last_seq))
+
+    @rule(name=st.sampled_from(sorted(CLIENTS)))
+    def drop(self, name: str) -> None:
+        client = self.clients[name]
+        if client.session is not None:
+            self.perform(self.room.leave(client.session))
+            client.session = None
+
+    @rule(name=st.sampled_from(sorted(CLIENTS)), client_id=st.sampled_from(CLIENT_IDS))
+    def send(self, name: str, client_id: str) -> None:
+        client = self.clients[name]
+        session = client.session or "never-joined"
+        frame = frames.SendMessage(type="message.send", client_id=client_id, text=f"{name}")
+        self.perform(self.room.receive(session, frame, self.tick()))
+
+    @rule(name=st.sampled_from(sorted(CLIENTS)), active=st.booleans())
+    def typing(self, name: str, active: bool) -> None:
+        session = self.clients[name].session
+        if session is not None:
+            frame = frames.SetTyping(type="typing", active=active)
+            self.perform(self.room.receive(session, frame, self.tick()))
+
+    @rule(name=st.sampled_from(sorted(CLIENTS)))
+    def handoff(self, name: str) -> None:
+        session = self.clients[name].session
+        if session is not None:
+            frame = frames.RequestHuman(type="handoff.request")
+            self.perform(self.room.receive(session, frame, self.tick()))
+
+    @rule()
+    def close(self) -> None:
+        self.perform(self.room.close(AGENT, self.tick()))
+
+    @precondition(lambda self: bool(self.asked))
+    @rule(text=st.text(min_size=0, max_size=5), finish=st.sampled_from(["delta", "final", "fail"]))
+    def assistant(self, text: str, finish: str) -> None:
+        # Output for any answer ever asked: stale answers must be ignored by the room.
+        answer_id = self.asked[-1] if self.room.answering is None else self.room.answering
+        if finish == "delta":
+            self.perform(self.room.assistant_delta(answer_id, text))
+        elif finish == "final":
+            self.perform(self.room.assistant_final(answer_id, FinalAnswer(text), self.tick()))
+        else:
+            self.perform(self.room.assistant_failed(answer_id, self.tick()))
+
+    @invariant()
+    def views_equal_the_log(self) -> None:
+        assert [e.seq for e in self.log] == list(range(1, len(self.log) + 1))
+        assert self.room.meta.last_seq == len(self.log)
+        for client in self.clients.values():
+            # Every client holds a prefix of the log, once each; a connected one holds all of it.
+            assert client.view == self.log[: len(client.view)]
+            if client.session is not None:
+                assert client.view == self.log
+
+    @invariant()
+    def one_message_per_client_id_and_acks_agree(self) -> None:
+        created: dict[tuple[str, str], int] = {}
+        for entry in self.log:
+            if isinstance(entry, frames.Message) and entry.client_id is not None:
+                key = (entry.author.id, entry.client_id)
+                assert key not in created, f"second message for {key}"
+                created[key] = entry.seq
+        for client in self.clients.values():
+            for ack in client.acks:
+                assert created[(client.author.id, ack.client_id)] == ack.seq
+                assert self.log[ack.seq - 1].id == ack.id
+
+
+TestRoomMachine = RoomMachine.TestCase
+TestRoomMachine.settings = settings(max_examples=150, stateful_step_count=40, deadline=None)
