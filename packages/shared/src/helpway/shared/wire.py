@@ -4,16 +4,40 @@ The browser apps run this instead of pydantic. It implements exactly the subset 
 that `spec_export` emits, so keep it free of `typing`, dataclasses and anything else MicroPython
 lacks (annotations use builtins only; MicroPython parses and ignores them). Results are
 tuples rather than exceptions so callers on either runtime stay simple.
+
+Each runtime's `json` module is lenient in its own way (MicroPython's accepts trailing commas,
+raw control characters, bad escapes and leading zeros, mangles escaped surrogate pairs and has
+no NaN; CPython's accepts lone surrogates and recurses without bound), so `decode` first scans
+the text with the grammar pydantic's parser applies and only then hands it to `json.loads`.
+`tests/test_wire_micropython.py` holds all three to one corpus.
 """
 
 import json
-import re
 
 try:
     from . import errors, limits
 except ImportError:  # the widget bundle ships these modules flat, not as a package
     import errors  # type: ignore[no-redef]
     import limits  # type: ignore[no-redef]
+
+# A value may sit inside at most this many arrays/objects: the recursion limit of pydantic's JSON
+# parser, so both refuse the same frames (and CPython's json never recurses too deep).
+MAX_JSON_DEPTH = 200
+
+# Unicode White_Space: what pydantic's `\S` pattern (a Rust regex) calls blank. Checked by hand
+# because `re` differs: MicroPython's `\s` is ASCII-only, CPython's adds U+001C..U+001F.
+_BLANK = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+
+
+def _not_blank(text: str) -> bool:
+    return any(char not in _BLANK for char in text)
+
+
+# The patterns `spec_export` emits; any other refuses every value until the codec learns it.
+_PATTERNS = {"\\S": _not_blank}
 
 
 def _type_ok(value: object, kind: str) -> bool:
@@ -39,8 +63,10 @@ def _check_string(value: str, schema: dict, path: str) -> str | None:
         return path + ": too short"
     if "maxLength" in schema and len(value) > schema["maxLength"]:
         return path + ": too long"
-    if "pattern" in schema and re.search(schema["pattern"], value) is None:
-        return path + ": blank or malformed"
+    if "pattern" in schema:
+        matches = _PATTERNS.get(schema["pattern"])
+        if matches is None or not matches(value):
+            return path + ": blank or malformed"
     return None
 
 
@@ -107,17 +133,229 @@ def check(value: object, schema: dict, path: str = "$") -> str | None:
     return None
 
 
+# ---------------------------------------------------------------- strict JSON scan
+
+_SPACE = b" \t\n\r"
+_DIGITS = b"0123456789"
+_HEX = b"0123456789abcdefABCDEF"
+_ESCAPES = b'"\\/bfnrt'
+# pydantic's parser reads NaN and the infinities as floats; MicroPython's json has no such
+# words, so they are rewritten as an overflowing number, which every json module reads as a
+# float. Only the type check sees the value, and it refuses floats wherever the spec has ints.
+_LITERALS = (
+    (b"true", None),
+    (b"false", None),
+    (b"null", None),
+    (b"NaN", b"1e999"),
+    (b"Infinity", b"1e999"),
+    (b"-Infinity", b"-1e999"),
+)
+
+
+def _skip_space(data: bytes, i: int) -> int:
+    n = len(data)
+    while i < n and data[i] in _SPACE:
+        i += 1
+    return i
+
+
+def _hex4(data: bytes, i: int) -> int:
+    digits = data[i : i + 4]
+    if len(digits) != 4:
+        return -1
+    for digit in digits:
+        if digit not in _HEX:
+            return -1
+    return int(digits, 16)
+
+
+def _has_control(data: bytes, start: int, end: int) -> bool:
+    return any(data[i] < 32 for i in range(start, end))
+
+
+def _string(data: bytes, i: int, fixes: list, controls: bool) -> int:
+    """Index just past the string opening at `data[i]`, or -1 if it is malformed.
+
+    Escaped surrogate pairs are queued in `fixes` to be replaced by the character they encode.
+    """
+    i += 1
+    quote = data.find(b'"', i)
+    while True:
+        if quote < 0:
+            return -1
+        slash = data.find(b"\\", i, quote)
+        if controls and _has_control(data, i, quote if slash < 0 else slash):
+            return -1
+        if slash < 0:
+            return quote + 1
+        i = slash + 1
+        if i == quote:  # an escaped quote: the string ends further on
+            quote = data.find(b'"', i + 1)
+        if i < len(data) and data[i] in _ESCAPES:
+            i += 1
+            continue
+        if data[i : i + 1] != b"u":
+            return -1
+        code = _hex4(data, i + 1)
+        if code < 0 or 0xDC00 <= code <= 0xDFFF:
+            return -1
+        i += 5
+        if 0xD800 <= code <= 0xDBFF:
+            low = _hex4(data, i + 2) if data[i : i + 2] == b"\\u" else -1
+            if not 0xDC00 <= low <= 0xDFFF:
+                return -1
+            i += 6
+            char = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+            fixes.append((slash, i, chr(char).encode("utf-8")))
+
+
+def _digits_end(data: bytes, i: int) -> int:
+    n = len(data)
+    while i < n and data[i] in _DIGITS:
+        i += 1
+    return i
+
+
+def _number(data: bytes, i: int) -> int:
+    """Index just past the number at `data[i]`, or -1 if it is malformed."""
+    if data[i] == 45:  # -
+        i += 1
+    if data[i : i + 1] == b"0":
+        i += 1
+    else:
+        end = _digits_end(data, i)
+        if end == i:
+            return -1
+        i = end
+    if data[i : i + 1] == b".":
+        end = _digits_end(data, i + 1)
+        if end == i + 1:
+            return -1
+        i = end
+    if data[i : i + 1] in (b"e", b"E"):
+        i += 1
+        if data[i : i + 1] in (b"+", b"-"):
+            i += 1
+        end = _digits_end(data, i)
+        if end == i:
+            return -1
+        i = end
+    return i
+
+
+def _scalar(data: bytes, i: int, fixes: list, controls: bool) -> int:
+    """Index just past the string, number or literal at `data[i]`, or -1."""
+    if data[i] == 34:  # "
+        return _string(data, i, fixes, controls)
+    for word, spelling in _LITERALS:
+        if data[i : i + len(word)] == word:
+            if spelling is not None:
+                fixes.append((i, i + len(word), spelling))
+            return i + len(word)
+    if data[i] == 45 or data[i] in _DIGITS:
+        return _number(data, i)
+    return -1
+
+
+def _key(data: bytes, i: int, fixes: list, controls: bool) -> int:
+    """Index of the value after `"key":` at `data[i]`, or -1."""
+    if data[i : i + 1] != b'"':
+        return -1
+    i = _string(data, i, fixes, controls)
+    if i < 0:
+        return -1
+    i = _skip_space(data, i)
+    if data[i : i + 1] != b":":
+        return -1
+    return _skip_space(data, i + 1)
+
+
+def _scan(data: bytes) -> tuple:
+    """Check that `data` is one JSON text as pydantic's parser reads it.
+
+    Returns `(problem, text)`: `problem` is None or why the text is not JSON; `text` is what to
+    give `json.loads`, with the `_LITERALS` and escaped surrogate pairs rewritten.
+    """
+    controls = len(data) > 0 and min(data) < 32  # rare: only then look for them in strings
+    fixes: list = []
+    closers: list = []  # the byte closing each open array/object, innermost last
+    i = _skip_space(data, 0)
+    want_value = True
+    while True:
+        if want_value:
+            if i >= len(data):
+                return "unexpected end", None
+            if len(closers) > MAX_JSON_DEPTH:
+                return "nested too deeply", None
+            opener = data[i]
+            if opener == 123 or opener == 91:  # { [
+                closers.append(125 if opener == 123 else 93)
+                i = _skip_space(data, i + 1)
+                if i < len(data) and data[i] == closers[-1]:  # empty
+                    closers.pop()
+                    i += 1
+                    want_value = False
+                elif opener == 123:
+                    i = _key(data, i, fixes, controls)
+                    if i < 0:
+                        return "expected a string key and a colon", None
+                continue
+            i = _scalar(data, i, fixes, controls)
+            if i < 0:
+                return "malformed value", None
+            want_value = False
+            continue
+        i = _skip_space(data, i)
+        if not closers:
+            if i < len(data):
+                return "trailing characters", None
+            break
+        if i < len(data) and data[i] == closers[-1]:
+            closers.pop()
+            i += 1
+        elif data[i : i + 1] == b",":
+            i = _skip_space(data, i + 1)
+            if closers[-1] == 125:
+                i = _key(data, i, fixes, controls)
+                if i < 0:
+                    return "expected a string key and a colon", None
+            want_value = True
+        else:
+            return "expected a comma or a closing bracket", None
+    if not fixes:
+        return None, data
+    parts = []
+    done = 0
+    for start, end, text in fixes:
+        parts.append(data[done:start])
+        parts.append(text)
+        done = end
+    parts.append(data[done:])
+    return None, b"".join(parts)
+
+
+# ---------------------------------------------------------------- frames
+
+
 def decode(raw: str | bytes, frames: dict) -> tuple:
     """Parse and validate one frame against `frames` (`wire_spec.CLIENT` or `.SERVER`).
 
     Returns `(frame, None)` or `(None, (error_code, message))`.
     """
-    size = len(raw.encode("utf-8")) if isinstance(raw, str) else len(raw)
-    if size > limits.MAX_FRAME_BYTES:
+    data = raw.encode("utf-8") if isinstance(raw, str) else raw
+    if len(data) > limits.MAX_FRAME_BYTES:
         return None, (errors.TOO_LARGE, "frame is larger than " + str(limits.MAX_FRAME_BYTES))
+    if data is raw:  # a str encodes to UTF-8 by construction; bytes must be checked
+        try:
+            data.decode("utf-8")
+        except ValueError:
+            return None, (errors.BAD_FRAME, "frame is not UTF-8")
+    problem, text = _scan(data)
+    if problem is not None:
+        return None, (errors.BAD_FRAME, "frame is not JSON: " + problem)
     try:
-        obj = json.loads(raw)
-    except ValueError:
+        obj = json.loads(text)
+    except ValueError:  # the scan accepts only what every json module parses
         return None, (errors.BAD_FRAME, "frame is not JSON")
     if not isinstance(obj, dict):
         return None, (errors.BAD_FRAME, "frame is not an object")
