@@ -58,7 +58,7 @@ class LocalRoomHost:
 
     `folder` holds one SQLite file per room (or pass any `RoomFolder`). `publish` receives every
     committed entry at least once, in seq order per conversation. `assistant` answers visitor
-    questions; without one, questions get the decline that offers a human. Rooms idle for
+    questions; without one, new rooms start with the assistant off (humans answer). Rooms idle for
     `idle_evict_s` are evicted from memory (None: never)."""
 
     def __init__(
@@ -234,7 +234,9 @@ class LocalRoomHost:
         if site_id is None:
             storage.close()
             raise LookupError(f"no stored room for conversation {conversation_id!r}")
-        return Room(RoomMeta(conversation_id, site_id), sessions=sessions)
+        # A host without an assistant starts rooms with it off: questions wait for a human.
+        meta = RoomMeta(conversation_id, site_id, ai_active=self._assistant is not None)
+        return Room(meta, sessions=sessions)
 
     async def _locked(
         self, conversation_id: str, site_id: str | None, fn: Callable[[_Live], Awaitable[T]]
