@@ -82,6 +82,7 @@ class LocalRoomHost:
         self._outlets: dict[str, dict[str, Outlet]] = {}
         self._drains: dict[str, asyncio.Task[None]] = {}
         self._sweeper: asyncio.Task[None] | None = None
+        self._closed = False
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -99,8 +100,9 @@ class LocalRoomHost:
             self._sweeper = asyncio.create_task(self._sweep(self._idle_evict_s), name="sweeper")
 
     async def aclose(self) -> None:
-        """Stop every task and close every storage. Unpublished entries stay in the outboxes
-        and are drained by the next `start()`."""
+        """Stop every task and close every storage, after any input in progress has finished.
+        Unpublished entries stay in the outboxes and are drained by the next `start()`."""
+        self._closed = True
         tasks: list[asyncio.Task[None]] = [*self._drains.values()]
         tasks += [live.answer for live in self._rooms.values() if live.answer is not None]
         if self._sweeper is not None:
@@ -108,12 +110,13 @@ class LocalRoomHost:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        for outlets in self._outlets.values():
-            for outlet in outlets.values():
-                outlet.stop()
+        outlets = [outlet for room in self._outlets.values() for outlet in room.values()]
         self._outlets.clear()
-        for live in self._rooms.values():
-            live.storage.close()
+        await asyncio.gather(*(outlet.aclose() for outlet in outlets))
+        for live in list(self._rooms.values()):
+            async with live.lock:
+                live.evicted = True
+                live.storage.close()
         self._rooms.clear()
 
     # ------------------------------------------------------------------ the edge's calls
@@ -218,6 +221,8 @@ class LocalRoomHost:
         live = self._rooms.get(conversation_id)
         if live is not None:
             return live
+        if self._closed:
+            raise RuntimeError("the room host is closed")
         storage = self._folder.open(conversation_id)
         room = self._restore(conversation_id, site_id, storage)
         live = self._rooms[conversation_id] = _Live(room, storage)
@@ -260,7 +265,9 @@ class LocalRoomHost:
         async def run(live: _Live) -> None:
             await self._perform(conversation_id, live, step(live), origin, client_id)
 
-        await self._locked(conversation_id, site_id, run)
+        # Shielded: once an input is decided, its effects are performed to the end even if the
+        # caller (a socket handler) is cancelled — a stored message is always broadcast.
+        await asyncio.shield(self._locked(conversation_id, site_id, run))
 
     async def _perform(
         self,
@@ -327,9 +334,11 @@ class LocalRoomHost:
     async def _answer(self, conversation_id: str, ask: Ask) -> None:
         """Run the assistant for one question, feeding its output back through the gate."""
 
+        me = asyncio.current_task()
+
         async def feed(step: Callable[[Room], list[Effect]], last: bool = False) -> None:
             def run(live: _Live) -> list[Effect]:
-                if last and live.answer is asyncio.current_task():
+                if last and live.answer is me:
                     live.answer = None  # before the step: it may start the next answer
                 return step(live.room)
 

@@ -86,10 +86,6 @@ class Room:
     # ------------------------------------------------------------------ read-only views
 
     @property
-    def sessions(self) -> dict[str, frames.Author]:
-        return {sid: session.participant for sid, session in self._sessions.items()}
-
-    @property
     def answering(self) -> str | None:
         """The id of the answer being streamed, if any."""
         return None if self._answer is None else self._answer.id

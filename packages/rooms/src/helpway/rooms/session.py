@@ -67,6 +67,10 @@ class Outlet:
         if asyncio.current_task() is not self._task:
             self._task.cancel()
 
+    async def aclose(self) -> None:
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+
     async def _write(self) -> None:
         try:
             while (frame := await self._queue.get()) is not None:
