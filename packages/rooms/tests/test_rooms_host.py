@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from helpway.rooms import Backoff, Entry, Final, FinalAnswer, LocalRoomHost, ServerFrame, Session
+from helpway.rooms import session as session_module
 from helpway.rooms.room import DECLINE_TEXT
 from helpway.rooms.sqlite_storage import SqliteRoomFolder, SqliteRoomStorage
 from helpway.shared import frames, limits
@@ -455,6 +456,27 @@ async def test_a_session_whose_send_fails_is_dropped(host: LocalRoomHost) -> Non
     await host.receive(visitor.session, visitor.message("x2"))
     await eventually(lambda: len(visitor.entries()) == 2)
     assert agent.entries() == []
+
+
+async def test_a_session_that_stops_reading_is_dropped(
+    host: LocalRoomHost, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(session_module, "MAX_PENDING_FRAMES", 5)
+    visitor, agent = Client("c1", VISITOR), Client("c1", AGENT)
+    await host.join(visitor.session)
+    await host.join(agent.session)
+    await host.receive(agent.session, frames.SetTyping(type="typing", active=True))
+    await eventually(lambda: bool(visitor.of_type(frames.Typing)))
+
+    async def hang(frame: ServerFrame) -> None:
+        await asyncio.Event().wait()
+
+    agent.session.send = hang
+    for i in range(10):
+        await host.receive(visitor.session, visitor.message(f"x{i}"))
+    # The visitor is unaffected; the hung agent socket was dropped (its typing went off).
+    await eventually(lambda: len(visitor.entries()) == 10)
+    await eventually(lambda: len(visitor.of_type(frames.Typing)) == 2)
 
 
 async def test_frames_before_join_and_edge_refusals(host: LocalRoomHost) -> None:

@@ -48,17 +48,18 @@ class Outlet:
     def __init__(self, session: Session, on_gone: Callable[[Session], Awaitable[None]]) -> None:
         self.session = session
         self._on_gone = on_gone
-        self._queue: asyncio.Queue[ServerFrame | None] = asyncio.Queue()
+        self._queue: asyncio.Queue[ServerFrame] = asyncio.Queue()
+        self._overflowed = False
         self._task = asyncio.create_task(self._write(), name=f"session {session.id}")
 
     def put(self, frame: ServerFrame) -> None:
-        if self._task.done():
+        if self._task.done() or self._overflowed:
             return
         if self._queue.qsize() >= MAX_PENDING_FRAMES:
+            # The socket stopped reading (its send may hang forever): give up on it now.
             log.info("session %s is too far behind; dropping it", self.session.id)
-            while not self._queue.empty():
-                self._queue.get_nowait()
-            self._queue.put_nowait(None)
+            self._overflowed = True
+            self._task.cancel()
             return
         self._queue.put_nowait(frame)
 
@@ -73,8 +74,11 @@ class Outlet:
 
     async def _write(self) -> None:
         try:
-            while (frame := await self._queue.get()) is not None:
-                await self.session.send(frame)
+            while True:
+                await self.session.send(await self._queue.get())
+        except asyncio.CancelledError:
+            if not self._overflowed:
+                raise  # stopped by the host: the session is already detached
         except Exception as exc:  # any failure of a send means the socket is gone
             log.info("session %s send failed: %r", self.session.id, exc)
         await self._on_gone(self.session)
