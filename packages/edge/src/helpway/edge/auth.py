@@ -1,0 +1,69 @@
+"""Who is asking: bearer tokens (visitor tokens, agent sessions) resolved to participants.
+
+Every route and socket that touches a conversation goes through `participant_for`, so the rule
+"a visitor reaches only their own conversation, an agent only their sites' conversations" is
+written once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.requests import HTTPConnection
+
+from helpway.shared import errors, frames
+from helpway.store import agent_sessions, agents, conversations, visitors
+from helpway.store.agents import Agent
+from helpway.store.conversations import Conversation
+from helpway.store.database import Database
+
+from .errors import ApiError
+
+
+@dataclass(frozen=True)
+class Participant:
+    """Someone allowed into one conversation: a visitor of it or an agent of its site."""
+
+    author: frames.Author
+    conversation: Conversation
+
+
+@dataclass(frozen=True)
+class AgentIdentity:
+    agent: Agent
+    site_ids: tuple[str, ...]
+
+
+def bearer_token(connection: HTTPConnection) -> str:
+    header = connection.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(errors.UNAUTHORIZED, "missing bearer token")
+    return token.strip()
+
+
+async def agent_for(db: Database, token: str) -> AgentIdentity:
+    agent = await agent_sessions.resolve_agent_session(db, token)
+    if agent is None:
+        raise ApiError(errors.UNAUTHORIZED, "unknown or expired agent session")
+    return AgentIdentity(agent, tuple(await agents.agent_site_ids(db, agent.id)))
+
+
+async def participant_for(db: Database, token: str, conversation_id: str) -> Participant:
+    """Resolve `token` for `conversation_id`. The token is checked first, so only a holder of
+    a valid token learns whether a conversation id exists (`not_found` vs `forbidden`)."""
+    visitor = await visitors.resolve_visitor(db, token)
+    agent = None if visitor is not None else await agent_sessions.resolve_agent_session(db, token)
+    if visitor is None and agent is None:
+        raise ApiError(errors.UNAUTHORIZED, "unknown or expired token")
+    conversation = await conversations.get_conversation(db, conversation_id)
+    if conversation is None:
+        raise ApiError(errors.NOT_FOUND, "no such conversation")
+    if visitor is not None:
+        if conversation.visitor_id != visitor.id:
+            raise ApiError(errors.FORBIDDEN, "not your conversation")
+        return Participant(visitor.author(), conversation)
+    assert agent is not None
+    if conversation.site_id not in await agents.agent_site_ids(db, agent.id):
+        raise ApiError(errors.FORBIDDEN, "not an agent of this conversation's site")
+    return Participant(agent.author(), conversation)

@@ -1,0 +1,270 @@
+"""`helpway`: run the local edge and manage its data (sites, agents, the knowledge base).
+
+Every command works on the data folder `helpway dev` uses (`HELPWAY_DATA`, default `.data/`),
+so it can run while the edge is serving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import sys
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+from urllib.parse import urlsplit
+
+import click
+
+from helpway.knowledge.ingest import IngestProgress, IngestReport, UnknownSiteError
+from helpway.shared import limits, rest
+from helpway.store import agents, sites
+from helpway.store.errors import Conflict
+
+from .local.data import open_database, open_knowledge
+from .local.settings import Settings
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
+
+T = TypeVar("T")
+
+
+def _run(job: Callable[[Settings], Coroutine[object, object, T]]) -> T:
+    return asyncio.run(job(Settings.from_env()))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Helpway: edge-native customer-support chat."""
+
+
+# ---------------------------------------------------------------- running
+
+
+@main.command()
+def dev() -> None:
+    """Serve the demo, the widget, the console and the API on 127.0.0.1:$PORT (default 8787)."""
+    from .local import runtime
+
+    # uvicorn shuts down gracefully on SIGINT, then re-raises it: no traceback for Ctrl-C.
+    with contextlib.suppress(KeyboardInterrupt):
+        runtime.serve(Settings.from_env())
+
+
+@main.command("build-widget")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Output folder (default: the widget package's build/).",
+)
+def build_widget(out: Path | None) -> None:
+    """Build the widget and console assets the edge serves under /widget.js and /w/."""
+    from .local import widget_build
+
+    try:
+        target = widget_build.build(out)
+    except widget_build.WidgetUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"widget built in {target}")
+
+
+# ---------------------------------------------------------------- sites and agents
+
+
+def _origin(value: str) -> str:
+    if value == "*":
+        return value
+    parts = urlsplit(value)
+    try:
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError:
+        parts = parts._replace(netloc="")
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
+        raise click.BadParameter(f"{value!r} is not an origin like https://shop.example")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+@main.group("sites")
+def sites_group() -> None:
+    """Sites: a website carrying the widget."""
+
+
+@sites_group.command("create")
+@click.option("--id", "site_id", required=True, help="The id pasted in the snippet's data-site.")
+@click.option("--name", required=True)
+@click.option(
+    "--origin", "origins", multiple=True, help="An origin allowed to load the widget (repeatable)."
+)
+def sites_create(site_id: str, name: str, origins: tuple[str, ...]) -> None:
+    """Create a site."""
+    allowed = [_origin(o) for o in origins]
+
+    async def job(settings: Settings) -> sites.Site:
+        db = await open_database(settings)
+        try:
+            return await sites.create_site(db, name=name, site_id=site_id, allowed_origins=allowed)
+        finally:
+            db.close()
+
+    if not 1 <= len(site_id) <= limits.MAX_ID_CHARS:
+        raise click.BadParameter(f"at most {limits.MAX_ID_CHARS} characters", param_hint="--id")
+    try:
+        site = _run(job)
+    except Conflict as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"site {site.id!r} created; put this on its pages:")
+    click.echo(f'  <script src="https://YOUR-EDGE/widget.js" data-site="{site.id}" async></script>')
+
+
+@main.group("agents")
+def agents_group() -> None:
+    """Agents: people answering in the console."""
+
+
+@agents_group.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--password", required=True)
+@click.option(
+    "--site",
+    "site_ids",
+    multiple=True,
+    required=True,
+    help="A site the agent answers for (repeatable).",
+)
+def agents_create(email: str, name: str, password: str, site_ids: tuple[str, ...]) -> None:
+    """Create an agent and add it to sites."""
+
+    async def job(settings: Settings) -> agents.Agent:
+        db = await open_database(settings)
+        try:
+            for site_id in site_ids:
+                if await sites.get_site(db, site_id) is None:
+                    raise click.ClickException(f"no site {site_id!r}: create it first")
+            agent = await agents.create_agent(db, email=email, name=name, password=password)
+            for site_id in site_ids:
+                await agents.add_agent_to_site(db, site_id, agent.id)
+            return agent
+        finally:
+            db.close()
+
+    if "@" not in email:
+        raise click.BadParameter("not an e-mail address", param_hint="--email")
+    try:
+        agent = _run(job)
+    except Conflict as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"agent {agent.email} created for {', '.join(site_ids)}")
+
+
+# ---------------------------------------------------------------- knowledge base
+
+
+@main.group("kb")
+def kb_group() -> None:
+    """The knowledge base the assistant answers from."""
+
+
+class _Progress:
+    """A progress bar on stderr, sized once the ingest knows how many documents there are."""
+
+    def __init__(self) -> None:
+        self._bar: ProgressBar[int] | None = None
+        self.failed: list[str] = []
+
+    def __call__(self, event: IngestProgress) -> None:
+        if self._bar is None:
+            self._bar = click.progressbar(
+                length=event.total, label="ingesting", file=sys.stderr, show_pos=True
+            )
+            self._bar.__enter__()
+        self._bar.update(1)
+        if event.document.status == "failed":
+            self.failed.append(f"{event.document.url}: {event.document.error}")
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+
+
+@kb_group.command("ingest")
+@click.option("--site", "site_id", required=True)
+@click.option(
+    "--base-url", default=None, help="URL the folder is published at (citations start with it)."
+)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+def kb_ingest(site_id: str, base_url: str | None, paths: tuple[Path, ...]) -> None:
+    """Ingest Markdown, HTML or text files and folders into a site's KB."""
+    progress = _Progress()
+
+    async def job(settings: Settings) -> list[IngestReport]:
+        db = await open_database(settings)
+        try:
+            knowledge = open_knowledge(db, settings)
+            return [
+                await knowledge.ingest_path(site_id, path, base_url, progress) for path in paths
+            ]
+        finally:
+            progress.close()
+            db.close()
+
+    try:
+        reports = _run(job)
+    except UnknownSiteError as exc:
+        raise click.ClickException(str(exc)) from None
+    for line in progress.failed:
+        click.echo(f"failed: {line}", err=True)
+    documents = [d for report in reports for d in report.documents]
+    counts = {
+        s: sum(1 for d in documents if d.status == s)
+        for s in ("added", "updated", "unchanged", "deleted", "failed")
+    }
+    summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+    chunks = sum(report.chunks for report in reports)
+    embedded = sum(report.embedded for report in reports)
+    seconds = sum(report.seconds for report in reports)
+    click.echo(
+        f"{len(documents)} documents ({summary or 'none found'}); {chunks} sections, "
+        f"{embedded} embedded, in {seconds:.1f}s"
+    )
+    if counts["failed"]:
+        sys.exit(1)
+
+
+@kb_group.command("search")
+@click.option("--site", "site_id", required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (rest.KbSearchResult).")
+@click.option("-k", "k", type=click.IntRange(1, 50), default=5, show_default=True)
+@click.argument("question")
+def kb_search(site_id: str, as_json: bool, k: int, question: str) -> None:
+    """The KB sections that best answer QUESTION, best first."""
+
+    async def job(settings: Settings) -> rest.KbSearchResult:
+        db = await open_database(settings)
+        try:
+            if await sites.get_site(db, site_id) is None:
+                raise click.ClickException(f"no site {site_id!r}")
+            hits = await open_knowledge(db, settings).search(site_id, question, k)
+        finally:
+            db.close()
+        return rest.KbSearchResult(
+            query=question,
+            hits=[
+                rest.KbHit(url=h.url, title=h.citation_title, score=h.score, text=h.text)
+                for h in hits
+            ],
+        )
+
+    result = _run(job)
+    if as_json:
+        click.echo(json.dumps(result.model_dump(), ensure_ascii=False, indent=2))
+        return
+    if not result.hits:
+        click.echo("no matching sections")
+    for rank, hit in enumerate(result.hits, start=1):
+        snippet = " ".join(hit.text.split())
+        snippet = snippet if len(snippet) <= 160 else snippet[:159] + "…"
+        click.echo(f"{rank}. [{hit.score:.3f}] {hit.title}\n   {hit.url}\n   {snippet}")

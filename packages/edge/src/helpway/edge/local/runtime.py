@@ -1,0 +1,101 @@
+"""`helpway dev`: the local edge runtime.
+
+The composition root for CPython: SQLite stands in for D1 (one file) and for Durable Object
+storage (one file per room), the knowledge base runs its local embedder and index, rooms live
+in the local room host, and uvicorn serves the app on loopback. Start-up (migrations, demo seed)
+finishes before the port opens, so "it answers" means "it is ready".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import uvicorn
+from starlette.applications import Starlette
+
+from helpway.knowledge.ingest import IngestProgress
+from helpway.rooms.host import LocalRoomHost
+
+from ..app import build_app
+from ..assistant import kb_assistant
+from ..inbox_hub import InboxHub
+from ..publishing import publisher
+from ..routes import assets
+from ..services import Services
+from . import demo, pages
+from .data import open_database, open_knowledge
+from .settings import Settings
+from .widget_build import WIDGET_BUILD_DIR
+
+log = logging.getLogger("helpway.edge")
+
+# A client frame is at most 16 KiB; anything far bigger is not worth reading into memory.
+WS_MAX_BYTES = 256 * 1024
+GRACEFUL_SHUTDOWN_S = 5
+# The console page inside the widget build.
+CONSOLE_PAGE = "console.html"
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def _seed_progress(event: IngestProgress) -> None:
+    document = event.document
+    if document.status != "unchanged":
+        _say(f"  demo KB [{event.done}/{event.total}] {document.status}: {document.url}")
+
+
+def local_app(settings: Settings, widget_dir: Path = WIDGET_BUILD_DIR) -> Starlette:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        started = time.perf_counter()
+        db = await open_database(settings)
+        knowledge = open_knowledge(db, settings)
+        hub = InboxHub()
+        rooms = LocalRoomHost(
+            settings.rooms_dir, publish=publisher(db, hub), assistant=kb_assistant(knowledge)
+        )
+        await rooms.start()
+        report = await demo.seed(db, knowledge, progress=_seed_progress)
+        app.state.services = Services(db=db, rooms=rooms, knowledge=knowledge, inbox=hub)
+        _banner(settings, report.chunks, time.perf_counter() - started)
+        try:
+            yield
+        finally:
+            await rooms.aclose()
+            db.close()
+
+    return build_app(lifespan, [*pages.ROUTES, *assets.routes(widget_dir, CONSOLE_PAGE)])
+
+
+def _banner(settings: Settings, chunks: int, seconds: float) -> None:
+    url = settings.base_url
+    _say(
+        "\n"
+        f"  Helpway local edge ready in {seconds:.1f}s (data: {settings.data_dir})\n"
+        f"  Demo site      {url}/\n"
+        f"  Agent console  {url}/console\n"
+        f"    e-mail       {demo.AGENT_EMAIL}\n"
+        f"    password     {demo.AGENT_PASSWORD}\n"
+        f"  Demo KB        {chunks} sections from {settings.base_url}/help/\n"
+    )
+
+
+def serve(settings: Settings) -> None:
+    """Run until SIGINT/SIGTERM; open sockets are closed and rooms flushed before exit."""
+    config = uvicorn.Config(
+        local_app(settings),
+        host=settings.host,
+        port=settings.port,
+        ws_max_size=WS_MAX_BYTES,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+        log_level="info",
+        access_log=False,
+    )
+    uvicorn.Server(config).run()

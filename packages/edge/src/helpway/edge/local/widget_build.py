@@ -1,0 +1,25 @@
+"""Where the widget build lives, and building it through the widget package."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .settings import REPO_ROOT
+
+WIDGET_BUILD_DIR = REPO_ROOT / "packages" / "widget" / "build"
+
+
+class WidgetUnavailable(RuntimeError):
+    """The installed widget package cannot build (yet)."""
+
+
+def build(out: Path | None = None) -> Path:
+    target = (out or WIDGET_BUILD_DIR).resolve()
+    try:
+        from helpway.widget import build as build_widget
+    except ImportError as exc:
+        raise WidgetUnavailable(
+            f"helpway.widget has no build() to call ({exc}); the widget package is not ready"
+        ) from None
+    build_widget(target)
+    return target

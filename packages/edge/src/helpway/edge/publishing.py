@@ -1,0 +1,27 @@
+"""The rooms' outbox publisher: committed log entries → D1 → the agents' inboxes.
+
+The room's storage is the source of truth; D1 is the copy the inbox and the REST history read.
+`apply_entries` is idempotent, so the outbox may retry freely; an exception here means "not yet"
+and the entries stay in the room's outbox. The inbox is told only after D1 has the entries, so
+a console that reloads on the update sees them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from helpway.rooms.effects import Entry
+from helpway.rooms.outbox import Publisher
+from helpway.store.conversations import apply_entries
+from helpway.store.database import Database
+
+from .inbox_hub import InboxHub
+
+
+def publisher(db: Database, hub: InboxHub) -> Publisher:
+    async def publish(conversation_id: str, entries: Sequence[Entry]) -> None:
+        summary = await apply_entries(db, conversation_id, entries)
+        if summary is not None:
+            await hub.publish(summary)
+
+    return publish

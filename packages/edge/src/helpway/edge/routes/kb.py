@@ -1,0 +1,68 @@
+"""Knowledge-base admin over HTTP: ingest one document (agents of the site), search (public,
+like a help centre's search box)."""
+
+from __future__ import annotations
+
+from typing import Annotated, cast
+
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from helpway.knowledge.documents import Format
+from helpway.shared import errors, frames, limits, rest
+from helpway.store import sites
+
+from ..auth import agent_for, bearer_token
+from ..bodies import MAX_DOCUMENT_BYTES, read_model, read_query
+from ..errors import ApiError
+from ..services import services
+
+MAX_HITS = 20
+
+
+class SearchQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    site_id: frames.Id
+    q: Annotated[str, Field(min_length=1, max_length=limits.MAX_QUERY_CHARS, pattern=r"\S")]
+    k: Annotated[int, Field(ge=1, le=MAX_HITS)] = 5
+
+
+async def ingest_document(request: Request) -> Response:
+    found = services(request)
+    identity = await agent_for(found.db, bearer_token(request))
+    body = await read_model(request, rest.KbDocumentIn, MAX_DOCUMENT_BYTES)
+    if body.site_id not in identity.site_ids:
+        raise ApiError(errors.FORBIDDEN, "not an agent of this site")
+    try:
+        result = await found.knowledge.ingest_document(
+            body.site_id, body.url, body.title or None, body.content, cast(Format, body.format)
+        )
+    except ValueError as exc:
+        raise ApiError(errors.INVALID, str(exc)) from None
+    ingested = rest.KbIngestResult(document_url=result.url, chunks=result.chunks)
+    return JSONResponse(ingested.model_dump())
+
+
+async def search(request: Request) -> Response:
+    query = read_query(request, SearchQuery)
+    found = services(request)
+    if await sites.get_site(found.db, query.site_id) is None:
+        raise ApiError(errors.NOT_FOUND, "no such site")
+    hits = await found.knowledge.search(query.site_id, query.q, query.k)
+    result = rest.KbSearchResult(
+        query=query.q,
+        hits=[
+            rest.KbHit(url=hit.url, title=hit.citation_title, score=hit.score, text=hit.text)
+            for hit in hits
+        ],
+    )
+    return JSONResponse(result.model_dump())
+
+
+ROUTES = [
+    Route("/api/kb/documents", ingest_document, methods=["POST"]),
+    Route("/api/kb/search", search),
+]

@@ -1,0 +1,54 @@
+"""Visitor sessions: the widget's first call, which starts or resumes a visitor and hands it
+the conversation to join."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from helpway.shared import errors, rest
+from helpway.store import conversations, sites, visitors
+
+from ..bodies import read_model
+from ..errors import ApiError
+from ..origins import origin_allowed
+from ..services import services
+
+
+async def visitor_session(request: Request) -> Response:
+    """A returning visitor (valid token of this site) keeps its id and its open conversation;
+    an unknown, expired or other site's token is not an error: the visitor simply starts afresh,
+    as it would after clearing its storage."""
+    body = await read_model(request, rest.VisitorSessionRequest)
+    db = services(request).db
+    site = await sites.get_site(db, body.site_id)
+    if site is None:
+        raise ApiError(errors.NOT_FOUND, "no such site")
+    if not origin_allowed(request.headers.get("origin"), site.allowed_origins):
+        raise ApiError(errors.FORBIDDEN, "this page's origin may not use the site's widget")
+    visitor = None
+    token = body.visitor_token
+    if token is not None:
+        visitor = await visitors.resolve_visitor(db, token)
+        if visitor is not None and visitor.site_id != site.id:
+            visitor = None
+    if visitor is None or token is None:
+        visitor, token = await visitors.create_visitor(
+            db, site.id, locale=body.locale, page_url=body.page_url
+        )
+    else:
+        await visitors.touch_visitor(db, visitor.id, page_url=body.page_url, locale=body.locale)
+    conversation = await conversations.open_conversation_of(db, visitor.id)
+    if conversation is None:
+        conversation = await conversations.create_conversation(db, site.id, visitor.id)
+    session = rest.VisitorSession(
+        visitor_id=visitor.id,
+        visitor_token=token,
+        conversation_id=conversation.id,
+        config=site.widget_config(),
+    )
+    return JSONResponse(session.model_dump())
+
+
+ROUTES = [Route("/api/visitor/session", visitor_session, methods=["POST"])]

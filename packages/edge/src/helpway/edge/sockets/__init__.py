@@ -1,0 +1,1 @@
+"""WebSocket endpoints: conversation sockets into rooms, inbox sockets onto the inbox hub."""

@@ -1,0 +1,59 @@
+"""`/ws/conversations/{id}`: a visitor's or agent's socket into the conversation's room.
+
+The edge's part is the door: decode frames (refusing bad ones with an error frame and keeping
+the socket), require `join` first, resolve its token to a participant of *this* conversation,
+then hand every later frame to the room host, which owns ordering, storage and fan-out.
+"""
+
+from __future__ import annotations
+
+from starlette.routing import WebSocketRoute
+from starlette.websockets import WebSocket
+
+from helpway.rooms.session import Session
+from helpway.shared import errors
+
+from ..auth import participant_for
+from ..errors import ApiError
+from ..framing import Refusal, decode
+from ..services import services
+from .channel import Channel
+from .joining import CLOSE_UNAUTHORIZED, await_join, refuse
+
+
+async def conversation_socket(ws: WebSocket) -> None:
+    await ws.accept()
+    found = services(ws)
+    async with Channel(ws).running() as channel:
+        join = await await_join(channel)
+        if join is None:
+            return
+        try:
+            participant = await participant_for(
+                found.db, join.token, ws.path_params["conversation_id"]
+            )
+        except ApiError as exc:
+            # Not found and forbidden end the socket too: retrying cannot help, so the client
+            # must see the same close as for a bad token.
+            await refuse(channel, errors.UNAUTHORIZED, exc.message, CLOSE_UNAUTHORIZED)
+            return
+        session = Session(
+            conversation_id=participant.conversation.id,
+            site_id=participant.conversation.site_id,
+            participant=participant.author,
+            send=channel.send,
+        )
+        await found.rooms.join(session, join.last_seq)
+        try:
+            while (raw := await channel.receive()) is not None:
+                try:
+                    frame = decode(raw)
+                except Refusal as refusal:
+                    await found.rooms.send(session, refusal.frame())
+                    continue
+                await found.rooms.receive(session, frame)
+        finally:
+            await found.rooms.leave(session)
+
+
+ROUTES = [WebSocketRoute("/ws/conversations/{conversation_id}", conversation_socket)]

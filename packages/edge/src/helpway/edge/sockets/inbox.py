@@ -1,0 +1,46 @@
+"""`/ws/inbox`: an agent's live inbox. After `join` with an agent token, the socket receives an
+`inbox.update` for every change to a conversation of the agent's sites; it only answers `ping`.
+"""
+
+from __future__ import annotations
+
+from starlette.routing import WebSocketRoute
+from starlette.websockets import WebSocket
+
+from helpway.shared import errors, frames
+
+from ..auth import agent_for
+from ..errors import ApiError
+from ..framing import Refusal
+from ..services import services
+from .channel import Channel
+from .joining import CLOSE_UNAUTHORIZED, await_join, next_frame, refuse
+
+
+async def inbox_socket(ws: WebSocket) -> None:
+    await ws.accept()
+    hub = services(ws).inbox
+    async with Channel(ws).running() as channel:
+        join = await await_join(channel)
+        if join is None:
+            return
+        try:
+            identity = await agent_for(services(ws).db, join.token)
+        except ApiError as exc:
+            await refuse(channel, errors.UNAUTHORIZED, exc.message, CLOSE_UNAUTHORIZED)
+            return
+        subscription = hub.subscribe(identity.site_ids, channel.send)
+        try:
+            while (frame := await next_frame(channel)) is not None:
+                if isinstance(frame, frames.Ping):
+                    await channel.send(frames.Pong(type="pong"))
+                elif isinstance(frame, frames.Join):
+                    await channel.send(Refusal(errors.ALREADY_JOINED, "already joined").frame())
+                else:
+                    message = "the inbox socket only accepts ping"
+                    await channel.send(Refusal(errors.INVALID, message).frame())
+        finally:
+            hub.unsubscribe(subscription)
+
+
+ROUTES = [WebSocketRoute("/ws/inbox", inbox_socket)]

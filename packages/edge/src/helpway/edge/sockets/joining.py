@@ -1,0 +1,45 @@
+"""The first phase of every socket: wait for a valid `join` of our protocol version.
+
+Frames that fail to decode, and frames other than `join`, get an error frame and the socket
+waits on; a wrong version, or a refused token, ends it with a close code the client can tell
+apart from a network drop (4400, 4401), so it does not reconnect in a loop.
+"""
+
+from __future__ import annotations
+
+from helpway.shared import errors, frames, limits
+
+from ..framing import Refusal, decode
+from .channel import Channel
+
+CLOSE_UNSUPPORTED_VERSION = 4400
+CLOSE_UNAUTHORIZED = 4401
+
+
+async def next_frame(channel: Channel) -> frames.ClientFrame | None:
+    """The next frame that decodes, answering each one that does not; None when closed."""
+    while (raw := await channel.receive()) is not None:
+        try:
+            return decode(raw)
+        except Refusal as refusal:
+            await channel.send(refusal.frame())
+    return None
+
+
+async def await_join(channel: Channel) -> frames.Join | None:
+    while (frame := await next_frame(channel)) is not None:
+        if not isinstance(frame, frames.Join):
+            client_id = frame.client_id if isinstance(frame, frames.SendMessage) else None
+            await channel.send(Refusal(errors.NOT_JOINED, "send join first").frame(client_id))
+            continue
+        if frame.v != limits.PROTOCOL_VERSION:
+            message = f"this server speaks protocol version {limits.PROTOCOL_VERSION}"
+            await refuse(channel, errors.UNSUPPORTED_VERSION, message, CLOSE_UNSUPPORTED_VERSION)
+            return None
+        return frame
+    return None
+
+
+async def refuse(channel: Channel, code: str, message: str, close_code: int) -> None:
+    await channel.send(Refusal(code, message).frame())
+    await channel.close(close_code, code)

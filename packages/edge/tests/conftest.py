@@ -1,0 +1,165 @@
+"""A real local edge (`helpway dev` in a subprocess) on a free loopback port, and clients for it.
+
+One edge serves the whole test session (the demo KB is seeded once); tests create their own
+visitors and conversations, so they do not see each other. `edge.restart()` stops it and starts
+it again on the same port and data folder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+
+HELPWAY = str(Path(sys.executable).with_name("helpway"))
+START_TIMEOUT_S = 180
+RECV_TIMEOUT_S = 10
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class LocalEdge:
+    def __init__(self, data: Path, port: int) -> None:
+        self.data = data
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.ws_url = f"ws://127.0.0.1:{port}"
+        self.log = data.parent / f"edge-{port}.log"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.start_seconds = 0.0
+
+    def start(self) -> None:
+        env = {**os.environ, "PORT": str(self.port), "HELPWAY_DATA": str(self.data)}
+        started = time.monotonic()
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen([HELPWAY, "dev"], env=env, stdout=out, stderr=out)
+        while time.monotonic() - started < START_TIMEOUT_S:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"edge exited early:\n{self.log.read_text()}")
+            try:
+                if httpx.get(self.url + "/", timeout=2).status_code == 200:
+                    self.start_seconds = time.monotonic() - started
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"edge did not start:\n{self.log.read_text()}")
+
+    def stop(self) -> int:
+        """SIGTERM and wait: the graceful path `helpway dev` takes on Ctrl-C or `kill`."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+@pytest.fixture(scope="session")
+def edge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalEdge]:
+    running = LocalEdge(tmp_path_factory.mktemp("edge") / "data", free_port())
+    running.start()
+    yield running
+    running.stop()
+
+
+# ---------------------------------------------------------------- clients
+
+
+class Socket:
+    """A websockets client speaking JSON frames, with timeouts so a missing frame fails fast."""
+
+    def __init__(self, conn: ClientConnection) -> None:
+        self.conn = conn
+
+    async def send(self, frame: dict[str, Any] | str | bytes) -> None:
+        await self.conn.send(frame if isinstance(frame, str | bytes) else json.dumps(frame))
+
+    async def recv(self) -> dict[str, Any]:
+        raw = await asyncio.wait_for(self.conn.recv(), RECV_TIMEOUT_S)
+        return dict(json.loads(raw))
+
+    async def recv_until(
+        self, kind: str, **fields: Any
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The first frame of type `kind` matching `fields`, and every frame before it."""
+        before: list[dict[str, Any]] = []
+        while True:
+            frame = await self.recv()
+            if frame["type"] == kind and all(frame.get(k) == v for k, v in fields.items()):
+                return frame, before
+            before.append(frame)
+
+    async def join(self, token: str, last_seq: int = 0) -> dict[str, Any]:
+        await self.send({"type": "join", "v": 1, "token": token, "last_seq": last_seq})
+        welcome = await self.recv()
+        assert welcome["type"] == "welcome", welcome
+        return welcome
+
+
+class Client:
+    """HTTP and WebSocket access to one edge, with the demo's visitor and agent flows."""
+
+    def __init__(self, edge: LocalEdge, http: httpx.AsyncClient) -> None:
+        self.edge = edge
+        self.http = http
+
+    async def visitor(self, token: str | None = None, site_id: str = "demo") -> dict[str, Any]:
+        body: dict[str, Any] = {"site_id": site_id}
+        if token is not None:
+            body["visitor_token"] = token
+        response = await self.http.post("/api/visitor/session", json=body)
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    async def agent(self) -> dict[str, Any]:
+        response = await self.http.post(
+            "/api/agent/login",
+            json={"email": "agent@demo.helpway.dev", "password": "helpway-demo"},
+        )
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    @contextlib.asynccontextmanager
+    async def socket(self, path: str) -> AsyncIterator[Socket]:
+        async with connect(self.edge.ws_url + path, open_timeout=RECV_TIMEOUT_S) as conn:
+            yield Socket(conn)
+
+    @contextlib.asynccontextmanager
+    async def conversation(
+        self, conversation_id: str, token: str, last_seq: int = 0
+    ) -> AsyncIterator[Socket]:
+        """A joined conversation socket (its `welcome` already read)."""
+        async with self.socket(f"/ws/conversations/{conversation_id}") as sock:
+            await sock.join(token, last_seq)
+            yield sock
+
+
+@pytest.fixture
+async def client(edge: LocalEdge) -> AsyncIterator[Client]:
+    async with httpx.AsyncClient(base_url=edge.url, timeout=30) as http:
+        yield Client(edge, http)
