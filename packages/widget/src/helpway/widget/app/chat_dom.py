@@ -1,0 +1,223 @@
+"""Drawing a conversation's items as DOM elements: shared by the widget and the console.
+
+Text always goes in through `textContent`: whatever a visitor, an agent or a document says is
+shown as text, never parsed as HTML. Citation URLs pass through `links.citation_href`.
+Browser-only (imports `js`); the decisions it draws from live in the pure `state` and `keyed`.
+"""
+
+import js
+import keyed
+import limits
+import links
+import state
+import wire
+import wire_spec
+
+# mypy reads this as true; MicroPython (no `typing`) never runs the imports below.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+TEXT_SPEC = wire_spec.CLIENT["message.send"]["properties"]["text"]
+
+
+def element(tag: str, cls: str = "", text: str | None = None) -> js.Element:
+    node = js.document.createElement(tag)
+    if cls:
+        node.className = cls
+    if text is not None:
+        node.textContent = text
+    return node
+
+
+def typing_line(names: list) -> str:
+    if not names:
+        return ""
+    if len(names) == 1:
+        return names[0] + " is typing…"
+    return ", ".join(names[:-1]) + " and " + names[-1] + " are typing…"
+
+
+def draft_problem(text: str) -> str | None:
+    """Why a typed message cannot be sent ("" when it is merely blank), None when it can."""
+    if wire.check(text, TEXT_SPEC) is None:
+        return None
+    if len(text) > limits.MAX_TEXT_CHARS:
+        return f"Your message is too long: {len(text)} of {limits.MAX_TEXT_CHARS} characters."
+    return ""
+
+
+def clock(ms: int) -> str:
+    """HH:MM in the browser's time zone."""
+    date = js.Date.new(ms)
+    return f"{int(date.getHours()):02d}:{int(date.getMinutes()):02d}"
+
+
+class Look:
+    """Whose eyes the conversation is drawn for: the visitor's or an agent's."""
+
+    def __init__(self, conversation: state.Conversation, viewer: str, origin: str) -> None:
+        self.conversation = conversation
+        self.viewer = viewer  # "visitor" or "agent"
+        self.origin = origin  # the edge, for relative citation links
+        self.assistant_name = "Assistant"
+        self.on_retry: Callable[[str], None] | None = None  # gets the client_id to resend
+
+    def draw(self, item: state.Item) -> js.Element:
+        kind = item.kind
+        if kind == "event":
+            return self._event(item.data)
+        if kind == "pending":
+            return self._pending(item.data)
+        if kind == "stream":
+            author = {"id": "assistant", "role": "assistant", "name": self.assistant_name}
+            row = self._row(author, item.data["text"], "")
+            row.classList.add("hw-streaming")
+            return row
+        if kind == "greeting":
+            author = {"id": "assistant", "role": "assistant", "name": self.assistant_name}
+            return self._row(author, item.data["text"], "")
+        return self._message(item.data)
+
+    def _message(self, frame: dict) -> js.Element:
+        author = frame["author"]
+        meta = clock(frame["created_at"]) if frame["created_at"] else ""
+        if self.conversation.is_mine(author):
+            meta = (meta + " · " if meta else "") + "Sent"
+        row = self._row(author, frame["text"], meta)
+        row.setAttribute("data-seq", str(frame["seq"]))
+        row.setAttribute("data-id", frame["id"])
+        citations = frame.get("citations") or []
+        if citations:
+            row.querySelector(".hw-bubble").appendChild(self._sources(citations))
+        if frame.get("resolution") == "declined":
+            row.classList.add("hw-declined")
+        return row
+
+    def _pending(self, pending: dict) -> js.Element:
+        me = self.conversation.me or {"id": "", "role": self.viewer, "name": ""}
+        failed = pending["state"] == state.FAILED
+        row = self._row(me, pending["text"], "Not sent" if failed else "Sending…", mine=True)
+        row.classList.add("hw-failed" if failed else "hw-sending")
+        if failed:
+            retry = element("button", "hw-retry", "Retry")
+            retry.setAttribute("type", "button")
+            client_id = pending["client_id"]
+
+            def clicked(_event: js.Event) -> None:
+                if self.on_retry is not None:
+                    self.on_retry(client_id)
+
+            retry.addEventListener("click", clicked)
+            row.querySelector(".hw-meta").appendChild(retry)
+        return row
+
+    def _row(self, author: dict, text: str, meta: str, mine: bool = False) -> js.Element:
+        role = author.get("role", "")
+        row = element("div", "hw-row hw-" + role)
+        row.setAttribute("data-role", role)
+        if mine or self.conversation.is_mine(author):
+            row.classList.add("hw-mine")
+        else:
+            row.appendChild(element("div", "hw-name", self._name(author)))
+        bubble = element("div", "hw-bubble")
+        bubble.appendChild(element("div", "hw-text", text))
+        row.appendChild(bubble)
+        if meta:
+            row.appendChild(element("div", "hw-meta", meta))
+        return row
+
+    def _name(self, author: dict) -> str:
+        role = author.get("role", "")
+        if role == "assistant":
+            return author.get("name") or self.assistant_name
+        if role == "visitor" and self.viewer == "agent":
+            return author.get("name") or "Visitor"
+        return author.get("name") or ("Visitor" if role == "visitor" else "Agent")
+
+    def _sources(self, citations: list) -> js.Element:
+        box = element("div", "hw-sources")
+        box.appendChild(element("div", "hw-sources-label", "Sources"))
+        listing = element("ul")
+        for citation in citations:
+            title = citation["title"] or citation["url"]
+            href = links.citation_href(citation["url"], self.origin)
+            entry = element("li")
+            if href is None:
+                entry.appendChild(element("span", "", title))
+            else:
+                link = element("a", "hw-source", title)
+                link.setAttribute("href", href)
+                link.setAttribute("target", "_blank")
+                link.setAttribute("rel", "noopener")
+                entry.appendChild(link)
+            listing.appendChild(entry)
+        box.appendChild(listing)
+        return box
+
+    def _event(self, frame: dict) -> js.Element:
+        row = element("div", "hw-event", self._event_text(frame))
+        row.setAttribute("data-seq", str(frame["seq"]))
+        row.setAttribute("data-id", frame["id"])
+        row.setAttribute("data-event", frame["name"])
+        return row
+
+    def _event_text(self, frame: dict) -> str:
+        name = frame["name"]
+        author = frame["author"]
+        who = "You" if self.conversation.is_mine(author) else self._name(author)
+        if name == "handoff.requested":
+            if self.viewer == "visitor":
+                return "You asked for a human. Someone from the team will join shortly."
+            return who + " asked for a human"
+        if name == "agent.joined":
+            return who + " joined the conversation"
+        if name == "closed":
+            return "Conversation closed by " + who
+        return "Conversation reopened by " + who
+
+
+class ItemList:
+    """The drawn items of one container, kept in step with `state.Conversation.items()`."""
+
+    def __init__(self, container: js.Element, draw: "Callable[[state.Item], js.Element]") -> None:
+        self.container = container
+        self._draw = draw
+        self._keys: list = []
+        self._revs: dict = {}
+        self._elements: dict = {}
+
+    def render(self, items: list) -> bool:
+        """Bring the container in line with `items`; True when anything changed."""
+        by_key = {}
+        wanted = []
+        for item in items:
+            by_key[item.key] = item
+            wanted.append((item.key, item.rev))
+        ops = keyed.plan(self._keys, self._revs, wanted)
+        for op in ops:
+            kind = op[0]
+            key = op[1]
+            if kind == "remove":
+                self._elements.pop(key).remove()
+            elif kind == "redraw":
+                fresh = self._draw(by_key[key])
+                self._elements[key].replaceWith(fresh)
+                self._elements[key] = fresh
+            else:
+                if kind == "insert":
+                    self._elements[key] = self._draw(by_key[key])
+                anchor = self._elements[op[2]] if op[2] is not None else None
+                self.container.insertBefore(self._elements[key], anchor)
+        self._keys = [key for key, _rev in wanted]
+        self._revs = {}
+        for key, rev in wanted:
+            self._revs[key] = rev
+        return len(ops) > 0
+
+    def clear(self) -> None:
+        for node in self._elements.values():
+            node.remove()
+        self._keys = []
+        self._revs = {}
+        self._elements = {}

@@ -1,0 +1,240 @@
+"""The agent console: sign in, a live inbox, and one conversation at a time, on MicroPython.
+
+The inbox is the `GET /api/inbox` snapshot merged with the `inbox.update` frames of `/ws/inbox`
+(reloaded whenever that socket (re)opens, so nothing missed while it was down stays missing).
+Opening a conversation joins its room with the agent's token from seq 0: the whole history, then
+live frames, drawn by the same `state` and `chat_dom` as the widget. The agent token lives in
+sessionStorage: it survives a reload of the tab and ends with it.
+"""
+
+import asyncio
+import json
+
+import chat_dom
+import console_view
+import inbox
+import js
+import pacing
+import state
+import transport
+import wire
+import wire_spec
+
+SESSION_KEY = "helpway:agent"
+SUMMARY_SPEC = wire_spec.SERVER["inbox.update"]["properties"]["conversation"]
+_CONNECTION = {"connecting": "Connecting…", "retrying": "Reconnecting…", "open": ""}
+
+
+class ConsoleApp:
+    def __init__(self) -> None:
+        self.origin = str(js.location.origin)
+        self.store = transport.bridge.storage("sessionStorage")
+        self.agent_session: dict | None = None
+        self.inbox = inbox.Inbox()
+        self.inbox_channel: transport.Channel | None = None
+        self.conversation: state.Conversation | None = None
+        self.channel: transport.Channel | None = None
+        self.connection = ""
+        self.typing_signal = pacing.TypingSignal()
+        self.sent = 0
+        self.view = console_view.ConsoleView(js.document, self)
+        self._login_task: asyncio.Task | None = None
+        self._inbox_task: asyncio.Task | None = None
+        self._ticker: asyncio.Task | None = None
+
+    def start(self) -> None:
+        saved = self.store.get(SESSION_KEY)
+        session = None
+        if saved:
+            try:
+                session = json.loads(saved)
+            except ValueError:
+                session = None
+        if isinstance(session, dict) and _is_agent_session(session):
+            self._enter(session)
+        else:
+            self.view.show_login()
+        js.document.body.setAttribute("data-ready", "")
+        self._ticker = asyncio.create_task(self._tick())
+
+    # ------------------------------------------------------------------ signing in and out
+
+    def login(self, email: str, password: str) -> None:
+        self._login_task = asyncio.create_task(self._login(email, password))
+
+    async def _login(self, email: str, password: str) -> None:
+        body = {"email": email, "password": password}
+        status, data = await transport.request("POST", self.origin + "/api/agent/login", body)
+        if status == 200 and _is_agent_session(data):
+            self.store.set(SESSION_KEY, json.dumps(data))
+            self._enter(data)
+        elif status in (400, 401, 403, 422):
+            self.view.login_failed("Wrong email or password.")
+        else:
+            self.view.login_failed("Can't reach the server. Please try again.")
+
+    def logout(self, message: str = "") -> None:
+        self.store.remove(SESSION_KEY)
+        self.agent_session = None
+        self._leave_conversation()
+        if self.inbox_channel is not None:
+            self.inbox_channel.stop()
+            self.inbox_channel = None
+        self.inbox = inbox.Inbox()
+        self.view.show_login(message)
+
+    def _enter(self, session: dict) -> None:
+        self.agent_session = session
+        self.view.show_desk(session["agent"])
+        self.inbox_channel = transport.Channel(
+            transport.socket_url(self.origin, "/ws/inbox"),
+            lambda: transport.join_frame(session["token"], 0),
+            self._inbox_frame,
+            self._inbox_status,
+            welcomed=False,
+        )
+        self.inbox_channel.start()
+
+    def _token(self) -> str:
+        return self.agent_session["token"] if self.agent_session is not None else ""
+
+    # ------------------------------------------------------------------ inbox
+
+    def _inbox_status(self, status: str) -> None:
+        if status == "open":
+            self._inbox_task = asyncio.create_task(self._load_inbox())
+        elif status == "unauthorized":
+            self.logout("Your session ended. Please sign in again.")
+
+    async def _load_inbox(self) -> None:
+        status, data = await transport.request(
+            "GET", self.origin + "/api/inbox", token=self._token()
+        )
+        if status == 401:
+            self.logout("Your session ended. Please sign in again.")
+            return
+        if status != 200 or not isinstance(data, dict):
+            return
+        for summary in data.get("conversations") or []:
+            if wire.check(summary, SUMMARY_SPEC) is None:
+                self.inbox.update(summary)
+        self.view.render_inbox(self.inbox)
+
+    def _inbox_frame(self, frame: dict) -> None:
+        if frame["type"] == "inbox.update" and self.inbox.update(frame["conversation"]):
+            self.view.render_inbox(self.inbox)
+
+    # ------------------------------------------------------------------ one conversation
+
+    def open(self, conversation_id: str) -> None:
+        summary = self.inbox.get(conversation_id)
+        if summary is None or conversation_id == self.inbox.selected:
+            return
+        self._leave_conversation()
+        self.inbox.select(conversation_id)
+        self.conversation = state.Conversation()
+        look = chat_dom.Look(self.conversation, "agent", self.origin)
+        self.view.open_conversation(summary, look)
+        self.view.render_inbox(self.inbox)
+        conversation = self.conversation
+        token = self._token()
+        self.channel = transport.Channel(
+            transport.socket_url(self.origin, "/ws/conversations/" + conversation_id),
+            lambda: transport.join_frame(token, conversation.last_seq),
+            self._frame,
+            self._status,
+        )
+        self.channel.start()
+
+    def _leave_conversation(self) -> None:
+        if self.channel is not None:
+            self.channel.stop()
+            self.channel = None
+        self.conversation = None
+        self.typing_signal = pacing.TypingSignal()
+        self.inbox.select(None)
+        self.view.close_conversation()
+
+    def _status(self, status: str) -> None:
+        if self.conversation is None:
+            return
+        self.connection = _CONNECTION.get(status, "")
+        if status != "open":
+            self.conversation.disconnected()
+        if status == "unauthorized":
+            self.logout("Your session ended. Please sign in again.")
+            return
+        self.render()
+
+    def _frame(self, frame: dict) -> None:
+        conversation = self.conversation
+        if conversation is None:
+            return
+        changed = conversation.apply(frame, transport.now_ms())
+        if frame["type"] == "welcome":
+            for pending in conversation.outbox():
+                self._send_pending(pending)
+        if self.inbox.selected is not None:
+            self.inbox.seen(self.inbox.selected, conversation.last_seq)
+        if changed:
+            self.render()
+
+    def send(self, text: str) -> None:
+        if self.conversation is None:
+            return
+        self.sent += 1
+        client_id = state.new_client_id(
+            transport.now_ms(), int(transport.bridge.entropy()), self.sent
+        )
+        self.conversation.add_pending(client_id, text)
+        self.typing_signal.stop()
+        self.render()
+        for pending in self.conversation.outbox():
+            if pending["client_id"] == client_id:
+                self._send_pending(pending)
+
+    def retry(self, client_id: str) -> None:
+        if self.conversation is not None and self.conversation.retry(client_id):
+            self.render()
+            for pending in self.conversation.outbox():
+                if pending["client_id"] == client_id:
+                    self._send_pending(pending)
+
+    def typed(self, has_text: bool) -> None:
+        self._signal(self.typing_signal.keystroke(transport.now_ms(), has_text))
+
+    def _send_pending(self, pending: dict) -> None:
+        if self.channel is not None and self.conversation is not None and self.conversation.joined:
+            frame = {"type": "message.send", "client_id": pending["client_id"]}
+            frame["text"] = pending["text"]
+            self.channel.send(frame)
+
+    def _signal(self, active: bool | None) -> None:
+        joined = self.conversation is not None and self.conversation.joined
+        if active is not None and self.channel is not None and joined:
+            self.channel.send({"type": "typing", "active": active})
+
+    def render(self) -> None:
+        if self.conversation is not None:
+            self.view.render_conversation(self.conversation, self.connection, transport.now_ms())
+
+    async def _tick(self) -> None:
+        """Once a second: say we stopped typing, and let stale typing indicators expire."""
+        while True:
+            await asyncio.sleep(1)
+            self._signal(self.typing_signal.tick(transport.now_ms()))
+            self.render()
+
+
+def _is_agent_session(data: object) -> bool:
+    if not isinstance(data, dict):
+        return False
+    token = data.get("token")
+    agent = data.get("agent")
+    return isinstance(token, str) and bool(token) and isinstance(agent, dict)
+
+
+def start() -> ConsoleApp:
+    app = ConsoleApp()
+    app.start()
+    return app

@@ -1,0 +1,215 @@
+"""The agent console's page: sign-in form, inbox list and one open conversation.
+
+`console.html` draws the page so it shows at once; this module finds its parts, wires the
+controls to the app and keeps the lists in step with the state (through `chat_dom.ItemList`,
+so an update redraws only the rows that changed).
+"""
+
+import chat_dom
+import inbox
+import js
+import state
+from jsffi import create_proxy
+
+# mypy reads this as true; MicroPython (no `typing`) never runs the import below.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import console_app
+
+_ROLE_PREFIX = {"assistant": "Assistant: ", "agent": "Agent: "}
+
+
+def visitor_name(summary_visitor: dict) -> str:
+    return summary_visitor.get("name") or "Visitor " + summary_visitor.get("id", "")[-4:]
+
+
+class ConsoleView:
+    """`app` provides login(email, password), logout(), open(conversation_id), send(text),
+    retry(client_id) and typed(has_text)."""
+
+    def __init__(self, doc: js.Document, app: "console_app.ConsoleApp") -> None:
+        self.app = app
+        find = doc.querySelector
+        self.login_page = find(".hc-login")
+        self.login_form = find(".hc-login-form")
+        self.login_error = find(".hc-error")
+        self.login_button = find(".hc-login-form button")
+        self.desk = find(".hc-desk")
+        self.me = find(".hc-me")
+        self.logout_button = find(".hc-logout")
+        self.list = find(".hc-list")
+        self.empty = find(".hc-empty")
+        self.waiting = find(".hc-waiting")
+        self.placeholder = find(".hc-placeholder")
+        self.head = find(".hc-conv-head")
+        self.title = find(".hc-conv-title")
+        self.badge = find(".hc-conv-head .hc-badge")
+        self.conn = find(".hc-conn")
+        self.log = find(".hc-log")
+        self.typing = find(".hc-typing")
+        self.reply = find(".hc-reply")
+        self.reply_input = find(".hc-reply textarea")
+        self.problem = find(".hc-problem")
+        self.rows = chat_dom.ItemList(self.list, self._row)
+        self.items: chat_dom.ItemList | None = None
+        self._inbox: inbox.Inbox | None = None
+        self.login_form.addEventListener("submit", create_proxy(self._login))
+        self.logout_button.addEventListener("click", create_proxy(self._logout))
+        self.reply.addEventListener("submit", create_proxy(self._submitted))
+        self.reply_input.addEventListener("keydown", create_proxy(self._key))
+        self.reply_input.addEventListener("input", create_proxy(self._typed))
+        self.login_button.disabled = False
+        self.login_button.textContent = "Log in"
+
+    # ------------------------------------------------------------------ pages
+
+    def show_login(self, error: str = "") -> None:
+        self.desk.hidden = True
+        self.logout_button.hidden = True
+        self.me.textContent = ""
+        self.login_page.hidden = False
+        self.login_error.textContent = error
+        self.login_button.disabled = False
+        self.rows.clear()
+        self.close_conversation()
+
+    def show_desk(self, agent: dict) -> None:
+        self.login_page.hidden = True
+        self.desk.hidden = False
+        self.logout_button.hidden = False
+        self.me.textContent = agent.get("name") or "Agent"
+
+    # ------------------------------------------------------------------ inbox
+
+    def render_inbox(self, box: inbox.Inbox) -> None:
+        self._inbox = box
+        items = []
+        for row in box.rows():
+            selected = row["id"] == box.selected
+            rev = "|".join(
+                (
+                    str(row["last_seq"]),
+                    row["status"],
+                    str(row["updated_at"]),
+                    str(selected),
+                    str(box.unread(row["id"])),
+                    row["last_text"],
+                    visitor_name(row["visitor"]),
+                )
+            )
+            items.append(state.Item(row["id"], rev, "row", row))
+        self.rows.render(items)
+        self.empty.hidden = len(items) > 0
+        waiting = box.waiting()
+        self.waiting.textContent = f"{waiting} waiting for a human" if waiting else ""
+
+    def _row(self, item: state.Item) -> js.Element:
+        row = item.data
+        box = self._inbox
+        entry = chat_dom.element("li")
+        button = chat_dom.element("button", "hc-conv")
+        button.setAttribute("type", "button")
+        button.setAttribute("data-id", row["id"])
+        button.setAttribute("data-status", row["status"])
+        if box is not None and box.selected == row["id"]:
+            button.setAttribute("aria-current", "true")
+        if box is not None and box.unread(row["id"]):
+            button.classList.add("hc-unread")
+        button.appendChild(chat_dom.element("span", "hc-conv-name", visitor_name(row["visitor"])))
+        button.appendChild(
+            chat_dom.element("span", "hc-conv-time", chat_dom.clock(row["updated_at"]))
+        )
+        last = _ROLE_PREFIX.get(row["last_author_role"], "") + row["last_text"]
+        button.appendChild(chat_dom.element("span", "hc-conv-last", last))
+        badge = chat_dom.element("span", "hc-badge", inbox.STATUS_LABELS[row["status"]])
+        badge.setAttribute("data-status", row["status"])
+        button.appendChild(badge)
+        conversation_id = row["id"]
+
+        def clicked(_event: js.Event) -> None:
+            self.app.open(conversation_id)
+
+        button.addEventListener("click", create_proxy(clicked))
+        entry.appendChild(button)
+        return entry
+
+    # ------------------------------------------------------------------ conversation
+
+    def open_conversation(self, summary: dict, look: chat_dom.Look) -> None:
+        self.close_conversation()
+        look.on_retry = self.app.retry
+        self.items = chat_dom.ItemList(self.log, look.draw)
+        self.placeholder.hidden = True
+        self.head.hidden = False
+        self.log.hidden = False
+        self.reply.hidden = False
+        self.title.textContent = visitor_name(summary["visitor"])
+        self.reply_input.focus()
+
+    def close_conversation(self) -> None:
+        if self.items is not None:
+            self.items.clear()
+            self.items = None
+        self.placeholder.hidden = False
+        self.head.hidden = True
+        self.log.hidden = True
+        self.reply.hidden = True
+        self.typing.textContent = ""
+
+    def render_conversation(
+        self, conversation: state.Conversation, connection: str, now_ms: int
+    ) -> None:
+        if self.items is None:
+            return
+        log = self.log
+        near_end = int(log.scrollHeight) - int(log.scrollTop) - int(log.clientHeight) < 80
+        if self.items.render(conversation.items()) and near_end:
+            log.scrollTop = log.scrollHeight
+        self.badge.textContent = inbox.STATUS_LABELS[conversation.status]
+        self.badge.setAttribute("data-status", conversation.status)
+        self.conn.textContent = connection
+        self.typing.textContent = chat_dom.typing_line(conversation.typing_names(now_ms))
+
+    # ------------------------------------------------------------------ controls
+
+    def _login(self, event: js.Event) -> None:
+        event.preventDefault()
+        form = self.login_form
+        email = str(form.elements.namedItem("email").value).strip()
+        password = str(form.elements.namedItem("password").value)
+        if not email or not password:
+            self.login_error.textContent = "Enter your email and password."
+            return
+        self.login_button.disabled = True
+        self.login_error.textContent = ""
+        self.app.login(email, password)
+
+    def login_failed(self, error: str) -> None:
+        self.login_button.disabled = False
+        self.login_error.textContent = error
+
+    def _logout(self, _event: js.Event) -> None:
+        self.app.logout()
+
+    def _submit(self) -> None:
+        text = str(self.reply_input.value)
+        problem = chat_dom.draft_problem(text)
+        self.problem.textContent = problem or ""
+        self.problem.hidden = not problem
+        if problem is not None:
+            return
+        self.reply_input.value = ""
+        self.app.send(text)
+        self.log.scrollTop = self.log.scrollHeight
+
+    def _submitted(self, event: js.Event) -> None:
+        event.preventDefault()
+        self._submit()
+
+    def _key(self, event: js.Event) -> None:
+        if event.key == "Enter" and not event.shiftKey and not event.isComposing:
+            event.preventDefault()
+            self._submit()
+
+    def _typed(self, _event: js.Event) -> None:
+        self.app.typed(bool(str(self.reply_input.value).strip()))

@@ -1,0 +1,56 @@
+"""The agent console's conversation list: pure, no browser calls.
+
+Rows arrive twice over: the `GET /api/inbox` snapshot and the `inbox.update` frames of the inbox
+socket, which may overtake the snapshot. A row is replaced only by a summary at least as new, so
+the order they land in does not matter.
+"""
+
+STATUS_LABELS = {"open": "Open", "waiting_human": "Waiting for human", "closed": "Closed"}
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self._rows: dict = {}  # conversation id -> summary dict
+        self._seen: dict = {}  # conversation id -> last seq the agent has seen
+        self.selected: str | None = None
+
+    def update(self, summary: dict) -> bool:
+        """Keep `summary` unless we already hold a newer one; True when the list changed."""
+        held = self._rows.get(summary["id"])
+        if held is not None and _age(held) > _age(summary):
+            return False
+        self._rows[summary["id"]] = summary
+        if summary["id"] == self.selected:
+            self.seen(summary["id"], summary["last_seq"])
+        return True
+
+    def select(self, conversation_id: str | None) -> None:
+        self.selected = conversation_id
+        row = self._rows.get(conversation_id) if conversation_id else None
+        if row is not None:
+            self.seen(row["id"], row["last_seq"])
+
+    def seen(self, conversation_id: str, seq: int) -> None:
+        if seq > self._seen.get(conversation_id, 0):
+            self._seen[conversation_id] = seq
+
+    def unread(self, conversation_id: str) -> bool:
+        row = self._rows.get(conversation_id)
+        return row is not None and row["last_seq"] > self._seen.get(conversation_id, 0)
+
+    def get(self, conversation_id: str) -> dict | None:
+        return self._rows.get(conversation_id)
+
+    def rows(self) -> list:
+        """Newest activity first; ties broken by id (MicroPython's sort is not stable)."""
+        rows = list(self._rows.values())
+        rows.sort(key=lambda row: (-row["updated_at"], row["id"]))
+        return rows
+
+    def waiting(self) -> int:
+        """How many conversations wait for a human."""
+        return len([row for row in self._rows.values() if row["status"] == "waiting_human"])
+
+
+def _age(summary: dict) -> tuple:
+    return (summary["updated_at"], summary["last_seq"])

@@ -1,0 +1,306 @@
+"""One conversation as the widget and the console see it: pure, no browser calls.
+
+Validated server frames and local actions go in; `items()` comes out: what the view draws, in
+order, each with a key and a revision so the view redraws only what changed. The same tests run
+this module on CPython and on MicroPython, so it uses nothing MicroPython lacks and never relies
+on dict order (MicroPython's dicts are unordered).
+
+Rules it keeps:
+- the log (messages and events) is drawn once per entry id, ordered by `seq`, whatever order,
+  duplicates or replays the frames arrive in;
+- a message being sent shows at once ("sending"), turns into the log entry when the room acks
+  it (or when its broadcast arrives first), and is resent with the same `client_id` after a
+  reconnect until then, so the room can drop the duplicate;
+- a streamed answer is drawn from its `assistant.delta` pieces until the message carrying its
+  `answer_id` replaces it; a new `welcome` drops half-streamed text because the room sends the
+  answer so far again in one piece.
+"""
+
+SENDING = "sending"
+FAILED = "failed"
+SENT = "sent"
+
+# Someone who said they were typing is forgotten after this long without a word from them.
+TYPING_TTL_MS = 8000
+
+
+def new_client_id(now_ms: int, entropy: int, counter: int) -> str:
+    """A client message id unique for this visitor across tabs and reloads.
+
+    The room drops a message whose (author, client_id) it has seen, so ids from two tabs must
+    never collide: the clock, a random number from the page and a per-page counter together
+    make that vanishingly unlikely.
+    """
+    return "c" + _base36(now_ms) + "-" + _base36(entropy) + "-" + _base36(counter)
+
+
+def _base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    number = abs(number)
+    out = ""
+    while True:
+        number, rest = divmod(number, 36)
+        out = digits[rest] + out
+        if number == 0:
+            return out
+
+
+class Item:
+    """One thing the view draws. `kind` is "message", "event", "pending", "stream" or
+    "greeting"; `data` is the frame (message/event) or a small dict."""
+
+    def __init__(self, key: str, rev: int, kind: str, data: dict) -> None:
+        self.key = key
+        self.rev = rev
+        self.kind = kind
+        self.data = data
+
+
+class Conversation:
+    """The state of one conversation socket's view of the room."""
+
+    def __init__(self) -> None:
+        self.me: dict | None = None  # the `you` author of the last welcome
+        self.status = "open"
+        self.joined = False  # a welcome came on the current socket
+        self.human_joined = False
+        self.handoff_requested = False
+        self.last_seq = 0
+        self.greeting = ""  # drawn first, not part of the log (see `set_greeting`)
+        self._greeting_rev = 0
+        self._entries: dict = {}  # entry id -> [frame, rev]
+        self._seq_ids: dict = {}  # seq -> entry id
+        self._order: list = []  # entry ids ordered by seq
+        self._pending: list = []  # [{"client_id", "text", "state", "error", "rev"}] send order
+        self._streams: list = []  # [{"answer_id", "text", "rev"}] arrival order
+        self._finished: set = set()  # answer ids whose message arrived
+        self._typing: dict = {}  # author id -> (author, expires at ms)
+        self._rev = 0
+
+    # ------------------------------------------------------------------ reading
+
+    def items(self) -> list:
+        """Everything to draw, in order: greeting, the log by seq, streams, then pending."""
+        out = []
+        if self.greeting:
+            out.append(Item("greeting", self._greeting_rev, "greeting", {"text": self.greeting}))
+        for entry_id in self._order:
+            frame, rev = self._entries[entry_id]
+            out.append(Item("m:" + entry_id, rev, frame["type"], frame))
+        for stream in self._streams:
+            out.append(Item("s:" + stream["answer_id"], stream["rev"], "stream", stream))
+        for pending in self._pending:
+            out.append(Item("p:" + pending["client_id"], pending["rev"], "pending", pending))
+        return out
+
+    def entry(self, entry_id: str) -> dict | None:
+        record = self._entries.get(entry_id)
+        return record[0] if record is not None else None
+
+    def is_mine(self, author: dict) -> bool:
+        return self.me is not None and author.get("id") == self.me.get("id")
+
+    def outbox(self) -> list:
+        """Messages to (re)send once joined: those still waiting for their ack."""
+        return [p for p in self._pending if p["state"] == SENDING]
+
+    def typing_names(self, now_ms: int) -> list:
+        """Names of the others typing right now, in a stable order."""
+        names = []
+        for author_id in sorted(self._typing):
+            author, expires = self._typing[author_id]
+            if expires > now_ms:
+                names.append(author.get("name") or _role_label(author.get("role", "")))
+        return names
+
+    def can_request_human(self) -> bool:
+        return self.joined and not self.handoff_requested and not self.human_joined
+
+    # ------------------------------------------------------------------ local actions
+
+    def set_greeting(self, text: str) -> None:
+        if text != self.greeting:
+            self.greeting = text
+            self._greeting_rev = self._bump()
+
+    def add_pending(self, client_id: str, text: str) -> None:
+        self._pending.append(
+            {
+                "client_id": client_id,
+                "text": text,
+                "state": SENDING,
+                "error": "",
+                "rev": self._bump(),
+            }
+        )
+
+    def retry(self, client_id: str) -> bool:
+        """Put a failed message back in the outbox; False if there is no such failed message."""
+        for pending in self._pending:
+            if pending["client_id"] == client_id and pending["state"] == FAILED:
+                pending["state"] = SENDING
+                pending["error"] = ""
+                pending["rev"] = self._bump()
+                return True
+        return False
+
+    def disconnected(self) -> None:
+        """The socket dropped: nobody is known to be typing, and we are not joined any more."""
+        self.joined = False
+        self._typing = {}
+
+    # ------------------------------------------------------------------ server frames
+
+    def apply(self, frame: dict, now_ms: int) -> bool:
+        """Apply one validated server frame; True when something visible may have changed."""
+        kind = frame["type"]
+        if kind == "message" or kind == "event":
+            return self._add_entry(frame)
+        if kind == "ack":
+            return self._ack(frame, now_ms)
+        if kind == "assistant.delta":
+            return self._delta(frame)
+        if kind == "typing":
+            return self._typing_frame(frame, now_ms)
+        if kind == "welcome":
+            return self._welcome(frame)
+        if kind == "error":
+            return self._refused(frame)
+        return False
+
+    def _welcome(self, frame: dict) -> bool:
+        self.me = frame["you"]
+        self.status = frame["status"]
+        self.joined = True
+        self._streams = []  # the room resends the answer so far in one piece
+        if frame["last_seq"] < self.last_seq:  # the room lost entries we kept: start over
+            self._entries = {}
+            self._seq_ids = {}
+            self._order = []
+            self.last_seq = 0
+            self.human_joined = False
+            self.handoff_requested = False
+        return True
+
+    def _add_entry(self, frame: dict) -> bool:
+        entry_id = frame["id"]
+        seq = frame["seq"]
+        record = self._entries.get(entry_id)
+        if record is not None:
+            # The broadcast of a message we built from its ack: keep the room's copy.
+            record[0] = frame
+            return False
+        if seq in self._seq_ids:
+            return False
+        self._entries[entry_id] = [frame, self._bump()]
+        self._seq_ids[seq] = entry_id
+        self._insert_ordered(entry_id, seq)
+        if seq > self.last_seq:
+            self.last_seq = seq
+        if frame["type"] == "event":
+            self._event(frame)
+        else:
+            self._message(frame)
+        return True
+
+    def _insert_ordered(self, entry_id: str, seq: int) -> None:
+        at = len(self._order)
+        while at > 0 and self._entries[self._order[at - 1]][0]["seq"] > seq:
+            at -= 1
+        self._order.insert(at, entry_id)
+
+    def _event(self, frame: dict) -> None:
+        self.status = frame["status"]
+        name = frame["name"]
+        if name == "handoff.requested":
+            self.handoff_requested = True
+        elif name == "agent.joined":
+            self.human_joined = True
+        elif name == "reopened" and frame["author"]["role"] == "visitor":
+            # A visitor's reopen hands the conversation back to the assistant.
+            self.handoff_requested = False
+            self.human_joined = False
+
+    def _message(self, frame: dict) -> None:
+        author = frame["author"]
+        self._typing.pop(author["id"], None)
+        if author["role"] == "agent":
+            self.human_joined = True
+        client_id = frame.get("client_id")
+        if client_id and self.is_mine(author):
+            self._drop_pending(client_id)
+        answer_id = frame.get("answer_id")
+        if answer_id:
+            self._finished.add(answer_id)
+            self._streams = [s for s in self._streams if s["answer_id"] != answer_id]
+
+    def _ack(self, frame: dict, now_ms: int) -> bool:
+        client_id = frame["client_id"]
+        pending = self._drop_pending(client_id)
+        if pending is None or self.me is None:
+            return pending is not None
+        if frame["id"] not in self._entries:
+            self._add_entry(
+                {
+                    "type": "message",
+                    "seq": frame["seq"],
+                    "id": frame["id"],
+                    "client_id": client_id,
+                    "author": self.me,
+                    "text": pending["text"],
+                    "created_at": now_ms,  # until the broadcast brings the room's time
+                }
+            )
+        return True
+
+    def _drop_pending(self, client_id: str) -> dict | None:
+        for i, pending in enumerate(self._pending):
+            if pending["client_id"] == client_id:
+                return self._pending.pop(i)
+        return None
+
+    def _delta(self, frame: dict) -> bool:
+        answer_id = frame["answer_id"]
+        if answer_id in self._finished:
+            return False
+        for stream in self._streams:
+            if stream["answer_id"] == answer_id:
+                stream["text"] += frame["text"]
+                stream["rev"] = self._bump()
+                return True
+        self._streams.append({"answer_id": answer_id, "text": frame["text"], "rev": self._bump()})
+        return True
+
+    def _typing_frame(self, frame: dict, now_ms: int) -> bool:
+        author = frame["author"]
+        if self.is_mine(author):
+            return False
+        if frame["active"]:
+            self._typing[author["id"]] = (author, now_ms + TYPING_TTL_MS)
+        else:
+            self._typing.pop(author["id"], None)
+        return True
+
+    def _refused(self, frame: dict) -> bool:
+        client_id = frame.get("client_id")
+        if not client_id:
+            return False
+        for pending in self._pending:
+            if pending["client_id"] == client_id:
+                pending["state"] = FAILED
+                pending["error"] = frame["code"]
+                pending["rev"] = self._bump()
+                return True
+        return False
+
+    def _bump(self) -> int:
+        self._rev += 1
+        return self._rev
+
+
+def _role_label(role: str) -> str:
+    if role == "assistant":
+        return "Assistant"
+    if role == "visitor":
+        return "Visitor"
+    return "Agent"

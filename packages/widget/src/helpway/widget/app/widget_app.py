@@ -1,0 +1,234 @@
+"""The visitor's chat widget: session, conversation socket and panel, on MicroPython in the page.
+
+Flow: the loader drew the launcher (and maybe a panel shell) inside `<helpway-widget>`. A new
+visitor touches the network only when they open the panel; a returning one (a visitor token in
+storage) reconnects at once so replies that came while they were away are there. Connecting is
+`POST /api/visitor/session` (same visitor and open conversation for a known token), then the
+conversation socket: `join` with the token and the last seq we hold; the room replies `welcome`,
+the log after that seq, then live frames. A page load starts from seq 0, so history comes back
+after a reload, each entry once.
+"""
+
+import asyncio
+
+import chat_dom
+import js
+import pacing
+import state
+import transport
+import widget_view
+from jsffi import create_proxy
+
+# Statuses whose subtitle says we are not connected.
+_OFFLINE = {"connecting": "Connecting…", "retrying": "Reconnecting…"}
+# Session answers meaning "that visitor token is no good": start as a new visitor.
+_STALE_TOKEN = (400, 401, 403, 404)
+
+
+class WidgetApp:
+    def __init__(self, host: js.Element) -> None:
+        self.host = host
+        self.site = str(host.getAttribute("data-site") or "")
+        self.origin = str(host.getAttribute("data-api") or js.location.origin)
+        self.store = transport.bridge.storage("localStorage")
+        self.token_key = "helpway:" + self.site + ":visitor"
+        self.conversation = state.Conversation()
+        self.look = chat_dom.Look(self.conversation, "visitor", self.origin)
+        self.typing_signal = pacing.TypingSignal()
+        self.view: widget_view.WidgetView | None = None
+        self.channel: transport.Channel | None = None
+        self.session: dict | None = None
+        self.status = "idle"
+        self.problem = ""
+        self.sent = 0
+        self._connect_task: asyncio.Task | None = None
+        self._ticker: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self.host.addEventListener("helpway:open", create_proxy(self._opened))
+        self.host.setAttribute("data-ready", "")
+        if self.host.hasAttribute("open"):
+            self._opened(None)
+        elif self.store.get(self.token_key):
+            self.connect_soon()
+        self._ticker = asyncio.create_task(self._tick())
+
+    def _opened(self, _event: object) -> None:
+        if self.view is None:
+            panel = self.host.shadowRoot.querySelector(".hw-panel")
+            self.view = widget_view.WidgetView(panel, self.look, self)
+            self.view.show_problem(self.problem)
+            if self.session is not None:
+                self._apply_config(self.session["config"])
+            if self.host.hasAttribute("data-queued"):  # sent before Python was ready
+                self.host.removeAttribute("data-queued")
+                self.view.submit()
+        self.render()
+        self.view.scroll_to_end()
+        self.connect_soon()
+
+    # ------------------------------------------------------------------ connecting
+
+    def connect_soon(self) -> None:
+        """Start connecting unless connected or already on the way."""
+        if self.channel is None and (self._connect_task is None or self._connect_task.done()):
+            self._connect_task = asyncio.create_task(self._connect())
+
+    async def _connect(self) -> None:
+        self.session = await self._start_session()
+        if self.session is None:
+            return
+        self._apply_config(self.session["config"])
+        path = "/ws/conversations/" + self.session["conversation_id"]
+        self.channel = transport.Channel(
+            transport.socket_url(self.origin, path), self._join, self._frame, self._status
+        )
+        self.channel.start()
+
+    async def _start_session(self) -> dict | None:
+        attempt = 0
+        while True:
+            token = self.store.get(self.token_key)
+            body = {
+                "site_id": self.site,
+                "page_url": str(js.location.href)[:2048],
+                "locale": str(js.navigator.language or "")[:35] or None,
+            }
+            if token:
+                body["visitor_token"] = token
+            status, data = await transport.request(
+                "POST", self.origin + "/api/visitor/session", body
+            )
+            if status == 200 and _is_session(data):
+                self.store.set(self.token_key, data["visitor_token"])
+                self._show_problem("")
+                return data
+            if token and status in _STALE_TOKEN:
+                self.store.remove(self.token_key)
+                continue
+            if 400 <= status < 500:
+                self._show_problem("The chat is not available on this site.")
+                return None
+            self._show_problem("Can't reach the chat. Retrying…")
+            await asyncio.sleep(pacing.reconnect_delay_ms(attempt, float(js.Math.random())) / 1000)
+            attempt += 1
+
+    def _apply_config(self, config: dict) -> None:
+        color = config.get("color")
+        if isinstance(color, str) and color:
+            self.host.style.setProperty("--hw-accent", color)
+        self.look.assistant_name = config.get("assistant_name") or "Assistant"
+        self.conversation.set_greeting(config.get("greeting") or "")
+        if self.view is not None:
+            self.view.set_title(config.get("title") or "Chat with us")
+        self.render()
+
+    def _join(self) -> dict:
+        assert self.session is not None
+        return transport.join_frame(self.session["visitor_token"], self.conversation.last_seq)
+
+    def _status(self, status: str) -> None:
+        self.status = status
+        if status in _OFFLINE:
+            self.conversation.disconnected()
+        if status == "unauthorized":  # the token expired or the visitor was removed
+            self.store.remove(self.token_key)
+            self.channel = None
+            self.connect_soon()
+        elif status == "unsupported":
+            self._show_problem("This chat was updated. Please reload the page.")
+        self.render()
+
+    def _frame(self, frame: dict) -> None:
+        changed = self.conversation.apply(frame, transport.now_ms())
+        kind = frame["type"]
+        if kind == "welcome":
+            for pending in self.conversation.outbox():
+                self._send_pending(pending)
+        elif kind == "error" and not frame.get("client_id"):
+            js.console.warn("helpway: the chat refused a frame:", frame["code"], frame["message"])
+        if changed:
+            self.render()
+
+    # ------------------------------------------------------------------ actions from the view
+
+    def send(self, text: str) -> None:
+        self.sent += 1
+        client_id = state.new_client_id(
+            transport.now_ms(), int(transport.bridge.entropy()), self.sent
+        )
+        self.conversation.add_pending(client_id, text)
+        self.typing_signal.stop()  # the room clears our typing when the message lands
+        self.render()
+        for pending in self.conversation.outbox():
+            if pending["client_id"] == client_id:
+                self._send_pending(pending)
+        self.connect_soon()
+
+    def retry(self, client_id: str) -> None:
+        if self.conversation.retry(client_id):
+            self.render()
+            for pending in self.conversation.outbox():
+                if pending["client_id"] == client_id:
+                    self._send_pending(pending)
+
+    def request_human(self) -> None:
+        if self.channel is not None and self.conversation.can_request_human():
+            self.channel.send({"type": "handoff.request"})
+
+    def typed(self, has_text: bool) -> None:
+        self._signal(self.typing_signal.keystroke(transport.now_ms(), has_text))
+
+    def _send_pending(self, pending: dict) -> None:
+        if self.channel is not None and self.conversation.joined:
+            frame = {"type": "message.send", "client_id": pending["client_id"]}
+            frame["text"] = pending["text"]
+            self.channel.send(frame)
+
+    def _signal(self, active: bool | None) -> None:
+        if active is not None and self.channel is not None and self.conversation.joined:
+            self.channel.send({"type": "typing", "active": active})
+
+    # ------------------------------------------------------------------ drawing
+
+    def render(self) -> None:
+        if self.view is not None:
+            self.view.render(self.conversation, self._subtitle(), transport.now_ms())
+
+    def _subtitle(self) -> str:
+        if self.status in _OFFLINE or self.channel is None:
+            return _OFFLINE.get(self.status, "Connecting…")
+        if self.conversation.human_joined:
+            return "You are chatting with our team"
+        if self.conversation.handoff_requested:
+            return "Waiting for someone from the team…"
+        return self.look.assistant_name + " answers right away"
+
+    def _show_problem(self, text: str) -> None:
+        self.problem = text
+        if self.view is not None:
+            self.view.show_problem(text)
+
+    async def _tick(self) -> None:
+        """Once a second: say we stopped typing, and let stale typing indicators expire."""
+        while True:
+            await asyncio.sleep(1)
+            self._signal(self.typing_signal.tick(transport.now_ms()))
+            if self.view is not None and self.conversation.joined:
+                self.render()
+
+
+def _is_session(data: object) -> bool:
+    if not isinstance(data, dict):
+        return False
+    for key in ("visitor_id", "visitor_token", "conversation_id"):
+        if not isinstance(data.get(key), str) or not data[key]:
+            return False
+    return isinstance(data.get("config"), dict)
+
+
+def start() -> WidgetApp:
+    host = js.document.querySelector("helpway-widget")
+    app = WidgetApp(host)
+    app.start()
+    return app

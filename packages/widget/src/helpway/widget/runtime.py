@@ -1,0 +1,85 @@
+"""The browser runtime the apps boot on: PyScript + MicroPython, taken from node_modules.
+
+Only files a page actually loads are shipped: PyScript's entry module with the chunks it imports
+statically, plus the chunk of its `error` plugin, which PyScript imports even when the plugin is
+turned off; and MicroPython's module and WebAssembly binary. The other PyScript chunks
+(codemirror, the editor, xterm, Pyodide's package graph, TOML, zip) load only for features the
+apps' config turns off, so they stay out of the build.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+PYSCRIPT = "@pyscript/core"
+MICROPYTHON = "@micropython/micropython-webassembly-pyscript"
+# Every PyScript plugin; the apps' config turns each one off ("!name").
+PYSCRIPT_PLUGINS = (
+    "codemirror",
+    "deprecations-manager",
+    "donkey",
+    "error",
+    "py-editor",
+    "py-game",
+    "py-terminal",
+)
+PYSCRIPT_DIR = "runtime/pyscript"
+MICROPYTHON_DIR = "runtime/micropython"
+PYSCRIPT_ENTRY = PYSCRIPT_DIR + "/core.js"
+INTERPRETER = MICROPYTHON_DIR + "/micropython.mjs"
+
+# `from"./x.js"` or `import"./x.js"`: static imports in minified ES modules. A dynamic
+# `import("./x.js")` has a parenthesis before the quote and is not matched.
+_STATIC_IMPORT = re.compile(r'\b(?:from|import)\s*"\./([\w.-]+\.js)"')
+
+
+class RuntimeMissing(RuntimeError):
+    """node_modules lacks the runtime packages."""
+
+
+def find_node_modules(start: Path | None = None) -> Path:
+    """`HELPWAY_NODE_MODULES`, else the nearest `node_modules` holding PyScript above `start`."""
+    override = os.environ.get("HELPWAY_NODE_MODULES")
+    if override:
+        return Path(override).resolve()
+    here = (start or Path(__file__)).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / "node_modules"
+        if (candidate / PYSCRIPT / "package.json").is_file():
+            return candidate
+    raise RuntimeMissing(f"no node_modules with {PYSCRIPT} above {here}: run `npm ci`")
+
+
+def runtime_files(node_modules: Path) -> dict[str, Path]:
+    """Map each runtime file's path in the build output to its source in `node_modules`."""
+    dist = node_modules / PYSCRIPT / "dist"
+    micropython = node_modules / MICROPYTHON
+    for required in (dist / "core.js", micropython / "micropython.mjs"):
+        if not required.is_file():
+            raise RuntimeMissing(f"{required} is missing: run `npm ci`")
+    names = _static_closure(dist, ["core.js", _one(dist, "error-*.js")])
+    files = {f"{PYSCRIPT_DIR}/{name}": dist / name for name in sorted(names)}
+    for name in ("micropython.mjs", "micropython.wasm"):
+        files[f"{MICROPYTHON_DIR}/{name}"] = micropython / name
+    return files
+
+
+def _one(folder: Path, pattern: str) -> str:
+    found = sorted(folder.glob(pattern))
+    if len(found) != 1:
+        raise RuntimeMissing(f"expected one {pattern} in {folder}, found {len(found)}")
+    return found[0].name
+
+
+def _static_closure(dist: Path, roots: list[str]) -> set[str]:
+    seen: set[str] = set()
+    todo = list(roots)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        todo.extend(_STATIC_IMPORT.findall((dist / name).read_text("utf-8")))
+    return seen

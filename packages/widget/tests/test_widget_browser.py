@@ -1,0 +1,166 @@
+"""The loader and both apps in real Chromium, served from a build by a plain static server.
+
+There is no edge here (the e2e suite drives the whole chat): these check what the widget
+package owns. The launcher comes from the loader alone; the panel shell opens and takes a
+message before Python is ready, and the app sends it once it is; Python boots from the
+loader's own origin only, without PyScript's unused plugins; a second copy of the loader does
+nothing; the console's Python wires up its sign-in form.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, Route, sync_playwright
+
+from helpway.widget import build
+
+CHROMIUM = os.environ.get("HELPWAY_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+HOST_PAGE = b"""<!doctype html><html><head><meta charset="utf-8"><title>Host</title>
+<script src="/widget.js" data-site="demo" async></script></head>
+<body><h1>A customer's page</h1>
+<script src="/widget.js" data-site="demo" async></script></body></html>"""
+TYPES = {".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm"}
+
+
+class EdgeShapedFiles(SimpleHTTPRequestHandler):
+    """Serves a build the way the edge does (`/widget.js`, `/console`, `/w/...`); the API is
+    absent, so every API call gets a JSON 404."""
+
+    def __init__(self, *args: object, directory: str, **kwargs: object) -> None:
+        super().__init__(*args, directory=directory, **kwargs)  # type: ignore[arg-type]
+
+    def guess_type(self, path: str | os.PathLike[str]) -> str:
+        return TYPES.get(Path(path).suffix, super().guess_type(path))
+
+    def translate_path(self, path: str) -> str:
+        path = path.split("?")[0]
+        if path == "/console":
+            path = "/console.html"
+        elif path.startswith("/w/"):
+            path = path[2:]
+        elif path != "/widget.js":
+            path = "/missing"
+        return super().translate_path(path)
+
+    def do_GET(self) -> None:
+        if self.path == "/":
+            self._send(200, "text/html", HOST_PAGE)
+        else:
+            super().do_GET()
+
+    def do_POST(self) -> None:
+        self._send(404, "application/json", b'{"code":"not_found","message":"no API here"}')
+
+    def _send(self, status: int, kind: str, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    out = tmp_path_factory.mktemp("site")
+    build(out)
+    handler = partial(EdgeShapedFiles, directory=str(out))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    thread.join()
+
+
+@pytest.fixture
+def page() -> Iterator[Page]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser.new_page()
+        finally:
+            browser.close()
+
+
+def test_widget_opens_at_once_and_python_takes_over(site: str, page: Page) -> None:
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    held: list[Route] = []
+    released = False
+
+    def hold(route: Route) -> None:  # Python cannot start until the wasm is released
+        if released:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route("**/micropython.wasm", hold)
+
+    page.goto(site + "/")
+    launcher = page.get_by_role("button", name="Open chat")
+    launcher.click()
+    assert page.locator("helpway-widget").count() == 1  # the second copy did nothing
+    panel = page.get_by_role("dialog", name="Chat")
+    assert panel.is_visible()
+    assert launcher.get_attribute("aria-expanded") == "true"
+    message = page.get_by_role("textbox", name="Message")
+    assert message.evaluate("node => node === node.getRootNode().activeElement")
+    assert page.locator(".hw-log").inner_text() == "Loading the chat…"
+    message.fill("Hello before Python")
+    message.press("Enter")
+    assert page.locator("helpway-widget[data-queued]").count() == 1
+    assert page.locator("helpway-widget[data-ready]").count() == 0
+
+    released = True
+    for route in held:
+        route.continue_()
+    page.wait_for_selector("helpway-widget[data-ready]", state="attached")
+
+    # The app sent what was typed before it was ready; there is no edge, so it stays pending.
+    pending = page.locator(".hw-row.hw-mine.hw-sending")
+    pending.wait_for()
+    assert pending.locator(".hw-text").inner_text() == "Hello before Python"
+    assert message.input_value() == ""
+    problem = page.locator(".hw-problem")
+    problem.wait_for()
+    assert problem.inner_text() == "The chat is not available on this site."
+    assert page.get_by_role("button", name="Talk to a human").is_disabled()
+
+    assert all(url.startswith(site + "/") for url in requests), requests
+    assert not [url for url in requests if "plugin" in url or "-editor" in url]
+    assert {url.split("/")[-1] for url in requests} >= {"core.js", "micropython.mjs", "state.py"}
+
+    page.get_by_role("button", name="Close chat").click()
+    assert not panel.is_visible()
+    assert launcher.get_attribute("aria-expanded") == "false"
+
+
+def test_console_wires_up_its_sign_in_form(site: str, page: Page) -> None:
+    page.goto(site + "/console")
+    page.wait_for_selector("body[data-ready]", state="attached")
+    page.get_by_label("Email").fill("agent@example.com")
+    page.get_by_label("Password").fill("secret")
+    page.get_by_role("button", name="Log in").click()
+    error = page.get_by_role("alert").filter(has_text="Can't reach the server")
+    error.wait_for()
+    assert page.get_by_role("button", name="Log in").is_enabled()
+    assert page.locator(".hc-desk").is_hidden()

@@ -1,0 +1,134 @@
+"""The widget's small pure helpers: list reconciliation, retry pacing, citation links.
+
+Plain functions and asserts only, run by pytest on CPython and by
+`test_widget_micropython.py` on MicroPython.
+"""
+
+try:
+    from helpway.widget.app import keyed, links, pacing
+except ImportError:  # MicroPython: the app modules sit flat on the path
+    import keyed
+    import links
+    import pacing
+
+
+class Lcg:
+    """A tiny deterministic random source that gives the same numbers on both runtimes."""
+
+    def __init__(self, seed):
+        self.state = seed
+
+    def below(self, n):
+        self.state = (self.state * 1103515245 + 12345) % 2147483648
+        return (self.state >> 8) % n
+
+
+def apply(drawn, revs, ops):
+    """Replay `ops` on a list the way the view does on the DOM; returns keys and redraws."""
+    keys = list(drawn)
+    redrawn = []
+    for op in ops:
+        if op[0] == "remove":
+            keys.remove(op[1])
+        elif op[0] == "redraw":
+            assert op[1] in keys
+            redrawn.append(op[1])
+        else:
+            if op[0] == "move":
+                keys.remove(op[1])
+            else:
+                assert op[1] not in keys
+            keys.insert(keys.index(op[2]) if op[2] is not None else len(keys), op[1])
+    return keys, redrawn
+
+
+def test_plan_turns_any_list_into_any_other():
+    rng = Lcg(7)
+    for _ in range(300):
+        pool = ["k" + str(i) for i in range(rng.below(12))]
+        drawn = [key for key in pool if rng.below(3)]
+        wanted = [key for key in pool if rng.below(3)]
+        for _ in range(rng.below(4)):  # shuffle a little
+            if len(wanted) > 1:
+                i, j = rng.below(len(wanted)), rng.below(len(wanted))
+                wanted[i], wanted[j] = wanted[j], wanted[i]
+        revs = {key: rng.below(2) for key in drawn}
+        wanted_revs = [(key, rng.below(2)) for key in wanted]
+        ops = keyed.plan(drawn, revs, wanted_revs)
+        keys, redrawn = apply(drawn, revs, ops)
+        assert keys == wanted
+        expected = [k for k, rev in wanted_revs if k in revs and revs[k] != rev]
+        assert sorted(redrawn) == sorted(expected)
+
+
+def test_plan_touches_nothing_when_nothing_changed():
+    drawn = ["a", "b", "c"]
+    revs = {"a": 1, "b": 2, "c": 3}
+    assert keyed.plan(drawn, revs, [("a", 1), ("b", 2), ("c", 3)]) == []
+
+
+def test_plan_appends_at_the_end_and_redraws_one_item():
+    drawn = ["a", "b"]
+    revs = {"a": 1, "b": 2}
+    ops = keyed.plan(drawn, revs, [("a", 1), ("b", 3), ("c", 1)])
+    assert ops == [("redraw", "b"), ("insert", "c", None)]
+
+
+def test_reconnect_delays_grow_then_level_off_with_jitter():
+    first = [pacing.reconnect_delay_ms(0, jitter) for jitter in (0.0, 0.5, 0.999)]
+    assert first[0] == pacing.RECONNECT_BASE_MS // 2 and first[-1] < pacing.RECONNECT_BASE_MS
+    assert first == sorted(first)
+    lows = [pacing.reconnect_delay_ms(attempt, 0.0) for attempt in range(12)]
+    assert lows == sorted(lows)
+    assert pacing.reconnect_delay_ms(100, 0.999) <= pacing.RECONNECT_MAX_MS
+    assert pacing.reconnect_delay_ms(100, 0.0) == pacing.RECONNECT_MAX_MS // 2
+
+
+def test_typing_signal_says_start_repeats_while_typing_and_stops_when_idle():
+    signal = pacing.TypingSignal()
+    t = 1000
+    assert signal.keystroke(t, True) is True
+    assert signal.keystroke(t + 100, True) is None
+    assert signal.keystroke(t + pacing.TYPING_REPEAT_MS, True) is True
+    t += pacing.TYPING_REPEAT_MS
+    assert signal.tick(t + pacing.TYPING_IDLE_MS - 1) is None
+    assert signal.tick(t + pacing.TYPING_IDLE_MS) is False
+    assert signal.tick(t + 2 * pacing.TYPING_IDLE_MS) is None
+
+
+def test_typing_signal_stops_when_the_text_is_cleared_or_sent():
+    signal = pacing.TypingSignal()
+    assert signal.keystroke(0, False) is None  # nothing typed yet: nothing to say
+    assert signal.keystroke(10, True) is True
+    assert signal.keystroke(20, False) is False
+    assert signal.keystroke(30, True) is True
+    assert signal.stop() is False
+    assert signal.stop() is None
+
+
+def test_citation_links():
+    origin = "https://chat.example.com"
+    href = links.citation_href
+    assert href("https://docs.example.com/a#b", origin) == "https://docs.example.com/a#b"
+    assert href("HTTP://docs.example.com/", origin) == "HTTP://docs.example.com/"
+    assert href("/help/billing#refunds", origin) == origin + "/help/billing#refunds"
+    assert href("pkg-basics.en.html#puttingonhold", origin) == (
+        origin + "/pkg-basics.en.html#puttingonhold"
+    )
+    assert href("//cdn.example.com/x", origin) == "https://cdn.example.com/x"
+    assert href("mailto:help@example.com", origin) == "mailto:help@example.com"
+    assert href("faq.html?q=a:b#c:d", origin) == origin + "/faq.html?q=a:b#c:d"
+
+
+def test_citation_links_never_run_script():
+    origin = "https://chat.example.com"
+    for url in (
+        "javascript:alert(1)",
+        "JavaScript:alert(1)",
+        " javascript:alert(1)",
+        "java\tscript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "vbscript:msgbox(1)",
+        "file:///etc/passwd",
+    ):
+        assert links.citation_href(url, origin) is None, url

@@ -1,0 +1,305 @@
+"""The conversation state the widget and console draw from: dedupe, order, outbox, streaming.
+
+Plain functions and asserts only: pytest runs them on CPython, and
+`test_widget_micropython.py` runs the very same functions on MicroPython (the npm WebAssembly
+build in Node), the runtime they ship to.
+"""
+
+try:
+    from helpway.widget.app import state
+except ImportError:  # MicroPython: the app modules sit flat on the path
+    import state
+
+VISITOR = {"id": "v1", "role": "visitor", "name": "Ana"}
+AGENT = {"id": "a1", "role": "agent", "name": "Sam"}
+ASSISTANT = {"id": "assistant", "role": "assistant", "name": "Helpway"}
+NOW = 1733200000000
+
+
+def welcome(last_seq=0, you=VISITOR, status="open"):
+    return {
+        "type": "welcome",
+        "v": 1,
+        "conversation_id": "c1",
+        "you": you,
+        "status": status,
+        "last_seq": last_seq,
+    }
+
+
+def message(seq, author=VISITOR, text=None, **extra):
+    frame = {
+        "type": "message",
+        "seq": seq,
+        "id": "c1." + str(seq),
+        "author": author,
+        "text": text if text is not None else "message " + str(seq),
+        "created_at": NOW + seq,
+    }
+    frame.update(extra)
+    return frame
+
+
+def event(seq, name, author, status):
+    return {
+        "type": "event",
+        "seq": seq,
+        "id": "c1." + str(seq),
+        "name": name,
+        "author": author,
+        "status": status,
+        "created_at": NOW + seq,
+    }
+
+
+def joined(you=VISITOR):
+    conversation = state.Conversation()
+    conversation.apply(welcome(you=you), NOW)
+    return conversation
+
+
+def keys(conversation):
+    return [item.key for item in conversation.items()]
+
+
+def texts(conversation):
+    return [item.data["text"] for item in conversation.items()]
+
+
+def test_log_is_ordered_by_seq_whatever_the_arrival_order():
+    conversation = joined()
+    for seq in (3, 1, 4, 2):
+        assert conversation.apply(message(seq), NOW)
+    assert keys(conversation) == ["m:c1.1", "m:c1.2", "m:c1.3", "m:c1.4"]
+    assert conversation.last_seq == 4
+
+
+def test_each_entry_is_drawn_once_even_when_replayed():
+    conversation = joined()
+    for seq in (1, 2, 3):
+        conversation.apply(message(seq), NOW)
+    # A reconnect replays the log from the last seq we had; an overlap changes nothing.
+    conversation.apply(welcome(last_seq=3), NOW)
+    for seq in (2, 3):
+        assert not conversation.apply(message(seq), NOW)
+    assert keys(conversation) == ["m:c1.1", "m:c1.2", "m:c1.3"]
+
+
+def test_a_second_entry_claiming_a_taken_seq_is_ignored():
+    conversation = joined()
+    conversation.apply(message(1), NOW)
+    impostor = message(1, text="other")
+    impostor["id"] = "c1.other"
+    assert not conversation.apply(impostor, NOW)
+    assert texts(conversation) == ["message 1"]
+
+
+def test_a_sent_message_shows_at_once_then_turns_into_the_acked_entry():
+    conversation = joined()
+    conversation.add_pending("c-1", "Hello")
+    [item] = conversation.items()
+    assert (item.key, item.kind, item.data["state"]) == ("p:c-1", "pending", state.SENDING)
+    assert [p["client_id"] for p in conversation.outbox()] == ["c-1"]
+
+    conversation.apply({"type": "ack", "client_id": "c-1", "seq": 5, "id": "c1.5"}, NOW)
+    [item] = conversation.items()
+    assert (item.key, item.kind, item.data["text"]) == ("m:c1.5", "message", "Hello")
+    assert conversation.is_mine(item.data["author"])
+    assert conversation.outbox() == []
+    assert conversation.last_seq == 5
+
+    # The room's broadcast of the same message adds nothing but its own timestamp.
+    echo = message(5, text="Hello", client_id="c-1")
+    assert not conversation.apply(echo, NOW)
+    assert keys(conversation) == ["m:c1.5"]
+    assert conversation.entry("c1.5")["created_at"] == NOW + 5
+
+
+def test_a_broadcast_overtaking_the_ack_settles_the_pending_message():
+    conversation = joined()
+    conversation.add_pending("c-1", "Hello")
+    conversation.apply(message(1, text="Hello", client_id="c-1"), NOW)
+    conversation.apply({"type": "ack", "client_id": "c-1", "seq": 1, "id": "c1.1"}, NOW)
+    assert keys(conversation) == ["m:c1.1"]
+    assert conversation.outbox() == []
+
+
+def test_someone_elses_message_with_the_same_client_id_does_not_settle_ours():
+    conversation = joined()
+    conversation.add_pending("c-1", "Hello")
+    conversation.apply(message(1, author=AGENT, text="Hi", client_id="c-1"), NOW)
+    assert keys(conversation) == ["m:c1.1", "p:c-1"]
+
+
+def test_pending_messages_stay_after_the_log_in_send_order():
+    conversation = joined()
+    conversation.add_pending("c-1", "first")
+    conversation.add_pending("c-2", "second")
+    conversation.apply(message(1, author=AGENT), NOW)
+    assert keys(conversation) == ["m:c1.1", "p:c-1", "p:c-2"]
+    assert [p["client_id"] for p in conversation.outbox()] == ["c-1", "c-2"]
+
+
+def test_a_refused_message_fails_and_can_be_retried():
+    conversation = joined()
+    conversation.add_pending("c-1", "Hello")
+    refusal = {"type": "error", "code": "rate_limited", "message": "slow down", "client_id": "c-1"}
+    assert conversation.apply(refusal, NOW)
+    [item] = conversation.items()
+    assert (item.data["state"], item.data["error"]) == (state.FAILED, "rate_limited")
+    assert conversation.outbox() == []
+    rev = item.rev
+    assert conversation.retry("c-1")
+    [item] = conversation.items()
+    assert item.data["state"] == state.SENDING and item.rev != rev
+    assert [p["client_id"] for p in conversation.outbox()] == ["c-1"]
+    assert not conversation.retry("c-1")  # only failed messages can be retried
+
+
+def test_an_error_without_client_id_changes_nothing():
+    conversation = joined()
+    conversation.add_pending("c-1", "Hello")
+    refusal = {"type": "error", "code": "bad_frame", "message": "frame is not JSON"}
+    assert not conversation.apply(refusal, NOW)
+    assert conversation.items()[0].data["state"] == state.SENDING
+
+
+def test_a_streamed_answer_grows_then_the_final_message_replaces_it():
+    conversation = joined()
+    conversation.apply(message(1, text="How do I hold a package?"), NOW)
+    for piece in ("Use ", "apt-mark ", "hold."):
+        assert conversation.apply(
+            {"type": "assistant.delta", "answer_id": "a1", "text": piece}, NOW
+        )
+    items = conversation.items()
+    assert [item.key for item in items] == ["m:c1.1", "s:a1"]
+    assert items[1].data["text"] == "Use apt-mark hold."
+
+    citation = {"url": "/help/pkg#hold", "title": "Holding packages"}
+    final = message(
+        2,
+        author=ASSISTANT,
+        text="Use apt-mark hold.",
+        answer_id="a1",
+        citations=[citation],
+        resolution="answered",
+    )
+    conversation.apply(final, NOW)
+    assert keys(conversation) == ["m:c1.1", "m:c1.2"]
+    assert conversation.entry("c1.2")["citations"] == [citation]
+    # A piece arriving after the final message is stale.
+    assert not conversation.apply({"type": "assistant.delta", "answer_id": "a1", "text": "x"}, NOW)
+    assert keys(conversation) == ["m:c1.1", "m:c1.2"]
+
+
+def test_each_delta_redraws_only_the_stream():
+    conversation = joined()
+    conversation.apply(message(1), NOW)
+    conversation.apply({"type": "assistant.delta", "answer_id": "a1", "text": "a"}, NOW)
+    before = {item.key: item.rev for item in conversation.items()}
+    conversation.apply({"type": "assistant.delta", "answer_id": "a1", "text": "b"}, NOW)
+    after = {item.key: item.rev for item in conversation.items()}
+    assert before["m:c1.1"] == after["m:c1.1"]
+    assert before["s:a1"] != after["s:a1"]
+
+
+def test_a_new_welcome_drops_half_streamed_text_the_room_sends_again():
+    conversation = joined()
+    conversation.apply({"type": "assistant.delta", "answer_id": "a1", "text": "Use apt"}, NOW)
+    conversation.disconnected()
+    conversation.apply(welcome(), NOW)
+    conversation.apply({"type": "assistant.delta", "answer_id": "a1", "text": "Use apt"}, NOW)
+    assert texts(conversation) == ["Use apt"]
+
+
+def test_a_room_that_lost_entries_we_hold_makes_us_start_over():
+    conversation = joined()
+    for seq in (1, 2, 3):
+        conversation.apply(message(seq), NOW)
+    conversation.apply(welcome(last_seq=1), NOW)
+    assert keys(conversation) == []
+    assert conversation.last_seq == 0
+    conversation.apply(message(1, text="kept"), NOW)
+    assert texts(conversation) == ["kept"]
+
+
+def test_others_typing_shows_until_they_stop_send_or_go_quiet():
+    conversation = joined()
+    conversation.apply({"type": "typing", "author": AGENT, "active": True}, NOW)
+    assert conversation.typing_names(NOW) == ["Sam"]
+    conversation.apply({"type": "typing", "author": AGENT, "active": False}, NOW)
+    assert conversation.typing_names(NOW) == []
+
+    conversation.apply({"type": "typing", "author": AGENT, "active": True}, NOW)
+    conversation.apply(message(1, author=AGENT), NOW)
+    assert conversation.typing_names(NOW) == []
+
+    conversation.apply({"type": "typing", "author": AGENT, "active": True}, NOW)
+    assert conversation.typing_names(NOW + state.TYPING_TTL_MS - 1) == ["Sam"]
+    assert conversation.typing_names(NOW + state.TYPING_TTL_MS) == []
+
+
+def test_our_own_typing_echo_and_nameless_typists():
+    conversation = joined()
+    assert not conversation.apply({"type": "typing", "author": VISITOR, "active": True}, NOW)
+    nameless = {"id": "a2", "role": "agent", "name": ""}
+    conversation.apply({"type": "typing", "author": nameless, "active": True}, NOW)
+    conversation.apply({"type": "typing", "author": AGENT, "active": True}, NOW)
+    assert conversation.typing_names(NOW) == ["Sam", "Agent"]  # by author id: a1, a2
+
+
+def test_a_drop_forgets_typists_and_the_join():
+    conversation = joined()
+    conversation.apply({"type": "typing", "author": AGENT, "active": True}, NOW)
+    conversation.disconnected()
+    assert conversation.typing_names(NOW) == []
+    assert not conversation.joined
+    assert not conversation.can_request_human()
+
+
+def test_handoff_and_a_human_joining():
+    conversation = joined()
+    assert conversation.can_request_human()
+    conversation.apply(event(1, "handoff.requested", VISITOR, "waiting_human"), NOW)
+    assert conversation.status == "waiting_human"
+    assert conversation.handoff_requested and not conversation.can_request_human()
+    conversation.apply(event(2, "agent.joined", AGENT, "open"), NOW)
+    assert conversation.status == "open" and conversation.human_joined
+    assert [item.kind for item in conversation.items()] == ["event", "event"]
+
+
+def test_a_visitors_reopen_gives_the_conversation_back_to_the_assistant():
+    conversation = joined()
+    conversation.apply(event(1, "agent.joined", AGENT, "open"), NOW)
+    conversation.apply(event(2, "closed", AGENT, "closed"), NOW)
+    conversation.apply(event(3, "reopened", VISITOR, "open"), NOW)
+    assert conversation.status == "open"
+    assert not conversation.human_joined and conversation.can_request_human()
+
+
+def test_the_greeting_comes_first_and_redraws_when_it_changes():
+    conversation = joined()
+    conversation.apply(message(1), NOW)
+    conversation.set_greeting("Hi! Ask me anything.")
+    items = conversation.items()
+    assert [item.key for item in items] == ["greeting", "m:c1.1"]
+    rev = items[0].rev
+    conversation.set_greeting("Hi! Ask me anything.")
+    assert conversation.items()[0].rev == rev
+    conversation.set_greeting("Hello")
+    assert conversation.items()[0].rev != rev
+
+
+def test_client_ids_differ_by_clock_entropy_and_counter():
+    ids = {
+        state.new_client_id(NOW, 12345, 1),
+        state.new_client_id(NOW, 12345, 2),
+        state.new_client_id(NOW, 54321, 1),
+        state.new_client_id(NOW + 1, 12345, 1),
+    }
+    assert len(ids) == 4
+    for client_id in ids:
+        assert 1 <= len(client_id) <= 64
+        assert all(char in "0123456789abcdefghijklmnopqrstuvwxyz-" for char in client_id)
+    assert state.new_client_id(0, 0, 0) == "c0-0-0"
+    assert state.new_client_id(35, 36, 71) == "cz-10-1z"
