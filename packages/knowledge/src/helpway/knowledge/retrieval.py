@@ -45,6 +45,17 @@ class Hit:
     similarity: float  # cosine of question and chunk: how close in meaning
     lexical_rank: int | None  # place in the bm25 list (0 = first), None if not matched
 
+    def as_dict(self) -> dict[str, str | float]:
+        """The fields `kb search --json` prints."""
+        return {
+            "url": self.url,
+            "title": self.title,
+            "heading": self.heading,
+            "score": self.score,
+            "similarity": self.similarity,
+            "text": self.text,
+        }
+
     @property
     def citation_title(self) -> str:
         """How a citation names the section: its heading, with the page title if different."""
