@@ -114,6 +114,16 @@ class Socket:
                 return frame, before
             before.append(frame)
 
+    async def drain(self, quiet_s: float) -> list[dict[str, Any]]:
+        """Every frame until none has come for `quiet_s` seconds."""
+        frames: list[dict[str, Any]] = []
+        while True:
+            try:
+                raw = await asyncio.wait_for(self.conn.recv(), quiet_s)
+            except TimeoutError:
+                return frames
+            frames.append(dict(json.loads(raw)))
+
     async def join(self, token: str, last_seq: int = 0) -> dict[str, Any]:
         await self.send({"type": "join", "v": 1, "token": token, "last_seq": last_seq})
         welcome = await self.recv()
@@ -143,6 +153,24 @@ class Client:
         )
         assert response.status_code == 200, response.text
         return dict(response.json())
+
+    async def history(
+        self, conversation_id: str, token: str, through_seq: int, **params: Any
+    ) -> dict[str, Any]:
+        """The conversation's history once D1 holds `through_seq`: the rooms' outbox copies
+        entries to D1 asynchronously, so a read right after an ack may not see them yet."""
+        deadline = time.monotonic() + RECV_TIMEOUT_S
+        while True:
+            response = await self.http.get(
+                f"/api/conversations/{conversation_id}/history",
+                params=params,
+                headers={"authorization": f"Bearer {token}"},
+            )
+            assert response.status_code == 200, response.text
+            body = dict(response.json())
+            if body["last_seq"] >= through_seq or time.monotonic() > deadline:
+                return body
+            await asyncio.sleep(0.02)
 
     @contextlib.asynccontextmanager
     async def socket(self, path: str) -> AsyncIterator[Socket]:

@@ -7,7 +7,6 @@ so it can run while the edge is serving.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import sys
 from collections.abc import Callable, Coroutine
@@ -48,9 +47,7 @@ def dev() -> None:
     """Serve the demo, the widget, the console and the API on 127.0.0.1:$PORT (default 8787)."""
     from .local import runtime
 
-    # uvicorn shuts down gracefully on SIGINT, then re-raises it: no traceback for Ctrl-C.
-    with contextlib.suppress(KeyboardInterrupt):
-        runtime.serve(Settings.from_env())
+    runtime.serve(Settings.from_env())
 
 
 @main.command("build-widget")

@@ -8,6 +8,8 @@ parsed.
 
 from __future__ import annotations
 
+import json
+
 from pydantic import ValidationError
 
 from helpway.shared import errors, frames, limits
@@ -20,17 +22,24 @@ _NOT_AN_OBJECT = {"model_type", "model_attributes_type", "dict_type"}
 
 
 class Refusal(Exception):
-    """A client frame the server will not act on; becomes an `error` frame."""
+    """A client frame the server will not act on; becomes an `error` frame. `client_id` names
+    a refused `message.send`, so the sender can mark that very message as failed."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, client_id: str | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.client_id = client_id
 
-    def frame(self, client_id: str | None = None) -> frames.Error:
-        return frames.Error(
-            type="error", code=self.code, message=self.message[:500], client_id=client_id
-        )  # type: ignore[arg-type]
+    def frame(self) -> frames.Error:
+        return frames.Error.model_validate(
+            {
+                "type": "error",
+                "code": self.code,
+                "message": self.message[:500],
+                "client_id": self.client_id,
+            }
+        )
 
 
 def decode(raw: str | bytes) -> frames.ClientFrame:
@@ -45,7 +54,7 @@ def decode(raw: str | bytes) -> frames.ClientFrame:
         kinds = {problem["type"] for problem in problems}
         if kinds & _NOT_A_FRAME or (kinds & _NOT_AN_OBJECT and not problems[0]["loc"]):
             raise Refusal(errors.BAD_FRAME, _bad_frame_message(kinds)) from None
-        raise Refusal(errors.INVALID, describe(exc)) from None
+        raise Refusal(errors.INVALID, describe(exc), _send_client_id(raw)) from None
 
 
 def _bad_frame_message(kinds: set[str]) -> str:
@@ -54,6 +63,15 @@ def _bad_frame_message(kinds: set[str]) -> str:
     if kinds & {"union_tag_not_found", "union_tag_invalid"}:
         return "unknown frame type"
     return "frame is not an object"
+
+
+def _send_client_id(raw: str | bytes) -> str | None:
+    """The `client_id` of an invalid `message.send`, when it is itself a valid one."""
+    frame = json.loads(raw)
+    client_id = frame.get("client_id") if frame.get("type") == "message.send" else None
+    if isinstance(client_id, str) and 0 < len(client_id) <= limits.MAX_CLIENT_ID_CHARS:
+        return client_id
+    return None
 
 
 def encode(frame: frames.Frame) -> str:

@@ -9,11 +9,12 @@ finishes before the port opens, so "it answers" means "it is ready".
 from __future__ import annotations
 
 import contextlib
-import logging
+import signal
 import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from types import FrameType
 
 import uvicorn
 from starlette.applications import Starlette
@@ -31,8 +32,6 @@ from . import demo, pages
 from .data import open_database, open_knowledge
 from .settings import Settings
 from .widget_build import WIDGET_BUILD_DIR
-
-log = logging.getLogger("helpway.edge")
 
 # A client frame is at most 16 KiB; anything far bigger is not worth reading into memory.
 WS_MAX_BYTES = 256 * 1024
@@ -98,4 +97,12 @@ def serve(settings: Settings) -> None:
         log_level="info",
         access_log=False,
     )
+    # uvicorn handles SIGINT/SIGTERM gracefully, then re-raises the signal it caught once the
+    # previous handlers are back: make that a plain exit, not a traceback or a kill status.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _exit_quietly)
     uvicorn.Server(config).run()
+
+
+def _exit_quietly(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)

@@ -33,7 +33,8 @@ class _Close:
 class Channel:
     def __init__(self, ws: WebSocket) -> None:
         self._ws = ws
-        self._queue: asyncio.Queue[str | _Close] = asyncio.Queue(MAX_QUEUED_FRAMES + 1)
+        # Frames, then at most one last item: a `_Close` to send, or None if the client left.
+        self._queue: asyncio.Queue[str | _Close | None] = asyncio.Queue(MAX_QUEUED_FRAMES + 1)
         self._closing = False
 
     @property
@@ -54,9 +55,12 @@ class Channel:
         self._close_soon(code, reason)
 
     def _close_soon(self, code: int, reason: str) -> None:
+        self._finish(_Close(code, reason))
+
+    def _finish(self, last: _Close | None) -> None:
         if not self._closing:
             self._closing = True
-            self._queue.put_nowait(_Close(code, reason))
+            self._queue.put_nowait(last)
 
     async def receive(self) -> str | bytes | None:
         """The next client message, or None once the client is gone or the socket closes."""
@@ -65,9 +69,9 @@ class Channel:
         try:
             message = await self._ws.receive()
         except (WebSocketDisconnect, RuntimeError):
-            return None
+            message = {"type": "websocket.disconnect"}
         if message["type"] == "websocket.disconnect":
-            self._closing = True
+            self._finish(None)  # nobody to write to, nothing to close
             return None
         text = message.get("text")
         return text if text is not None else message.get("bytes") or b""
@@ -75,6 +79,8 @@ class Channel:
     async def _write(self) -> None:
         while True:
             item = await self._queue.get()
+            if item is None:
+                return
             if isinstance(item, _Close):
                 if self._ws.application_state == WebSocketState.CONNECTED:
                     await self._ws.close(item.code, item.reason)

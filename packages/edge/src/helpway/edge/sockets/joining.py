@@ -30,7 +30,8 @@ async def await_join(channel: Channel) -> frames.Join | None:
     while (frame := await next_frame(channel)) is not None:
         if not isinstance(frame, frames.Join):
             client_id = frame.client_id if isinstance(frame, frames.SendMessage) else None
-            await channel.send(Refusal(errors.NOT_JOINED, "send join first").frame(client_id))
+            refusal = Refusal(errors.NOT_JOINED, "send join first", client_id)
+            await channel.send(refusal.frame())
             continue
         if frame.v != limits.PROTOCOL_VERSION:
             message = f"this server speaks protocol version {limits.PROTOCOL_VERSION}"

@@ -1,0 +1,190 @@
+"""The `helpway` CLI in subprocesses (`uv run helpway ...`), on its own data folder, and on the
+data folder of a running edge (which must see what the CLI created)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def helpway(data: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        ["uv", "run", "--frozen", "helpway", *args],
+        cwd=ROOT,
+        env={**os.environ, "HELPWAY_DATA": str(data)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (result.returncode == 0) == ok, result.stdout + result.stderr
+    return result
+
+
+@pytest.fixture(scope="module")
+def docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("docs")
+    (root / "guides").mkdir()
+    (root / "shipping.md").write_text(
+        "# Shipping\n\n## Delivery times\n\nParcels to Norway take four to six working days.\n\n"
+        "## Tracking a parcel\n\nThe tracking number is in the dispatch e-mail.\n"
+    )
+    (root / "guides" / "returns.html").write_text(
+        "<html><head><title>Returns</title></head><body><h1>Returns</h1>"
+        '<h2 id="return-window">Return window</h2><p>You may return shoes within 30 days.</p>'
+        "</body></html>"
+    )
+    (root / "logo.png").write_bytes(b"\x89PNG not a document")
+    return root
+
+
+def test_kb_ingest_then_search_json(tmp_path: Path, docs: Path) -> None:
+    data = tmp_path / "data"
+    helpway(
+        data,
+        "sites",
+        "create",
+        "--id",
+        "shop",
+        "--name",
+        "Shoe shop",
+        "--origin",
+        "https://shoes.example",
+    )
+    ingest = helpway(
+        data,
+        "kb",
+        "ingest",
+        "--site",
+        "shop",
+        "--base-url",
+        "https://shoes.example/help",
+        str(docs),
+    )
+    assert "2 documents (2 added)" in ingest.stdout
+    assert "3 sections" in ingest.stdout
+    assert "ingesting" in ingest.stderr  # the progress bar goes to stderr
+
+    found = helpway(
+        data,
+        "kb",
+        "search",
+        "--site",
+        "shop",
+        "--json",
+        "-k",
+        "2",
+        "how long does delivery to Norway take",
+    )
+    result = json.loads(found.stdout)
+    assert result["query"] == "how long does delivery to Norway take"
+    assert len(result["hits"]) == 2
+    top = result["hits"][0]
+    assert top["url"] == "https://shoes.example/help/shipping#delivery-times"
+    assert set(top) == {"url", "title", "score", "text"}
+    assert "four to six working days" in top["text"]
+    assert result["hits"][0]["score"] >= result["hits"][1]["score"]
+
+    html = helpway(data, "kb", "search", "--site", "shop", "--json", "return shoes")
+    urls = [hit["url"] for hit in json.loads(html.stdout)["hits"]]
+    assert urls[0] == "https://shoes.example/help/guides/returns.html#return-window"
+
+    again = helpway(
+        data,
+        "kb",
+        "ingest",
+        "--site",
+        "shop",
+        "--base-url",
+        "https://shoes.example/help",
+        str(docs),
+    )
+    assert "2 documents (2 unchanged)" in again.stdout
+
+    text = helpway(data, "kb", "search", "--site", "shop", "parcel tracking number")
+    assert text.stdout.startswith("1. [")
+    assert "https://shoes.example/help/shipping#tracking-a-parcel" in text.stdout
+
+
+def test_cli_refusals_are_clear(tmp_path: Path, docs: Path) -> None:
+    data = tmp_path / "data"
+    unknown = helpway(data, "kb", "ingest", "--site", "nope", str(docs), ok=False)
+    assert "create it before ingesting" in unknown.stderr
+    bad_origin = helpway(
+        data,
+        "sites",
+        "create",
+        "--id",
+        "x",
+        "--name",
+        "X",
+        "--origin",
+        "shoes.example/path",
+        ok=False,
+    )
+    assert "is not an origin" in bad_origin.stderr
+    helpway(data, "sites", "create", "--id", "x", "--name", "X")
+    twice = helpway(data, "sites", "create", "--id", "x", "--name", "X", ok=False)
+    assert "exists" in twice.stderr
+    no_site = helpway(
+        data,
+        "agents",
+        "create",
+        "--email",
+        "a@x.example",
+        "--name",
+        "A",
+        "--password",
+        "pw",
+        "--site",
+        "nope",
+        ok=False,
+    )
+    assert "no site 'nope'" in no_site.stderr
+
+
+async def test_an_agent_of_another_site_reaches_none_of_the_demo(client, edge) -> None:
+    helpway(edge.data, "sites", "create", "--id", "other", "--name", "Other")
+    helpway(
+        edge.data,
+        "agents",
+        "create",
+        "--email",
+        "sam@other.example",
+        "--name",
+        "Sam",
+        "--password",
+        "s3cret!",
+        "--site",
+        "other",
+    )
+    login = await client.http.post(
+        "/api/agent/login", json={"email": "sam@other.example", "password": "s3cret!"}
+    )
+    assert login.status_code == 200
+    sam = login.json()
+    assert sam["site_ids"] == ["other"]
+    auth = {"authorization": f"Bearer {sam['token']}"}
+
+    visitor = await client.visitor()
+    cid = visitor["conversation_id"]
+    async with client.conversation(cid, visitor["visitor_token"]) as v:
+        await v.send({"type": "message.send", "client_id": "t1", "text": "Hello?"})
+        await v.recv_until("ack")
+    inbox = await client.http.get("/api/inbox", headers=auth)
+    assert inbox.json() == {"conversations": []}
+    history = await client.http.get(f"/api/conversations/{cid}/history", headers=auth)
+    assert history.status_code == 403
+    async with client.socket(f"/ws/conversations/{cid}") as sock:
+        await sock.send({"type": "join", "v": 1, "token": sam["token"]})
+        assert (await sock.recv())["code"] == "unauthorized"
+        await sock.conn.wait_closed()
+        assert sock.conn.close_code == 4401
+    document = {"site_id": "demo", "url": "/help/x", "content": "# X\n\ntext"}
+    refused = await client.http.post("/api/kb/documents", json=document, headers=auth)
+    assert refused.status_code == 403

@@ -1,0 +1,186 @@
+"""The HTTP API against a real local edge: sessions, history, agents, KB, pages, and every kind
+of bad input answered with a JSON `ErrorBody` and a status that fits."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def assert_error(response, status: int, code: str) -> None:  # type: ignore[no-untyped-def]
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert body["code"] == code
+    assert set(body) == {"code", "message"} and body["message"]
+
+
+async def test_visitor_session_is_created_then_resumed(client) -> None:
+    first = await client.visitor()
+    assert first["config"]["site_id"] == "demo"
+    assert first["config"]["title"] == "Acme Cloud Notes support"
+    again = await client.visitor(first["visitor_token"])
+    assert again["visitor_id"] == first["visitor_id"]
+    assert again["conversation_id"] == first["conversation_id"]
+    assert again["visitor_token"] == first["visitor_token"]
+
+
+async def test_an_unknown_visitor_token_starts_a_new_visitor(client) -> None:
+    fresh = await client.visitor("not-a-token-we-issued")
+    assert fresh["visitor_token"] != "not-a-token-we-issued"
+    assert (await client.visitor(fresh["visitor_token"]))["visitor_id"] == fresh["visitor_id"]
+
+
+async def test_visitor_session_refuses_bad_input(client) -> None:
+    post = client.http.post
+    url = "/api/visitor/session"
+    assert_error(await post(url, content=b"{not json"), 400, "bad_frame")
+    assert_error(await post(url, json={}), 422, "invalid")
+    assert_error(await post(url, json=["demo"]), 422, "invalid")
+    assert_error(await post(url, json={"site_id": "demo", "extra": 1}), 422, "invalid")
+    assert_error(await post(url, json={"site_id": ""}), 422, "invalid")
+    assert_error(await post(url, json={"site_id": "no-such-site"}), 404, "not_found")
+    huge = b'{"site_id": "demo", "page_url": "' + b"x" * 70_000 + b'"}'
+    assert_error(await post(url, content=huge), 413, "too_large")
+
+
+async def test_visitor_session_checks_the_page_origin(client) -> None:
+    body = {"site_id": "demo"}
+    local = await client.http.post(
+        "/api/visitor/session", json=body, headers={"origin": "http://localhost:3000"}
+    )
+    assert local.status_code == 200
+    foreign = await client.http.post(
+        "/api/visitor/session", json=body, headers={"origin": "https://evil.example"}
+    )
+    assert_error(foreign, 403, "forbidden")
+
+
+async def test_history_requires_a_participant(client) -> None:
+    mine = await client.visitor()
+    other = await client.visitor()
+    url = f"/api/conversations/{mine['conversation_id']}/history"
+    get = client.http.get
+    assert_error(await get(url), 401, "unauthorized")
+    assert_error(await get(url, headers={"authorization": "Bearer nope"}), 401, "unauthorized")
+    as_other = {"authorization": f"Bearer {other['visitor_token']}"}
+    assert_error(await get(url, headers=as_other), 403, "forbidden")
+    missing = "/api/conversations/no-such-conversation/history"
+    assert_error(await get(missing, headers=as_other), 404, "not_found")
+    as_me = {"authorization": f"Bearer {mine['visitor_token']}"}
+    assert_error(await get(url + "?after_seq=-1", headers=as_me), 422, "invalid")
+    assert_error(await get(url + "?after_seq=abc", headers=as_me), 422, "invalid")
+    assert_error(await get(url + "?bogus=1", headers=as_me), 422, "invalid")
+    empty = await get(url, headers=as_me)
+    assert empty.status_code == 200
+    assert empty.json() == {
+        "conversation_id": mine["conversation_id"],
+        "status": "open",
+        "entries": [],
+        "last_seq": 0,
+        "more": False,
+    }
+
+
+async def test_agent_login_and_inbox(client) -> None:
+    session = await client.agent()
+    assert session["agent"]["role"] == "agent"
+    assert session["site_ids"] == ["demo"]
+    inbox = await client.http.get(
+        "/api/inbox", headers={"authorization": f"Bearer {session['token']}"}
+    )
+    assert inbox.status_code == 200
+    assert isinstance(inbox.json()["conversations"], list)
+    wrong = {"email": "agent@demo.helpway.dev", "password": "wrong"}
+    assert_error(await client.http.post("/api/agent/login", json=wrong), 401, "unauthorized")
+    assert_error(await client.http.post("/api/agent/login", json={}), 422, "invalid")
+    assert_error(await client.http.get("/api/inbox"), 401, "unauthorized")
+    visitor = await client.visitor()
+    as_visitor = {"authorization": f"Bearer {visitor['visitor_token']}"}
+    assert_error(await client.http.get("/api/inbox", headers=as_visitor), 401, "unauthorized")
+
+
+async def test_kb_search_ranks_demo_sections(client) -> None:
+    response = await client.http.get(
+        "/api/kb/search", params={"site_id": "demo", "q": "How do I reset my password?", "k": 3}
+    )
+    assert response.status_code == 200
+    result = response.json()
+    assert result["query"] == "How do I reset my password?"
+    assert 1 <= len(result["hits"]) <= 3
+    top = result["hits"][0]
+    assert top["url"].startswith("/help/password-reset#")
+    assert set(top) == {"url", "title", "score", "text"}
+    scores = [hit["score"] for hit in result["hits"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+async def test_kb_search_refuses_bad_queries(client) -> None:
+    get = client.http.get
+    assert_error(await get("/api/kb/search", params={"site_id": "demo"}), 422, "invalid")
+    assert_error(await get("/api/kb/search", params={"site_id": "demo", "q": " "}), 422, "invalid")
+    too_long = {"site_id": "demo", "q": "x" * 501}
+    assert_error(await get("/api/kb/search", params=too_long), 422, "invalid")
+    assert_error(
+        await get("/api/kb/search", params={"site_id": "demo", "q": "x", "k": 0}), 422, "invalid"
+    )
+    unknown = {"site_id": "nope", "q": "password"}
+    assert_error(await get("/api/kb/search", params=unknown), 404, "not_found")
+
+
+async def test_kb_document_ingest_through_the_api(client) -> None:
+    agent = await client.agent()
+    auth = {"authorization": f"Bearer {agent['token']}"}
+    document = {
+        "site_id": "demo",
+        "url": "/help/api-test-gift-cards",
+        "title": "Gift cards",
+        "content": "# Gift cards\n\n## Redeem a gift card\n\nOpen Settings, Plan, Redeem, "
+        "and type the 16-character code printed on the zebra-striped card.\n",
+    }
+    created = await client.http.post("/api/kb/documents", json=document, headers=auth)
+    assert created.status_code == 200, created.text
+    assert created.json() == {"document_url": "/help/api-test-gift-cards", "chunks": 1}
+    found = await client.http.get(
+        "/api/kb/search", params={"site_id": "demo", "q": "zebra-striped gift card code"}
+    )
+    assert found.json()["hits"][0]["url"] == "/help/api-test-gift-cards#redeem-a-gift-card"
+
+    post = client.http.post
+    assert_error(await post("/api/kb/documents", json=document), 401, "unauthorized")
+    elsewhere = {**document, "site_id": "another-site"}
+    assert_error(await post("/api/kb/documents", json=elsewhere, headers=auth), 403, "forbidden")
+    bad_format = {**document, "format": "pdf"}
+    assert_error(await post("/api/kb/documents", json=bad_format, headers=auth), 422, "invalid")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [
+        ("GET", "/no/such/page", 404, "not_found"),
+        ("DELETE", "/api/visitor/session", 405, "invalid"),
+        ("GET", "/api/visitor/session", 405, "invalid"),
+        ("GET", "/help/no-such-article", 404, "not_found"),
+        ("GET", "/w/%2e%2e/%2e%2e/%2e%2e/pyproject.toml", 404, "not_found"),
+    ],
+)
+async def test_errors_are_json_never_html(
+    client, method: str, path: str, status: int, code: str
+) -> None:
+    assert_error(await client.http.request(method, path), status, code)
+
+
+async def test_demo_pages_carry_the_snippet_and_real_anchors(client) -> None:
+    landing = await client.http.get("/")
+    assert landing.status_code == 200
+    assert '<script src="/widget.js" data-site="demo" async></script>' in landing.text
+    assert "Acme Cloud Notes" in landing.text
+    search = await client.http.get(
+        "/api/kb/search", params={"site_id": "demo", "q": "the reset link has expired", "k": 10}
+    )
+    hits = search.json()["hits"]
+    assert hits[0]["url"].startswith("/help/password-reset#")
+    for hit in hits:  # every citation lands on a heading of a served page
+        page, anchor = hit["url"].split("#")
+        article = await client.http.get(page)
+        assert article.status_code == 200
+        assert f'id="{anchor}"' in article.text
