@@ -129,8 +129,8 @@ class Look:
 
     def _name(self, author: dict) -> str:
         role = author.get("role", "")
-        if role == "assistant":
-            return author.get("name") or self.assistant_name
+        if role == "assistant":  # the site's name for its assistant, not the room's generic one
+            return self.assistant_name
         if role == "visitor" and self.viewer == "agent":
             return author.get("name") or "Visitor"
         return author.get("name") or ("Visitor" if role == "visitor" else "Agent")
