@@ -21,8 +21,6 @@ from jsffi import create_proxy
 
 # Statuses whose subtitle says we are not connected.
 _OFFLINE = {"connecting": "Connecting…", "retrying": "Reconnecting…"}
-# Session answers meaning "that visitor token is no good": start as a new visitor.
-_STALE_TOKEN = (400, 401, 403, 404)
 
 
 class WidgetApp:
@@ -103,7 +101,7 @@ class WidgetApp:
                 self.store.set(self.token_key, data["visitor_token"])
                 self._show_problem("")
                 return data
-            if token and status in _STALE_TOKEN:
+            if token and 400 <= status < 500:  # a token the edge no longer knows: start afresh
                 self.store.remove(self.token_key)
                 continue
             if 400 <= status < 500:
