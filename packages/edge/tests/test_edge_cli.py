@@ -110,6 +110,19 @@ def test_kb_ingest_then_search_json(tmp_path: Path, docs: Path) -> None:
     assert text.stdout.startswith("1. [")
     assert "https://shoes.example/help/shipping#tracking-a-parcel" in text.stdout
 
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text(
+        json.dumps({"question": "Where is my parcel's tracking number?", "lang": "en",
+                    "expected": ["https://shoes.example/help/shipping#tracking-a-parcel"]})
+        + "\n"
+        + json.dumps({"question": "Who painted the Mona Lisa?", "expected": [], "lang": "en"})
+        + "\n"
+    )  # fmt: skip
+    scored = helpway(data, "kb", "eval", "--site", "shop", "--questions", str(questions), "--json")
+    report = json.loads(scored.stdout)
+    assert report["questions"] == 2 and report["answerable"] == 1
+    assert report["recall"]["all"]["@1"] == 1.0
+
 
 def test_cli_refusals_are_clear(tmp_path: Path, docs: Path) -> None:
     data = tmp_path / "data"

@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from helpway.knowledge.answers import AnswerDelta
-from helpway.knowledge.knowledge_base import KnowledgeBase
 from helpway.rooms.assistant import Assistant, Final
 
+from .services import Knowledge
 
-def kb_assistant(knowledge: KnowledgeBase) -> Assistant:
+
+def kb_assistant(knowledge: Knowledge) -> Assistant:
     async def answer(site_id: str, question: str) -> AsyncIterator[str | Final]:
         async for event in knowledge.answer(site_id, question):
             yield event.text if isinstance(event, AnswerDelta) else event

