@@ -16,16 +16,16 @@ from helpway.knowledge.knowledge_base import KnowledgeBase
 from helpway.knowledge.retrieval import Hit
 from helpway.shared import frames, limits
 
-KB_EVAL = Path(__file__).resolve().parents[3] / "shared" / "kb-eval" / "debian-faq-dev.jsonl"
+REPO = Path(__file__).resolve().parents[3]
 DATA = Path(__file__).parent / "data"
 
 
 def dev_set() -> Path:
-    """The lead's kb-eval set sits beside the repository; fall back to its copy in /work."""
-    for candidate in (KB_EVAL, Path("/work/shared/kb-eval/debian-faq-dev.jsonl")):
-        if candidate.exists():
-            return candidate
-    raise FileNotFoundError("shared/kb-eval/debian-faq-dev.jsonl not found beside the repository")
+    """The kb-eval set lives in `shared/`, which sits beside the repository's folder."""
+    path = REPO.parent / "shared" / "kb-eval" / "debian-faq-dev.jsonl"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found: shared/ must sit beside the repository")
+    return path
 
 
 async def collect(kb: KnowledgeBase, site: str, question: str) -> list[AnswerEvent]:

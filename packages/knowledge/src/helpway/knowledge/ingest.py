@@ -19,6 +19,7 @@ from typing import Literal
 
 from helpway.store import kb as kb_rows
 from helpway.store.database import Database
+from helpway.store.sites import get_site
 
 from .chunking import PATH_SEPARATOR, Chunk, chunk_document
 from .documents import Format
@@ -130,7 +131,7 @@ class Ingestor:
         self._index = index
 
     async def _check_site(self, site_id: str) -> None:
-        if await self._db.first("SELECT id FROM sites WHERE id = ?", (site_id,)) is None:
+        if await get_site(self._db, site_id) is None:
             raise UnknownSiteError(f"no site {site_id!r}: create it before ingesting")
 
     async def ingest_document(
