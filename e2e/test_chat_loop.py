@@ -1,0 +1,124 @@
+"""The first-release loop, as a visitor and an agent live it, in real Chromium on a real edge.
+
+Agent signs in → visitor asks the widget → the answer streams with a citation link → visitor
+asks for a human → the conversation appears in the agent's inbox without a reload → the agent
+types (the visitor sees it) and replies → the visitor sees the reply → after a reload the
+history is back with every message exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+
+from edge_process import Edge
+from playwright.sync_api import Browser, Page, WebSocket, expect
+
+AGENT_EMAIL = "agent@demo.helpway.dev"
+AGENT_PASSWORD = "helpway-demo"
+QUESTION = "How do I reset my password?"
+REPLY = "Hi, I'm Dana <b>from support</b> — happy to help!"
+TIMEOUT_MS = 30_000
+
+
+def _record_frames(page: Page, received: list[dict]) -> None:
+    """Collect every frame the page receives on its conversation socket."""
+
+    def on_socket(ws: WebSocket) -> None:
+        if "/ws/conversations/" in ws.url:
+            ws.on("framereceived", lambda payload: received.append(json.loads(payload)))
+
+    page.on("websocket", on_socket)
+
+
+def _sign_in_agent(page: Page, edge: Edge) -> None:
+    page.goto(edge.url + "/console")
+    expect(page.locator("body[data-ready]")).to_have_count(1, timeout=TIMEOUT_MS)
+    page.get_by_label("Email").fill(AGENT_EMAIL)
+    page.get_by_label("Password").fill(AGENT_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_label("Reply")).to_have_count(1, timeout=TIMEOUT_MS)
+
+
+def _open_widget(page: Page, edge: Edge) -> None:
+    page.goto(edge.url + "/")
+    page.locator('button[aria-label="Open chat"]').click()
+    expect(page.locator("helpway-widget[data-ready]")).to_have_count(1, timeout=TIMEOUT_MS)
+
+
+def test_visitor_gets_a_cited_answer_then_a_human(browser: Browser, edge: Edge) -> None:
+    agent_context = browser.new_context()
+    visitor_context = browser.new_context()
+    agent = agent_context.new_page()
+    visitor = visitor_context.new_page()
+    frames: list[dict] = []
+    _record_frames(visitor, frames)
+
+    _sign_in_agent(agent, edge)
+    expect(agent.locator("button.hc-conv")).to_have_count(0)
+
+    # The visitor asks; the answer streams in pieces, then lands with its sources as links.
+    _open_widget(visitor, edge)
+    visitor.locator('textarea[aria-label="Message"]').fill(QUESTION)
+    visitor.locator('textarea[aria-label="Message"]').press("Enter")
+    mine = visitor.locator(".hw-row.hw-mine")
+    expect(mine).to_have_count(1, timeout=TIMEOUT_MS)
+    expect(mine.locator(".hw-text")).to_have_text(QUESTION)
+    expect(visitor.locator(".hw-row.hw-sending")).to_have_count(0, timeout=TIMEOUT_MS)
+    answer = visitor.locator('.hw-row[data-role="assistant"][data-id]:not(.hw-streaming)')
+    expect(answer).to_have_count(1, timeout=TIMEOUT_MS)
+    source = answer.locator("a.hw-source").first
+    expect(source).to_have_attribute("href", re.compile(r"/help/password-reset#[\w-]+$"))
+    deltas = [f for f in frames if f["type"] == "assistant.delta"]
+    final = [f for f in frames if f["type"] == "message" and f["author"]["role"] == "assistant"]
+    assert len(deltas) >= 2, "the answer was not streamed"
+    assert final and final[0]["answer_id"] == deltas[0]["answer_id"]
+    assert final[0]["resolution"] == "answered"
+    assert "".join(d["text"] for d in deltas) == final[0]["text"]
+
+    # The citation is a real page with the cited section on it.
+    href = source.get_attribute("href")
+    assert href is not None
+    cited = visitor_context.new_page()
+    cited.goto(href if href.startswith("http") else edge.url + href)
+    expect(cited.locator(f"[id='{href.rsplit('#', 1)[1]}']")).to_have_count(1)
+    cited.close()
+
+    # Visitor asks for a person; the conversation shows up in the agent's inbox live.
+    visitor.get_by_role("button", name="Talk to a human").click()
+    expect(visitor.locator('.hw-event[data-event="handoff.requested"]')).to_have_count(
+        1, timeout=TIMEOUT_MS
+    )
+    row = agent.locator('button.hc-conv[data-status="waiting_human"]')
+    expect(row).to_have_count(1, timeout=TIMEOUT_MS)
+    row.click()
+    expect(agent.locator(".hc-log .hw-row .hw-text").first).to_have_text(QUESTION)
+
+    # The agent types: the visitor sees it; then the reply arrives, as text, not HTML.
+    agent.get_by_label("Reply").press_sequentially("Hi, I'm", delay=30)
+    expect(visitor.locator(".hw-typing")).to_contain_text("typing", timeout=TIMEOUT_MS)
+    agent.get_by_label("Reply").fill(REPLY)
+    agent.get_by_label("Reply").press("Enter")
+    from_agent = visitor.locator('.hw-row[data-role="agent"] .hw-text')
+    expect(from_agent).to_have_text(REPLY, timeout=TIMEOUT_MS)
+    expect(visitor.locator('.hw-row[data-role="agent"] b')).to_have_count(0)
+    expect(visitor.locator('.hw-event[data-event="agent.joined"]')).to_have_count(1)
+
+    # After a reload the whole history is back, each message exactly once.
+    visitor.reload()
+    visitor.locator('button[aria-label="Open chat"]').click()
+    expect(visitor.locator("helpway-widget[data-ready]")).to_have_count(1, timeout=TIMEOUT_MS)
+    expect(visitor.locator('.hw-row[data-role="agent"] .hw-text')).to_have_text(
+        REPLY, timeout=TIMEOUT_MS
+    )
+    ids = visitor.locator(".hw-row[data-id]").evaluate_all("rows => rows.map(r => r.dataset.id)")
+    assert ids, "no history after reload"
+    assert [i for i, n in Counter(ids).items() if n > 1] == []
+    roles = visitor.locator(".hw-row[data-id]").evaluate_all(
+        "rows => rows.map(r => r.dataset.role)"
+    )
+    assert roles == ["visitor", "assistant", "agent"]
+
+    agent_context.close()
+    visitor_context.close()
