@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .ingest import IngestReport, ProgressCallback
 from .knowledge_base import KnowledgeBase
 
 KS = (1, 3, 5)
@@ -141,18 +140,6 @@ def load_questions(path: Path) -> list[EvalQuestion]:
                 EvalQuestion(item["question"], tuple(item["expected"]), item.get("lang", "en"))
             )
     return questions
-
-
-async def evaluate_debian_faq(
-    kb: KnowledgeBase,
-    site_id: str,
-    questions: Path,
-    progress: ProgressCallback | None = None,
-) -> tuple[IngestReport, EvalReport]:
-    """What `make eval` runs: ingest the Debian FAQ into `site_id`, then evaluate `questions`
-    (e.g. `shared/kb-eval/debian-faq-dev.jsonl`)."""
-    ingest = await kb.ingest_path(site_id, DEBIAN_FAQ_DIR, progress=progress)
-    return ingest, await evaluate(kb, site_id, load_questions(questions))
 
 
 async def evaluate(
