@@ -120,6 +120,8 @@ def sites_create(site_id: str, name: str, origins: tuple[str, ...]) -> None:
         raise click.ClickException(str(exc)) from None
     click.echo(f"site {site.id!r} created; put this on its pages:")
     click.echo(f'  <script src="https://YOUR-EDGE/widget.js" data-site="{site.id}" async></script>')
+    if not allowed:
+        click.echo("No --origin given: pages on any origin may use its widget.")
 
 
 @main.group("agents")

@@ -1,9 +1,10 @@
 """Which page origins may use a site's widget.
 
 An allowed entry is an origin (`https://shop.example`); one without a port matches every port of
-that scheme and host, so `http://localhost` covers any local dev server. `*` allows all.
-Requests without an `Origin` header (the CLI, curl, server-to-server) are not browsers running a
-foreign page, and pass.
+that scheme and host, so `http://localhost` covers any local dev server. `*` allows all, and so
+does an empty list: a site that has not named its origins yet is not locked down (the CLI says
+so when it creates one). Requests without an `Origin` header (the CLI, curl, server-to-server)
+are not browsers running a foreign page, and pass.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from urllib.parse import urlsplit
 
 
 def origin_allowed(origin: str | None, allowed: Iterable[str]) -> bool:
-    if origin is None:
+    allowed = list(allowed)
+    if origin is None or not allowed:
         return True
     try:
         asked = urlsplit(origin)

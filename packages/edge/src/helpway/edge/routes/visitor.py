@@ -9,6 +9,8 @@ from starlette.routing import Route
 
 from helpway.shared import errors, rest
 from helpway.store import conversations, sites, visitors
+from helpway.store.database import Database
+from helpway.store.visitors import Visitor
 
 from ..bodies import read_model
 from ..errors import ApiError
@@ -27,17 +29,13 @@ async def visitor_session(request: Request) -> Response:
         raise ApiError(errors.NOT_FOUND, "no such site")
     if not origin_allowed(request.headers.get("origin"), site.allowed_origins):
         raise ApiError(errors.FORBIDDEN, "this page's origin may not use the site's widget")
-    visitor = None
-    token = body.visitor_token
-    if token is not None:
-        visitor = await visitors.resolve_visitor(db, token)
-        if visitor is not None and visitor.site_id != site.id:
-            visitor = None
-    if visitor is None or token is None:
+    returning = await _returning_visitor(db, site.id, body.visitor_token)
+    if returning is None:
         visitor, token = await visitors.create_visitor(
             db, site.id, locale=body.locale, page_url=body.page_url
         )
     else:
+        visitor, token = returning
         await visitors.touch_visitor(db, visitor.id, page_url=body.page_url, locale=body.locale)
     conversation = await conversations.open_conversation_of(db, visitor.id)
     if conversation is None:
@@ -49,6 +47,15 @@ async def visitor_session(request: Request) -> Response:
         config=site.widget_config(),
     )
     return JSONResponse(session.model_dump())
+
+
+async def _returning_visitor(
+    db: Database, site_id: str, token: str | None
+) -> tuple[Visitor, str] | None:
+    visitor = None if token is None else await visitors.resolve_visitor(db, token)
+    if visitor is None or token is None or visitor.site_id != site_id:
+        return None
+    return visitor, token
 
 
 ROUTES = [Route("/api/visitor/session", visitor_session, methods=["POST"])]

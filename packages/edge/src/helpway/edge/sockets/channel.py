@@ -37,10 +37,6 @@ class Channel:
         self._queue: asyncio.Queue[str | _Close | None] = asyncio.Queue(MAX_QUEUED_FRAMES + 1)
         self._closing = False
 
-    @property
-    def open(self) -> bool:
-        return not self._closing
-
     async def send(self, frame: frames.Frame) -> None:
         """Queue `frame`; frames for a closing socket are dropped (its client will resume)."""
         if self._closing:
