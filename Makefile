@@ -6,12 +6,15 @@ UV ?= uv
 
 .PHONY: setup dev test lint bench eval
 
-setup:
+setup: node_modules/.package-lock.json
 	@command -v $(UV) >/dev/null || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
 	bash scripts/setup-system
 	$(UV) sync --frozen
-	npm ci --no-audit --no-fund --loglevel=error
 	$(UV) run helpway build-widget
+
+# npm ci wipes node_modules, so run it only when the lockfile changed.
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 
 dev: setup
 	$(UV) run helpway dev
