@@ -147,3 +147,23 @@ async def test_the_inbox_socket_wants_an_agent(client) -> None:
         assert error["type"] == "error" and error["code"] == "unauthorized"
         await inbox.conn.wait_closed()
         assert inbox.conn.close_code == 4401
+
+
+async def test_a_long_catch_up_arrives_whole_and_in_order(client) -> None:
+    """More entries than a socket buffers at once: the replay waits for the reader, it is
+    neither cut nor dropped."""
+    visitor, agent = await new_chat(client)
+    cid = visitor["conversation_id"]
+    count = 400
+    async with client.conversation(cid, agent["token"]) as a:
+        for n in range(count):  # pipelined: no waiting for each ack
+            await a.send({"type": "message.send", "client_id": f"bulk{n}", "text": f"#{n}"})
+        await a.recv_until("ack", client_id=f"bulk{count - 1}")
+    async with client.socket(f"/ws/conversations/{cid}") as v:
+        welcome = await v.join(visitor["visitor_token"], last_seq=0)
+        assert welcome["last_seq"] == count + 1  # agent.joined, then the messages
+        replayed = [await v.recv() for _ in range(count + 1)]
+        await v.send({"type": "ping"})
+        assert await v.recv() == {"type": "pong"}
+    assert [e["seq"] for e in replayed] == list(range(1, count + 2))
+    assert [e["text"] for e in replayed[1:]] == [f"#{n}" for n in range(count)]

@@ -1,9 +1,14 @@
-"""One accepted WebSocket with a bounded outgoing queue drained by a single writer task.
+"""One accepted WebSocket, written by a single writer task from a bounded buffer.
 
-Rooms and the inbox hub call `send` from other connections' tasks; queueing keeps that call
-instant and keeps one slow reader from stalling a whole room. A reader too slow to keep up is
-disconnected (1013, "try again later"): its client reconnects and resumes from its last seq,
-which loses nothing, whereas an unbounded queue would grow without limit.
+Two kinds of producers write to a socket. A conversation room writes through its per-session
+outlet, which has its own queue and its own policy for a session that falls too far behind: so
+`send` waits while the buffer is full (backpressure onto that outlet, never onto the room). If
+the outlet gives up while waiting (it cancels the wait), the socket is closed with 1013 ("try
+again later"): the client reconnects and resumes from its last seq, losing nothing.
+
+The inbox hub fans one update out to many agents and must not wait for any of them: it uses
+`offer`, which closes a socket whose buffer is full instead of waiting (the console reloads the
+inbox when it reconnects).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from helpway.shared import frames
 
 from .. import framing
 
-MAX_QUEUED_FRAMES = 1024
+MAX_BUFFERED_FRAMES = 256
 CLOSE_TOO_SLOW = 1013
 # How long a closing socket gets to flush its last frames (e.g. the `unauthorized` error).
 FLUSH_TIMEOUT_S = 5.0
@@ -33,21 +38,41 @@ class _Close:
 class Channel:
     def __init__(self, ws: WebSocket) -> None:
         self._ws = ws
-        # Frames, then at most one last item: a `_Close` to send, or None if the client left.
-        self._queue: asyncio.Queue[str | _Close | None] = asyncio.Queue(MAX_QUEUED_FRAMES + 1)
+        # Encoded frames, then one last item: a `_Close` to send, or None if the client left.
+        # Unbounded itself: `_room` bounds the frames, so the last item always fits.
+        self._queue: asyncio.Queue[str | _Close | None] = asyncio.Queue()
+        self._room = asyncio.Semaphore(MAX_BUFFERED_FRAMES)
         self._closing = False
 
     async def send(self, frame: frames.Frame) -> None:
-        """Queue `frame`; frames for a closing socket are dropped (its client will resume)."""
+        """Buffer `frame`, waiting while the buffer is full; dropped once the socket closes."""
         if self._closing:
             return
-        if self._queue.qsize() >= MAX_QUEUED_FRAMES:
+        try:
+            await self._room.acquire()
+        except asyncio.CancelledError:
             self._close_soon(CLOSE_TOO_SLOW, "too slow to keep up")
+            raise
+        self._put(frame)
+
+    async def offer(self, frame: frames.Frame) -> None:
+        """Buffer `frame` without waiting; a full buffer closes the socket instead."""
+        if self._closing:
+            return
+        if self._room.locked():
+            self._close_soon(CLOSE_TOO_SLOW, "too slow to keep up")
+            return
+        await self._room.acquire()  # free, so this does not wait
+        self._put(frame)
+
+    def _put(self, frame: frames.Frame) -> None:
+        if self._closing:  # closed while waiting for room
+            self._room.release()
             return
         self._queue.put_nowait(framing.encode(frame))
 
     async def close(self, code: int, reason: str) -> None:
-        """Close after the frames already queued have been written."""
+        """Close after the frames already buffered have been written."""
         self._close_soon(code, reason)
 
     def _close_soon(self, code: int, reason: str) -> None:
@@ -82,6 +107,7 @@ class Channel:
                     await self._ws.close(item.code, item.reason)
                 return
             await self._ws.send_text(item)
+            self._room.release()
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[Channel]:

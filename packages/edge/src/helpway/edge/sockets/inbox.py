@@ -29,7 +29,7 @@ async def inbox_socket(ws: WebSocket) -> None:
         except ApiError as exc:
             await refuse(channel, errors.UNAUTHORIZED, exc.message, CLOSE_UNAUTHORIZED)
             return
-        subscription = hub.subscribe(identity.site_ids, channel.send)
+        subscription = hub.subscribe(identity.site_ids, channel.offer)
         try:
             while (frame := await next_frame(channel)) is not None:
                 if isinstance(frame, frames.Ping):
