@@ -63,7 +63,7 @@ def local_app(settings: Settings, widget_dir: Path = WIDGET_BUILD_DIR) -> Starle
         await rooms.start()
         report = await demo.seed(db, knowledge, progress=_seed_progress)
         app.state.services = Services(db=db, rooms=rooms, knowledge=knowledge, inbox=hub)
-        _banner(settings, report.chunks, time.perf_counter() - started)
+        _banner(settings, report.chunks, time.perf_counter() - started, widget_dir)
         try:
             yield
         finally:
@@ -73,8 +73,10 @@ def local_app(settings: Settings, widget_dir: Path = WIDGET_BUILD_DIR) -> Starle
     return build_app(lifespan, [*pages.ROUTES, *assets.routes(widget_dir, CONSOLE_PAGE)])
 
 
-def _banner(settings: Settings, chunks: int, seconds: float) -> None:
+def _banner(settings: Settings, chunks: int, seconds: float, widget_dir: Path) -> None:
     url = settings.base_url
+    if not (widget_dir / "widget.js").is_file():
+        _say(f"\n  ! The widget is not built ({widget_dir}): run `uv run helpway build-widget`.")
     _say(
         "\n"
         f"  Helpway local edge ready in {seconds:.1f}s (data: {settings.data_dir})\n"
@@ -82,7 +84,7 @@ def _banner(settings: Settings, chunks: int, seconds: float) -> None:
         f"  Agent console  {url}/console\n"
         f"    e-mail       {demo.AGENT_EMAIL}\n"
         f"    password     {demo.AGENT_PASSWORD}\n"
-        f"  Demo KB        {chunks} sections from {settings.base_url}/help/\n"
+        f"  Demo KB        {chunks} sections, {url}/help/\n"
     )
 
 
