@@ -42,8 +42,8 @@ async def seed(
             db, email=AGENT_EMAIL, name=AGENT_NAME, password=AGENT_PASSWORD
         )
     except Conflict:
-        agent = None
-    if agent is not None:
+        pass  # seeded by an earlier start
+    else:
         await agents.add_agent_to_site(db, SITE_ID, agent.id)
     return await knowledge.ingest_path(
         SITE_ID, DEMO_KB_DIR, base_url=DEMO_BASE_URL, progress=progress
