@@ -28,7 +28,7 @@ test: setup lint
 	$(UV) run pytest
 
 bench: setup
-	$(UV) run helpway bench
+	$(UV) run python bench/run.py
 
 eval: setup
 	$(UV) run helpway kb eval
