@@ -1,5 +1,6 @@
 """A real help corpus: the Debian FAQ, ingested with the CLI while the edge runs, answers in the
-widget with a citation of the section that answers the question."""
+widget with a citation of the section that answers the question, and the citation opens that
+section (the local edge serves the ingested folder at /kb/demo/)."""
 
 from __future__ import annotations
 
@@ -31,4 +32,16 @@ def test_faq_question_is_answered_with_its_section(browser: Browser, edge: Edge)
     expect(answer).to_have_count(1, timeout=TIMEOUT_MS)
     hrefs = answer.locator("a.hw-source").evaluate_all("links => links.map(a => a.href)")
     assert any(h.endswith("pkg-basics.en.html#puttingonhold") for h in hrefs), hrefs
+
+    # The citation is a working link: it opens the FAQ page at the cited section.
+    cited = answer.locator('a.hw-source[href$="pkg-basics.en.html#puttingonhold"]').first
+    with page.expect_popup() as opened:
+        cited.click()
+    faq_page = opened.value
+    faq_page.wait_for_load_state()
+    assert faq_page.url == edge.url + "/kb/demo/pkg-basics.en.html#puttingonhold"
+    expect(faq_page.locator("#puttingonhold")).to_have_count(1)
+    # Its stylesheet (debian.css, beside the pages) is served too and applies.
+    expect(faq_page.locator("body")).to_have_css("background-color", "rgb(238, 238, 238)")
+    faq_page.close()
     page.close()

@@ -16,7 +16,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
+ROOT = Path(__file__).resolve().parents[3]
 HELPWAY = str(Path(sys.executable).with_name("helpway"))
 START_TIMEOUT_S = 180
 RECV_TIMEOUT_S = 10
@@ -85,6 +86,28 @@ def edge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalEdge]:
     running.start()
     yield running
     running.stop()
+
+
+# ---------------------------------------------------------------- the CLI
+
+
+def run_helpway(data: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+    """`uv run helpway ARGS` on the data folder `data`, as a developer runs it."""
+    result = subprocess.run(
+        ["uv", "run", "--frozen", "helpway", *args],
+        cwd=ROOT,
+        env={**os.environ, "HELPWAY_DATA": str(data)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (result.returncode == 0) == ok, result.stdout + result.stderr
+    return result
+
+
+@pytest.fixture(scope="session")
+def helpway() -> Callable[..., subprocess.CompletedProcess[str]]:
+    return run_helpway
 
 
 # ---------------------------------------------------------------- clients

@@ -4,26 +4,9 @@ data folder of a running edge (which must see what the CLI created)."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[3]
-
-
-def helpway(data: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        ["uv", "run", "--frozen", "helpway", *args],
-        cwd=ROOT,
-        env={**os.environ, "HELPWAY_DATA": str(data)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert (result.returncode == 0) == ok, result.stdout + result.stderr
-    return result
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +26,7 @@ def docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def test_kb_ingest_then_search_json(tmp_path: Path, docs: Path) -> None:
+def test_kb_ingest_then_search_json(tmp_path: Path, docs: Path, helpway) -> None:
     data = tmp_path / "data"
     helpway(
         data,
@@ -124,7 +107,7 @@ def test_kb_ingest_then_search_json(tmp_path: Path, docs: Path) -> None:
     assert report["recall"]["all"]["@1"] == 1.0
 
 
-def test_cli_refusals_are_clear(tmp_path: Path, docs: Path) -> None:
+def test_cli_refusals_are_clear(tmp_path: Path, docs: Path, helpway) -> None:
     data = tmp_path / "data"
     unknown = helpway(data, "kb", "ingest", "--site", "nope", str(docs), ok=False)
     assert "create it before ingesting" in unknown.stderr
@@ -161,7 +144,7 @@ def test_cli_refusals_are_clear(tmp_path: Path, docs: Path) -> None:
     assert "no site 'nope'" in no_site.stderr
 
 
-async def test_an_agent_of_another_site_reaches_none_of_the_demo(client, edge) -> None:
+async def test_an_agent_of_another_site_reaches_none_of_the_demo(client, edge, helpway) -> None:
     helpway(edge.data, "sites", "create", "--id", "other", "--name", "Other")
     helpway(
         edge.data,

@@ -24,6 +24,7 @@ from helpway.store import agents, sites
 from helpway.store.errors import Conflict
 
 from .local.data import open_database, open_knowledge
+from .local.kb_files import kb_base_url
 from .local.settings import REPO_ROOT, Settings
 
 if TYPE_CHECKING:
@@ -198,11 +199,21 @@ class _Progress:
 @kb_group.command("ingest")
 @click.option("--site", "site_id", required=True)
 @click.option(
-    "--base-url", default=None, help="URL the folder is published at (citations start with it)."
+    "--base-url",
+    default=None,
+    help="URL the files are published at, e.g. https://www.debian.org/doc/manuals/debian-faq/ "
+    "(citations start with it). Default: /kb/SITE/, where the local edge serves them.",
 )
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 def kb_ingest(site_id: str, base_url: str | None, paths: tuple[Path, ...]) -> None:
-    """Ingest Markdown, HTML or text files and folders into a site's KB."""
+    """Ingest Markdown, HTML or text files and folders into a site's KB.
+
+    Citations link to the cited section: without --base-url the local edge serves the
+    ingested files at /kb/SITE/<path> (Markdown rendered), e.g.
+    /kb/SITE/pkg-basics.en.html#puttingonhold. Ingesting a folder again, with another base
+    URL too, replaces what it gave before.
+    """
+    base_url = base_url or kb_base_url(site_id)
     progress = _Progress()
 
     async def job(settings: Settings) -> list[IngestReport]:

@@ -28,7 +28,7 @@ from ..inbox_hub import InboxHub
 from ..publishing import publisher
 from ..routes import assets
 from ..services import Services
-from . import demo, pages
+from . import demo, kb_files, pages
 from .data import open_database, open_knowledge
 from .settings import Settings
 from .widget_build import WIDGET_BUILD_DIR
@@ -70,7 +70,8 @@ def local_app(settings: Settings, widget_dir: Path = WIDGET_BUILD_DIR) -> Starle
             await rooms.aclose()
             db.close()
 
-    return build_app(lifespan, [*pages.ROUTES, *assets.routes(widget_dir, CONSOLE_PAGE)])
+    routes = [*pages.ROUTES, *kb_files.ROUTES, *assets.routes(widget_dir, CONSOLE_PAGE)]
+    return build_app(lifespan, routes)
 
 
 def _banner(settings: Settings, chunks: int, seconds: float, widget_dir: Path) -> None:
