@@ -1,7 +1,7 @@
 """Contract tests of the Vectorize-shaped `VectorIndex`.
 
 They are the spec for every adapter: the `index` fixture is parametrised by adapter (the local
-numpy index today; the Vectorize adapter joins the list when it exists).
+numpy index, and the Vectorize adapter over a double of the Vectorize binding).
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from helpway.knowledge.cloudflare.testing import FakeVectorize
+from helpway.knowledge.cloudflare.vectorize import VectorizeIndex
 from helpway.knowledge.local_vector_index import LocalVectorIndex
 from helpway.knowledge.vector_index import IndexMismatchError, VectorIndex, VectorRecord
 
@@ -23,9 +25,14 @@ def local_factory(folder: Path) -> Callable[[], LocalVectorIndex]:
     return lambda: LocalVectorIndex(folder / "vectors.sqlite", MODEL, DIMS)
 
 
-@pytest.fixture(params=["local"])
+@pytest.fixture(params=["local", "vectorize"])
 async def index(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[VectorIndex]:
-    assert request.param == "local"
+    if request.param == "vectorize":
+        # Vectorize filters only on properties with a metadata index: the tests filter on these.
+        yield VectorizeIndex(
+            FakeVectorize(DIMS, metadata_indexes=("lang", "rank", "missing")), DIMS
+        )
+        return
     local = local_factory(tmp_path)()
     yield local
     local.close()
