@@ -1,6 +1,7 @@
 """Property test: for any interleaving of joins, sends, resends, drops, resumes, handoffs,
-closes and assistant output, every client's view equals the room's log, without duplicates, and
-every ack names the one message its client id created.
+closes, typing, the passing of time and assistant output, every client's view equals the room's
+log, without duplicates, every ack names the one message its client id created, and no client is
+shown a typist that left, stopped, or has been silent for the typing TTL.
 
 The interpreter below is the smallest host there is: it performs effects in order against an
 in-memory log, as `LocalRoomHost` does against SQLite.
@@ -17,6 +18,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from helpway.rooms.assistant import FinalAnswer
 from helpway.rooms.effects import Ask, Effect, Entry, Persist, Replay, Send
 from helpway.rooms.meta import RoomMeta
+from helpway.rooms.policy import RoomPolicy
 from helpway.rooms.room import Room
 from helpway.shared import frames
 
@@ -25,6 +27,8 @@ AGENT = frames.Author(id="a", role="agent", name="A")
 # Two tabs of the same visitor (they share client ids' namespace) and one agent.
 CLIENTS = {"tab1": VISITOR, "tab2": VISITOR, "agent": AGENT}
 CLIENT_IDS = ["k1", "k2", "k3", "k4"]
+# Short enough that a few steps of time make typists expire; pacing shorter than the TTL.
+POLICY = RoomPolicy(max_sessions=3, typing_ttl_ms=6, typing_interval_ms=2)
 
 
 class Client:
@@ -33,6 +37,8 @@ class Client:
         self.session: str | None = None
         self.view: list[Entry] = []
         self.acks: list[frames.Ack] = []
+        # Author ids this client currently shows as typing.
+        self.typists: set[str] = set()
 
     @property
     def last_seq(self) -> int:
@@ -42,7 +48,9 @@ class Client:
 class RoomMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.room = Room(RoomMeta("c", "demo"))
+        self.room = Room(RoomMeta("c", "demo"), policy=POLICY)
+        # session id → (author id, when it last said it is typing), until it stops or leaves.
+        self.typing_since: dict[str, tuple[str, int]] = {}
         self.log: list[Entry] = []
         self.clients = {name: Client(author) for name, author in CLIENTS.items()}
         self.by_session: dict[str, Client] = {}
@@ -74,10 +82,25 @@ class RoomMachine(RuleBasedStateMachine):
             client.view.append(frame)
         elif isinstance(frame, frames.Ack):
             client.acks.append(frame)
+        elif isinstance(frame, frames.Typing):
+            if frame.active:
+                client.typists.add(frame.author.id)
+            else:
+                client.typists.discard(frame.author.id)
 
-    def tick(self) -> int:
-        self.now += 1
+    def tick(self, ms: int = 1) -> int:
+        """Let `ms` pass, firing the room's alarm at each `next_expiry` on the way, as a host
+        does; returns the new time."""
+        target = self.now + ms
+        while (due := self.room.next_expiry) is not None and due <= target:
+            self.now = max(self.now, due)
+            self.perform(self.room.expire(self.now))
+        self.now = target
         return self.now
+
+    @rule(ms=st.integers(min_value=0, max_value=10))
+    def wait(self, ms: int) -> None:
+        self.tick(ms)
 
     @rule(name=st.sampled_from(sorted(CLIENTS)))
     def connect(self, name: str) -> None:
@@ -87,13 +110,17 @@ class RoomMachine(RuleBasedStateMachine):
             return  # a second join on the same socket is refused and changes nothing
         client.session = next(self.session_ids)
         self.by_session[client.session] = client
+        client.typists = set()  # a new socket starts knowing nobody is typing
         self.perform(self.room.join(client.session, client.author, client.last_seq))
+        if not self.room.has_session(client.session):
+            client.session = None  # refused: the room is full
 
     @rule(name=st.sampled_from(sorted(CLIENTS)))
     def drop(self, name: str) -> None:
         client = self.clients[name]
         if client.session is not None:
             self.perform(self.room.leave(client.session))
+            self.typing_since.pop(client.session, None)
             client.session = None
 
     @rule(name=st.sampled_from(sorted(CLIENTS)), client_id=st.sampled_from(CLIENT_IDS))
@@ -105,10 +132,15 @@ class RoomMachine(RuleBasedStateMachine):
 
     @rule(name=st.sampled_from(sorted(CLIENTS)), active=st.booleans())
     def typing(self, name: str, active: bool) -> None:
-        session = self.clients[name].session
-        if session is not None:
+        client = self.clients[name]
+        if client.session is not None:
             frame = frames.SetTyping(type="typing", active=active)
-            self.perform(self.room.receive(session, frame, self.tick()))
+            now = self.tick()
+            if active:
+                self.typing_since[client.session] = (client.author.id, now)
+            else:
+                self.typing_since.pop(client.session, None)
+            self.perform(self.room.receive(client.session, frame, now))
 
     @rule(name=st.sampled_from(sorted(CLIENTS)))
     def handoff(self, name: str) -> None:
@@ -142,6 +174,19 @@ class RoomMachine(RuleBasedStateMachine):
             assert client.view == self.log[: len(client.view)]
             if client.session is not None:
                 assert client.view == self.log
+
+    @invariant()
+    def no_ghost_typists(self) -> None:
+        """A typist shown anywhere has a session that said so within the TTL and is still
+        here."""
+        live = {
+            author_id
+            for author_id, since in self.typing_since.values()
+            if self.now - since < POLICY.typing_ttl_ms
+        }
+        for client in self.clients.values():
+            if client.session is not None:
+                assert client.typists <= live, (client.typists, live, self.now)
 
     @invariant()
     def one_message_per_client_id_and_acks_agree(self) -> None:

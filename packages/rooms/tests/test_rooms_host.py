@@ -11,6 +11,8 @@ import pytest
 
 from helpway.rooms import Backoff, Entry, Final, FinalAnswer, LocalRoomHost, ServerFrame, Session
 from helpway.rooms import session as session_module
+from helpway.rooms.policy import RoomPolicy
+from helpway.rooms.ratelimit import Bucket, LocalLimiter, Rate, SendLimits
 from helpway.rooms.room import DECLINE_TEXT
 from helpway.rooms.sqlite_storage import SqliteRoomFolder, SqliteRoomStorage
 from helpway.shared import frames, limits
@@ -40,6 +42,10 @@ class Client:
         if self.fail:
             raise ConnectionError("socket closed")
         self.frames.append(frame)
+
+    @staticmethod
+    async def noop(frame: ServerFrame) -> None:
+        pass
 
     def entries(self) -> list[Entry]:
         return [f for f in self.frames if isinstance(f, frames.Message | frames.Event)]
@@ -83,7 +89,7 @@ def publisher() -> Publisher:
 
 @pytest.fixture
 async def host(tmp_path: Path, publisher: Publisher) -> AsyncIterator[LocalRoomHost]:
-    room_host = LocalRoomHost(tmp_path / "rooms", publish=publisher, backoff=FAST)
+    room_host = LocalRoomHost(tmp_path / "rooms", publish=publisher, backoff=FAST, send_limits=None)
     await room_host.start()
     yield room_host
     await room_host.aclose()
@@ -542,3 +548,109 @@ def test_room_folder_refuses_ids_that_are_not_file_safe(tmp_path: Path) -> None:
         folder.open("../escape")
     folder.open("ok_id-1").close()
     assert list(folder.conversation_ids()) == ["ok_id-1"]
+
+
+# ---------------------------------------------------------------- presence and limits
+
+
+def typing(active: bool) -> frames.SetTyping:
+    return frames.SetTyping(type="typing", active=active)
+
+
+async def test_a_silent_typist_is_switched_off_by_the_rooms_alarm(tmp_path: Path) -> None:
+    policy = RoomPolicy(typing_ttl_ms=40)
+    room_host = LocalRoomHost(tmp_path / "rooms", publish=Publisher(), policy=policy)
+    visitor, agent = Client("c1", VISITOR), Client("c1", AGENT)
+    await room_host.join(visitor.session)
+    await room_host.join(agent.session)
+    await room_host.receive(agent.session, typing(True))
+    assert await room_host.evict("c1") is False  # the alarm is pending: the room stays
+    # The agent's socket neither closes nor says "stopped": the room's alarm does.
+    await eventually(lambda: len(visitor.of_type(frames.Typing)) == 2)
+    assert [f.active for f in visitor.of_type(frames.Typing)] == [True, False]  # type: ignore[union-attr]
+    assert await room_host.evict("c1") is True
+    await room_host.aclose()
+
+
+async def test_visitor_sends_are_rate_limited_and_the_session_carries_on(tmp_path: Path) -> None:
+    limits_ = SendLimits(per_visitor=Rate(burst=3, per_second=0.001), per_ip=Rate(100, 100))
+    room_host = LocalRoomHost(tmp_path / "rooms", publish=Publisher(), send_limits=limits_)
+    visitor, agent = Client("c1", VISITOR), Client("c1", AGENT)
+    await room_host.join(visitor.session)
+    await room_host.join(agent.session)
+    for n in range(5):
+        await room_host.receive(visitor.session, visitor.message(f"x{n}", f"line {n}"))
+    await eventually(lambda: len(visitor.of_type(frames.Error)) == 2)
+    refusals = visitor.of_type(frames.Error)
+    assert [(e.code, e.client_id) for e in refusals] == [  # type: ignore[union-attr]
+        ("rate_limited", "x3"),
+        ("rate_limited", "x4"),
+    ]
+    assert "retry in" in refusals[0].message  # type: ignore[union-attr]
+    # A resend of a stored message is answered from the receipts, not refused.
+    await room_host.receive(visitor.session, visitor.message("x0", "line 0"))
+    await room_host.receive(visitor.session, frames.Ping(type="ping"))
+    await eventually(lambda: bool(visitor.of_type(frames.Pong)))
+    assert [a.client_id for a in visitor.of_type(frames.Ack)] == ["x0", "x1", "x2", "x0"]  # type: ignore[union-attr]
+    # Agents are not limited.
+    for n in range(10):
+        await room_host.receive(agent.session, agent.message(f"a{n}"))
+    await eventually(lambda: len(agent.of_type(frames.Ack)) == 10)
+    assert stored_seqs(tmp_path / "rooms", "c1") == list(range(1, 3 + 1 + 10 + 1))
+    await room_host.aclose()
+
+
+async def test_the_per_ip_limit_spans_visitors_and_rooms(tmp_path: Path) -> None:
+    limits_ = SendLimits(per_visitor=Rate(100, 100), per_ip=Rate(burst=4, per_second=0.001))
+    room_host = LocalRoomHost(tmp_path / "rooms", publish=Publisher(), send_limits=limits_)
+    others = frames.Author(id="v2", role="visitor", name="Visitor v2")
+    one, two = Client("c1", VISITOR), Client("c2", others)
+    elsewhere = Client("c3", frames.Author(id="v3", role="visitor", name="Visitor v3"))
+    one.session.ip = two.session.ip = "192.0.2.7"
+    elsewhere.session.ip = "198.51.100.1"
+    for client in (one, two, elsewhere):
+        await room_host.join(client.session)
+    for n in range(3):
+        for client in (one, two, elsewhere):
+            await room_host.receive(client.session, client.message(f"m{n}"))
+    await eventually(lambda: len(one.of_type(frames.Ack)) + len(two.of_type(frames.Ack)) == 4)
+    await eventually(lambda: len(one.of_type(frames.Error)) + len(two.of_type(frames.Error)) == 2)
+    assert len(elsewhere.of_type(frames.Ack)) == 3
+    await room_host.aclose()
+
+
+async def test_a_full_room_refuses_a_join_and_a_later_join_gets_in(tmp_path: Path) -> None:
+    policy = RoomPolicy(max_sessions=2)
+    room_host = LocalRoomHost(tmp_path / "rooms", publish=Publisher(), policy=policy)
+    first, second, third = Client("c1", VISITOR), Client("c1", AGENT), Client("c1", VISITOR)
+    for client in (first, second, third):
+        await room_host.join(client.session)
+    assert [(f.type, getattr(f, "code", None)) for f in third.frames] == [("error", "room_full")]
+    await room_host.receive(third.session, third.message("x1"))
+    await eventually(lambda: len(third.frames) == 2)
+    assert third.frames[1].code == "not_joined"  # type: ignore[union-attr]
+    await room_host.leave(second.session)
+    rejoin = frames.Join(type="join", v=1, token="checked by the edge", last_seq=0)
+    await room_host.receive(third.session, rejoin)
+    await eventually(lambda: bool(third.of_type(frames.Welcome)))
+    await room_host.receive(third.session, third.message("x1"))
+    await eventually(lambda: bool(third.of_type(frames.Ack)))
+    await room_host.aclose()
+
+
+def test_buckets_refill_at_their_rate_and_are_forgotten_when_full() -> None:
+    rate = Rate(burst=2, per_second=4.0)
+    bucket = Bucket.full(rate, now_ms=0).take(rate, 0).take(rate, 0)
+    assert bucket.wait_ms(rate, 0) == 250
+    assert bucket.wait_ms(rate, 125) == 125
+    assert bucket.wait_ms(rate, 250) == 0
+    assert bucket.level(rate, 10_000) == 2  # never above the burst
+    limiter = LocalLimiter(SendLimits(per_visitor=rate, per_ip=rate))
+    visitors = [
+        Session("c", "demo", frames.Author(id=f"v{n}", role="visitor", name="V"), Client.noop)
+        for n in range(LocalLimiter.PRUNE_EVERY)
+    ]
+    for n, session in enumerate(visitors):
+        assert limiter.admit(session, now_ms=n) == 0
+    # Pruned at the 1024th take: only the buckets taken in the last 250 ms (one refill) remain.
+    assert len(limiter) == 250

@@ -8,6 +8,9 @@
   the sessions it had.
 - The assistant runs as a task whose output re-enters the room through the same gate.
 - Each room's outbox is drained to the injected publisher by one task with retries, in order.
+- A room with typists has an alarm at its `next_expiry` that switches silent typists off.
+- Visitors' new messages are charged to a `LocalLimiter` (per visitor and per IP, across
+  rooms) before the room sees them; a refusal is a `rate_limited` error naming the client id.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from .assistant import Assistant
 from .effects import Ask, Cancel, Effect, Entry, Persist, Publish, Replay, Send, ServerFrame
 from .meta import RoomMeta
 from .outbox import PUBLISH_BATCH, Backoff, Publisher
+from .policy import DEFAULT_POLICY, RoomPolicy
+from .ratelimit import DEFAULT_SEND_LIMITS, LocalLimiter, SendLimits
 from .room import Room
 from .session import Outlet, Session
 from .sqlite_storage import SqliteRoomFolder
@@ -50,6 +55,8 @@ class _Live:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     last_used: float = field(default_factory=time.monotonic)
     answer: asyncio.Task[None] | None = None
+    # The alarm that calls the room's `expire` at its `next_expiry`.
+    alarm: asyncio.Task[None] | None = None
     evicted: bool = False
 
 
@@ -59,7 +66,8 @@ class LocalRoomHost:
     `folder` holds one SQLite file per room (or pass any `RoomFolder`). `publish` receives every
     committed entry at least once, in seq order per conversation. `assistant` answers visitor
     questions; without one, new rooms start with the assistant off (humans answer). Rooms idle for
-    `idle_evict_s` are evicted from memory (None: never)."""
+    `idle_evict_s` are evicted from memory (None: never). `policy` sizes every room; `send_limits`
+    bound visitors' sends across rooms (None: unlimited)."""
 
     def __init__(
         self,
@@ -70,6 +78,8 @@ class LocalRoomHost:
         backoff: Backoff = DEFAULT_BACKOFF,
         idle_evict_s: float | None = DEFAULT_IDLE_EVICT_S,
         clock: Callable[[], int] = now_ms,
+        policy: RoomPolicy = DEFAULT_POLICY,
+        send_limits: SendLimits | None = DEFAULT_SEND_LIMITS,
     ) -> None:
         self._folder: RoomFolder = SqliteRoomFolder(folder) if isinstance(folder, Path) else folder
         self._publish = publish
@@ -77,6 +87,8 @@ class LocalRoomHost:
         self._backoff = backoff
         self._idle_evict_s = idle_evict_s
         self._clock = clock
+        self._policy = policy
+        self._limiter = None if send_limits is None else LocalLimiter(send_limits)
         self._rooms: dict[str, _Live] = {}
         # conversation id → session id → outlet: the host's "sockets", kept across evictions.
         self._outlets: dict[str, dict[str, Outlet]] = {}
@@ -105,6 +117,7 @@ class LocalRoomHost:
         self._closed = True
         tasks: list[asyncio.Task[None]] = [*self._drains.values()]
         tasks += [live.answer for live in self._rooms.values() if live.answer is not None]
+        tasks += [live.alarm for live in self._rooms.values() if live.alarm is not None]
         if self._sweeper is not None:
             tasks.append(self._sweeper)
         for task in tasks:
@@ -123,13 +136,17 @@ class LocalRoomHost:
 
     async def join(self, session: Session, last_seq: int = 0) -> None:
         """Attach an authenticated session; it gets `welcome`, the entries after `last_seq`,
-        then live frames. A second join of the same session gets `already_joined`."""
+        then live frames. A second join of the same session gets `already_joined`; a join into
+        a full room gets `room_full`, and the session may send `join` again later."""
 
         def step(live: _Live) -> list[Effect]:
+            effects = live.room.join(session.id, session.participant, last_seq)
             outlets = self._outlets.setdefault(session.conversation_id, {})
-            if session.id not in outlets:
+            if live.room.has_session(session.id) and session.id not in outlets:
                 outlets[session.id] = Outlet(session, self.leave)
-            return live.room.join(session.id, session.participant, last_seq)
+            elif not outlets:
+                del self._outlets[session.conversation_id]
+            return effects
 
         await self._input(session.conversation_id, session.site_id, step, session)
 
@@ -137,16 +154,33 @@ class LocalRoomHost:
         """A validated client frame from the session's socket."""
         client_id = frame.client_id if isinstance(frame, frames.SendMessage) else None
         if not self._attached(session):
-            await session.send(_error(errors.NOT_JOINED, "send join first", client_id))
+            if isinstance(frame, frames.Join):  # a retry after `room_full`
+                await self.join(session, frame.last_seq)
+            else:
+                await session.send(_error(errors.NOT_JOINED, "send join first", client_id))
             return
         now = self._clock()
-        await self._input(
-            session.conversation_id,
-            session.site_id,
-            lambda live: live.room.receive(session.id, frame, now),
-            session,
-            client_id,
-        )
+
+        def step(live: _Live) -> list[Effect]:
+            if isinstance(frame, frames.SendMessage):
+                refusal = self._charge(live.room, session, frame.client_id, now)
+                if refusal is not None:
+                    return [Send((session.id,), refusal)]
+            return live.room.receive(session.id, frame, now)
+
+        await self._input(session.conversation_id, session.site_id, step, session, client_id)
+
+    def _charge(
+        self, room: Room, session: Session, client_id: str, now: int
+    ) -> frames.Error | None:
+        """Charge a new message to the send limits; a resend of a stored one is free."""
+        if self._limiter is None or room.receipt(session.participant.id, client_id) is not None:
+            return None
+        wait_ms = self._limiter.admit(session, now)
+        if not wait_ms:
+            return None
+        message = f"too many messages: retry in {wait_ms / 1000:.1f}s"
+        return _error(errors.RATE_LIMITED, message, client_id)
 
     async def leave(self, session: Session) -> None:
         """The session's socket closed (or failed). Idempotent."""
@@ -190,6 +224,8 @@ class LocalRoomHost:
             return False
         async with live.lock:
             busy = live.answer is not None or live.room.answering is not None
+            # Typists are switched off by the room's alarm, so it stays until they are.
+            busy = busy or live.room.next_expiry is not None
             if live.evicted or busy or conversation_id in self._drains:
                 return False
             live.evicted = True
@@ -235,13 +271,13 @@ class LocalRoomHost:
             for sid, outlet in self._outlets.get(conversation_id, {}).items()
         }
         if stored is not None:
-            return Room(stored.meta, stored.receipts, sessions)
+            return Room(stored.meta, stored.receipts, sessions, self._policy)
         if site_id is None:
             storage.close()
             raise LookupError(f"no stored room for conversation {conversation_id!r}")
         # A host without an assistant starts rooms with it off: questions wait for a human.
         meta = RoomMeta(conversation_id, site_id, ai_active=self._assistant is not None)
-        return Room(meta, sessions=sessions)
+        return Room(meta, sessions=sessions, policy=self._policy)
 
     async def _locked(
         self, conversation_id: str, site_id: str | None, fn: Callable[[_Live], Awaitable[T]]
@@ -264,6 +300,7 @@ class LocalRoomHost:
     ) -> None:
         async def run(live: _Live) -> None:
             await self._perform(conversation_id, live, step(live), origin, client_id)
+            self._set_alarm(conversation_id, live)
 
         # Shielded: once an input is decided, its effects are performed to the end even if the
         # caller (a socket handler) is cancelled — a stored message is always broadcast.
@@ -296,6 +333,8 @@ class LocalRoomHost:
                     outlet = outlets.get(session_id)
                     if outlet is not None:
                         outlet.put(effect.frame)
+                    elif origin is not None and session_id == origin.id:
+                        await origin.send(effect.frame)  # a refused join: no outlet yet
             elif isinstance(effect, Replay):
                 outlet = outlets.get(effect.to)
                 if outlet is not None:
@@ -328,6 +367,26 @@ class LocalRoomHost:
             out += page
             after_seq = page[-1].seq
         return out
+
+    # ------------------------------------------------------------------ the alarm
+
+    def _set_alarm(self, conversation_id: str, live: _Live) -> None:
+        """Make sure the room's `expire` runs at its `next_expiry`. Deadlines only move later
+        (a typist's repeat), so a pending alarm is never too late: when it fires early it
+        expires nothing and the next input sets the next alarm."""
+        if live.alarm is None and live.room.next_expiry is not None:
+            live.alarm = asyncio.create_task(
+                self._alarm(conversation_id, live.room.next_expiry), name=f"alarm {conversation_id}"
+            )
+
+    async def _alarm(self, conversation_id: str, due: int) -> None:
+        await asyncio.sleep(max(due - self._clock(), 0) / 1000)
+
+        def step(live: _Live) -> list[Effect]:
+            live.alarm = None  # this input sets the next one, if any
+            return live.room.expire(self._clock())
+
+        await self._input(conversation_id, None, step, None)
 
     # ------------------------------------------------------------------ the assistant
 

@@ -12,7 +12,13 @@ Guarantees the effect order encodes (see `effects`):
 - one monotonic `seq` per room; entry ids are `<conversation id>.<seq>`;
 - a resend with a `client_id` the same author already used returns the original ack and creates
   nothing;
-- a join with `last_seq` gets `welcome`, then every entry after `last_seq`, then live frames.
+- a join with `last_seq` gets `welcome`, then every entry after `last_seq`, then live frames;
+  a join beyond `policy.max_sessions` gets `room_full` and may be retried.
+
+Typing is ephemeral: never stored, relayed only on change, a session's "started" at most once per
+`policy.typing_interval_ms`, and switched off by the room itself once the typist has been silent
+for `policy.typing_ttl_ms` (`expire`, which the host calls at `next_expiry`), when it sends a
+message, or when its session leaves.
 
 Conversation status:
 - `open`: the assistant answers visitor messages (`ai_active`), one question at a time, in order.
@@ -37,6 +43,7 @@ from helpway.shared import errors, frames, limits
 from .assistant import Final
 from .effects import Ask, Cancel, Effect, Entry, Persist, Publish, Replay, Send
 from .meta import RoomMeta
+from .policy import DEFAULT_POLICY, RoomPolicy
 
 ASSISTANT = frames.Author(id="assistant", role="assistant", name="Assistant")
 DECLINE_TEXT = (
@@ -56,7 +63,10 @@ _SENDERS = ("visitor", "agent")
 @dataclass
 class _Session:
     participant: frames.Author
-    typing: bool = False
+    # When the room stops showing this session as typing (0: it is not typing).
+    typing_until: int = 0
+    # When its last "started typing" was relayed.
+    typing_relayed_at: int | None = None
 
 
 @dataclass
@@ -74,10 +84,12 @@ class Room:
         meta: RoomMeta,
         receipts: Mapping[ReceiptKey, Receipt] | None = None,
         sessions: Mapping[str, frames.Author] | None = None,
+        policy: RoomPolicy = DEFAULT_POLICY,
     ) -> None:
         if len(meta.conversation_id) > MAX_CONVERSATION_ID_CHARS:
             raise ValueError(f"conversation id longer than {MAX_CONVERSATION_ID_CHARS} characters")
         self.meta = meta
+        self.policy = policy
         self._receipts: dict[ReceiptKey, Receipt] = dict(receipts or {})
         self._sessions = {sid: _Session(who) for sid, who in (sessions or {}).items()}
         self._answer: _Answer | None = None
@@ -90,12 +102,29 @@ class Room:
         """The id of the answer being streamed, if any."""
         return None if self._answer is None else self._answer.id
 
+    def has_session(self, session_id: str) -> bool:
+        return session_id in self._sessions
+
+    def receipt(self, author_id: str, client_id: str) -> Receipt | None:
+        """The (seq, entry id) a send with this client id from this author created, if any: a
+        host lets a resend through without charging it to any rate limit."""
+        return self._receipts.get((author_id, client_id))
+
+    @property
+    def next_expiry(self) -> int | None:
+        """When `expire` next has something to do (a host's alarm), or None."""
+        deadlines = [s.typing_until for s in self._sessions.values() if s.typing_until]
+        return min(deadlines, default=None)
+
     # ------------------------------------------------------------------ inputs
 
     def join(self, session_id: str, participant: frames.Author, last_seq: int) -> list[Effect]:
         """A session joins having seen everything up to `last_seq` (0 for nothing)."""
         if session_id in self._sessions:
             return [_error(session_id, errors.ALREADY_JOINED, "this socket has already joined")]
+        if len(self._sessions) >= self.policy.max_sessions:
+            limit = self.policy.max_sessions
+            return [_error(session_id, errors.ROOM_FULL, f"this conversation has {limit} sockets")]
         self._sessions[session_id] = _Session(participant)
         head = self.meta.last_seq
         welcome = frames.Welcome(
@@ -127,7 +156,7 @@ class Room:
         if isinstance(frame, frames.Ping):
             return [Send((session_id,), frames.Pong(type="pong"))]
         if isinstance(frame, frames.SetTyping):
-            return self._typing(session_id, session, frame.active)
+            return self._typing(session, frame.active, now)
         if isinstance(frame, frames.SendMessage):
             return self._send(session_id, session, frame, now)
         return self._handoff(session_id, session, now)
@@ -135,9 +164,18 @@ class Room:
     def leave(self, session_id: str) -> list[Effect]:
         """A session is gone; a typing indicator it left on is switched off for the others."""
         session = self._sessions.pop(session_id, None)
-        if session is None or not session.typing:
+        if session is None or not session.typing_until:
             return []
         return self._typing_sends(session.participant, active=False)
+
+    def expire(self, now: int) -> list[Effect]:
+        """Switch off every typist silent since its deadline; call it at `next_expiry`."""
+        effects: list[Effect] = []
+        for session in self._sessions.values():
+            if session.typing_until and session.typing_until <= now:
+                session.typing_until = 0
+                effects += self._typing_sends(session.participant, active=False)
+        return effects
 
     def close(self, by: frames.Author, now: int) -> list[Effect]:
         """Close the conversation (an agent or an admin action); closing twice logs nothing."""
@@ -192,8 +230,8 @@ class Room:
         receipt = (message.seq, message.id)
         self._receipts[key] = receipt
         effects = self._commit(meta, [*entries, message], ack=(session_id, frame.client_id))
-        if session.typing:
-            session.typing = False
+        if session.typing_until:
+            session.typing_until = 0
             effects += self._typing_sends(author, active=False)
         if was_ai_active and not meta.ai_active:
             effects += self._stop_answering()
@@ -228,11 +266,22 @@ class Room:
         meta = replace(meta, ai_active=False, agent_ids=frozenset())
         return self._commit(meta, [*entries, requested]) + self._stop_answering()
 
-    def _typing(self, session_id: str, session: _Session, active: bool) -> list[Effect]:
-        if session.typing == active:
-            return []  # only changes are relayed: a client repeating itself costs nothing
-        session.typing = active
-        return self._typing_sends(session.participant, active)
+    def _typing(self, session: _Session, active: bool, now: int) -> list[Effect]:
+        """Only changes are relayed: a client repeating "typing" just extends its deadline."""
+        if not active:
+            if not session.typing_until:
+                return []
+            session.typing_until = 0
+            return self._typing_sends(session.participant, active=False)
+        if session.typing_until:
+            session.typing_until = now + self.policy.typing_ttl_ms
+            return []
+        last = session.typing_relayed_at
+        if last is not None and now - last < self.policy.typing_interval_ms:
+            return []  # toggling too fast: the client's next repeat will show it
+        session.typing_until = now + self.policy.typing_ttl_ms
+        session.typing_relayed_at = now
+        return self._typing_sends(session.participant, active=True)
 
     def _typing_sends(self, author: frames.Author, active: bool) -> list[Effect]:
         """Typing goes to everyone but the typist's own sessions, and is never stored."""

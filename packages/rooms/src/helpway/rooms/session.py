@@ -33,13 +33,15 @@ def _session_id() -> str:
 class Session:
     """One socket in one conversation: who (already authenticated) and how to reach it.
 
-    `site_id` is the conversation's site; a room created by this session's join belongs to it."""
+    `site_id` is the conversation's site; a room created by this session's join belongs to it.
+    `ip` is the client's address, for the per-IP send limit (None: not limited by address)."""
 
     conversation_id: str
     site_id: str
     participant: frames.Author
     send: SendFrame
     id: str = field(default_factory=_session_id)
+    ip: str | None = None
 
 
 class Outlet:

@@ -13,7 +13,8 @@ FORBIDDEN = "forbidden"  # valid credentials, but not for this resource
 NOT_FOUND = "not_found"
 NOT_JOINED = "not_joined"  # a frame other than `join` before joining
 ALREADY_JOINED = "already_joined"
-RATE_LIMITED = "rate_limited"
+RATE_LIMITED = "rate_limited"  # too many sends: slow down and retry the same client_id
+ROOM_FULL = "room_full"  # the conversation has as many open sockets as it takes; retry join
 CONVERSATION_CLOSED = "conversation_closed"
 CONFLICT = "conflict"
 INTERNAL = "internal"
@@ -29,6 +30,7 @@ ALL = (
     NOT_JOINED,
     ALREADY_JOINED,
     RATE_LIMITED,
+    ROOM_FULL,
     CONVERSATION_CLOSED,
     CONFLICT,
     INTERNAL,

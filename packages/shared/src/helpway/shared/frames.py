@@ -37,6 +37,7 @@ ErrorCode = Literal[
     "not_joined",
     "already_joined",
     "rate_limited",
+    "room_full",
     "conversation_closed",
     "conflict",
     "internal",

@@ -19,3 +19,13 @@ MAX_CITATIONS = 8
 MAX_QUERY_CHARS = 500
 # History pages and resume catch-up are sent in slices of at most this many log entries.
 HISTORY_PAGE = 200
+
+# Liveness, shared by the server and the clients. A client pings at least this often…
+HEARTBEAT_INTERVAL_S = 25
+# …and the server drops a socket it has heard nothing from for this long (a background tab's
+# timers may be throttled to one a minute, so this leaves room for one late ping).
+IDLE_TIMEOUT_S = 90
+# A typist repeats `typing` active this often while keys keep coming; one silent for
+# TYPING_TTL_MS is no longer typing: the server then relays active=false itself.
+TYPING_REPEAT_MS = 3000
+TYPING_TTL_MS = 8000

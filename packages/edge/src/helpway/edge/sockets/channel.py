@@ -9,24 +9,38 @@ again later"): the client reconnects and resumes from its last seq, losing nothi
 The inbox hub fans one update out to many agents and must not wait for any of them: it uses
 `offer`, which closes a socket whose buffer is full instead of waiting (the console reloads the
 inbox when it reconnects).
+
+A socket the client has sent nothing on for `idle_timeout_s()` (clients ping every
+`limits.HEARTBEAT_INTERVAL_S`) is presumed dead — a closed laptop, a proxy that dropped the
+connection silently — and closed with 4408, so the room forgets it (no ghost participants or
+typists) and a client that was merely asleep reconnects and resumes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from collections.abc import AsyncIterator
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from helpway.shared import frames
+from helpway.shared import frames, limits
 
 from .. import framing
 
 MAX_BUFFERED_FRAMES = 256
 CLOSE_TOO_SLOW = 1013
+CLOSE_IDLE = 4408
 # How long a closing socket gets to flush its last frames (e.g. the `unauthorized` error).
 FLUSH_TIMEOUT_S = 5.0
+
+
+def idle_timeout_s() -> float:
+    """Seconds of client silence before a socket is dropped; `HELPWAY_SOCKET_IDLE_S` overrides
+    the protocol's `IDLE_TIMEOUT_S` (tests set a short one)."""
+    value = os.environ.get("HELPWAY_SOCKET_IDLE_S", "").strip()
+    return float(value) if value else float(limits.IDLE_TIMEOUT_S)
 
 
 class _Close:
@@ -43,6 +57,7 @@ class Channel:
         self._queue: asyncio.Queue[str | _Close | None] = asyncio.Queue()
         self._room = asyncio.Semaphore(MAX_BUFFERED_FRAMES)
         self._closing = False
+        self._idle_timeout_s = idle_timeout_s()
 
     async def send(self, frame: frames.Frame) -> None:
         """Buffer `frame`, waiting while the buffer is full; dropped once the socket closes."""
@@ -84,11 +99,16 @@ class Channel:
             self._queue.put_nowait(last)
 
     async def receive(self) -> str | bytes | None:
-        """The next client message, or None once the client is gone or the socket closes."""
+        """The next client message, or None once the client is gone, has been silent too long,
+        or the socket closes."""
         if self._closing:
             return None
         try:
-            message = await self._ws.receive()
+            async with asyncio.timeout(self._idle_timeout_s):
+                message = await self._ws.receive()
+        except TimeoutError:
+            self._close_soon(CLOSE_IDLE, "idle")
+            return None
         except (WebSocketDisconnect, RuntimeError):
             message = {"type": "websocket.disconnect"}
         if message["type"] == "websocket.disconnect":

@@ -2,7 +2,10 @@
 
 The edge's part is the door: decode frames (refusing bad ones with an error frame and keeping
 the socket), require `join` first, resolve its token to a participant of *this* conversation,
-then hand every later frame to the room host, which owns ordering, storage and fan-out.
+then hand every later frame to the room host, which owns ordering, storage and fan-out. The
+session carries the client's address for the per-IP send limit (uvicorn resolves it from
+`X-Forwarded-For` when the edge runs behind a trusted proxy). A `join` after a `room_full`
+refusal goes to the host, which retries it for the participant this socket authenticated.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ async def conversation_socket(ws: WebSocket) -> None:
             site_id=participant.conversation.site_id,
             participant=participant.author,
             send=channel.send,
+            ip=ws.client.host if ws.client else None,
         )
         await found.rooms.join(session, join.last_seq)
         try:

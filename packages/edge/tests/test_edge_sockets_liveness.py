@@ -1,0 +1,164 @@
+"""Conversation sockets staying honest about who is there, and refusing floods politely.
+
+- a socket silent for the idle timeout is closed (4408) and its participant leaves the room,
+  so a typing indicator it left on is switched off; a socket that pings stays;
+- a visitor sending faster than the send limit gets `rate_limited` for the excess (naming the
+  client id) and keeps its socket; the per-IP limit spans visitors and conversations, and
+  another address is not affected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+from edge_process import Edge, start_edge, stop_edge
+from websockets.asyncio.client import ClientConnection, connect
+
+from helpway.rooms.ratelimit import SendLimits
+from helpway.shared import limits
+
+IDLE_S = 1.0
+Frame = dict[str, Any]
+
+
+async def recv(conn: ClientConnection, timeout_s: float = 10) -> Frame:
+    return dict(json.loads(await asyncio.wait_for(conn.recv(), timeout_s)))
+
+
+async def recv_now(conn: ClientConnection) -> Frame | None:
+    """A frame that has already arrived, if any."""
+    try:
+        return await recv(conn, timeout_s=0.001)
+    except TimeoutError:
+        return None
+
+
+async def recv_until(conn: ClientConnection, kind: str, **fields: Any) -> Frame:
+    while True:
+        frame = await recv(conn)
+        if frame["type"] == kind and all(frame.get(k) == v for k, v in fields.items()):
+            return frame
+
+
+@asynccontextmanager
+async def joined(
+    ws_url: str, conversation_id: str, token: str, source_ip: str = "127.0.0.1"
+) -> AsyncIterator[ClientConnection]:
+    """A joined conversation socket from `source_ip` (any 127/8 address reaches loopback)."""
+    async with connect(
+        f"{ws_url}/ws/conversations/{conversation_id}", local_addr=(source_ip, 0)
+    ) as conn:
+        await conn.send(json.dumps({"type": "join", "v": 1, "token": token}))
+        assert (await recv(conn))["type"] == "welcome"
+        yield conn
+
+
+@pytest.fixture(scope="module")
+def idle_edge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Edge]:
+    """An edge that drops sockets after a second of silence."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("HELPWAY_SOCKET_IDLE_S", str(IDLE_S))
+        running = start_edge(tmp_path_factory.mktemp("idle") / "data")
+    yield running
+    stop_edge(running)
+
+
+async def test_a_silent_socket_is_dropped_and_its_typing_switched_off(idle_edge: Edge) -> None:
+    ws_url = idle_edge.url.replace("http://", "ws://")
+    async with httpx.AsyncClient(base_url=idle_edge.url) as http:
+        visitor = (await http.post("/api/visitor/session", json={"site_id": "demo"})).json()
+        login = {"email": "agent@demo.helpway.dev", "password": "helpway-demo"}
+        agent = (await http.post("/api/agent/login", json=login)).json()
+    cid = visitor["conversation_id"]
+    async with (
+        joined(ws_url, cid, visitor["visitor_token"]) as v,
+        joined(ws_url, cid, agent["token"]) as a,
+        connect(f"{ws_url}/ws/conversations/{cid}") as never_joins,
+    ):
+        await v.send(json.dumps({"type": "typing", "active": True}))
+        assert (await recv(a))["active"] is True
+        # The agent pings (as the console does); the visitor goes silent, socket open.
+        seen: list[Frame] = []
+        async with asyncio.timeout(10 * IDLE_S):
+            while v.close_code is None:
+                await a.send(json.dumps({"type": "ping"}))
+                await asyncio.sleep(IDLE_S / 4)
+                while (frame := await recv_now(a)) is not None:
+                    seen.append(frame)
+        assert v.close_code == 4408
+        # The room forgot the visitor's socket: its typing indicator is switched off well
+        # before the typing TTL would have done it.
+        if not any(f["type"] == "typing" for f in seen):
+            seen.append(await recv(a, timeout_s=limits.TYPING_TTL_MS / 1000 / 2))
+        typing = [f for f in seen if f["type"] == "typing"]
+        assert typing[-1]["active"] is False
+        assert typing[-1]["author"]["id"] == visitor["visitor_id"]
+        await never_joins.wait_closed()
+        assert never_joins.close_code == 4408
+        await a.send(json.dumps({"type": "ping"}))
+        assert await recv_until(a, "pong") == {"type": "pong"}  # the pinging socket stays
+
+
+async def human_owned(client: Any) -> tuple[Frame, Frame]:
+    """A fresh visitor whose conversation an agent took over, so no assistant answers run."""
+    visitor, agent = await client.visitor(), await client.agent()
+    async with client.conversation(visitor["conversation_id"], agent["token"]) as a:
+        await a.send({"type": "message.send", "client_id": "take", "text": "I'm on it."})
+        await a.recv_until("ack")
+    return visitor, agent
+
+
+async def test_a_flooding_visitor_is_refused_the_excess_and_keeps_its_socket(client) -> None:
+    visitor, _ = await human_owned(client)
+    burst = SendLimits().per_visitor.burst
+    async with client.conversation(visitor["conversation_id"], visitor["visitor_token"]) as v:
+        for n in range(burst + 5):  # pipelined: far faster than the refill
+            await v.send({"type": "message.send", "client_id": f"f{n}", "text": f"flood {n}"})
+        replies = []
+        while len(replies) < burst + 5:
+            frame = await v.recv()
+            if frame["type"] in ("ack", "error"):
+                replies.append(frame)
+        refused = [f["client_id"] for f in replies if f["type"] == "error"]
+        assert {f["code"] for f in replies if f["type"] == "error"} == {"rate_limited"}
+        assert refused and refused == [f"f{n}" for n in range(burst + 5 - len(refused), burst + 5)]
+        await v.send({"type": "ping"})
+        assert (await v.recv_until("pong"))[0] == {"type": "pong"}
+
+
+async def test_the_per_ip_limit_spans_visitors_and_conversations(client) -> None:
+    per_ip = SendLimits().per_ip
+    # Twice the address's burst: refusals are certain unless the flood took burst/rate seconds.
+    visitors = [await human_owned(client) for _ in range(2 * per_ip.burst // 25)]
+    per_visitor = 25  # within each visitor's own burst: only the address can run out
+    ws_url = client.edge.ws_url
+    results: list[Frame] = []
+
+    async def flood(visitor: Frame) -> None:
+        cid, token = visitor["conversation_id"], visitor["visitor_token"]
+        async with joined(ws_url, cid, token, source_ip="127.0.0.77") as conn:
+            for n in range(per_visitor):
+                frame = {"type": "message.send", "client_id": f"ip{n}", "text": f"ip {n}"}
+                await conn.send(json.dumps(frame))
+            replies = 0
+            while replies < per_visitor:
+                frame = await recv(conn)
+                if frame["type"] in ("ack", "error"):
+                    results.append(frame)
+                    replies += 1
+
+    await asyncio.gather(*(flood(visitor) for visitor, _ in visitors))
+    codes = [f.get("code") for f in results if f["type"] == "error"]
+    assert codes and set(codes) == {"rate_limited"}
+    # Another address is not held back by that one.
+    visitor, _ = visitors[0]
+    async with client.conversation(visitor["conversation_id"], visitor["visitor_token"]) as v:
+        await v.send({"type": "message.send", "client_id": "other-ip", "text": "from 127.0.0.1"})
+        ack, _ = await v.recv_until("ack", client_id="other-ip")
+        assert ack["seq"] > 0

@@ -1,0 +1,94 @@
+"""The room core's ephemeral state: typing that expires without a close event, typing relays
+paced per session, and the cap on sockets per room."""
+
+from __future__ import annotations
+
+from helpway.rooms.effects import Effect, Send
+from helpway.rooms.meta import RoomMeta
+from helpway.rooms.policy import RoomPolicy
+from helpway.rooms.room import Room
+from helpway.shared import errors, frames
+
+VISITOR = frames.Author(id="v1", role="visitor", name="Visitor v1")
+AGENT = frames.Author(id="a1", role="agent", name="Ada")
+POLICY = RoomPolicy(max_sessions=3, typing_ttl_ms=8000, typing_interval_ms=1000)
+
+
+def typing(active: bool) -> frames.SetTyping:
+    return frames.SetTyping(type="typing", active=active)
+
+
+def shown(effects: list[Effect]) -> list[tuple[tuple[str, ...], str, bool]]:
+    """The typing relays among `effects`: (to, typist id, active)."""
+    return [
+        (e.to, e.frame.author.id, e.frame.active)
+        for e in effects
+        if isinstance(e, Send) and isinstance(e.frame, frames.Typing)
+    ]
+
+
+def room_with_visitor_and_agent() -> Room:
+    room = Room(RoomMeta(conversation_id="c1", site_id="demo"), policy=POLICY)
+    room.join("v", VISITOR, 0)
+    room.join("a", AGENT, 0)
+    return room
+
+
+def test_a_silent_typist_is_switched_off_by_the_room() -> None:
+    room = room_with_visitor_and_agent()
+    assert room.next_expiry is None
+    assert shown(room.receive("a", typing(True), now=1000)) == [(("v",), "a1", True)]
+    assert room.next_expiry == 9000
+    # Repeats while typing extend the deadline and relay nothing.
+    assert room.receive("a", typing(True), now=4000) == []
+    assert room.next_expiry == 12000
+    assert room.expire(now=11999) == []
+    # No "stopped" and no close ever came: the room says it on the typist's behalf.
+    assert shown(room.expire(now=12000)) == [(("v",), "a1", False)]
+    assert room.next_expiry is None
+    assert room.expire(now=20000) == []
+    assert room.receive("a", typing(False), now=20001) == []  # already off: nothing relayed
+
+
+def test_typing_relays_are_paced_per_session() -> None:
+    room = room_with_visitor_and_agent()
+    relays = []
+    for now in range(0, 3000, 100):  # a client toggling every 100 ms for 3 s
+        relays += shown(room.receive("v", typing(now % 200 == 0), now=now))
+    starts = [r for r in relays if r[2]]
+    assert len(starts) == 3  # at 0, 1000 and 2000 ms
+    assert len(relays) == 6  # each start relayed once, each followed by one stop
+    assert all(to == ("a",) for to, _, _ in relays)
+
+
+def test_leaving_or_sending_ends_typing_and_clears_the_alarm() -> None:
+    room = room_with_visitor_and_agent()
+    room.receive("v", typing(True), now=0)
+    room.receive("a", typing(True), now=0)
+    message = frames.SendMessage(type="message.send", client_id="m1", text="hi")
+    assert (("a",), "v1", False) in shown(room.receive("v", message, now=10))
+    assert shown(room.leave("a")) == [(("v",), "a1", False)]
+    assert room.next_expiry is None
+
+
+def test_a_full_room_refuses_a_join_until_a_socket_leaves() -> None:
+    room = room_with_visitor_and_agent()
+    assert room.join("v2", VISITOR, 0)[0].frame.type == "welcome"  # type: ignore[union-attr]
+    [refusal] = room.join("v3", VISITOR, 0)
+    assert isinstance(refusal, Send) and refusal.to == ("v3",)
+    assert isinstance(refusal.frame, frames.Error) and refusal.frame.code == errors.ROOM_FULL
+    assert not room.has_session("v3")
+    ping = frames.Ping(type="ping")
+    assert room.receive("v3", ping, now=0)[0].frame.code == errors.NOT_JOINED  # type: ignore[union-attr]
+    room.leave("v2")
+    assert room.join("v3", VISITOR, 0)[0].frame.type == "welcome"  # type: ignore[union-attr]
+    assert room.has_session("v3")
+
+
+def test_receipts_tell_a_resend_from_a_new_message() -> None:
+    room = room_with_visitor_and_agent()
+    message = frames.SendMessage(type="message.send", client_id="m1", text="hi")
+    assert room.receipt("v1", "m1") is None
+    room.receive("v", message, now=1)
+    assert room.receipt("v1", "m1") == (1, "c1.1")
+    assert room.receipt("a1", "m1") is None  # client ids are per author
