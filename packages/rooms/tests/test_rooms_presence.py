@@ -1,13 +1,17 @@
-"""The room core's ephemeral state: typing that expires without a close event, typing relays
-paced per session, and the cap on sockets per room."""
+"""The room core's ephemeral state and limits: typing that expires without a close event, typing
+relays paced per session, the cap on sockets per room, and text cut between characters."""
 
 from __future__ import annotations
 
-from helpway.rooms.effects import Effect, Send
+import pytest
+
+from helpway.rooms.assistant import FinalAnswer
+from helpway.rooms.effects import Ask, Effect, Persist, Send
 from helpway.rooms.meta import RoomMeta
 from helpway.rooms.policy import RoomPolicy
 from helpway.rooms.room import Room
-from helpway.shared import errors, frames
+from helpway.rooms.text import clip
+from helpway.shared import errors, frames, limits
 
 VISITOR = frames.Author(id="v1", role="visitor", name="Visitor v1")
 AGENT = frames.Author(id="a1", role="agent", name="Ada")
@@ -92,3 +96,38 @@ def test_receipts_tell_a_resend_from_a_new_message() -> None:
     room.receive("v", message, now=1)
     assert room.receipt("v1", "m1") == (1, "c1.1")
     assert room.receipt("a1", "m1") is None  # client ids are per author
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        "\U0001f44d\U0001f3fd",  # thumbs up, skin tone
+        "\U0001f468\u200d\U0001f469\u200d\U0001f467",  # family, ZWJ sequence
+        "e\u0301",  # e + combining acute
+        "\U0001f1eb\U0001f1f7",  # flag: two regional indicators
+        "\u2764\ufe0f",  # heart + emoji presentation selector
+        "\r\n",
+    ],
+)
+def test_clipping_never_splits_a_character(tail: str) -> None:
+    for keep in range(1, len(tail)):  # every cut that would land inside `tail`
+        head = "a" * (100 - keep)
+        assert clip(head + tail, 100) == head
+    assert clip("a" * (100 - len(tail)) + tail, 100).endswith(tail)  # it fits: kept whole
+
+
+def test_clipping_keeps_whole_flags_in_a_run() -> None:
+    flags = "\U0001f1eb\U0001f1f7" * 3  # three flags, six regional indicators
+    assert clip("ab" + flags, 2 + 5) == "ab" + flags[:4]
+    assert clip("ab" + flags, 2 + 4) == "ab" + flags[:4]
+
+
+def test_an_assistant_answer_over_the_limit_is_cut_between_characters() -> None:
+    room = room_with_visitor_and_agent()
+    effects = room.receive("v", frames.SendMessage(type="message.send", client_id="q", text="?"), 1)
+    [ask] = [e for e in effects if isinstance(e, Ask)]
+    long = "x" * (limits.MAX_TEXT_CHARS - 1) + "\U0001f44d\U0001f3fd and more"
+    effects = room.assistant_final(ask.answer_id, FinalAnswer(long), now=2)
+    [message] = [e for p in effects if isinstance(p, Persist) for e in p.entries]
+    assert isinstance(message, frames.Message)
+    assert message.text == "x" * (limits.MAX_TEXT_CHARS - 1)

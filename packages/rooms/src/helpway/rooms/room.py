@@ -44,6 +44,7 @@ from .assistant import Final
 from .effects import Ask, Cancel, Effect, Entry, Persist, Publish, Replay, Send
 from .meta import RoomMeta
 from .policy import DEFAULT_POLICY, RoomPolicy
+from .text import clip
 
 ASSISTANT = frames.Author(id="assistant", role="assistant", name="Assistant")
 DECLINE_TEXT = (
@@ -141,7 +142,7 @@ class Room:
             effects.append(Replay(session_id, max(last_seq, 0), head))
         if self._answer is not None and self._answer.text:
             # Mid-stream joiners get the answer so far in one piece, then the live deltas.
-            partial = self._answer.text[: limits.MAX_TEXT_CHARS]
+            partial = clip(self._answer.text, limits.MAX_TEXT_CHARS)
             effects.append(Send((session_id,), _delta(self._answer.id, partial)))
         return effects
 
@@ -322,7 +323,7 @@ class Room:
         meta, message = self._message(
             self.meta,
             ASSISTANT,
-            text[: limits.MAX_TEXT_CHARS],
+            clip(text, limits.MAX_TEXT_CHARS),
             now,
             citations=citations,
             answer_id=answer_id,
