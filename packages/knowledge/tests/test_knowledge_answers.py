@@ -10,22 +10,13 @@ import json
 from pathlib import Path
 
 from helpway.knowledge.answers import DECLINE_TEXT, AnswerDelta, AnswerEvent, AnswerFinal
-from helpway.knowledge.evaluation import evaluate, load_questions
+from helpway.knowledge.evaluation import DEBIAN_FAQ_QUESTIONS, evaluate, load_questions
 from helpway.knowledge.extractive import compose, deltas, excerpt
 from helpway.knowledge.knowledge_base import KnowledgeBase
 from helpway.knowledge.retrieval import Hit
 from helpway.shared import frames, limits
 
-REPO = Path(__file__).resolve().parents[3]
 DATA = Path(__file__).parent / "data"
-
-
-def dev_set() -> Path:
-    """The kb-eval set lives in `shared/`, which sits beside the repository's folder."""
-    path = REPO.parent / "shared" / "kb-eval" / "debian-faq-dev.jsonl"
-    if not path.exists():
-        raise FileNotFoundError(f"{path} not found: shared/ must sit beside the repository")
-    return path
 
 
 async def collect(kb: KnowledgeBase, site: str, question: str) -> list[AnswerEvent]:
@@ -66,7 +57,7 @@ async def test_faq_declines_what_it_does_not_cover(faq_kb: KnowledgeBase) -> Non
 
 
 async def test_faq_kb_eval_set(faq_kb: KnowledgeBase) -> None:
-    report = await evaluate(faq_kb, "faq", load_questions(dev_set()))
+    report = await evaluate(faq_kb, "faq", load_questions(DEBIAN_FAQ_QUESTIONS))
     summary = report.to_dict()
     assert (report.recall(3, "en") or 0) >= 0.85, summary
     assert (report.recall(3) or 0) >= 0.85, summary

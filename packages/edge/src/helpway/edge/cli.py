@@ -17,7 +17,13 @@ from urllib.parse import urlsplit
 
 import click
 
-from helpway.knowledge.evaluation import DEBIAN_FAQ_DIR, EvalReport, evaluate, load_questions
+from helpway.knowledge.evaluation import (
+    DEBIAN_FAQ_DIR,
+    DEBIAN_FAQ_QUESTIONS,
+    EvalReport,
+    evaluate,
+    load_questions,
+)
 from helpway.knowledge.ingest import IngestProgress, IngestReport, UnknownSiteError
 from helpway.shared import limits, rest
 from helpway.store import agents, sites
@@ -25,7 +31,7 @@ from helpway.store.errors import Conflict
 
 from .local.data import open_database, open_knowledge
 from .local.kb_files import kb_base_url
-from .local.settings import REPO_ROOT, Settings
+from .local.settings import Settings
 
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar
@@ -33,7 +39,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 # The lead's labelled questions on the Debian FAQ live beside the repository.
-KB_EVAL_SET = REPO_ROOT.parent / "shared" / "kb-eval" / "debian-faq-dev.jsonl"
 FAQ_SITE = "debian-faq"
 
 
@@ -302,7 +307,7 @@ def kb_search(site_id: str, as_json: bool, k: int, question: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
 def kb_eval(site_id: str | None, questions: Path | None, as_json: bool) -> None:
     """Recall@k and answer/decline rates of the KB on labelled questions."""
-    path = questions or KB_EVAL_SET
+    path = questions or DEBIAN_FAQ_QUESTIONS
     if not path.is_file():
         raise click.ClickException(f"no question set at {path}: pass --questions")
     asked = load_questions(path)

@@ -20,6 +20,9 @@ from .knowledge_base import KnowledgeBase
 
 KS = (1, 3, 5)
 DEBIAN_FAQ_DIR = Path("/usr/share/doc/debian/FAQ")
+# A copy of `shared/kb-eval/debian-faq-dev.jsonl`, kept in the package so that `make eval` and
+# the tests work from any clone; refresh it when the shared set changes.
+DEBIAN_FAQ_QUESTIONS = Path(__file__).with_name("eval_sets") / "debian-faq-dev.jsonl"
 
 
 @dataclass(frozen=True)
