@@ -119,6 +119,25 @@ async def test_folder_ingest_reports_progress_and_prunes_removed_files(
     assert all(h.url.startswith("/help/billing") for h in await kb.search("site-a", "oxygen"))
 
 
+async def test_file_reingested_under_another_base_url_moves_its_document(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    page = tmp_path / "billing.md"
+    page.write_text(BILLING)
+    first = await kb.ingest_path("site-a", page, base_url="/help/")
+    assert [(d.url, d.status) for d in first.documents] == [("/help/billing", "added")]
+    vectors = await vector_count(kb)
+    moved = await kb.ingest_path("site-a", page, base_url="/kb/site-a/")
+    assert [(d.url, d.status) for d in moved.documents] == [
+        ("/kb/site-a/billing", "added"),
+        ("/help/billing", "deleted"),
+    ]
+    assert [d.url for d in await kb.documents("site-a")] == ["/kb/site-a/billing"]
+    hits = await kb.search("site-a", "Can I pay with PayPal?", k=10)
+    assert hits and all(h.url.startswith("/kb/site-a/billing#") for h in hits)
+    assert await vector_count(kb) == vectors  # the old URL's vectors are gone
+
+
 async def test_bad_input_is_reported_not_fatal(kb: KnowledgeBase, tmp_path: Path) -> None:
     with pytest.raises(UnknownSiteError):
         await kb.ingest_document("nobody", "/x", None, BILLING, "markdown")

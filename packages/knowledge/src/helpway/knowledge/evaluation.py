@@ -4,6 +4,10 @@ A set is JSON lines `{"question", "expected": ["page#anchor", ...], "lang"}` as 
 `shared/kb-eval/`; an empty `expected` means the KB does not answer it and the assistant must
 decline. Recall@k counts a question as found when any expected section is among the first k
 hits. `make eval` (the CLI's `kb eval`) prints this report for the Debian FAQ.
+
+Expected URLs are written relative to where the KB is published (`pkg-basics.en.html#x`), while
+hits carry the base URL they were ingested under (`/kb/faq/pkg-basics.en.html#x`), so a hit
+matches when its URL is the expected one or ends with it after a `/`.
 """
 
 from __future__ import annotations
@@ -32,6 +36,12 @@ class EvalQuestion:
     lang: str
 
 
+def same_section(hit_url: str, expected: str) -> bool:
+    """`hit_url` is `expected`, or `expected` under some base URL (whole path segments only:
+    `basics.html#x` does not match `/kb/pkg-basics.html#x`)."""
+    return hit_url == expected or hit_url.endswith("/" + expected.lstrip("/"))
+
+
 @dataclass(frozen=True)
 class EvalOutcome:
     question: EvalQuestion
@@ -41,7 +51,11 @@ class EvalOutcome:
     seconds: float
 
     def found_at(self, k: int) -> bool:
-        return any(url in self.question.expected for url in self.urls[:k])
+        return any(
+            same_section(url, expected)
+            for url in self.urls[:k]
+            for expected in self.question.expected
+        )
 
 
 @dataclass

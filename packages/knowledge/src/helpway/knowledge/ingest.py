@@ -109,10 +109,9 @@ def _vector_jobs(ids: Sequence[str], chunks: Sequence[Chunk]) -> dict[str, _Vect
     return jobs
 
 
-def _scan(path: Path) -> tuple[list[SourceFile], str, bool]:
-    """The documents under `path`, the source name they are recorded under, and whether
-    `path` is a folder (whose vanished documents are then deleted)."""
-    return discover(path), str(path.resolve()), path.is_dir()
+def _scan(path: Path) -> tuple[list[SourceFile], str]:
+    """The documents under `path` and the source name they are recorded under."""
+    return discover(path), str(path.resolve())
 
 
 def _content_hash(fmt: Format, title: str | None, content: str) -> str:
@@ -250,12 +249,13 @@ class Ingestor:
     ) -> IngestReport:
         """Ingest a file or every document of a folder.
 
-        Documents ingested earlier from the same folder that are no longer in it are deleted,
-        so a page removed from the help centre stops being cited.
+        Documents ingested earlier from the same file or folder that it no longer gives — a page
+        removed from the help centre, or every page after a change of `base_url` — are deleted,
+        so nothing stale is cited.
         """
         started = time.perf_counter()
         await self._check_site(site_id)
-        files, source, is_folder = await asyncio.to_thread(_scan, path)
+        files, source = await asyncio.to_thread(_scan, path)
         report = IngestReport()
         seen: set[str] = set()
         for n, file in enumerate(files, start=1):
@@ -269,10 +269,9 @@ class Ingestor:
             report.documents.append(result)
             if progress is not None:
                 progress(IngestProgress(n, len(files), result))
-        if is_folder:
-            for old in await kb_rows.list_documents(self._db, site_id, source=source):
-                if old.url not in seen:
-                    await self.delete_document(site_id, old.url)
-                    report.documents.append(DocumentResult(old.url, old.title, "deleted"))
+        for old in await kb_rows.list_documents(self._db, site_id, source=source):
+            if old.url not in seen:
+                await self.delete_document(site_id, old.url)
+                report.documents.append(DocumentResult(old.url, old.title, "deleted"))
         report.seconds = time.perf_counter() - started
         return report
