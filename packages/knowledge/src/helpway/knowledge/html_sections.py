@@ -9,10 +9,13 @@ sections' words and would outrank the sections themselves.
 
 from __future__ import annotations
 
-from selectolax.lexbor import LexborHTMLParser, LexborNode
+from typing import TYPE_CHECKING
 
 from .documents import ParsedDocument, Section, section_path
 from .slugs import Slugger
+
+if TYPE_CHECKING:
+    from selectolax.lexbor import LexborNode
 
 _NOISE = (
     "script, style, noscript, template, nav, footer, aside, form, button, svg, iframe, "
@@ -126,6 +129,9 @@ class _Walker:
 
 
 def parse_html(content: str) -> ParsedDocument:
+    # Imported here: selectolax has no Pyodide build, and the Worker imports this package.
+    from selectolax.lexbor import LexborHTMLParser
+
     tree = LexborHTMLParser(content)
     html = tree.css_first("html")
     attrs = html.attributes if html is not None else {}

@@ -9,20 +9,30 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
-from selectolax.lexbor import LexborHTMLParser
 
 from .documents import ParsedDocument, Section, section_path
+
+if TYPE_CHECKING:
+    from selectolax.lexbor import LexborHTMLParser
 from .slugs import Slugger
 
 _EXPLICIT_ID = re.compile(r"\s*\{#([A-Za-z][\w:.-]*)\}\s*$")
 
 
+def _html(content: str) -> LexborHTMLParser:
+    # Imported on use: selectolax has no Pyodide build, and the Worker imports this package.
+    from selectolax.lexbor import LexborHTMLParser
+
+    return LexborHTMLParser(content)
+
+
 def _html_id(html: str) -> str | None:
-    node = LexborHTMLParser(html).css_first("[id], a[name]")
+    node = _html(html).css_first("[id], a[name]")
     if node is None:
         return None
     return node.attributes.get("id") or node.attributes.get("name")
@@ -182,7 +192,7 @@ def parse_markdown(content: str) -> ParsedDocument:
         elif kind in ("fence", "code_block"):
             builder.block(tok.content, grouped=bool(lists))
         elif kind == "html_block":
-            text = _collapse(LexborHTMLParser(tok.content).text(separator=" "))
+            text = _collapse(_html(tok.content).text(separator=" "))
             builder.block(text, grouped=bool(lists))
         elif kind == "tr_open":
             row = []
