@@ -70,6 +70,11 @@ async def test_history_requires_a_participant(client) -> None:
     assert_error(await get(url + "?after_seq=-1", headers=as_me), 422, "invalid")
     assert_error(await get(url + "?after_seq=abc", headers=as_me), 422, "invalid")
     assert_error(await get(url + "?bogus=1", headers=as_me), 422, "invalid")
+    # Past 64 bits SQLite cannot bind the number; past 2**53 - 1 a browser cannot hold it.
+    assert_error(await get(url + "?after_seq=9223372036854775808", headers=as_me), 422, "invalid")
+    assert_error(await get(url + "?after_seq=9007199254740992", headers=as_me), 422, "invalid")
+    largest = await get(url + "?after_seq=9007199254740991", headers=as_me)
+    assert largest.status_code == 200 and largest.json()["entries"] == []
     empty = await get(url, headers=as_me)
     assert empty.status_code == 200
     assert empty.json() == {

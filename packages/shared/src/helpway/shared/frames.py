@@ -20,7 +20,7 @@ from . import errors, limits
 Text = Annotated[str, Field(min_length=1, max_length=limits.MAX_TEXT_CHARS, pattern=r"\S")]
 ClientId = Annotated[str, Field(min_length=1, max_length=limits.MAX_CLIENT_ID_CHARS)]
 Id = Annotated[str, Field(min_length=1, max_length=limits.MAX_ID_CHARS)]
-Seq = Annotated[int, Field(ge=0)]
+Seq = Annotated[int, Field(ge=0, le=limits.MAX_SEQ)]
 Millis = Annotated[int, Field(ge=0)]
 Role = Literal["visitor", "agent", "assistant", "system"]
 Status = Literal["open", "waiting_human", "closed"]

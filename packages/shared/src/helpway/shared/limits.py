@@ -17,6 +17,9 @@ MAX_URL_CHARS = 2048
 MAX_TITLE_CHARS = 200
 MAX_CITATIONS = 8
 MAX_QUERY_CHARS = 500
+# The largest log sequence number: JavaScript's largest safe integer, so every seq is exact in
+# a browser, and far inside SQLite's 64-bit integers (a bigger `after_seq` is refused, not a 500).
+MAX_SEQ = 2**53 - 1
 # History pages and resume catch-up are sent in slices of at most this many log entries.
 HISTORY_PAGE = 200
 
