@@ -90,10 +90,7 @@ class Object:
 
     async def fire_alarm(self) -> None:
         """What the runtime does when the alarm is due: advance the clock to it, call it."""
-        alarm = self.ctx.storage.alarm
-        assert alarm is not None, "no alarm set"
-        self.ctx.storage.alarm = None
-        self.clock.now = max(self.clock.now, alarm)
+        self.clock.now = max(self.clock.now, self.ctx.storage.take_alarm())
         await self.host.alarm()
 
 

@@ -9,16 +9,23 @@ a console that reloads on the update sees them.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 from helpway.rooms.effects import Entry
 from helpway.rooms.outbox import Publisher
+from helpway.shared import frames
 from helpway.store.conversations import apply_entries
 from helpway.store.database import Database
 
-from .inbox_hub import InboxHub
+
+class Inbox(Protocol):
+    """Where conversation changes go: the in-process `InboxHub` locally, the inbox Durable
+    Object on Cloudflare."""
+
+    async def publish(self, summary: frames.ConversationSummary) -> None: ...
 
 
-def publisher(db: Database, hub: InboxHub) -> Publisher:
+def publisher(db: Database, hub: Inbox) -> Publisher:
     async def publish(conversation_id: str, entries: Sequence[Entry]) -> None:
         summary = await apply_entries(db, conversation_id, entries)
         if summary is not None:

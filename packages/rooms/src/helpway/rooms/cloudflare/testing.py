@@ -11,7 +11,8 @@ that arguments and results convert like other bindings):
   no `BEGIN`/`COMMIT`/`SAVEPOINT` (use `transactionSync`), no PRAGMA outside a read-only few,
   at most 100 bound parameters, 100 KB statements, 2 MB rows.
 - `ctx.storage.transactionSync(fn)` runs `fn` atomically: rolled back if it raises.
-- `ctx.storage.getAlarm()`, `setAlarm(ms)`, `deleteAlarm()` (async): one alarm per object.
+- `ctx.storage.getAlarm()`, `setAlarm(ms)`, `deleteAlarm()` (async): one alarm per object;
+  the runtime unsets it as it calls the object's `alarm()` (`take_alarm` here).
 - `ctx.acceptWebSocket(ws)` and `ctx.getWebSockets()`: the sockets outlive the object's
   instance, which is how hibernation is simulated — drop the host, build a new one on the same
   state.
@@ -168,6 +169,15 @@ class FakeDurableObjectStorage:
 
     async def deleteAlarm(self) -> None:
         self.alarm = None
+
+    def take_alarm(self) -> int:
+        """What the runtime does as it calls `alarm()`: the due alarm is unset (a handler that
+        wants another one sets it). Returns when it was due."""
+        due = self.alarm
+        if due is None:
+            raise AssertionError("no alarm is set")
+        self.alarm = None
+        return due
 
     def _control(self, statement: str) -> None:
         self.sql.internal = True

@@ -1,0 +1,166 @@
+"""The inbox hub's Durable Object, without the runtime: agents' inbox sockets, and the fan-out
+of conversation changes to the agents of each conversation's site.
+
+The local `/ws/inbox` socket's protocol, event by event: the first frame must be `join` with
+an agent token (else `not_joined`, 4400 or 4401); then the socket gets an `inbox.update` for
+every change to a conversation of the agent's sites, and only answers `ping`. The agent's sites
+are kept in the socket's attachment, so a woken hub still knows whom to tell. Sending is best
+effort, as locally: the console reloads the inbox whenever its socket reconnects. Sockets
+silent for the idle timeout are closed with 4408 by the object's alarm.
+
+Every conversation object calls the one hub object (`routing.INBOX_OBJECT`), whatever its
+site: the console opens one inbox socket for all of an agent's sites, and the Worker cannot
+know them before that socket's `join`. One object handles on the order of a thousand calls a
+second; sharding by site needs the console to open a socket per site.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+from typing import Any
+
+from helpway.shared import errors, frames, limits
+from helpway.store.cloudflare.d1 import D1Database
+
+from ..auth import agent_for
+from ..errors import ApiError
+from ..framing import Refusal, decode, encode
+from ..sockets.joining import CLOSE_UNAUTHORIZED, CLOSE_UNSUPPORTED_VERSION
+from .routing import INBOX_OBJECT
+
+log = logging.getLogger("helpway.edge.cloudflare")
+
+CLOSE_IDLE = 4408
+_OPEN_STATES = (0, 1)
+
+
+def _attachment(ws: Any) -> dict[str, Any] | None:
+    text = ws.deserializeAttachment()
+    return None if text is None else dict(json.loads(str(text)))
+
+
+def _attach(ws: Any, data: dict[str, Any]) -> None:
+    ws.serializeAttachment(json.dumps(data, separators=(",", ":")))
+
+
+class InboxNotifier:
+    """The conversation objects' side: tell the hub object about a changed conversation."""
+
+    def __init__(self, env: Any) -> None:
+        self._namespace = env.INBOX
+
+    async def publish(self, summary: frames.ConversationSummary) -> None:
+        hub = self._namespace.getByName(INBOX_OBJECT)
+        await hub.publish(summary.model_dump_json())
+
+
+class InboxObject:
+    def __init__(
+        self, ctx: Any, env: Any, *, clock: Any, idle_timeout_ms: int = limits.IDLE_TIMEOUT_S * 1000
+    ) -> None:
+        self._ctx = ctx
+        self._db = D1Database(env.DB)
+        self._clock = clock
+        self._idle_timeout_ms = idle_timeout_ms
+        self._turns: dict[str, asyncio.Lock] = {}
+
+    def accept(self, ws: Any) -> None:
+        self._ctx.acceptWebSocket(ws)
+        _attach(ws, {"id": secrets.token_urlsafe(9), "sites": None, "seen": self._clock()})
+
+    async def message(self, ws: Any, raw: str | bytes) -> None:
+        data = _attachment(ws)
+        if data is None:
+            return
+        data["seen"] = self._clock()
+        _attach(ws, data)
+        async with self._turns.setdefault(data["id"], asyncio.Lock()):
+            await self._handle(ws, raw)
+        await self._arm()
+
+    async def closed(self, ws: Any) -> None:
+        data = _attachment(ws)
+        if data is not None:
+            self._turns.pop(data["id"], None)
+
+    async def publish(self, summary_json: str) -> None:
+        """A conversation changed: send it to every agent of its site."""
+        summary = frames.ConversationSummary.model_validate_json(summary_json)
+        update = encode(frames.InboxUpdate(type="inbox.update", conversation=summary))
+        for ws in self._open_sockets():
+            data = _attachment(ws)
+            if data is None or summary.site_id not in (data["sites"] or ()):
+                continue
+            try:
+                ws.send(update)
+            except Exception as exc:  # gone: the runtime reports its close
+                log.info("inbox send failed: %r", exc)
+
+    async def alarm(self) -> None:
+        now = self._clock()
+        for ws in self._open_sockets():
+            data = _attachment(ws)
+            if data is not None and data["seen"] + self._idle_timeout_ms <= now:
+                try:
+                    ws.close(CLOSE_IDLE, "idle")
+                except Exception as exc:
+                    log.debug("closing an idle socket failed: %r", exc)
+        await self._arm()
+
+    async def _handle(self, ws: Any, raw: str | bytes) -> None:
+        try:
+            frame = decode(raw)
+        except Refusal as refusal:
+            self._send(ws, refusal.frame())
+            return
+        data = _attachment(ws)
+        assert data is not None
+        if data["sites"] is not None:
+            if isinstance(frame, frames.Ping):
+                self._send(ws, frames.Pong(type="pong"))
+            elif isinstance(frame, frames.Join):
+                self._send(ws, Refusal(errors.ALREADY_JOINED, "already joined").frame())
+            else:
+                message = "the inbox socket only accepts ping"
+                self._send(ws, Refusal(errors.INVALID, message).frame())
+            return
+        if not isinstance(frame, frames.Join):
+            client_id = frame.client_id if isinstance(frame, frames.SendMessage) else None
+            self._send(ws, Refusal(errors.NOT_JOINED, "send join first", client_id).frame())
+            return
+        if frame.v != limits.PROTOCOL_VERSION:
+            message = f"this server speaks protocol version {limits.PROTOCOL_VERSION}"
+            self._refuse(ws, errors.UNSUPPORTED_VERSION, message, CLOSE_UNSUPPORTED_VERSION)
+            return
+        try:
+            identity = await agent_for(self._db, frame.token)
+        except ApiError as exc:
+            self._refuse(ws, errors.UNAUTHORIZED, exc.message, CLOSE_UNAUTHORIZED)
+            return
+        data = _attachment(ws) or data
+        _attach(ws, {**data, "sites": list(identity.site_ids)})
+
+    async def _arm(self) -> None:
+        seen = [d["seen"] for ws in self._open_sockets() if (d := _attachment(ws)) is not None]
+        if not seen:
+            return
+        at = min(seen) + self._idle_timeout_ms
+        current = await self._ctx.storage.getAlarm()
+        if current is None or at < int(current):
+            await self._ctx.storage.setAlarm(at)
+
+    def _open_sockets(self) -> list[Any]:
+        return [ws for ws in self._ctx.getWebSockets() if ws.readyState in _OPEN_STATES]
+
+    def _send(self, ws: Any, frame: frames.Frame) -> None:
+        try:
+            ws.send(encode(frame))
+        except Exception as exc:
+            log.info("inbox send failed: %r", exc)
+
+    def _refuse(self, ws: Any, code: str, message: str, close_code: int) -> None:
+        self._send(ws, Refusal(code, message).frame())
+        ws.close(close_code, code)

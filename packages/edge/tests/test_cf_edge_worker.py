@@ -1,0 +1,354 @@
+"""The Worker's parts on CPython, over binding doubles: the HTTP app on D1, Vectorize and Workers
+AI (the app the SDK's ASGI bridge runs), and the two Durable Objects driven as the runtime
+drives them (upgrade accepted, one call per socket message, the alarm, the hub's RPC)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from helpway.edge.cloudflare.app import cloudflare_knowledge, make_worker_app
+from helpway.edge.cloudflare.conversation_object import ConversationObject
+from helpway.edge.cloudflare.inbox_object import InboxObject
+from helpway.edge.cloudflare.routing import INBOX_OBJECT, ConversationSocket, target
+from helpway.edge.cloudflare.settings import CloudflareSettings
+from helpway.edge.cloudflare.testing import FakeEnv, FakeNamespace
+from helpway.edge.local import demo
+from helpway.knowledge.cloudflare.testing import FakeVectorize, FakeWorkersAI
+from helpway.knowledge.cloudflare.workers_ai import EMBEDDING_DIMS
+from helpway.rooms.cloudflare.testing import FakeDurableObjectState, FakeWebSocket
+from helpway.shared import limits
+from helpway.store import agent_sessions, agents
+from helpway.store.cloudflare.d1 import D1Database
+from helpway.store.cloudflare.testing import FakeD1
+from helpway.store.migrate import apply_migrations
+
+
+def answer_from_first_passage(messages: list[dict[str, str]]) -> str:
+    """The chat model's double: quotes the first passage's first line and cites it."""
+    first = messages[1]["content"].split("\n\n")[1].splitlines()[1]
+    return f"{first} [1]"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000
+
+    def __call__(self) -> int:
+        return self.now
+
+
+@dataclass
+class World:
+    """One deployment: D1, Vectorize, Workers AI, the inbox hub, and a conversation object
+    per conversation id, all over doubles sharing one clock."""
+
+    folder: Path
+    env: FakeEnv
+    http: httpx.AsyncClient
+    clock: Clock
+    rooms: dict[str, tuple[FakeDurableObjectState, ConversationObject]]
+
+    def room(self, conversation_id: str) -> ConversationObject:
+        if conversation_id not in self.rooms:
+            ctx = FakeDurableObjectState(self.folder / f"{conversation_id}.sqlite")
+            self.rooms[conversation_id] = (ctx, self._object(ctx))
+        return self.rooms[conversation_id][1]
+
+    def wake(self, conversation_id: str) -> ConversationObject:
+        """The conversation's object after hibernation: a new instance, the same state."""
+        ctx, _ = self.rooms[conversation_id]
+        self.rooms[conversation_id] = (ctx, self._object(ctx))
+        return self.rooms[conversation_id][1]
+
+    def _object(self, ctx: FakeDurableObjectState) -> ConversationObject:
+        return ConversationObject(ctx, self.env, clock=self.clock)
+
+    @property
+    def hub(self) -> InboxObject:
+        self.env.INBOX.getByName(INBOX_OBJECT)  # made on first use, as the runtime does
+        hub: InboxObject = self.env.INBOX.objects[INBOX_OBJECT]
+        return hub
+
+    async def alarm(self, conversation_id: str) -> None:
+        ctx, room = self.rooms[conversation_id]
+        self.clock.now = max(self.clock.now, ctx.storage.take_alarm())
+        await room.alarm()
+
+    async def visitor(self, token: str | None = None) -> dict[str, Any]:
+        body = {"site_id": "demo", **({"visitor_token": token} if token else {})}
+        response = await self.http.post("/api/visitor/session", json=body)
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    async def agent(self) -> dict[str, Any]:
+        login = {"email": demo.AGENT_EMAIL, "password": demo.AGENT_PASSWORD}
+        response = await self.http.post("/api/agent/login", json=login)
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    async def connect(self, conversation_id: str, token: str, last_seq: int = 0) -> FakeWebSocket:
+        ws = FakeWebSocket()
+        room = self.room(conversation_id)
+        room.accept(ws, conversation_id, "198.51.100.7")
+        await room.message(ws, join(token, last_seq))
+        return ws
+
+
+def join(token: str, last_seq: int = 0, v: int = limits.PROTOCOL_VERSION) -> str:
+    return json.dumps({"type": "join", "v": v, "token": token, "last_seq": last_seq})
+
+
+def send(client_id: str, text: str) -> str:
+    return json.dumps({"type": "message.send", "client_id": client_id, "text": text})
+
+
+def of_type(ws: FakeWebSocket, kind: str) -> list[dict[str, Any]]:
+    return [f for f in ws.frames() if f["type"] == kind]
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    d1 = FakeD1(tmp_path / "d1.sqlite")
+    db = D1Database(d1)
+    await apply_migrations(db)
+    clock = Clock()
+    env = FakeEnv(
+        d1,
+        FakeWorkersAI(EMBEDDING_DIMS, reply=answer_from_first_passage),
+        FakeVectorize(EMBEDDING_DIMS),
+        # The hashed-words stand-in for bge-m3 needs its own threshold.
+        HELPWAY_ANSWER_MIN_SIMILARITY="0.3",
+    )
+    env.INBOX = FakeNamespace(lambda name: InboxObject(FakeDurableObjectState(), env, clock=clock))
+    knowledge = cloudflare_knowledge(db, env, CloudflareSettings.from_env(env))
+    await demo.seed(db, knowledge)
+    transport = httpx.ASGITransport(app=make_worker_app(env))
+    async with httpx.AsyncClient(transport=transport, base_url="https://helpway.example") as http:
+        yield World(tmp_path, env, http, clock, {})
+    d1.close()
+
+
+# ---------------------------------------------------------------- routing
+
+
+def test_sockets_go_to_objects_and_the_rest_to_the_app() -> None:
+    assert target("GET", "/ws/conversations/abc_D-1", "websocket") == ConversationSocket("abc_D-1")
+    assert target("GET", "/ws/inbox", "WebSocket") == "inbox"
+    assert target("GET", "/ws/conversations/abc", None) == "http"  # not an upgrade
+    assert target("GET", "/ws/conversations/../x", "websocket") == "http"
+    assert target("GET", "/ws/conversations/" + "x" * 65, "websocket") == "http"
+    assert target("POST", "/api/visitor/session", None) == "http"
+
+
+# ---------------------------------------------------------------- HTTP on D1
+
+
+async def test_visitor_agent_inbox_and_kb_over_d1(world: World) -> None:
+    first = await world.visitor()
+    again = await world.visitor(first["visitor_token"])
+    assert (again["visitor_id"], again["conversation_id"]) == (
+        first["visitor_id"],
+        first["conversation_id"],
+    )
+    assert first["config"]["assistant_name"] == "Acme assistant"
+
+    agent = await world.agent()
+    assert agent["site_ids"] == ["demo"]
+    bearer = {"authorization": f"Bearer {agent['token']}"}
+    inbox = await world.http.get("/api/inbox", headers=bearer)
+    assert inbox.status_code == 200 and inbox.json() == {"conversations": []}
+
+    doc = {
+        "site_id": "demo",
+        "url": "/help/shipping",
+        "content": "# Shipping\n\n## Delivery times\n\nParcels arrive within three days.",
+    }
+    ingested = await world.http.post("/api/kb/documents", json=doc, headers=bearer)
+    assert ingested.status_code == 200, ingested.text
+    assert ingested.json()["chunks"] >= 1
+    found = await world.http.get(
+        "/api/kb/search", params={"site_id": "demo", "q": "when do parcels arrive"}
+    )
+    assert found.json()["hits"][0]["url"] == "/help/shipping#delivery-times"
+
+    wrong = await world.http.post(
+        "/api/agent/login", json={"email": demo.AGENT_EMAIL, "password": "nope"}
+    )
+    assert (wrong.status_code, wrong.json()["code"]) == (401, "unauthorized")
+
+
+# ---------------------------------------------------------------- the conversation object
+
+
+async def test_a_conversation_on_its_object_reaches_d1_and_the_inbox(world: World) -> None:
+    agent = await world.agent()
+    inbox_ws = FakeWebSocket()
+    world.hub.accept(inbox_ws)
+    await world.hub.message(inbox_ws, join(agent["token"]))
+
+    visitor = await world.visitor()
+    conversation = visitor["conversation_id"]
+    ws = await world.connect(conversation, visitor["visitor_token"])
+    welcome = ws.frames()[0]
+    assert (welcome["type"], welcome["conversation_id"]) == ("welcome", conversation)
+
+    await world.room(conversation).message(ws, send("c1", "How do I reset my password?"))
+    for _ in range(100):  # the assistant answers in a task of the object
+        if len(of_type(ws, "message")) == 2:
+            break
+        await asyncio.sleep(0.005)
+    question, answer = of_type(ws, "message")
+    assert of_type(ws, "ack")[0]["seq"] == question["seq"] == 1
+    assert answer["author"]["role"] == "assistant"
+    assert answer["citations"][0]["url"] == "/help/password-reset#reset-your-password"
+    deltas = of_type(ws, "assistant.delta")
+    assert "".join(d["text"] for d in deltas) == answer["text"]
+
+    await world.alarm(conversation)  # the outbox drains to D1, then to the inbox hub
+    history = await world.http.get(
+        f"/api/conversations/{conversation}/history",
+        headers={"authorization": f"Bearer {visitor['visitor_token']}"},
+    )
+    assert [e["seq"] for e in history.json()["entries"]] == [1, 2]
+    updates = of_type(inbox_ws, "inbox.update")
+    assert updates[-1]["conversation"]["id"] == conversation
+    assert updates[-1]["conversation"]["last_seq"] == 2
+
+
+async def test_the_door_refuses_like_the_local_edge(world: World) -> None:
+    visitor = await world.visitor()
+    conversation = visitor["conversation_id"]
+    room = world.room(conversation)
+
+    ws = FakeWebSocket()
+    room.accept(ws, conversation, None)
+    await room.message(ws, "{not json")
+    await room.message(ws, send("c1", "too early"))
+    await room.message(ws, b'{"type": "ping"}')
+    assert [(f["code"], f.get("client_id")) for f in ws.frames()] == [
+        ("bad_frame", None),
+        ("not_joined", "c1"),
+        ("not_joined", None),
+    ]
+    assert ws.close_code is None  # refusals keep the socket
+
+    old = FakeWebSocket()
+    room.accept(old, conversation, None)
+    await room.message(old, join(visitor["visitor_token"], v=99))
+    assert (old.frames()[-1]["code"], old.close_code) == ("unsupported_version", 4400)
+
+    for token, conversation_id in (
+        ("not-a-token", conversation),
+        (visitor["visitor_token"], "nope"),
+    ):
+        stranger = FakeWebSocket()
+        world.room(conversation_id).accept(stranger, conversation_id, None)
+        await world.room(conversation_id).message(stranger, join(token))
+        assert (stranger.frames()[-1]["code"], stranger.close_code) == ("unauthorized", 4401)
+
+    await room.message(ws, join(visitor["visitor_token"]))
+    await room.message(ws, join(visitor["visitor_token"]))
+    assert [f["type"] for f in ws.frames()[3:]] == ["welcome", "error"]
+    assert ws.frames()[-1]["code"] == "already_joined"
+
+
+async def test_a_join_and_the_frames_after_it_are_handled_in_order(world: World) -> None:
+    """The runtime delivers the next message while a join waits on D1: it must still wait."""
+    visitor = await world.visitor()
+    conversation = visitor["conversation_id"]
+    room = world.room(conversation)
+    ws = FakeWebSocket()
+    room.accept(ws, conversation, None)
+    await asyncio.gather(
+        room.message(ws, join(visitor["visitor_token"])),
+        room.message(ws, send("c1", "right after the join")),
+    )
+    assert [f["type"] for f in ws.frames()][:3] == ["welcome", "ack", "message"]
+
+
+async def test_a_woken_object_keeps_its_sockets_and_agents_join_in(world: World) -> None:
+    visitor = await world.visitor()
+    agent = await world.agent()
+    conversation = visitor["conversation_id"]
+    visitor_ws = await world.connect(conversation, visitor["visitor_token"])
+    await world.room(conversation).message(visitor_ws, json.dumps({"type": "handoff.request"}))
+    agent_ws = await world.connect(conversation, agent["token"], last_seq=0)
+    assert [e["name"] for e in of_type(agent_ws, "event")] == ["handoff.requested"]
+
+    room = world.wake(conversation)  # hibernated between two messages
+    await room.message(agent_ws, send("a1", "Hi, I'm Dana."))
+    names = [f.get("name", f["type"]) for f in visitor_ws.frames() if f["type"] != "ack"]
+    assert names == ["welcome", "handoff.requested", "agent.joined", "message"]
+    assert of_type(agent_ws, "message")[-1]["author"]["role"] == "agent"
+
+
+async def test_the_inbox_socket_sees_only_its_sites_and_answers_ping(world: World) -> None:
+    agent = await world.agent()
+    hub = world.hub
+    ws = FakeWebSocket()
+    hub.accept(ws)
+    await hub.message(ws, json.dumps({"type": "ping"}))
+    await hub.message(ws, join(agent["token"]))
+    await hub.message(ws, json.dumps({"type": "ping"}))
+    await hub.message(ws, join(agent["token"]))
+    await hub.message(ws, send("c1", "hello?"))
+    assert [f.get("code", f["type"]) for f in ws.frames()] == [
+        "not_joined",
+        "pong",
+        "already_joined",
+        "invalid",
+    ]
+    summary = {
+        "id": "c-other",
+        "site_id": "other-site",
+        "status": "open",
+        "visitor": {"id": "v", "role": "visitor", "name": "V"},
+        "last_seq": 1,
+        "last_text": "hi",
+        "last_author_role": "visitor",
+        "updated_at": 5,
+    }
+    await hub.publish(json.dumps(summary))
+    assert of_type(ws, "inbox.update") == []
+    await hub.publish(json.dumps({**summary, "site_id": "demo"}))
+    assert of_type(ws, "inbox.update")[0]["conversation"]["site_id"] == "demo"
+
+    refused = FakeWebSocket()
+    hub.accept(refused)
+    await hub.message(refused, join("not-a-token"))
+    assert refused.close_code == 4401
+
+
+async def test_the_inbox_closes_silent_sockets(world: World) -> None:
+    agent = await world.agent()
+    ctx = FakeDurableObjectState()
+    hub = InboxObject(ctx, world.env, clock=world.clock, idle_timeout_ms=90_000)
+    quiet, chatty = FakeWebSocket(), FakeWebSocket()
+    for ws in (quiet, chatty):
+        hub.accept(ws)
+        await hub.message(ws, join(agent["token"]))
+    world.clock.now += 60_000
+    await hub.message(chatty, json.dumps({"type": "ping"}))
+    world.clock.now = ctx.storage.take_alarm()
+    await hub.alarm()
+    assert (quiet.close_code, chatty.close_code) == (4408, None)
+    assert ctx.storage.alarm == world.clock.now + 60_000
+
+
+async def test_a_session_token_for_another_site_cannot_join(world: World) -> None:
+    visitor = await world.visitor()
+    db = D1Database(world.env.DB)
+    outsider = await agents.create_agent(db, email="o@x.example", name="Out", password="pw")
+    token = await agent_sessions.create_agent_session(db, outsider.id)
+    ws = FakeWebSocket()
+    world.room(visitor["conversation_id"]).accept(ws, visitor["conversation_id"], None)
+    await world.room(visitor["conversation_id"]).message(ws, join(token))
+    assert (ws.frames()[-1]["code"], ws.close_code) == ("unauthorized", 4401)
