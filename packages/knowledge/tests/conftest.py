@@ -2,7 +2,8 @@
 
 The Debian FAQ and the demo KB are ingested once per session into data folders that tests open
 read-only; embeddings come from the user's embedding cache, so only the first run on a machine
-pays for the model (the FAQ takes tens of seconds cold, about a second warm).
+pays for the model (the FAQ takes tens of seconds cold, about a second warm). The offline
+extractive composer answers, whatever `HELPWAY_LLM_*` the environment sets.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pytest
 
 from helpway.knowledge.demo import DEMO_BASE_URL, DEMO_KB_DIR
 from helpway.knowledge.evaluation import DEBIAN_FAQ_DIR
+from helpway.knowledge.extractive import ExtractiveGenerator
 from helpway.knowledge.knowledge_base import KnowledgeBase
 from helpway.store.migrate import apply_migrations
 from helpway.store.sites import create_site
@@ -38,7 +40,7 @@ async def _fresh_database(folder: Path) -> SqliteDatabase:
 async def kb(tmp_path: Path) -> AsyncIterator[KnowledgeBase]:
     """An empty KB with sites `site-a` and `site-b` (and `faq`, `demo`), in a fresh folder."""
     db = await _fresh_database(tmp_path)
-    yield KnowledgeBase(db, tmp_path)
+    yield KnowledgeBase(db, tmp_path, generator=ExtractiveGenerator())
     db.close()
 
 
@@ -67,7 +69,7 @@ def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _open(folder: Path) -> Iterator[KnowledgeBase]:
     db = SqliteDatabase(folder / "d1.sqlite")
-    yield KnowledgeBase(db, folder)
+    yield KnowledgeBase(db, folder, generator=ExtractiveGenerator())
     db.close()
 
 

@@ -24,10 +24,12 @@ from .demo import (
 from .documents import Format
 from .embedder import Embedder
 from .ingest import DocumentResult, IngestProgress, IngestReport, UnknownSiteError
-from .knowledge_base import KnowledgeBase
+from .knowledge_base import KnowledgeBase, default_generator
 from .markdown_sections import render_markdown
+from .openai_compatible import GeneratorError, OpenAiCompatibleGenerator, OpenAiSettings
 from .retrieval import Hit
 from .vector_index import IndexMismatchError, VectorIndex
+from .watchdog import StreamLimits
 
 __all__ = [
     "DECLINE_TEXT",
@@ -43,14 +45,19 @@ __all__ = [
     "Embedder",
     "Format",
     "Generator",
+    "GeneratorError",
     "Hit",
     "IndexMismatchError",
     "IngestProgress",
     "IngestReport",
     "KnowledgeBase",
+    "OpenAiCompatibleGenerator",
+    "OpenAiSettings",
     "Resolution",
+    "StreamLimits",
     "UnknownSiteError",
     "VectorIndex",
+    "default_generator",
     "demo_article",
     "demo_articles",
     "render_article_html",

