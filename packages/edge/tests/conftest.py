@@ -3,6 +3,10 @@
 One edge serves the whole test session (the demo KB is seeded once); tests create their own
 visitors and conversations, so they do not see each other. `edge.restart()` stops it and starts
 it again on the same port and data folder.
+
+`busy_site` writes a site with a crowded inbox straight into the edge's D1 file (real SQLite,
+through the store, as the rooms' outbox would), so a test can hold a hundred conversations
+without a hundred chats. `chromium` is Debian's Chromium, for the widget and console.
 """
 
 from __future__ import annotations
@@ -17,17 +21,27 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 from websockets.asyncio.client import ClientConnection, connect
+
+from helpway.shared import frames
+from helpway.store import agents, conversations, sites, visitors
+from helpway.store.sqlite import SqliteDatabase
 
 ROOT = Path(__file__).resolve().parents[3]
 HELPWAY = str(Path(sys.executable).with_name("helpway"))
 START_TIMEOUT_S = 180
 RECV_TIMEOUT_S = 10
+CHROMIUM = os.environ.get("HELPWAY_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
+AGENT_PASSWORD = "correct horse battery"
 
 
 def free_port() -> int:
@@ -214,3 +228,81 @@ class Client:
 async def client(edge: LocalEdge) -> AsyncIterator[Client]:
     async with httpx.AsyncClient(base_url=edge.url, timeout=30) as http:
         yield Client(edge, http)
+
+
+# ---------------------------------------------------------------- data written straight to D1
+
+
+@dataclass(frozen=True)
+class BusySite:
+    site_id: str
+    agent_email: str
+    agent_password: str
+    waiting: str  # the oldest conversation, and the only one waiting for a human
+    others: list[str]  # newest activity first
+
+
+async def _seed_busy_site(data: Path, site_id: str, others: int) -> BusySite:
+    db = SqliteDatabase(data / "d1.sqlite3")
+    try:
+        await sites.create_site(db, name=site_id, site_id=site_id)
+        email = f"agent@{site_id}.example"
+        agent = await agents.create_agent(db, email=email, name="Agent", password=AGENT_PASSWORD)
+        await agents.add_agent_to_site(db, site_id, agent.id)
+        waiting = await _conversation(db, site_id, at=1_000, waiting=True)
+        made = [await _conversation(db, site_id, at=2_000 + i) for i in range(others)]
+    finally:
+        db.close()
+    return BusySite(site_id, email, AGENT_PASSWORD, waiting, made[::-1])
+
+
+async def _conversation(db: SqliteDatabase, site_id: str, at: int, waiting: bool = False) -> str:
+    visitor, _ = await visitors.create_visitor(db, site_id)
+    conversation = await conversations.create_conversation(db, site_id, visitor.id, now=1)
+    author = visitor.author()
+    entries: list[frames.Message | frames.Event] = [
+        frames.Message(
+            type="message", seq=1, id="m1", author=author, text=f"Hello at {at}", created_at=at
+        )
+    ]
+    if waiting:
+        entries.append(
+            frames.Event(
+                type="event",
+                seq=2,
+                id="e2",
+                name="handoff.requested",
+                author=author,
+                status="waiting_human",
+                created_at=at,
+            )
+        )
+    await conversations.apply_entries(db, conversation.id, entries)
+    return conversation.id
+
+
+@pytest.fixture
+def busy_site(edge: LocalEdge) -> Callable[[str], BusySite]:
+    """`busy_site(site_id)`: a new site whose agent has one conversation waiting for a human,
+    older than 110 others. Seeded on a thread of its own, so that it works from async tests and
+    beside sync Playwright's loop alike."""
+
+    def seed(site_id: str) -> BusySite:
+        with ThreadPoolExecutor(1) as thread:
+            return thread.submit(asyncio.run, _seed_busy_site(edge.data, site_id, 110)).result()
+
+    return seed
+
+
+# ---------------------------------------------------------------- Chromium
+
+
+@pytest.fixture
+def chromium() -> Iterator[Browser]:
+    """Function scope: sync Playwright runs a loop in this thread only while it is open."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -1,7 +1,10 @@
 """The HTTP API against a real local edge: sessions, history, agents, KB, pages, and every kind
-of bad input answered with a JSON `ErrorBody` and a status that fits."""
+of bad input answered with a JSON `ErrorBody` and a status that fits.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 
@@ -102,6 +105,47 @@ async def test_agent_login_and_inbox(client) -> None:
     visitor = await client.visitor()
     as_visitor = {"authorization": f"Bearer {visitor['visitor_token']}"}
     assert_error(await client.http.get("/api/inbox", headers=as_visitor), 401, "unauthorized")
+
+
+async def agent_auth(client, email: str, password: str) -> dict[str, str]:
+    login = {"email": email, "password": password}
+    response = await client.http.post("/api/agent/login", json=login)
+    assert response.status_code == 200, response.text
+    return {"authorization": f"Bearer {response.json()['token']}"}
+
+
+async def test_a_busy_inbox_keeps_the_waiting_conversation_and_pages_the_rest(
+    client, busy_site
+) -> None:
+    site = busy_site("busy")
+    auth = await agent_auth(client, site.agent_email, site.agent_password)
+
+    first = await client.http.get("/api/inbox", headers=auth)
+    assert first.status_code == 200
+    rows: list[dict[str, Any]] = first.json()["conversations"]
+    assert len(rows) == 101
+    assert (rows[0]["id"], rows[0]["status"]) == (site.waiting, "waiting_human")
+    assert [row["id"] for row in rows[1:]] == site.others[:100]
+
+    last = rows[-1]
+    cursor = {"before_updated_at": last["updated_at"], "before_id": last["id"]}
+    second = await client.http.get("/api/inbox", params=cursor, headers=auth)
+    assert second.status_code == 200
+    assert [row["id"] for row in second.json()["conversations"]] == site.others[100:]
+
+    small = await client.http.get("/api/inbox", params={"limit": 5}, headers=auth)
+    assert [row["id"] for row in small.json()["conversations"]] == [
+        site.waiting,
+        *site.others[:5],
+    ]
+
+    get = client.http.get
+    half = {"before_updated_at": last["updated_at"]}
+    assert_error(await get("/api/inbox", params=half, headers=auth), 422, "invalid")
+    assert_error(await get("/api/inbox", params={"limit": 0}, headers=auth), 422, "invalid")
+    assert_error(await get("/api/inbox", params={"limit": 101}, headers=auth), 422, "invalid")
+    huge = {"before_updated_at": 2**63, "before_id": "x"}
+    assert_error(await get("/api/inbox", params=huge, headers=auth), 422, "invalid")
 
 
 async def test_kb_search_ranks_demo_sections(client) -> None:

@@ -117,6 +117,43 @@ async def test_inbox_lists_conversations_with_messages_newest_first(
     assert await conversations.inbox(db, []) == []
 
 
+async def test_inbox_keeps_every_waiting_conversation_and_pages_the_rest(
+    db: SqliteDatabase, site: sites.Site
+) -> None:
+    """110 busy visitors must not push the one who asked for a person off the first page."""
+    visitor, _ = await visitors.create_visitor(db, site.id)
+    waiting = await conversations.create_conversation(db, site.id, visitor.id, now=1)
+    await conversations.apply_entries(
+        db,
+        waiting.id,
+        [message(1, "a person, please", at=5), event(2, "handoff.requested", "waiting_human")],
+    )
+    others = []
+    for i in range(110):
+        other, _ = await visitors.create_visitor(db, site.id)
+        conversation = await conversations.create_conversation(db, site.id, other.id, now=1)
+        # Pairs of conversations share an activity time: the id breaks the tie.
+        await conversations.apply_entries(db, conversation.id, [message(1, "hi", at=100 + i // 2)])
+        others.append(conversation.id)
+
+    first = await conversations.inbox(db, [site.id])
+    assert len(first) == 1 + conversations.INBOX_LIMIT
+    assert (first[0].id, first[0].status) == (waiting.id, "waiting_human")
+    at = {cid: 100 + i // 2 for i, cid in enumerate(others)}
+    newest_first = sorted(others, key=lambda cid: (at[cid], cid), reverse=True)
+    assert [s.id for s in first[1:]] == newest_first[:100]
+
+    last = first[-1]
+    cursor = conversations.InboxCursor(updated_at=last.updated_at, id=last.id)
+    second = await conversations.inbox(db, [site.id], before=cursor)
+    assert [s.id for s in second] == newest_first[100:]
+    after_all = conversations.InboxCursor(updated_at=second[-1].updated_at, id=second[-1].id)
+    assert await conversations.inbox(db, [site.id], before=after_all) == []
+
+    small = await conversations.inbox(db, [site.id], limit=3)
+    assert [s.id for s in small] == [waiting.id, *newest_first[:3]]
+
+
 async def test_applying_the_same_entries_again_changes_nothing(
     db: SqliteDatabase, site: sites.Site
 ) -> None:

@@ -36,6 +36,37 @@ def test_newest_activity_first_ties_by_id():
     assert ids(box) == ["c", "a", "b", "d"]
 
 
+def test_conversations_waiting_for_a_human_come_first():
+    box = inbox.Inbox()
+    box.update(summary("old-wait", 1, 2, status="waiting_human"))
+    box.update(summary("new", 50, 1))
+    box.update(summary("new-wait", 40, 2, status="waiting_human"))
+    box.update(summary("mid", 30, 1, status="closed"))
+    assert ids(box) == ["new-wait", "old-wait", "new", "mid"]
+    box.update(summary("old-wait", 60, 3, status="open"))  # an agent took it
+    assert ids(box) == ["new-wait", "old-wait", "new", "mid"]  # now the newest of the others
+
+
+def test_pages_continue_after_the_last_other_conversation():
+    box = inbox.Inbox()
+    size = inbox.PAGE_SIZE
+    first = [summary("w", 1, 2, status="waiting_human")]
+    first += [summary("o" + str(1000 + i), 5000 - i, 1) for i in range(size)]
+    assert box.add_page(first)
+    assert box.next_page == {
+        "before_updated_at": 5000 - size + 1,
+        "before_id": "o" + str(999 + size),
+    }
+    second = [summary("p" + str(i), 100 - i, 1) for i in range(3)]
+    assert box.add_page(second)
+    assert box.next_page is None  # a short page is the last
+    assert len(box.rows()) == 1 + size + 3
+    assert ids(box)[0] == "w" and ids(box)[-1] == "p2"
+    # A full first page (the reload after a reconnect) offers its next page again.
+    assert box.add_page(first)
+    assert box.next_page is not None
+
+
 def test_a_late_snapshot_never_overwrites_a_newer_update():
     box = inbox.Inbox()
     assert box.update(summary("a", 20, 4, status="waiting_human", text="a human please"))

@@ -18,7 +18,9 @@ from .errors import NotFound
 from .ids import new_id, now_ms
 from .messages import Entry, upsert_statements
 
+# Conversations per inbox page, besides those waiting for a human (see `inbox`).
 INBOX_LIMIT = 100
+WAITING_LIMIT = 1000
 
 
 @dataclass(frozen=True)
@@ -80,11 +82,23 @@ async def open_conversation_of(db: Database, visitor_id: str) -> Conversation | 
     return None if row is None else Conversation.from_row(row)
 
 
+@dataclass(frozen=True)
+class InboxCursor:
+    """Where an inbox page ends: the activity time and id of its last row."""
+
+    updated_at: int
+    id: str
+
+
 _SUMMARY_SELECT = (
     "SELECT c.id, c.site_id, c.status, c.last_seq, c.last_text, c.last_author_role, "
     "c.updated_at, v.id AS visitor_id, v.name AS visitor_name "
     "FROM conversations AS c JOIN visitors AS v ON v.id = c.visitor_id "
 )
+_INBOX_WHERE = (
+    "WHERE c.site_id IN (SELECT value FROM json_each(?)) AND c.last_author_role IS NOT NULL "
+)
+_NEWEST_FIRST = "ORDER BY c.updated_at DESC, c.id DESC LIMIT ?"
 
 
 def _summary(row: Row) -> frames.ConversationSummary:
@@ -101,17 +115,41 @@ def _summary(row: Row) -> frames.ConversationSummary:
 
 
 async def inbox(
-    db: Database, site_ids: Iterable[str], *, limit: int = INBOX_LIMIT
+    db: Database,
+    site_ids: Iterable[str],
+    *,
+    limit: int = INBOX_LIMIT,
+    before: InboxCursor | None = None,
 ) -> list[frames.ConversationSummary]:
-    """Conversations of these sites holding at least one message, newest activity first.
+    """Conversations of these sites holding at least one message, for the agents' inbox.
+
+    The first page (no `before`) lists every conversation waiting for a human first, then the
+    `limit` most recently active others, so no amount of traffic pushes a visitor who asked for a
+    person out of sight. Each list is newest activity first. Later pages (`before`: the last
+    other row of the page before) hold the next `limit` others. `WAITING_LIMIT` only guards the
+    response size against a flood; it is not a page size.
 
     The site list travels as one JSON parameter, so it is not bound by D1's 100-parameter cap."""
-    rows = await db.all(
-        _SUMMARY_SELECT + "WHERE c.site_id IN (SELECT value FROM json_each(?)) "
-        "AND c.last_author_role IS NOT NULL ORDER BY c.updated_at DESC, c.id DESC LIMIT ?",
-        (json.dumps(list(site_ids)), limit),
+    sites = json.dumps(list(site_ids))
+    waiting: list[Row] = []
+    cursor = ""
+    after: tuple[object, ...] = ()
+    if before is None:
+        waiting = await db.all(
+            _SUMMARY_SELECT + _INBOX_WHERE + "AND c.status = 'waiting_human' " + _NEWEST_FIRST,
+            (sites, WAITING_LIMIT),
+        )
+    else:
+        cursor, after = "AND (c.updated_at, c.id) < (?, ?) ", (before.updated_at, before.id)
+    others = await db.all(
+        _SUMMARY_SELECT
+        + _INBOX_WHERE
+        + "AND c.status != 'waiting_human' "
+        + cursor
+        + _NEWEST_FIRST,
+        (sites, *after, limit),
     )
-    return [_summary(row) for row in rows]
+    return [_summary(row) for row in (*waiting, *others)]
 
 
 async def conversation_summary(

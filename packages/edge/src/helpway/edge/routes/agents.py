@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from helpway.shared import errors, rest
+from helpway.shared import errors, frames, limits, rest
 from helpway.store import agent_sessions, agents, conversations
 
 from ..auth import agent_for, bearer_token
-from ..bodies import read_model
+from ..bodies import read_model, read_query
 from ..errors import ApiError
 from ..services import services
 
@@ -28,10 +31,36 @@ async def login(request: Request) -> Response:
     return JSONResponse(session.model_dump())
 
 
+class InboxQuery(BaseModel):
+    """The first page (no cursor) starts with every conversation waiting for a human; a next
+    page starts after the last other conversation of the page before: its `updated_at` and id."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    limit: Annotated[int, Field(ge=1, le=conversations.INBOX_LIMIT)] = conversations.INBOX_LIMIT
+    # Bounded like a seq: a number SQLite can bind and a browser can hold exactly.
+    before_updated_at: Annotated[int, Field(ge=0, le=limits.MAX_SEQ)] | None = None
+    before_id: frames.Id | None = None
+
+    @model_validator(mode="after")
+    def _whole_cursor(self) -> Self:
+        if (self.before_updated_at is None) != (self.before_id is None):
+            raise ValueError("before_updated_at and before_id go together")
+        return self
+
+    def cursor(self) -> conversations.InboxCursor | None:
+        if self.before_updated_at is None or self.before_id is None:
+            return None
+        return conversations.InboxCursor(updated_at=self.before_updated_at, id=self.before_id)
+
+
 async def inbox(request: Request) -> Response:
+    query = read_query(request, InboxQuery)
     db = services(request).db
     identity = await agent_for(db, bearer_token(request))
-    rows = await conversations.inbox(db, identity.site_ids)
+    rows = await conversations.inbox(
+        db, identity.site_ids, limit=query.limit, before=query.cursor()
+    )
     return JSONResponse(rest.Inbox(conversations=rows).model_dump())
 
 

@@ -106,19 +106,28 @@ class ConsoleApp:
         elif status == "unauthorized":
             self.logout("Your session ended. Please sign in again.")
 
-    async def _load_inbox(self) -> None:
+    async def _load_inbox(self, page: dict | None = None) -> None:
+        """Fetch the first page, or the page `page` (an `Inbox.next_page`) names."""
+        query = "?limit=" + str(inbox.PAGE_SIZE)
+        cursor = page or {}
+        for name in sorted(cursor):
+            query += "&" + name + "=" + str(js.encodeURIComponent(str(cursor[name])))
         status, data = await transport.request(
-            "GET", self.origin + "/api/inbox", token=self._token()
+            "GET", self.origin + "/api/inbox" + query, token=self._token()
         )
         if status == 401:
             self.logout("Your session ended. Please sign in again.")
             return
         if status != 200 or not isinstance(data, dict):
+            self.view.render_inbox(self.inbox)  # lets "Load more" be clicked again
             return
-        for summary in data.get("conversations") or []:
-            if wire.check(summary, SUMMARY_SPEC) is None:
-                self.inbox.update(summary)
+        rows = [s for s in data.get("conversations") or [] if wire.check(s, SUMMARY_SPEC) is None]
+        self.inbox.add_page(rows)
         self.view.render_inbox(self.inbox)
+
+    def load_more(self) -> None:
+        if self.inbox.next_page is not None:
+            self._inbox_task = asyncio.create_task(self._load_inbox(self.inbox.next_page))
 
     def _inbox_frame(self, frame: dict) -> None:
         if frame["type"] == "inbox.update" and self.inbox.update(frame["conversation"]):

@@ -24,8 +24,8 @@ def visitor_name(summary_visitor: dict) -> str:
 
 
 class ConsoleView:
-    """`app` provides login(email, password), logout(), open(conversation_id), send(text),
-    retry(client_id) and typed(has_text)."""
+    """`app` provides login(email, password), logout(), open(conversation_id), load_more(),
+    send(text), retry(client_id) and typed(has_text)."""
 
     def __init__(self, doc: js.Document, app: "console_app.ConsoleApp") -> None:
         self.app = app
@@ -39,6 +39,7 @@ class ConsoleView:
         self.logout_button = find(".hc-logout")
         self.list = find(".hc-list")
         self.empty = find(".hc-empty")
+        self.more = find(".hc-more")
         self.waiting = find(".hc-waiting")
         self.placeholder = find(".hc-placeholder")
         self.head = find(".hc-conv-head")
@@ -55,6 +56,7 @@ class ConsoleView:
         self._inbox: inbox.Inbox | None = None
         self.login_form.addEventListener("submit", create_proxy(self._login))
         self.logout_button.addEventListener("click", create_proxy(self._logout))
+        self.more.addEventListener("click", create_proxy(self._more))
         self.reply.addEventListener("submit", create_proxy(self._submitted))
         self.reply_input.addEventListener("keydown", create_proxy(self._key))
         self.reply_input.addEventListener("input", create_proxy(self._typed))
@@ -71,6 +73,7 @@ class ConsoleView:
         self.login_error.textContent = error
         self.login_button.disabled = False
         self.rows.clear()
+        self.more.hidden = True
         self.close_conversation()
 
     def show_desk(self, agent: dict) -> None:
@@ -100,6 +103,8 @@ class ConsoleView:
             items.append(state.Item(row["id"], rev, "row", row))
         self.rows.render(items)
         self.empty.hidden = len(items) > 0
+        self.more.hidden = box.next_page is None
+        self.more.disabled = False
         waiting = box.waiting()
         self.waiting.textContent = f"{waiting} waiting for a human" if waiting else ""
 
@@ -190,6 +195,10 @@ class ConsoleView:
 
     def _logout(self, _event: js.Event) -> None:
         self.app.logout()
+
+    def _more(self, _event: js.Event) -> None:
+        self.more.disabled = True  # until the page is in
+        self.app.load_more()
 
     def _submit(self) -> None:
         text = str(self.reply_input.value)

@@ -1,11 +1,17 @@
 """The agent console's conversation list: pure, no browser calls.
 
-Rows arrive twice over: the `GET /api/inbox` snapshot and the `inbox.update` frames of the inbox
-socket, which may overtake the snapshot. A row is replaced only by a summary at least as new, so
-the order they land in does not matter.
+Rows arrive twice over: the `GET /api/inbox` pages and the `inbox.update` frames of the inbox
+socket, which may overtake a page. A row is replaced only by a summary at least as new, so the
+order they land in does not matter.
+
+The first page holds every conversation waiting for a human, then the most recently active
+others; each next page continues after the last other row of the page before (`next_page`).
 """
 
 STATUS_LABELS = {"open": "Open", "waiting_human": "Waiting for human", "closed": "Closed"}
+WAITING = "waiting_human"
+# Conversations per page besides the waiting ones (the edge allows up to 100).
+PAGE_SIZE = 100
 
 
 class Inbox:
@@ -13,6 +19,24 @@ class Inbox:
         self._rows: dict = {}  # conversation id -> summary dict
         self._seen: dict = {}  # conversation id -> last seq the agent has seen
         self.selected: str | None = None
+        # The query of the next page: {"before_updated_at", "before_id"}, None at the end.
+        self.next_page: dict | None = None
+
+    def add_page(self, summaries: list) -> bool:
+        """Merge one page of `GET /api/inbox` (asked for with `limit=PAGE_SIZE`); True when the
+        list changed. A full page of others means there may be more after its last one."""
+        changed = False
+        others = []
+        for summary in summaries:
+            changed = self.update(summary) or changed
+            if summary["status"] != WAITING:
+                others.append(summary)
+        held = self.next_page
+        self.next_page = None
+        if len(others) >= PAGE_SIZE:
+            last = others[-1]
+            self.next_page = {"before_updated_at": last["updated_at"], "before_id": last["id"]}
+        return changed or held != self.next_page
 
     def update(self, summary: dict) -> bool:
         """Keep `summary` unless we already hold a newer one; True when the list changed."""
@@ -42,14 +66,15 @@ class Inbox:
         return self._rows.get(conversation_id)
 
     def rows(self) -> list:
-        """Newest activity first; ties broken by id (MicroPython's sort is not stable)."""
+        """Conversations waiting for a human first, then the others; newest activity first in
+        each, ties broken by id (MicroPython's sort is not stable)."""
         rows = list(self._rows.values())
-        rows.sort(key=lambda row: (-row["updated_at"], row["id"]))
+        rows.sort(key=lambda row: (row["status"] != WAITING, -row["updated_at"], row["id"]))
         return rows
 
     def waiting(self) -> int:
         """How many conversations wait for a human."""
-        return len([row for row in self._rows.values() if row["status"] == "waiting_human"])
+        return len([row for row in self._rows.values() if row["status"] == WAITING])
 
 
 def _age(summary: dict) -> tuple:
