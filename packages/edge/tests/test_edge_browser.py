@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
@@ -56,3 +57,17 @@ def test_console_lists_the_waiting_conversation_first_and_loads_more(
     expect(more).to_be_hidden()
     shown = rows.evaluate_all("rows => rows.map(row => row.dataset.id)")
     assert shown == [site.waiting, *site.others]
+
+
+def test_console_log_out_ends_the_session_on_the_server(page: Page, edge) -> None:
+    sign_in(page, edge.url, "agent@demo.helpway.dev", "helpway-demo")
+    token = page.evaluate("JSON.parse(sessionStorage.getItem('helpway:agent')).token")
+    auth = {"authorization": f"Bearer {token}"}
+    assert httpx.get(edge.url + "/api/inbox", headers=auth).status_code == 200
+
+    with page.expect_response("**/api/agent/logout") as logged_out:
+        page.get_by_role("button", name="Log out").click()
+    assert logged_out.value.status == 204
+    expect(page.get_by_role("button", name="Log in")).to_be_visible()
+    assert page.evaluate("sessionStorage.getItem('helpway:agent')") is None
+    assert httpx.get(edge.url + "/api/inbox", headers=auth).status_code == 401

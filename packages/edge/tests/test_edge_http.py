@@ -107,6 +107,35 @@ async def test_agent_login_and_inbox(client) -> None:
     assert_error(await client.http.get("/api/inbox", headers=as_visitor), 401, "unauthorized")
 
 
+async def test_logout_ends_the_session_on_every_route_and_socket(client) -> None:
+    visitor = await client.visitor()
+    conversation = visitor["conversation_id"]
+    agent = await client.agent()
+    auth = {"authorization": f"Bearer {agent['token']}"}
+    history = f"/api/conversations/{conversation}/history"
+    assert (await client.http.get(history, headers=auth)).status_code == 200
+    other = await client.agent()  # another session of the same agent lives on
+
+    logout = await client.http.post("/api/agent/logout", headers=auth)
+    assert logout.status_code == 204
+
+    get, post = client.http.get, client.http.post
+    assert_error(await get("/api/inbox", headers=auth), 401, "unauthorized")
+    assert_error(await get(history, headers=auth), 401, "unauthorized")
+    document = {"site_id": "demo", "url": "/help/x", "content": "# X\n\ntext"}
+    assert_error(await post("/api/kb/documents", json=document, headers=auth), 401, "unauthorized")
+    assert_error(await post("/api/agent/logout", headers=auth), 401, "unauthorized")
+    assert_error(await post("/api/agent/logout"), 401, "unauthorized")
+    for path in ("/ws/inbox", f"/ws/conversations/{conversation}"):
+        async with client.socket(path) as sock:
+            await sock.send({"type": "join", "v": 1, "token": agent["token"]})
+            assert (await sock.recv())["code"] == "unauthorized"
+            await sock.conn.wait_closed()
+            assert sock.conn.close_code == 4401
+    still = {"authorization": f"Bearer {other['token']}"}
+    assert (await get("/api/inbox", headers=still)).status_code == 200
+
+
 async def agent_auth(client, email: str, password: str) -> dict[str, str]:
     login = {"email": email, "password": password}
     response = await client.http.post("/api/agent/login", json=login)

@@ -1,4 +1,4 @@
-"""Agents: log in, and read the inbox of their sites' conversations."""
+"""Agents: log in and out, and read the inbox of their sites' conversations."""
 
 from __future__ import annotations
 
@@ -29,6 +29,15 @@ async def login(request: Request) -> Response:
         token=token, agent=agent.author(), site_ids=await agents.agent_site_ids(db, agent.id)
     )
     return JSONResponse(session.model_dump())
+
+
+async def logout(request: Request) -> Response:
+    """End the session server-side: its token is refused from now on, everywhere (the console
+    also forgets it, but a copy elsewhere must not outlive the logout)."""
+    db = services(request).db
+    if not await agent_sessions.revoke_agent_session(db, bearer_token(request)):
+        raise ApiError(errors.UNAUTHORIZED, "unknown or expired agent session")
+    return Response(status_code=204)
 
 
 class InboxQuery(BaseModel):
@@ -66,5 +75,6 @@ async def inbox(request: Request) -> Response:
 
 ROUTES = [
     Route("/api/agent/login", login, methods=["POST"]),
+    Route("/api/agent/logout", logout, methods=["POST"]),
     Route("/api/inbox", inbox),
 ]

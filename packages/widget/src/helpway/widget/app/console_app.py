@@ -39,6 +39,7 @@ class ConsoleApp:
         self.sent = 0
         self.view = console_view.ConsoleView(js.document, self)
         self._login_task: asyncio.Task | None = None
+        self._logout_task: asyncio.Task | None = None
         self._inbox_task: asyncio.Task | None = None
         self._ticker: asyncio.Task | None = None
 
@@ -73,7 +74,18 @@ class ConsoleApp:
         else:
             self.view.login_failed("Can't reach the server. Please try again.")
 
+    def sign_out(self) -> None:
+        """"Log out": end the session on the server too, so the token is dead wherever it was
+        copied; the console leaves at once, whether or not the server hears it."""
+        token = self._token()
+        self.logout()
+        if token:
+            self._logout_task = asyncio.create_task(
+                transport.request("POST", self.origin + "/api/agent/logout", token=token)
+            )
+
     def logout(self, message: str = "") -> None:
+        """Forget the session here (after "Log out", or once the server refused the token)."""
         self.store.remove(SESSION_KEY)
         self.agent_session = None
         self._leave_conversation()

@@ -24,7 +24,7 @@ def visitor_name(summary_visitor: dict) -> str:
 
 
 class ConsoleView:
-    """`app` provides login(email, password), logout(), open(conversation_id), load_more(),
+    """`app` provides login(email, password), sign_out(), open(conversation_id), load_more(),
     send(text), retry(client_id) and typed(has_text)."""
 
     def __init__(self, doc: js.Document, app: "console_app.ConsoleApp") -> None:
@@ -194,7 +194,7 @@ class ConsoleView:
         self.login_error.textContent = error
 
     def _logout(self, _event: js.Event) -> None:
-        self.app.logout()
+        self.app.sign_out()
 
     def _more(self, _event: js.Event) -> None:
         self.more.disabled = True  # until the page is in
