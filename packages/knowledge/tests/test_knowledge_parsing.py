@@ -1,7 +1,8 @@
-"""Markdown and HTML to sections and anchors, chunking, and which files of a folder are read."""
+"""Markdown, HTML and plain text to sections and anchors, chunking, and which files are read."""
 
 from __future__ import annotations
 
+import gzip
 import itertools
 import os
 from pathlib import Path, PurePosixPath
@@ -11,11 +12,13 @@ from selectolax.lexbor import LexborHTMLParser
 
 from helpway.knowledge.chunking import chunk_document, split_text
 from helpway.knowledge.demo import demo_articles, render_article_html
+from helpway.knowledge.evaluation import DEBIAN_FAQ_DIR
 from helpway.knowledge.html_sections import parse_html
 from helpway.knowledge.markdown_sections import parse_markdown, render_markdown
 from helpway.knowledge.parsing import parse_document
 from helpway.knowledge.slugs import Slugger, github_slug
 from helpway.knowledge.sources import discover, document_url
+from helpway.knowledge.text_sections import parse_text
 
 MARKDOWN = """\
 # Resetting your password
@@ -163,6 +166,71 @@ def test_plain_text_and_unknown_format() -> None:
     assert doc.sections[0].text == "First para line.\n\nSecond."
     with pytest.raises(ValueError, match="unknown document format"):
         parse_document("x", "pdf")  # type: ignore[arg-type]
+
+
+PLAIN_TEXT = """\
+Acme Notes help
+
+Billing
+=======
+
+How we charge you.
+
+Payment methods
+---------------
+We accept Visa and PayPal. 2024 prices
+are on the pricing page.
+
+To change your card:
+
+1. Open Settings.
+2. Click Billing and
+   then Card.
+
+Contents
+
+1. Accounts
+  1.1. Sign in
+  1.2. Two-factor
+2. Sync
+
+3.1. What if sync is stuck
+on one device?
+
+    Sign out and in again.
+"""
+
+
+def test_plain_text_headings_lists_and_contents() -> None:
+    doc = parse_text(PLAIN_TEXT)
+    assert doc.title == "Acme Notes help"
+    assert [(s.anchor, s.path) for s in doc.sections] == [
+        ("", ()),
+        ("billing", ("Billing",)),
+        ("payment-methods", ("Billing", "Payment methods")),
+        (
+            "31-what-if-sync-is-stuck-on-one-device",
+            ("Billing", "3.1. What if sync is stuck on one device?"),  # level 2, under Billing
+        ),
+    ]
+    payment = doc.sections[2].text
+    assert payment.startswith("We accept Visa and PayPal. 2024 prices are on the pricing page.")
+    assert "To change your card:\n\n1. Open Settings.\n2. Click Billing and then Card." in payment
+    assert "Contents" in payment and "Two-factor" not in payment  # the contents block is dropped
+    assert doc.sections[3].text == "Sign out and in again."
+
+
+def test_the_debian_faq_as_plain_text_has_one_section_per_question() -> None:
+    text_faq = DEBIAN_FAQ_DIR / "debian-faq.en.txt.gz"
+    if not text_faq.is_file():
+        pytest.fail(f"{text_faq} is missing: install the Debian package debian-faq")
+    doc = parse_text(gzip.decompress(text_faq.read_bytes()).decode())
+    assert doc.title == "The Debian GNU/Linux FAQ"
+    hold = next(s for s in doc.sections if s.heading == "7.12. How do I put a package on hold?")
+    assert hold.path[0] == "Chapter 7. Basics of the Debian package management system"
+    assert "apt-mark hold" in hold.text
+    assert len(doc.sections) > 150
+    assert all("1.1. What is this FAQ?" not in s.text for s in doc.sections)  # no contents
 
 
 def test_split_text_respects_the_size_and_overlaps() -> None:
