@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import asyncio
+import threading
+
 import pytest
 
 from helpway.store import agent_sessions, agents, sites
@@ -65,6 +68,39 @@ async def test_agent_password_is_hashed_and_verified(db: SqliteDatabase) -> None
 
     with pytest.raises(Conflict):
         await agents.create_agent(db, email="ada@example.com", name="Other", password="x")
+
+
+async def test_argon2_runs_off_the_event_loop_thread(
+    db: SqliteDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hashing blocks for tens of milliseconds: on the loop it would stall every socket."""
+    from argon2 import PasswordHasher
+
+    loop_thread = threading.get_ident()
+    calls: list[tuple[str, int]] = []
+    real_hash, real_verify = PasswordHasher.hash, PasswordHasher.verify
+
+    def hash_(self: PasswordHasher, password: str) -> str:
+        calls.append(("hash", threading.get_ident()))
+        return real_hash(self, password)
+
+    def verify(self: PasswordHasher, password_hash: str, password: str) -> bool:
+        calls.append(("verify", threading.get_ident()))
+        return real_verify(self, password_hash, password)
+
+    monkeypatch.setattr(PasswordHasher, "hash", hash_)
+    monkeypatch.setattr(PasswordHasher, "verify", verify)
+
+    agent = await agents.create_agent(db, email="a@b.c", name="A", password="long enough")
+    logins = await asyncio.gather(
+        agents.authenticate_agent(db, "a@b.c", "long enough"),
+        *(agents.authenticate_agent(db, "a@b.c", f"wrong {i}") for i in range(4)),
+        agents.authenticate_agent(db, "nobody@b.c", "long enough"),
+    )
+    assert logins == [agent, None, None, None, None, None]
+    assert {kind for kind, _ in calls} == {"hash", "verify"}
+    assert len([kind for kind, _ in calls if kind == "verify"]) == 6
+    assert loop_thread not in {thread for _, thread in calls}
 
 
 async def test_outdated_password_hash_is_upgraded_on_login(db: SqliteDatabase) -> None:

@@ -48,9 +48,10 @@ async def create_agent(
     )
     if await db.first("SELECT 1 FROM agents WHERE email = ?", (agent.email,)) is not None:
         raise Conflict(f"an agent with email {agent.email!r} exists")
+    password_hash = await passwords.hash_password(password)
     await db.run(
         "INSERT INTO agents (id, email, name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
-        (agent.id, agent.email, agent.name, passwords.hash_password(password), agent.created_at),
+        (agent.id, agent.email, agent.name, password_hash, agent.created_at),
     )
     return agent
 
@@ -61,17 +62,19 @@ async def get_agent(db: Database, agent_id: str) -> Agent | None:
 
 
 async def authenticate_agent(db: Database, email: str, password: str) -> Agent | None:
-    """The agent whose email and password match, else None (never says which one was wrong)."""
+    """The agent whose email and password match, else None (never says which one was wrong).
+
+    The Argon2 work runs off the event loop (see `passwords`)."""
     row = await db.first("SELECT * FROM agents WHERE email = ?", (normalize_email(email),))
     if row is None:
-        passwords.verify_password(passwords.dummy_hash(), password)
+        await passwords.verify_password(await passwords.dummy_hash(), password)
         return None
-    if not passwords.verify_password(row["password_hash"], password):
+    if not await passwords.verify_password(row["password_hash"], password):
         return None
     if passwords.needs_rehash(row["password_hash"]):
         await db.run(
             "UPDATE agents SET password_hash = ? WHERE id = ?",
-            (passwords.hash_password(password), row["id"]),
+            (await passwords.hash_password(password), row["id"]),
         )
     return Agent.from_row(row)
 
