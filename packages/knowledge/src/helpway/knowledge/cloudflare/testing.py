@@ -218,6 +218,13 @@ def hashed_words(dims: int) -> Embed:
     return embed
 
 
+def quote_first_passage(messages: list[dict[str, str]]) -> str:
+    """A stand-in chat model for grounded prompts: answers with the first line of the first
+    passage's text, or `NO_ANSWER` if it was given none."""
+    found = re.search(r'<passage number="1">\n[^\n]*\n\n([^\n]+)', messages[-1]["content"])
+    return found.group(1) if found else "NO_ANSWER"
+
+
 class FakeReadableStream:
     """A JS ReadableStream of bytes as Pyodide exposes it: async-iterable, each chunk a
     Uint8Array proxy with `to_bytes()`."""

@@ -8,7 +8,7 @@ that arguments and results convert like other bindings):
   `toArray()` (rows as dicts), `one()` (exactly one row, else an error), `raw()`,
   `columnNames`, `rowsRead`, `rowsWritten`, iteration. Numbers come back as JS numbers do
   (integral → `int`), `null` as `None`. Real SQLite runs underneath, with the object's rules:
-  no `BEGIN`/`COMMIT`/`SAVEPOINT` (use `transactionSync`), no PRAGMA outside a read-only few,
+  no `BEGIN`/`COMMIT`/`SAVEPOINT` (use `transactionSync`), no PRAGMA outside D1's documented set,
   at most 100 bound parameters, 100 KB statements, 2 MB rows.
 - `ctx.storage.transactionSync(fn)` runs `fn` atomically: rolled back if it raises.
 - `ctx.storage.getAlarm()`, `setAlarm(ms)`, `deleteAlarm()` (async): one alarm per object;
@@ -35,7 +35,27 @@ MAX_PARAMS = 100
 MAX_STATEMENT_BYTES = 100_000
 MAX_ROW_BYTES = 2_000_000
 MAX_ATTACHMENT_BYTES = 2048
-_READ_ONLY_PRAGMAS = {"table_list", "table_info", "table_xinfo", "index_list", "index_info"}
+# The PRAGMAs D1 documents as supported (SQLite runs some itself: FTS5 reads data_version,
+# ALTER TABLE ... ADD COLUMN with a CHECK runs quick_check).
+_PRAGMAS = {
+    "table_list",
+    "table_info",
+    "table_xinfo",
+    "index_list",
+    "index_info",
+    "index_xinfo",
+    "foreign_key_list",
+    "foreign_key_check",
+    "quick_check",
+    "defer_foreign_keys",
+    "case_sensitive_like",
+    "ignore_check_constraints",
+    "legacy_alter_table",
+    "recursive_triggers",
+    "reverse_unordered_selects",
+    "optimize",
+    "data_version",
+}
 _REFUSED = {
     sqlite3.SQLITE_TRANSACTION: "use ctx.storage.transactionSync() instead of BEGIN/COMMIT",
     sqlite3.SQLITE_SAVEPOINT: "use ctx.storage.transactionSync() instead of SAVEPOINT",
@@ -127,7 +147,7 @@ class FakeSqlStorage:
         if self.internal:
             return sqlite3.SQLITE_OK
         refusal = _REFUSED.get(action)
-        if action == sqlite3.SQLITE_PRAGMA and arg1 not in _READ_ONLY_PRAGMAS:
+        if action == sqlite3.SQLITE_PRAGMA and arg1 not in _PRAGMAS:
             refusal = f"PRAGMA {arg1} is not allowed"
         if refusal is None:
             return sqlite3.SQLITE_OK

@@ -13,7 +13,7 @@ in Cloudflare's D1 client API and read from `workers-runtime-sdk` 1.9.5, `worker
   with `TypeError`; D1 refuses anything else with `D1_TYPE_ERROR`.
 - D1's own rules, enforced by SQLite itself: at most 100 bound parameters and 100 KB per
   statement, rows up to 2 MB, foreign keys on, and no transaction statements (`BEGIN`,
-  `COMMIT`, `SAVEPOINT`, ...), `ATTACH` or PRAGMAs outside a read-only few — `batch` is the
+  `COMMIT`, `SAVEPOINT`, ...), `ATTACH` or PRAGMAs outside those D1 documents — `batch` is the
   only transaction.
 - Failures surface as `FakeJsException` (Pyodide raises `JsException` for a rejected promise)
   with D1's message prefixes.
@@ -33,13 +33,26 @@ MAX_PARAMS = 100
 MAX_STATEMENT_BYTES = 100_000
 MAX_ROW_BYTES = 2_000_000
 MAX_SAFE_INTEGER = 2**53 - 1
-_READ_ONLY_PRAGMAS = {
+# The PRAGMAs D1 documents as supported (SQLite runs some itself: FTS5 reads data_version,
+# ALTER TABLE ... ADD COLUMN with a CHECK runs quick_check).
+_PRAGMAS = {
     "table_list",
     "table_info",
     "table_xinfo",
     "index_list",
     "index_info",
-    "data_version",  # FTS5 reads it internally
+    "index_xinfo",
+    "foreign_key_list",
+    "foreign_key_check",
+    "quick_check",
+    "defer_foreign_keys",
+    "case_sensitive_like",
+    "ignore_check_constraints",
+    "legacy_alter_table",
+    "recursive_triggers",
+    "reverse_unordered_selects",
+    "optimize",
+    "data_version",
 }
 _REFUSED = {
     sqlite3.SQLITE_TRANSACTION: "transaction statements are not supported: use batch()",
@@ -176,7 +189,7 @@ class FakeD1:
         if self._in_control:
             return sqlite3.SQLITE_OK
         refusal = _REFUSED.get(action)
-        if action == sqlite3.SQLITE_PRAGMA and arg1 not in _READ_ONLY_PRAGMAS:
+        if action == sqlite3.SQLITE_PRAGMA and arg1 not in _PRAGMAS:
             refusal = f"PRAGMA {arg1} is not allowed"
         if refusal is None:
             return sqlite3.SQLITE_OK
