@@ -4,6 +4,10 @@ data folder of a running edge (which must see what the CLI created)."""
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -184,3 +188,49 @@ async def test_an_agent_of_another_site_reaches_none_of_the_demo(client, edge, h
     document = {"site_id": "demo", "url": "/help/x", "content": "# X\n\ntext"}
     refused = await client.http.post("/api/kb/documents", json=document, headers=auth)
     assert refused.status_code == 403
+
+
+def run_dev(data: Path, port: str) -> subprocess.CompletedProcess[str]:
+    """`helpway dev` as `make dev` runs it, on a fresh data folder."""
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("helpway")), "dev"],
+        env={**os.environ, "HELPWAY_DATA": str(data), "PORT": port},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_dev_on_a_busy_port_fails_at_once_without_a_banner(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        run = run_dev(tmp_path / "data", str(port))
+    assert run.returncode == 1
+    assert run.stderr.strip().splitlines() == [
+        f"Error: port {port} is already in use on 127.0.0.1: stop what listens there, or pick "
+        "another port, e.g. PORT=8788 make dev"
+    ]
+    # That one line is all: no banner with URLs and a login; nothing started, not even the data
+    # folder.
+    assert run.stdout == ""
+    assert not (tmp_path / "data").exists()
+
+
+@pytest.mark.parametrize("port", ["abc", "99999", "0", "-1", "80.5"])
+def test_dev_and_the_cli_refuse_a_bad_port_in_one_line(tmp_path: Path, port: str) -> None:
+    run = run_dev(tmp_path / "data", port)
+    assert run.returncode == 1
+    assert run.stderr.strip().splitlines() == [
+        f"Error: PORT must be a port number from 1 to 65535, not {port!r}"
+    ]
+    listing = subprocess.run(
+        [str(Path(sys.executable).with_name("helpway")), "kb", "search", "--site", "x", "q"],
+        env={**os.environ, "HELPWAY_DATA": str(tmp_path / "data"), "PORT": port},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert listing.returncode == 1
+    assert "Traceback" not in listing.stderr and "PORT must be" in listing.stderr

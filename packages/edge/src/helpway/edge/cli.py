@@ -31,7 +31,7 @@ from helpway.store.errors import Conflict
 
 from .local.data import open_database, open_knowledge
 from .local.kb_files import kb_base_url
-from .local.settings import Settings
+from .local.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar
@@ -42,8 +42,15 @@ T = TypeVar("T")
 FAQ_SITE = "debian-faq"
 
 
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 def _run(job: Callable[[Settings], Coroutine[object, object, T]]) -> T:
-    return asyncio.run(job(Settings.from_env()))
+    return asyncio.run(job(_settings()))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -59,7 +66,10 @@ def dev() -> None:
     """Serve the demo, the widget, the console and the API on 127.0.0.1:$PORT (default 8787)."""
     from .local import runtime
 
-    runtime.serve(Settings.from_env())
+    try:
+        runtime.serve(_settings())
+    except runtime.CannotListen as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @main.command("build-widget")

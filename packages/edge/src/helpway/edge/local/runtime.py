@@ -2,14 +2,20 @@
 
 The composition root for CPython: SQLite stands in for D1 (one file) and for Durable Object
 storage (one file per room), the knowledge base runs its local embedder and index, rooms live
-in the local room host, and uvicorn serves the app on loopback. Start-up (migrations, demo seed)
-finishes before the port opens, so "it answers" means "it is ready".
+in the local room host, and uvicorn serves the app on loopback.
+
+The port is bound first, so a busy port fails at once with one line, before any start-up work
+or a banner promising URLs that will not answer. It starts listening only once start-up
+(migrations, demo seed) is done: a bound socket that does not listen refuses connections, so
+"it answers" still means "it is ready".
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import signal
+import socket
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -89,8 +95,35 @@ def _banner(settings: Settings, chunks: int, seconds: float, widget_dir: Path) -
     )
 
 
+class CannotListen(RuntimeError):
+    """The port cannot be bound; the message says why in one line."""
+
+
+def bind(settings: Settings) -> socket.socket:
+    """The server socket, bound but not yet listening."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # Lets a restarted edge take its port back while the old connections linger in TIME_WAIT;
+    # a port another process listens on is still refused.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((settings.host, settings.port))
+    except OSError as exc:
+        sock.close()
+        where = f"{settings.host}:{settings.port}"
+        if exc.errno == errno.EADDRINUSE:
+            raise CannotListen(
+                f"port {settings.port} is already in use on {settings.host}: stop what listens "
+                "there, or pick another port, e.g. PORT=8788 make dev"
+            ) from None
+        raise CannotListen(f"cannot listen on {where}: {exc.strerror or exc}") from None
+    return sock
+
+
 def serve(settings: Settings) -> None:
-    """Run until SIGINT/SIGTERM; open sockets are closed and rooms flushed before exit."""
+    """Run until SIGINT/SIGTERM; open sockets are closed and rooms flushed before exit.
+
+    Raises `CannotListen` before doing anything else when the port cannot be bound."""
+    sock = bind(settings)
     config = uvicorn.Config(
         local_app(settings),
         host=settings.host,
@@ -104,7 +137,8 @@ def serve(settings: Settings) -> None:
     # previous handlers are back: make that a plain exit, not a traceback or a kill status.
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _exit_quietly)
-    uvicorn.Server(config).run()
+    with sock:
+        uvicorn.Server(config).run(sockets=[sock])
 
 
 def _exit_quietly(signum: int, frame: FrameType | None) -> None:

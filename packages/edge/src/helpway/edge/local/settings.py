@@ -16,6 +16,10 @@ DEFAULT_PORT = 8787
 HOST = "127.0.0.1"
 
 
+class SettingsError(ValueError):
+    """An environment variable holds something unusable; the message names it."""
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -43,9 +47,18 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
+        """Raises `SettingsError` for a `PORT` that is not a TCP port number."""
         data = os.environ.get("HELPWAY_DATA")
-        port = os.environ.get("PORT", "")
         return cls(
             data_dir=Path(data).resolve() if data else REPO_ROOT / ".data",
-            port=int(port) if port.strip() else DEFAULT_PORT,
+            port=_port(os.environ.get("PORT", "")),
         )
+
+
+def _port(value: str) -> int:
+    value = value.strip()
+    if not value:
+        return DEFAULT_PORT
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise SettingsError(f"PORT must be a port number from 1 to 65535, not {value!r}")
+    return int(value)
