@@ -31,6 +31,7 @@ import pytest
 from playwright.sync_api import Browser, sync_playwright
 from websockets.asyncio.client import ClientConnection, connect
 
+from helpway.edge.local.widget_build import build as build_widget
 from helpway.shared import frames
 from helpway.store import agents, conversations, sites, visitors
 from helpway.store.sqlite import SqliteDatabase
@@ -295,6 +296,13 @@ def busy_site(edge: LocalEdge) -> Callable[[str], BusySite]:
 
 
 # ---------------------------------------------------------------- Chromium
+
+
+@pytest.fixture(scope="session")
+def widget_built() -> None:
+    """The edge serves the widget from its build folder: build it (what `make setup` does; the
+    build rewrites only files that changed)."""
+    build_widget()
 
 
 @pytest.fixture

@@ -1,9 +1,5 @@
 """The widget and the console in real Chromium against the real local edge: what a visitor or an
-agent sees when the edge refuses, and the console's inbox beyond its first page.
-
-The edge serves the widget from its build folder, so the module builds it first (what
-`make setup` does; the build rewrites only files that changed).
-"""
+agent sees when the edge refuses, and the console's inbox beyond its first page."""
 
 from __future__ import annotations
 
@@ -13,18 +9,11 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from helpway.edge.local.widget_build import build
-
 TIMEOUT_MS = 30_000
 
 
-@pytest.fixture(scope="module", autouse=True)
-def widget_built() -> None:
-    build()
-
-
 @pytest.fixture
-def page(chromium: Browser) -> Iterator[Page]:
+def page(chromium: Browser, widget_built: None) -> Iterator[Page]:
     context = chromium.new_context()
     context.set_default_timeout(TIMEOUT_MS)
     yield context.new_page()

@@ -247,6 +247,50 @@ async def test_errors_are_json_never_html(
     assert_error(await client.http.request(method, path), status, code)
 
 
+@pytest.mark.parametrize(
+    ("method", "headers", "status", "code"),
+    [
+        # CORS preflights the middleware refuses itself.
+        (
+            "OPTIONS",
+            {"origin": "https://shop.example", "access-control-request-method": "PUT"},
+            400,
+            "invalid",
+        ),
+        (
+            "OPTIONS",
+            {
+                "origin": "https://shop.example",
+                "access-control-request-method": "POST",
+                "access-control-request-headers": "x-secret",
+            },
+            400,
+            "invalid",
+        ),
+        # Ranges the file responses refuse themselves.
+        ("GET", {"range": "bytes=999999999-"}, 416, "invalid"),
+        ("GET", {"range": "bytes=9-2"}, 400, "invalid"),
+    ],
+)
+async def test_errors_built_by_library_code_are_json_too(
+    client, widget_built: None, method: str, headers: dict[str, str], status: int, code: str
+) -> None:
+    path = "/widget.js" if method == "GET" else "/api/visitor/session"
+    response = await client.http.request(method, path, headers=headers)
+    assert_error(response, status, code)
+    if status == 416:
+        assert response.headers["content-range"].startswith("bytes */")
+    if method == "OPTIONS":
+        assert response.headers["access-control-allow-origin"] == "*"
+
+
+async def test_a_head_request_gets_the_error_without_a_body(client, widget_built: None) -> None:
+    response = await client.http.head("/widget.js", headers={"range": "bytes=999999999-"})
+    assert response.status_code == 416
+    assert response.headers["content-type"] == "application/json"
+    assert response.content == b""
+
+
 async def test_demo_pages_carry_the_snippet_and_real_anchors(client) -> None:
     landing = await client.http.get("/")
     assert landing.status_code == 200

@@ -17,7 +17,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import BaseRoute
 
-from .errors import EXCEPTION_HANDLERS
+from .errors import EXCEPTION_HANDLERS, JsonErrors
 from .routes import agents, conversations, kb, visitor
 from .sockets import conversation, inbox
 
@@ -47,7 +47,8 @@ def build_app(
 ) -> Starlette:
     return Starlette(
         routes=[*API_ROUTES, *pages],
-        middleware=[CORS],
+        # JsonErrors outermost, so it also sees the responses CORSMiddleware builds itself.
+        middleware=[Middleware(JsonErrors), CORS],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,
     )

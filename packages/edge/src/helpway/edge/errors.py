@@ -2,14 +2,20 @@
 
 Handlers raise `ApiError`; anything Starlette raises itself (unknown route, wrong method) and
 anything unexpected is translated here too, so a client never sees an HTML error page and bad
-input never turns into a 500.
+input never turns into a 500. Error responses that library code builds itself rather than
+raising (the CORS middleware refusing a preflight, file responses refusing a `Range`) are
+rewritten on their way out by `JsonErrors`.
 """
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from helpway.shared import errors
 from helpway.shared.rest import ErrorBody
@@ -27,16 +33,22 @@ STATUS = {
     errors.RATE_LIMITED: 429,
     errors.INTERNAL: 500,
 }
-# The reverse, for errors raised by Starlette itself (status only).
+# The reverse, for errors Starlette raises or builds itself (status only); any other 4xx is
+# `invalid` (the request asked for something it may not), any 5xx `internal`.
 _CODE_FOR_STATUS = {
-    400: errors.BAD_FRAME,
     401: errors.UNAUTHORIZED,
     403: errors.FORBIDDEN,
     404: errors.NOT_FOUND,
-    405: errors.INVALID,
+    409: errors.CONFLICT,
     413: errors.TOO_LARGE,
     429: errors.RATE_LIMITED,
 }
+# Longer bodies of a library's error response are not a message worth passing on.
+_MAX_MESSAGE_CHARS = 200
+
+
+def code_for_status(status: int) -> str:
+    return _CODE_FOR_STATUS.get(status, errors.INVALID if status < 500 else errors.INTERNAL)
 
 
 class ApiError(Exception):
@@ -64,8 +76,7 @@ async def on_api_error(request: Request, exc: Exception) -> Response:
 
 async def on_http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    code = _CODE_FOR_STATUS.get(exc.status_code, errors.INTERNAL)
-    response = error_response(code, str(exc.detail), exc.status_code)
+    response = error_response(code_for_status(exc.status_code), str(exc.detail), exc.status_code)
     if exc.headers:
         response.headers.update(exc.headers)
     return response
@@ -81,3 +92,57 @@ EXCEPTION_HANDLERS = {
     HTTPException: on_http_exception,
     Exception: on_unexpected,
 }
+
+
+class JsonErrors:
+    """ASGI middleware: an HTTP error response (status >= 400) that is not JSON leaves as an
+    `ErrorBody` with the same status and headers (e.g. `Content-Range` on a 416, the CORS
+    headers on a refused preflight); its text, if short, becomes the message."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        held: Message | None = None
+        body = bytearray()
+
+        async def send_json_errors(message: Message) -> None:
+            nonlocal held
+            if message["type"] == "http.response.start" and _is_foreign_error(message):
+                held = message
+            elif held is not None and message["type"] == "http.response.body":
+                body.extend(message.get("body", b""))
+                if not message.get("more_body", False):
+                    await _send_error(send, held, bytes(body), scope["method"] == "HEAD")
+            else:
+                await send(message)
+
+        await self.app(scope, receive, send_json_errors)
+
+
+def _is_foreign_error(start: Message) -> bool:
+    content_type = MutableHeaders(raw=start["headers"]).get("content-type", "")
+    return int(start["status"]) >= 400 and not content_type.startswith("application/json")
+
+
+async def _send_error(send: Send, start: Message, text: bytes, head: bool) -> None:
+    status = int(start["status"])
+    message = text.decode("utf-8", "replace").strip()
+    if not message or len(message) > _MAX_MESSAGE_CHARS:
+        message = _phrase(status)
+    json_body = error_response(code_for_status(status), message, status).body
+    headers = MutableHeaders(raw=list(start["headers"]))
+    headers["content-type"] = "application/json"
+    headers["content-length"] = str(len(json_body))
+    await send({"type": "http.response.start", "status": status, "headers": headers.raw})
+    await send({"type": "http.response.body", "body": b"" if head else json_body})
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "error"
