@@ -25,6 +25,7 @@ from .documents import Format
 from .embedder import Embedder
 from .ingest import DocumentResult, IngestProgress, IngestReport, UnknownSiteError
 from .knowledge_base import KnowledgeBase, default_generator
+from .manifest import ManifestError
 from .markdown_sections import render_markdown
 from .openai_compatible import GeneratorError, OpenAiCompatibleGenerator, OpenAiSettings
 from .retrieval import Hit
@@ -51,6 +52,7 @@ __all__ = [
     "IngestProgress",
     "IngestReport",
     "KnowledgeBase",
+    "ManifestError",
     "OpenAiCompatibleGenerator",
     "OpenAiSettings",
     "Resolution",

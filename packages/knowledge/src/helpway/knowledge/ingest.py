@@ -24,6 +24,7 @@ from helpway.store.sites import get_site
 from .chunking import PATH_SEPARATOR, Chunk, chunk_document
 from .documents import Format
 from .embedder import Embedder, Kind
+from .manifest import read_manifest
 from .parsing import parse_document
 from .sources import SourceFile, discover, document_url
 from .vector_ids import heading_vector_id
@@ -114,6 +115,25 @@ def _scan(path: Path) -> tuple[list[SourceFile], str]:
     return discover(path), str(path.resolve())
 
 
+@dataclass(frozen=True)
+class _Origin:
+    """Where a document came from: the file or folder it was read from, and the manifest that
+    listed it (both None for a document sent on its own)."""
+
+    source: str | None = None
+    manifest: str | None = None
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """A file to ingest at `url`."""
+
+    file: SourceFile
+    url: str
+    title: str | None
+    origin: _Origin
+
+
 def _content_hash(fmt: Format, title: str | None, content: str) -> str:
     return hashlib.sha256(f"{fmt}\0{title or ''}\0{content}".encode()).hexdigest()
 
@@ -134,17 +154,18 @@ class Ingestor:
             raise UnknownSiteError(f"no site {site_id!r}: create it before ingesting")
 
     async def ingest_document(
-        self,
-        site_id: str,
-        url: str,
-        title: str | None,
-        content: str,
-        fmt: Format,
-        source: str | None = None,
+        self, site_id: str, url: str, title: str | None, content: str, fmt: Format
     ) -> DocumentResult:
-        """Ingest one document (its URL without `#anchor`); re-ingest replaces its chunks."""
+        """Ingest one document (its URL without `#anchor`); re-ingest replaces its chunks.
+
+        Content that cannot be parsed raises ValueError (and is recorded as the document's
+        failed status)."""
         await self._check_site(site_id)
-        return await self._ingest(site_id, url.split("#", 1)[0], title, content, fmt, source)
+        url = url.split("#", 1)[0]
+        result = await self._ingest(site_id, url, title, content, fmt, _Origin())
+        if result.status == "failed":
+            raise ValueError(result.error)
+        return result
 
     async def _ingest(
         self,
@@ -153,11 +174,30 @@ class Ingestor:
         title: str | None,
         content: str,
         fmt: Format,
-        source: str | None,
+        origin: _Origin,
     ) -> DocumentResult:
         content_hash = _content_hash(fmt, title, content)
         existing = await kb_rows.get_document(self._db, site_id, url)
-        parsed = parse_document(content, fmt, title)
+        doc_id = kb_rows.document_id(site_id, url)
+        now = int(time.time() * 1000)
+        try:
+            parsed = parse_document(content, fmt, title)
+        except ValueError as exc:
+            failed = kb_rows.KbDocument(
+                id=doc_id,
+                site_id=site_id,
+                url=url,
+                title=title or _fallback_title(url),
+                format=fmt,
+                source=origin.source,
+                content_hash=content_hash,
+                chunk_count=0,
+                updated_at=now,
+                error=str(exc),
+                manifest=origin.manifest,
+            )
+            await kb_rows.record_failure(self._db, failed)
+            return DocumentResult(url, failed.title, "failed", error=str(exc))
         if not parsed.title:
             parsed = replace(parsed, title=_fallback_title(url))
         doc_title = parsed.title
@@ -167,10 +207,15 @@ class Ingestor:
         jobs = _vector_jobs(ids, chunks)
         present = {record["id"] for record in await self._index.getByIds(list(jobs))}
         todo = {vid: job for vid, job in jobs.items() if vid not in present}
-        if existing is not None and existing.content_hash == content_hash and not todo:
+        same = (
+            existing is not None
+            and existing.content_hash == content_hash
+            and existing.status == "indexed"
+        )
+        moved = existing is None or _Origin(existing.source, existing.manifest) != origin
+        if same and not todo and not moved:
             return DocumentResult(url, doc_title, "unchanged", len(chunks))
         await self._upsert_vectors(site_id, url, todo)
-        doc_id = kb_rows.document_id(site_id, url)
         old_ids = await kb_rows.chunk_ids(self._db, doc_id)
         await kb_rows.save_document(
             self._db,
@@ -180,10 +225,11 @@ class Ingestor:
                 url=url,
                 title=doc_title,
                 format=fmt,
-                source=source,
+                source=origin.source,
                 content_hash=content_hash,
                 chunk_count=len(chunks),
-                updated_at=int(time.time() * 1000),
+                updated_at=now,
+                manifest=origin.manifest,
             ),
             [
                 kb_rows.KbChunk(
@@ -205,7 +251,7 @@ class Ingestor:
         stale = sorted({v for cid in old_ids for v in _vector_ids(cid)} - set(jobs))
         if stale:
             await self._index.deleteByIds(stale)
-        status: Status = "added" if existing is None else "updated"
+        status: Status = "added" if existing is None else "unchanged" if same else "updated"
         embedded = sum(1 for job in todo.values() if job.kind == "passage")
         return DocumentResult(url, doc_title, status, len(chunks), embedded)
 
@@ -256,22 +302,94 @@ class Ingestor:
         started = time.perf_counter()
         await self._check_site(site_id)
         files, source = await asyncio.to_thread(_scan, path)
+        origin = _Origin(source)
+        planned: list[_Planned | DocumentResult] = [
+            _Planned(file, document_url(file.relative, file.format, base_url), None, origin)
+            for file in files
+        ]
         report = IngestReport()
-        seen: set[str] = set()
-        for n, file in enumerate(files, start=1):
-            url = document_url(file.relative, file.format, base_url)
-            seen.add(url)
+        seen = await self._ingest_all(site_id, planned, progress, report)
+        previous = await kb_rows.list_documents(self._db, site_id, source=source)
+        await self._prune(site_id, previous, seen, report)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    async def ingest_manifest(
+        self,
+        site_id: str,
+        path: Path,
+        base_url: str | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> IngestReport:
+        """Ingest every file and folder a manifest lists (see `manifest`).
+
+        The manifest's own `base_url`, if it has one, wins over `base_url`. Documents it listed
+        before and lists no longer are deleted — unless an entry could not be read this time,
+        since its documents then cannot be told from removed ones.
+        """
+        started = time.perf_counter()
+        await self._check_site(site_id)
+        manifest = await asyncio.to_thread(read_manifest, path)
+        base = manifest.base_url or base_url
+        planned: list[_Planned | DocumentResult] = []
+        urls: set[str] = set()
+        for entry in manifest.entries:
             try:
-                content = file.content.decode("utf-8", errors="replace")
-                result = await self._ingest(site_id, url, None, content, file.format, source)
-            except ValueError as exc:
-                result = DocumentResult(url, "", "failed", error=str(exc))
+                files, source = await asyncio.to_thread(_scan, entry.path)
+            except (OSError, ValueError) as exc:
+                planned.append(DocumentResult(str(entry.path), "", "failed", error=str(exc)))
+                continue
+            origin = _Origin(source, str(manifest.path))
+            single = entry.path.is_file()
+            for file in files:
+                if single and entry.url:
+                    url = entry.url.split("#", 1)[0]
+                else:
+                    url = document_url(file.relative, file.format, entry.url or base)
+                if url not in urls:  # listed twice (or inside two listed folders): once
+                    urls.add(url)
+                    planned.append(_Planned(file, url, entry.title if single else None, origin))
+        report = IngestReport()
+        seen = await self._ingest_all(site_id, planned, progress, report)
+        if not any(isinstance(item, DocumentResult) for item in planned):
+            listed = await kb_rows.list_documents(self._db, site_id, manifest=str(manifest.path))
+            await self._prune(site_id, listed, seen, report)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    async def _ingest_all(
+        self,
+        site_id: str,
+        planned: Sequence[_Planned | DocumentResult],
+        progress: ProgressCallback | None,
+        report: IngestReport,
+    ) -> set[str]:
+        """Ingest the planned files in order, reporting each; entries that already failed are
+        only reported. Returns the URLs ingested."""
+        seen: set[str] = set()
+        for n, item in enumerate(planned, start=1):
+            if isinstance(item, DocumentResult):
+                result = item
+            else:
+                seen.add(item.url)
+                content = item.file.content.decode("utf-8", errors="replace")
+                result = await self._ingest(
+                    site_id, item.url, item.title, content, item.file.format, item.origin
+                )
             report.documents.append(result)
             if progress is not None:
-                progress(IngestProgress(n, len(files), result))
-        for old in await kb_rows.list_documents(self._db, site_id, source=source):
+                progress(IngestProgress(n, len(planned), result))
+        return seen
+
+    async def _prune(
+        self,
+        site_id: str,
+        previous: Sequence[kb_rows.KbDocument],
+        seen: set[str],
+        report: IngestReport,
+    ) -> None:
+        """Delete the documents of `previous` this ingest did not give again."""
+        for old in previous:
             if old.url not in seen:
                 await self.delete_document(site_id, old.url)
                 report.documents.append(DocumentResult(old.url, old.title, "deleted"))
-        report.seconds = time.perf_counter() - started
-        return report

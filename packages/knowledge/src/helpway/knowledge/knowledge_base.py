@@ -87,6 +87,16 @@ class KnowledgeBase:
         """Ingest a Markdown/HTML/text file or folder; see `Ingestor.ingest_path`."""
         return await self._ingestor.ingest_path(site_id, path, base_url, progress)
 
+    async def ingest_manifest(
+        self,
+        site_id: str,
+        path: Path,
+        base_url: str | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> IngestReport:
+        """Ingest what a manifest lists; see `Ingestor.ingest_manifest` and `manifest`."""
+        return await self._ingestor.ingest_manifest(site_id, path, base_url, progress)
+
     async def ingest_document(
         self, site_id: str, url: str, title: str | None, content: str, format: Format = "markdown"
     ) -> DocumentResult:
@@ -96,6 +106,8 @@ class KnowledgeBase:
         return await self._ingestor.delete_document(site_id, url)
 
     async def documents(self, site_id: str) -> list[kb_rows.KbDocument]:
+        """The site's documents by URL, each with its status (`indexed`, or `failed` with an
+        `error`), chunk count and last ingest time."""
         return await kb_rows.list_documents(self.db, site_id)
 
     async def search(self, site_id: str, query: str, k: int = 5) -> list[Hit]:

@@ -1,15 +1,16 @@
 """Knowledge-base rows: documents, their chunks, and lexical (FTS5 bm25) search over chunks.
 
 A document's chunks are replaced as a whole in one batch, so readers never see half a document;
-the FTS indexes follow through the triggers of `0002_knowledge.sql`. Queries bind at most
-`_MAX_PARAMS` values, D1's limit per statement.
+the FTS indexes follow through the triggers of `0002_knowledge.sql`. A failed ingest is recorded
+on the document's row (`0003_kb_document_status.sql`) without touching its chunks. Queries bind
+at most `_MAX_PARAMS` values, D1's limit per statement.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import astuple, dataclass, fields
+from dataclasses import astuple, dataclass, fields, replace
 from typing import Literal
 
 from .database import Database, Row, Statement
@@ -18,6 +19,7 @@ _MAX_PARAMS = 100
 # bm25 column weights (title, heading_path, text): a question usually restates a heading.
 _WEIGHTS = "1.0, 3.0, 1.0"
 LexicalIndex = Literal["words", "trigram"]
+DocumentStatus = Literal["indexed", "failed"]
 _FTS_TABLES: dict[LexicalIndex, str] = {
     "words": "kb_chunks_fts",
     "trigram": "kb_chunks_trigram_fts",
@@ -39,6 +41,9 @@ class KbDocument:
     content_hash: str
     chunk_count: int
     updated_at: int
+    status: DocumentStatus = "indexed"
+    error: str | None = None  # why the last ingest failed
+    manifest: str | None = None  # the manifest file that listed it, if any
 
     @classmethod
     def from_row(cls, row: Row) -> KbDocument:
@@ -75,18 +80,20 @@ async def get_document(db: Database, site_id: str, url: str) -> KbDocument | Non
     return None if row is None else KbDocument.from_row(row)
 
 
-async def list_documents(db: Database, site_id: str, source: str | None = None) -> list[KbDocument]:
-    """A site's documents by URL; only those ingested from `source` when it is given."""
-    if source is None:
-        rows = await db.all(
-            f"SELECT {_DOC_COLUMNS} FROM kb_documents WHERE site_id = ? ORDER BY url", (site_id,)
-        )
-    else:
-        rows = await db.all(
-            f"SELECT {_DOC_COLUMNS} FROM kb_documents WHERE site_id = ? AND source = ? "
-            "ORDER BY url",
-            (site_id, source),
-        )
+async def list_documents(
+    db: Database, site_id: str, *, source: str | None = None, manifest: str | None = None
+) -> list[KbDocument]:
+    """A site's documents by URL; only those ingested from `source`, or listed by `manifest`,
+    when given."""
+    sql = f"SELECT {_DOC_COLUMNS} FROM kb_documents WHERE site_id = ?"
+    params: list[str] = [site_id]
+    if source is not None:
+        sql += " AND source = ?"
+        params.append(source)
+    if manifest is not None:
+        sql += " AND manifest = ?"
+        params.append(manifest)
+    rows = await db.all(sql + " ORDER BY url", params)
     return [KbDocument.from_row(row) for row in rows]
 
 
@@ -107,7 +114,8 @@ async def save_document(db: Database, document: KbDocument, chunks: Sequence[KbC
             f"INSERT INTO kb_documents ({_DOC_COLUMNS}) VALUES ({doc_marks}) "
             "ON CONFLICT (id) DO UPDATE SET title = excluded.title, format = excluded.format, "
             "source = excluded.source, content_hash = excluded.content_hash, "
-            "chunk_count = excluded.chunk_count, updated_at = excluded.updated_at",
+            "chunk_count = excluded.chunk_count, updated_at = excluded.updated_at, "
+            "status = excluded.status, error = excluded.error, manifest = excluded.manifest",
             astuple(document),
         ),
     ]
@@ -116,6 +124,20 @@ async def save_document(db: Database, document: KbDocument, chunks: Sequence[KbC
         for chunk in chunks
     ]
     await db.batch(statements)
+
+
+async def record_failure(db: Database, document: KbDocument) -> None:
+    """Mark a document's last ingest as failed with `document.error`. A document seen before
+    keeps its title, content hash and chunks (they still answer); a new one gets a row with no
+    chunks, so the failure is listed with the site's documents."""
+    marks = ", ".join("?" * len(fields(KbDocument)))
+    await db.run(
+        f"INSERT INTO kb_documents ({_DOC_COLUMNS}) VALUES ({marks}) "
+        "ON CONFLICT (id) DO UPDATE SET status = 'failed', error = excluded.error, "
+        "updated_at = excluded.updated_at, source = excluded.source, "
+        "manifest = excluded.manifest",
+        astuple(replace(document, status="failed")),
+    )
 
 
 async def delete_document(db: Database, site_id: str, url: str) -> list[str]:

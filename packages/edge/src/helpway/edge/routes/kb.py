@@ -1,5 +1,5 @@
-"""Knowledge-base admin over HTTP: ingest one document (agents of the site), search (public,
-like a help centre's search box)."""
+"""Knowledge-base admin over HTTP: ingest one document and list the documents with their
+ingest status (agents of the site), search (public, like a help centre's search box)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from starlette.routing import Route
 
 from helpway.knowledge.documents import Format
 from helpway.shared import errors, frames, limits, rest
-from helpway.store import sites
+from helpway.store import kb, sites
 
 from ..auth import agent_for, bearer_token
 from ..bodies import MAX_DOCUMENT_BYTES, read_model, read_query
@@ -46,6 +46,55 @@ async def ingest_document(request: Request) -> Response:
     return JSONResponse(ingested.model_dump())
 
 
+class DocumentsQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    site_id: frames.Id
+
+
+class KbDocumentStatus(BaseModel):
+    """One document of a site's KB: `indexed` with its chunk count, or `failed` with why (the
+    chunks of an earlier good version, if any, still answer). `updated_at` is Unix ms."""
+
+    url: str
+    title: str
+    format: str
+    status: str
+    error: str | None
+    chunks: int
+    updated_at: int
+
+
+class KbDocumentList(BaseModel):
+    site_id: str
+    documents: list[KbDocumentStatus]
+
+
+async def list_documents(request: Request) -> Response:
+    found = services(request)
+    identity = await agent_for(found.db, bearer_token(request))
+    query = read_query(request, DocumentsQuery)
+    if query.site_id not in identity.site_ids:
+        raise ApiError(errors.FORBIDDEN, "not an agent of this site")
+    rows = await kb.list_documents(found.db, query.site_id)
+    listing = KbDocumentList(
+        site_id=query.site_id,
+        documents=[
+            KbDocumentStatus(
+                url=row.url,
+                title=row.title,
+                format=row.format,
+                status=row.status,
+                error=row.error,
+                chunks=row.chunk_count,
+                updated_at=row.updated_at,
+            )
+            for row in rows
+        ],
+    )
+    return JSONResponse(listing.model_dump())
+
+
 async def search(request: Request) -> Response:
     query = read_query(request, SearchQuery)
     found = services(request)
@@ -64,5 +113,6 @@ async def search(request: Request) -> Response:
 
 ROUTES = [
     Route("/api/kb/documents", ingest_document, methods=["POST"]),
+    Route("/api/kb/documents", list_documents, methods=["GET"]),
     Route("/api/kb/search", search),
 ]

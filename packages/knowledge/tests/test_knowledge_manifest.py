@@ -1,0 +1,141 @@
+"""Manifests and per-document status: real files, real SQLite, the real model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from helpway.knowledge.knowledge_base import KnowledgeBase
+from helpway.knowledge.manifest import ManifestError, read_manifest
+
+BILLING = "# Billing\n\n## Payment methods\n\nWe accept Visa, Mastercard and PayPal.\n"
+SYNC = "# Sync\n\n## Offline\n\nNotes made offline sync when you reconnect.\n"
+FAQ_TEXT = "Shipping FAQ\n\n1.1. How long does delivery take?\n\n    Three to five working days.\n"
+
+
+def help_tree(root: Path) -> Path:
+    (root / "guides").mkdir(parents=True)
+    (root / "guides" / "billing.md").write_text(BILLING)
+    (root / "guides" / "sync.md").write_text(SYNC)
+    (root / "shipping.txt").write_text(FAQ_TEXT)
+    return root
+
+
+def test_text_and_json_manifests_read_the_same_entries(tmp_path: Path) -> None:
+    text = tmp_path / "kb.manifest"
+    text.write_text(
+        "# our help centre\n\nguides\nshipping.txt https://example.com/shipping\n"
+        "/srv/help/extra.md\n"
+    )
+    listed = tmp_path / "kb.json"
+    listed.write_text(
+        json.dumps(
+            {
+                "base_url": "/help/",
+                "documents": [
+                    "guides",
+                    {"path": "shipping.txt", "url": "https://example.com/shipping"},
+                    {"path": "/srv/help/extra.md", "title": "Extra"},
+                ],
+            }
+        )
+    )
+    from_text, from_json = read_manifest(text), read_manifest(listed)
+    assert [(e.path, e.url) for e in from_text.entries] == [
+        (tmp_path / "guides", None),
+        (tmp_path / "shipping.txt", "https://example.com/shipping"),
+        (Path("/srv/help/extra.md"), None),
+    ]
+    assert [(e.path, e.url) for e in from_json.entries] == [
+        (e.path, e.url) for e in from_text.entries
+    ]
+    assert (from_json.base_url, from_json.entries[2].title) == ("/help/", "Extra")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("urls.txt", "https://example.com/faq.html\n", "nothing is fetched"),
+        ("urls.json", '["file:///etc/passwd"]', "nothing is fetched"),
+        ("bad.json", "{", "not valid JSON"),
+        ("odd.json", '[{"path": "a.md", "href": "x"}]', "unknown field"),
+        ("empty.txt", "# nothing\n", "lists no documents"),
+    ],
+)
+def test_bad_manifests_are_refused_whole(
+    tmp_path: Path, name: str, content: str, message: str
+) -> None:
+    (tmp_path / name).write_text(content)
+    with pytest.raises(ManifestError, match=message):
+        read_manifest(tmp_path / name)
+
+
+async def test_manifest_ingest_then_an_entry_removed(kb: KnowledgeBase, tmp_path: Path) -> None:
+    root = help_tree(tmp_path / "help")
+    manifest = root / "kb.manifest"
+    manifest.write_text("guides\nshipping.txt /pages/shipping\n")
+    report = await kb.ingest_manifest("site-a", manifest, base_url="/kb/site-a/")
+    assert sorted((d.url, d.status) for d in report.documents) == [
+        ("/kb/site-a/billing", "added"),
+        ("/kb/site-a/sync", "added"),
+        ("/pages/shipping", "added"),
+    ]
+    hits = await kb.search("site-a", "How many days until my parcel arrives?")
+    assert hits[0].url == "/pages/shipping#11-how-long-does-delivery-take"
+    assert hits[0].title == "Shipping FAQ"
+    documents = await kb.documents("site-a")
+    assert {d.source for d in documents} == {str(root / "guides"), str(root / "shipping.txt")}
+    assert all(d.status == "indexed" and d.manifest == str(manifest) for d in documents)
+
+    manifest.write_text("guides\n")
+    again = await kb.ingest_manifest("site-a", manifest, base_url="/kb/site-a/")
+    assert sorted((d.url, d.status) for d in again.documents) == [
+        ("/kb/site-a/billing", "unchanged"),
+        ("/kb/site-a/sync", "unchanged"),
+        ("/pages/shipping", "deleted"),
+    ]
+    hits = await kb.search("site-a", "How long does delivery take?", k=10)
+    assert all(not h.url.startswith("/pages/") for h in hits)
+
+
+async def test_a_missing_entry_fails_and_prunes_nothing(kb: KnowledgeBase, tmp_path: Path) -> None:
+    root = help_tree(tmp_path / "help")
+    manifest = root / "kb.manifest"
+    manifest.write_text("guides\nshipping.txt\n")
+    await kb.ingest_manifest("site-a", manifest)
+    (root / "shipping.txt").unlink()
+    seen = []
+    report = await kb.ingest_manifest("site-a", manifest, progress=seen.append)
+    assert [(p.done, p.total) for p in seen] == [(1, 3), (2, 3), (3, 3)]
+    failed = [d for d in report.documents if d.status == "failed"]
+    assert len(failed) == 1 and "no such file" in (failed[0].error or "")
+    assert "shipping.txt" in [d.url for d in await kb.documents("site-a")]  # kept for now
+
+
+async def test_documents_list_failures_and_keep_the_last_good_version(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    folder = tmp_path / "help"
+    folder.mkdir()
+    (folder / "ok.md").write_text(BILLING)
+    page = folder / "page.html"
+    page.write_text(
+        "<html><body><h2 id='a'>Refunds</h2><p>Refunds take five days.</p></body></html>"
+    )
+    await kb.ingest_path("site-a", folder, base_url="/help/")
+    page.write_text("<div>" * 5000 + "deep" + "</div>" * 5000)
+    report = await kb.ingest_path("site-a", folder, base_url="/help/")
+    assert {d.url: d.status for d in report.documents}["/help/page.html"] == "failed"
+    listed = {d.url: d for d in await kb.documents("site-a")}
+    assert listed["/help/ok"].status == "indexed" and listed["/help/ok"].error is None
+    broken = listed["/help/page.html"]
+    assert (broken.status, broken.chunk_count) == ("failed", 1)
+    assert broken.error
+    hits = await kb.search("site-a", "How long do refunds take?")
+    assert hits[0].url == "/help/page.html#a"  # the last good version still answers
+    with pytest.raises(ValueError):
+        await kb.ingest_document("site-a", "/help/new", None, "<div>" * 5000, "html")
+    new = {d.url: d for d in await kb.documents("site-a")}["/help/new"]
+    assert (new.status, new.chunk_count, new.title) == ("failed", 0, "New")
