@@ -140,12 +140,72 @@ def test_cli_refusals_are_clear(tmp_path: Path, docs: Path, helpway) -> None:
         "--name",
         "A",
         "--password",
-        "pw",
+        "long enough",
         "--site",
         "nope",
         ok=False,
     )
     assert "no site 'nope'" in no_site.stderr
+
+
+@pytest.mark.parametrize("site_id", ["my shop", "a/b", "x" * 53, "", "shop.example", "café"])
+def test_sites_create_refuses_ids_that_are_not_plain(tmp_path: Path, helpway, site_id: str) -> None:
+    refused = helpway(tmp_path, "sites", "create", "--id", site_id, "--name", "Shop", ok=False)
+    assert "is not a site id: use 1 to 52 letters, digits, '-' or '_'" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
+def test_sites_create_takes_plain_ids_up_to_52_characters(tmp_path: Path, helpway) -> None:
+    for site_id in ("Shop_2-eu", "x" * 52):
+        created = helpway(tmp_path, "sites", "create", "--id", site_id, "--name", "Shop")
+        assert f"site {site_id!r} created" in created.stdout
+
+
+def test_agents_need_a_password_of_8_characters(tmp_path: Path, helpway) -> None:
+    helpway(tmp_path, "sites", "create", "--id", "shop", "--name", "Shop")
+    agent = ["agents", "create", "--email", "a@shop.example", "--name", "A", "--site", "shop"]
+    for weak in ("x", "1234567"):
+        refused = helpway(tmp_path, *agent, "--password", weak, ok=False)
+        assert "a password needs at least 8 characters" in refused.stderr
+    created = helpway(tmp_path, *agent, "--password", "12345678")
+    assert "agent a@shop.example created for shop" in created.stdout
+    again = helpway(tmp_path, *agent, "--password", "12345678", ok=False)
+    assert "exists; to let it answer for more sites, use `helpway agents add-to-site`" in (
+        again.stderr
+    )
+
+
+async def test_an_existing_agent_joins_another_site(client, edge, helpway) -> None:
+    helpway(edge.data, "sites", "create", "--id", "joined-later", "--name", "Later")
+    helpway(
+        edge.data,
+        "agents",
+        "create",
+        "--email",
+        "kim@later.example",
+        "--name",
+        "Kim",
+        "--password",
+        "kim-password",
+        "--site",
+        "joined-later",
+    )
+    added = helpway(
+        edge.data, "agents", "add-to-site", "--email", "KIM@later.example", "--site", "demo"
+    )
+    assert added.stdout.strip() == "agent kim@later.example answers for demo, joined-later"
+    login = await client.http.post(
+        "/api/agent/login", json={"email": "kim@later.example", "password": "kim-password"}
+    )
+    assert login.json()["site_ids"] == ["demo", "joined-later"]
+
+    add = ["agents", "add-to-site", "--email"]
+    nobody = helpway(edge.data, *add, "nobody@later.example", "--site", "demo", ok=False)
+    assert "no agent 'nobody@later.example': create it with `helpway agents create`" in (
+        nobody.stderr
+    )
+    no_site = helpway(edge.data, *add, "kim@later.example", "--site", "nope", ok=False)
+    assert "no site 'nope': create it first" in no_site.stderr
 
 
 async def test_an_agent_of_another_site_reaches_none_of_the_demo(client, edge, helpway) -> None:
@@ -159,12 +219,12 @@ async def test_an_agent_of_another_site_reaches_none_of_the_demo(client, edge, h
         "--name",
         "Sam",
         "--password",
-        "s3cret!",
+        "s3cret!-pass",
         "--site",
         "other",
     )
     login = await client.http.post(
-        "/api/agent/login", json={"email": "sam@other.example", "password": "s3cret!"}
+        "/api/agent/login", json={"email": "sam@other.example", "password": "s3cret!-pass"}
     )
     assert login.status_code == 200
     sam = login.json()

@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from helpway.store import agent_sessions, agents, sites
+from helpway.store import agent_sessions, agents, passwords, sites
 from helpway.store.errors import Conflict
 from helpway.store.ids import hash_token
 from helpway.store.sqlite import SqliteDatabase
@@ -53,21 +53,27 @@ async def test_site_config_tolerates_unknown_and_missing_keys(db: SqliteDatabase
 
 
 async def test_agent_password_is_hashed_and_verified(db: SqliteDatabase) -> None:
-    agent = await agents.create_agent(db, email=" Ada@Example.com ", name="Ada", password="s3cret")
+    agent = await agents.create_agent(
+        db, email=" Ada@Example.com ", name="Ada", password="s3cret-pass"
+    )
     assert agent.email == "ada@example.com"
     row = await db.first("SELECT password_hash FROM agents WHERE id = ?", (agent.id,))
     assert row is not None
-    assert "s3cret" not in row["password_hash"]
+    assert "s3cret-pass" not in row["password_hash"]
     assert row["password_hash"].startswith("$argon2id$")
 
-    assert await agents.authenticate_agent(db, "ADA@example.com", "s3cret") == agent
+    assert await agents.authenticate_agent(db, "ADA@example.com", "s3cret-pass") == agent
     assert await agents.authenticate_agent(db, "ada@example.com", "wrong") is None
-    assert await agents.authenticate_agent(db, "nobody@example.com", "s3cret") is None
+    assert await agents.authenticate_agent(db, "nobody@example.com", "s3cret-pass") is None
     assert await agents.get_agent(db, agent.id) == agent
     assert agent.author().role == "agent"
 
     with pytest.raises(Conflict):
-        await agents.create_agent(db, email="ada@example.com", name="Other", password="x")
+        await agents.create_agent(db, email="ada@example.com", name="Other", password="x" * 8)
+    with pytest.raises(passwords.WeakPassword):
+        await agents.create_agent(db, email="bob@example.com", name="Bob", password="1234567")
+    assert await agents.find_agent(db, "bob@example.com") is None
+    assert await agents.find_agent(db, " ADA@example.com") == agent
 
 
 async def test_argon2_runs_off_the_event_loop_thread(
@@ -106,20 +112,20 @@ async def test_argon2_runs_off_the_event_loop_thread(
 async def test_outdated_password_hash_is_upgraded_on_login(db: SqliteDatabase) -> None:
     from argon2 import PasswordHasher
 
-    agent = await agents.create_agent(db, email="a@b.c", name="A", password="pw")
-    old = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash("pw")
+    agent = await agents.create_agent(db, email="a@b.c", name="A", password="password1")
+    old = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash("password1")
     await db.run("UPDATE agents SET password_hash = ? WHERE id = ?", (old, agent.id))
-    assert await agents.authenticate_agent(db, "a@b.c", "pw") == agent
+    assert await agents.authenticate_agent(db, "a@b.c", "password1") == agent
     row = await db.first("SELECT password_hash FROM agents WHERE id = ?", (agent.id,))
     assert row is not None
     assert row["password_hash"] != old
-    assert await agents.authenticate_agent(db, "a@b.c", "pw") == agent
+    assert await agents.authenticate_agent(db, "a@b.c", "password1") == agent
 
 
 async def test_agent_sites(db: SqliteDatabase) -> None:
     for site_id in ("s1", "s2", "s3"):
         await sites.create_site(db, name=site_id, site_id=site_id)
-    agent = await agents.create_agent(db, email="a@b.c", name="A", password="pw")
+    agent = await agents.create_agent(db, email="a@b.c", name="A", password="password1")
     await agents.add_agent_to_site(db, "s2", agent.id)
     await agents.add_agent_to_site(db, "s1", agent.id)
     await agents.add_agent_to_site(db, "s1", agent.id, role="admin")
@@ -129,7 +135,7 @@ async def test_agent_sites(db: SqliteDatabase) -> None:
 
 
 async def test_agent_sessions_store_hash_expire_and_revoke(db: SqliteDatabase) -> None:
-    agent = await agents.create_agent(db, email="a@b.c", name="A", password="pw")
+    agent = await agents.create_agent(db, email="a@b.c", name="A", password="password1")
     token = await agent_sessions.create_agent_session(db, agent.id, ttl_ms=1000, now=10_000)
     assert len(token) >= 43
     stored = await db.all("SELECT token_hash, expires_at FROM agent_sessions")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sys
 import tempfile
 from collections.abc import Callable, Coroutine
@@ -25,8 +26,8 @@ from helpway.knowledge.evaluation import (
     load_questions,
 )
 from helpway.knowledge.ingest import IngestProgress, IngestReport, UnknownSiteError
-from helpway.shared import limits, rest
-from helpway.store import agents, sites
+from helpway.shared import rest
+from helpway.store import agents, passwords, sites
 from helpway.store.errors import Conflict
 
 from .local.data import open_database, open_knowledge
@@ -106,13 +107,39 @@ def _origin(value: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+# Site ids go unescaped into the snippet's attribute, URLs (`/kb/<site>/...`) and storage keys.
+SITE_ID = re.compile(r"[A-Za-z0-9_-]{1,52}")
+
+
+def _site_id(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    if not SITE_ID.fullmatch(value):
+        raise click.BadParameter(
+            f"{value!r} is not a site id: use 1 to 52 letters, digits, '-' or '_'"
+        )
+    return value
+
+
+def _new_password(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    try:
+        passwords.check_new_password(value)
+    except passwords.WeakPassword as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
+
+
 @main.group("sites")
 def sites_group() -> None:
     """Sites: a website carrying the widget."""
 
 
 @sites_group.command("create")
-@click.option("--id", "site_id", required=True, help="The id pasted in the snippet's data-site.")
+@click.option(
+    "--id",
+    "site_id",
+    required=True,
+    callback=_site_id,
+    help="The id pasted in the snippet's data-site: letters, digits, '-' and '_'.",
+)
 @click.option("--name", required=True)
 @click.option(
     "--origin", "origins", multiple=True, help="An origin allowed to load the widget (repeatable)."
@@ -128,8 +155,6 @@ def sites_create(site_id: str, name: str, origins: tuple[str, ...]) -> None:
         finally:
             db.close()
 
-    if not 1 <= len(site_id) <= limits.MAX_ID_CHARS:
-        raise click.BadParameter(f"at most {limits.MAX_ID_CHARS} characters", param_hint="--id")
     try:
         site = _run(job)
     except Conflict as exc:
@@ -148,7 +173,12 @@ def agents_group() -> None:
 @agents_group.command("create")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
-@click.option("--password", required=True)
+@click.option(
+    "--password",
+    required=True,
+    callback=_new_password,
+    help=f"At least {passwords.MIN_PASSWORD_CHARS} characters.",
+)
 @click.option(
     "--site",
     "site_ids",
@@ -177,8 +207,42 @@ def agents_create(email: str, name: str, password: str, site_ids: tuple[str, ...
     try:
         agent = _run(job)
     except Conflict as exc:
-        raise click.ClickException(str(exc)) from None
+        hint = "to let it answer for more sites, use `helpway agents add-to-site`"
+        raise click.ClickException(f"{exc}; {hint}") from None
     click.echo(f"agent {agent.email} created for {', '.join(site_ids)}")
+
+
+@agents_group.command("add-to-site")
+@click.option("--email", required=True, help="The agent's e-mail.")
+@click.option(
+    "--site",
+    "site_ids",
+    multiple=True,
+    required=True,
+    help="A site the agent answers for as well (repeatable).",
+)
+def agents_add_to_site(email: str, site_ids: tuple[str, ...]) -> None:
+    """Let an existing agent answer for more sites (it sees them at its next sign-in)."""
+
+    async def job(settings: Settings) -> tuple[agents.Agent, list[str]]:
+        db = await open_database(settings)
+        try:
+            agent = await agents.find_agent(db, email)
+            if agent is None:
+                raise click.ClickException(
+                    f"no agent {email!r}: create it with `helpway agents create`"
+                )
+            for site_id in site_ids:
+                if await sites.get_site(db, site_id) is None:
+                    raise click.ClickException(f"no site {site_id!r}: create it first")
+            for site_id in site_ids:
+                await agents.add_agent_to_site(db, site_id, agent.id)
+            return agent, await agents.agent_site_ids(db, agent.id)
+        finally:
+            db.close()
+
+    agent, answered = _run(job)
+    click.echo(f"agent {agent.email} answers for {', '.join(answered)}")
 
 
 # ---------------------------------------------------------------- knowledge base

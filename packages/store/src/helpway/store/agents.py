@@ -39,7 +39,9 @@ def normalize_email(email: str) -> str:
 async def create_agent(
     db: Database, *, email: str, name: str, password: str, now: int | None = None
 ) -> Agent:
-    """Create an agent with an Argon2id password hash. Raises `Conflict` if the email is taken."""
+    """Create an agent with an Argon2id password hash. Raises `Conflict` if the email is taken,
+    `passwords.WeakPassword` if the password is too short."""
+    passwords.check_new_password(password)
     agent = Agent(
         id=new_id(),
         email=normalize_email(email),
@@ -58,6 +60,12 @@ async def create_agent(
 
 async def get_agent(db: Database, agent_id: str) -> Agent | None:
     row = await db.first("SELECT * FROM agents WHERE id = ?", (agent_id,))
+    return None if row is None else Agent.from_row(row)
+
+
+async def find_agent(db: Database, email: str) -> Agent | None:
+    """The agent with this email (in any case and spacing)."""
+    row = await db.first("SELECT * FROM agents WHERE email = ?", (normalize_email(email),))
     return None if row is None else Agent.from_row(row)
 
 

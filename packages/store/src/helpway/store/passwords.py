@@ -24,7 +24,12 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 T = TypeVar("T")
 
+MIN_PASSWORD_CHARS = 8
 HASH_THREADS = 2
+
+
+class WeakPassword(ValueError):
+    """A new password too short to give anyone."""
 
 
 @cache
@@ -41,6 +46,12 @@ async def _off_loop(work: Callable[..., T], *args: object) -> T:
     if sys.platform == "emscripten":
         return work(*args)
     return await asyncio.get_running_loop().run_in_executor(_pool(), work, *args)
+
+
+def check_new_password(password: str) -> None:
+    """Raise `WeakPassword` for a password no agent should be given."""
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise WeakPassword(f"a password needs at least {MIN_PASSWORD_CHARS} characters")
 
 
 async def hash_password(password: str) -> str:
