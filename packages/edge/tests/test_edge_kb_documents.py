@@ -1,6 +1,10 @@
-"""`GET /api/kb/documents`: a site's KB documents with their ingest status, for its agents."""
+"""KB administration: `GET /api/kb/documents` (a site's documents with their ingest status, for
+its agents) and `helpway kb ingest --manifest`."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 
 async def test_agents_list_their_sites_documents_with_status(client) -> None:
@@ -40,3 +44,32 @@ async def test_agents_list_their_sites_documents_with_status(client) -> None:
     assert (other.status_code, other.json()["code"]) == (403, "forbidden")
     missing = await get("/api/kb/documents", headers=auth)
     assert (missing.status_code, missing.json()["code"]) == (422, "invalid")
+
+
+def test_cli_ingests_a_manifest_and_drops_what_it_no_longer_lists(tmp_path: Path, helpway) -> None:
+    data = tmp_path / "data"
+    help_dir = tmp_path / "help"
+    (help_dir / "guides").mkdir(parents=True)
+    (help_dir / "guides" / "returns.md").write_text(
+        "# Returns\n\n## Return window\n\nYou may return shoes within 30 days.\n"
+    )
+    (help_dir / "care.txt").write_text(
+        "Shoe care\n\n1.1. How do I clean suede?\n\n    Brush it dry with a suede brush.\n"
+    )
+    manifest = help_dir / "kb.manifest"
+    manifest.write_text("guides\ncare.txt https://shoes.example/care\n")
+    helpway(data, "sites", "create", "--id", "shop", "--name", "Shoe shop")
+    first = helpway(data, "kb", "ingest", "--site", "shop", "--manifest", str(manifest))
+    assert "2 documents (2 added)" in first.stdout
+    found = helpway(data, "kb", "search", "--site", "shop", "--json", "cleaning suede shoes")
+    assert json.loads(found.stdout)["hits"][0]["url"] == (
+        "https://shoes.example/care#11-how-do-i-clean-suede"
+    )
+    manifest.write_text("guides\n")
+    again = helpway(data, "kb", "ingest", "--site", "shop", "--manifest", str(manifest))
+    assert "2 documents (1 unchanged, 1 deleted)" in again.stdout
+    manifest.write_text("https://shoes.example/faq.html\n")
+    refused = helpway(data, "kb", "ingest", "--site", "shop", "--manifest", str(manifest), ok=False)
+    assert "nothing is fetched" in refused.stderr
+    nothing = helpway(data, "kb", "ingest", "--site", "shop", ok=False)
+    assert "--manifest" in nothing.stderr

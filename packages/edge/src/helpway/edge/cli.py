@@ -26,6 +26,7 @@ from helpway.knowledge.evaluation import (
     load_questions,
 )
 from helpway.knowledge.ingest import IngestProgress, IngestReport, UnknownSiteError
+from helpway.knowledge.manifest import ManifestError
 from helpway.shared import rest
 from helpway.store import agents, passwords, sites
 from helpway.store.errors import Conflict
@@ -283,15 +284,28 @@ class _Progress:
     help="URL the files are published at, e.g. https://www.debian.org/doc/manuals/debian-faq/ "
     "(citations start with it). Default: /kb/SITE/, where the local edge serves them.",
 )
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-def kb_ingest(site_id: str, base_url: str | None, paths: tuple[Path, ...]) -> None:
+@click.option(
+    "--manifest",
+    "manifests",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A file listing files and folders to ingest (repeatable): `path [URL]` per line, "
+    "or JSON {base_url, documents: [{path, url, title}]}.",
+)
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+def kb_ingest(
+    site_id: str, base_url: str | None, manifests: tuple[Path, ...], paths: tuple[Path, ...]
+) -> None:
     """Ingest Markdown, HTML or text files and folders into a site's KB.
 
     Citations link to the cited section: without --base-url the local edge serves the
     ingested files at /kb/SITE/<path> (Markdown rendered), e.g.
     /kb/SITE/pkg-basics.en.html#puttingonhold. Ingesting a folder again, with another base
-    URL too, replaces what it gave before.
+    URL too, replaces what it gave before; ingesting a manifest again deletes what it no
+    longer lists.
     """
+    if not paths and not manifests:
+        raise click.UsageError("give files or folders to ingest, or --manifest FILE")
     base_url = base_url or kb_base_url(site_id)
     progress = _Progress()
 
@@ -299,16 +313,21 @@ def kb_ingest(site_id: str, base_url: str | None, paths: tuple[Path, ...]) -> No
         db = await open_database(settings)
         try:
             knowledge = open_knowledge(db, settings)
-            return [
+            reports = [
                 await knowledge.ingest_path(site_id, path, base_url, progress) for path in paths
             ]
+            for manifest in manifests:
+                reports.append(
+                    await knowledge.ingest_manifest(site_id, manifest, base_url, progress)
+                )
+            return reports
         finally:
             progress.close()
             db.close()
 
     try:
         reports = _run(job)
-    except UnknownSiteError as exc:
+    except (UnknownSiteError, ManifestError) as exc:
         raise click.ClickException(str(exc)) from None
     for line in progress.failed:
         click.echo(f"failed: {line}", err=True)
