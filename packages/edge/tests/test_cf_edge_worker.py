@@ -344,7 +344,9 @@ async def test_the_inbox_closes_silent_sockets(world: World) -> None:
 async def test_a_session_token_for_another_site_cannot_join(world: World) -> None:
     visitor = await world.visitor()
     db = D1Database(world.env.DB)
-    outsider = await agents.create_agent(db, email="o@x.example", name="Out", password="pw")
+    outsider = await agents.create_agent(
+        db, email="o@x.example", name="Out", password="outsider-pw"
+    )
     token = await agent_sessions.create_agent_session(db, outsider.id)
     ws = FakeWebSocket()
     world.room(visitor["conversation_id"]).accept(ws, visitor["conversation_id"], None)
