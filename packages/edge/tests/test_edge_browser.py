@@ -3,11 +3,13 @@ agent sees when the edge refuses, and the console's inbox beyond its first page.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, WebSocketRoute, expect
 
 TIMEOUT_MS = 30_000
 
@@ -60,3 +62,63 @@ def test_console_log_out_ends_the_session_on_the_server(page: Page, edge) -> Non
     expect(page.get_by_role("button", name="Log in")).to_be_visible()
     assert page.evaluate("sessionStorage.getItem('helpway:agent')") is None
     assert httpx.get(edge.url + "/api/inbox", headers=auth).status_code == 401
+
+
+def open_widget(page: Page, url: str) -> Locator:
+    """The demo page's widget, opened and connected; returns its composer."""
+    page.goto(url)
+    page.get_by_role("button", name="Open chat").click()
+    expect(page.locator("helpway-widget[data-ready]")).to_have_count(1)
+    expect(page.locator(".hw-sub")).to_have_text(re.compile("answers right away"))
+    return page.get_by_role("textbox", name="Message")
+
+
+def test_a_message_too_big_for_a_frame_is_refused_before_sending(page: Page, edge) -> None:
+    sent: list[str] = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload)))
+    composer = open_widget(page, edge.url + "/")
+    draft = "\x01" * 2800  # 2,800 characters, but 16.8 KB of JSON
+    composer.fill(draft)
+    composer.press("Enter")
+    problem = page.locator(".hw-problem")
+    expect(problem).to_have_text(re.compile("^Your message is too long to send"))
+    expect(composer).to_have_value(draft)  # kept, to be shortened
+    expect(page.locator(".hw-row.hw-mine")).to_have_count(0)
+    assert any('"type":"join"' in frame for frame in sent)  # frames are being recorded…
+    assert not [frame for frame in sent if "message.send" in frame]  # …and none went out
+
+    composer.press("Backspace")
+    expect(problem).to_be_hidden()  # the notice was about the draft as it was
+
+
+def test_a_refusal_without_client_id_fails_the_message_in_place(page: Page, edge) -> None:
+    """Should the server still refuse a frame as too large (it then cannot name the message),
+    the bubble turns "Not sent" instead of "Sending…" for ever, and stays where it was sent."""
+
+    def inflate(ws: WebSocketRoute) -> None:
+        server = ws.connect_to_server()
+
+        def outgoing(message: str | bytes) -> None:
+            if isinstance(message, str) and "INFLATE" in message:
+                frame = json.loads(message)
+                frame["text"] += "\x01" * 2800
+                message = json.dumps(frame)
+            server.send(message)
+
+        ws.on_message(outgoing)
+
+    page.route_web_socket(re.compile("/ws/conversations/"), inflate)
+    composer = open_widget(page, edge.url + "/")
+    composer.fill("INFLATE this one")
+    composer.press("Enter")
+    failed = page.locator(".hw-row.hw-failed")
+    expect(failed).to_have_count(1)
+    expect(failed.locator(".hw-meta")).to_contain_text("Not sent")
+    expect(page.locator(".hw-row.hw-sending")).to_have_count(0)
+
+    composer.fill("And this one goes through")
+    composer.press("Enter")
+    sent = page.locator(".hw-row.hw-mine[data-seq]")
+    expect(sent).to_have_count(1)
+    mine = page.locator(".hw-row.hw-mine .hw-text").all_inner_texts()
+    assert mine == ["INFLATE this one", "And this one goes through"]

@@ -1,15 +1,20 @@
-"""The widget's small pure helpers: list reconciliation, retry pacing, citation links.
+"""The widget's small pure helpers: list reconciliation, retry pacing, citation links, drafts.
 
 Plain functions and asserts only, run by pytest on CPython and by
 `test_widget_micropython.py` on MicroPython.
 """
 
 try:
-    from helpway.widget.app import keyed, links, pacing
+    from helpway.shared import limits, wire, wire_spec
+    from helpway.widget.app import drafts, keyed, links, pacing
 except ImportError:  # MicroPython: the app modules sit flat on the path
+    import drafts
     import keyed
+    import limits
     import links
     import pacing
+    import wire
+    import wire_spec
 
 
 class Lcg:
@@ -132,3 +137,34 @@ def test_citation_links_never_run_script():
         "file:///etc/passwd",
     ):
         assert links.citation_href(url, origin) is None, url
+
+
+def test_a_draft_within_the_character_limit_can_be_too_big_to_send():
+    """JSON spells a control character in six bytes on both runtimes: 2,800 of them are far
+    fewer than 4,000 characters, but more than a frame may hold."""
+    overhead = drafts.frame_bytes(drafts.send_frame(drafts.LONGEST_CLIENT_ID, ""))
+    fits = (limits.MAX_FRAME_BYTES - overhead) // 6
+    assert fits < limits.MAX_TEXT_CHARS
+    assert drafts.problem("\x01" * fits) is None
+    too_big = drafts.problem("\x01" * (fits + 1))
+    assert (
+        too_big
+        == drafts.TOO_LONG + " to send: it holds many special characters. Please shorten it."
+    )
+    assert drafts.problem("\x01" * 2800) == too_big
+    assert drafts.frame_bytes(drafts.send_frame("c1", "\x01" * 2800)) > limits.MAX_FRAME_BYTES
+
+
+def test_draft_problems_by_characters_and_blanks():
+    assert drafts.problem("Hello") is None
+    assert drafts.problem('"' * limits.MAX_TEXT_CHARS) is None  # two bytes each: it fits
+    assert drafts.problem("a" * (limits.MAX_TEXT_CHARS + 1)) == (
+        drafts.TOO_LONG + ": " + str(limits.MAX_TEXT_CHARS + 1) + " of 4000 characters."
+    )
+    assert drafts.problem("") == ""
+    assert drafts.problem(" \n\t") == ""
+
+
+def test_the_send_frame_is_a_valid_client_frame():
+    frame = drafts.send_frame("c-1", "Hi \x01")
+    assert wire.decode(wire.encode(frame), wire_spec.CLIENT) == (frame, None)

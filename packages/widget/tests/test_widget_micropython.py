@@ -21,7 +21,7 @@ import pytest
 from helpway.widget import bundle, runtime
 
 HERE = Path(__file__).parent
-PURE_MODULES = ("state", "keyed", "pacing", "links", "inbox")
+PURE_MODULES = ("drafts", "state", "keyed", "pacing", "links", "inbox")
 TEST_MODULES = ("test_widget_state", "test_widget_helpers", "test_widget_inbox")
 
 

@@ -156,12 +156,56 @@ def test_a_refused_message_fails_and_can_be_retried():
     assert not conversation.retry("c-1")  # only failed messages can be retried
 
 
-def test_an_error_without_client_id_changes_nothing():
+def test_an_unreadable_frame_refusal_fails_every_message_in_flight():
+    """The server refuses an oversized or unreadable frame without its client_id: no message
+    may stay "sending" for ever, and one that is acked after all is no longer failed."""
     conversation = joined()
     conversation.add_pending("c-1", "Hello")
-    refusal = {"type": "error", "code": "bad_frame", "message": "frame is not JSON"}
-    assert not conversation.apply(refusal, NOW)
+    conversation.add_pending("c-2", "x" * 10)
+    too_large = {"type": "error", "code": "too_large", "message": "frame is larger than 16384"}
+    assert conversation.apply(too_large, NOW)
+    assert [(p.data["state"], p.data["error"]) for p in conversation.items()] == [
+        (state.FAILED, "too_large"),
+        (state.FAILED, "too_large"),
+    ]
+    assert conversation.outbox() == []
+    conversation.apply({"type": "ack", "client_id": "c-1", "seq": 1, "id": "c1.1"}, NOW)
+    assert keys(conversation) == ["m:c1.1", "p:c-2"]
+    bad_frame = {"type": "error", "code": "bad_frame", "message": "frame is not JSON"}
+    assert not conversation.apply(bad_frame, NOW)  # nothing left in flight
+
+
+def test_other_refusals_without_client_id_leave_messages_in_flight():
+    conversation = joined()
+    conversation.add_pending("c-1", "Hello")
+    for code in ("not_joined", "already_joined", "room_full", "invalid", "rate_limited"):
+        assert not conversation.apply({"type": "error", "code": code, "message": "no"}, NOW)
     assert conversation.items()[0].data["state"] == state.SENDING
+
+
+def test_a_failed_message_stays_where_it_was_sent():
+    conversation = joined()
+    conversation.apply(message(1), NOW)
+    conversation.add_pending("c-1", "refused")
+    conversation.add_pending("c-2", "accepted")
+    refusal = {"type": "error", "code": "rate_limited", "message": "slow down", "client_id": "c-1"}
+    conversation.apply(refusal, NOW)
+    conversation.apply({"type": "ack", "client_id": "c-2", "seq": 2, "id": "c1.2"}, NOW)
+    conversation.apply(message(3, author=AGENT), NOW)
+    conversation.add_pending("c-3", "on its way")
+    assert keys(conversation) == ["m:c1.1", "p:c-1", "m:c1.2", "m:c1.3", "p:c-3"]
+    conversation.retry("c-1")  # sent again: on its way out, after the log
+    assert keys(conversation) == ["m:c1.1", "m:c1.2", "m:c1.3", "p:c-1", "p:c-3"]
+
+
+def test_fail_outbox_marks_only_messages_on_their_way_out():
+    conversation = state.Conversation()  # not joined: the chat is not available
+    conversation.add_pending("c-1", "Hello")
+    conversation.add_pending("c-2", "Anyone?")
+    assert conversation.fail_outbox("unavailable")
+    assert [p["state"] for p in (i.data for i in conversation.items())] == [state.FAILED] * 2
+    assert conversation.outbox() == []
+    assert not conversation.fail_outbox("unavailable")
 
 
 def test_a_streamed_answer_grows_then_the_final_message_replaces_it():

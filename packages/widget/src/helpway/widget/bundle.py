@@ -41,7 +41,7 @@ ASSET_PREFIX = "@/"  # marks asset paths in the PyScript config until they are m
 CONSOLE_ASSETS = "/w/"
 
 CODEC = ("errors", "limits", "wire_spec", "wire")
-COMMON = (*CODEC, "state", "keyed", "pacing", "links", "transport", "chat_dom")
+COMMON = (*CODEC, "drafts", "state", "keyed", "pacing", "links", "transport", "chat_dom")
 # The modules each app loads, and the entry script PyScript runs.
 APPS = {
     "widget": (*COMMON, "widget_view", "widget_app"),

@@ -7,18 +7,13 @@ Browser-only (imports `js`); the decisions it draws from live in the pure `state
 
 import js
 import keyed
-import limits
 import links
 import state
-import wire
-import wire_spec
 
 # mypy reads this as true; MicroPython (no `typing`) never runs the imports below.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-TEXT_SPEC = wire_spec.CLIENT["message.send"]["properties"]["text"]
 
 
 def element(tag: str, cls: str = "", text: str | None = None) -> js.Element:
@@ -36,15 +31,6 @@ def typing_line(names: list) -> str:
     if len(names) == 1:
         return names[0] + " is typing…"
     return ", ".join(names[:-1]) + " and " + names[-1] + " are typing…"
-
-
-def draft_problem(text: str) -> str | None:
-    """Why a typed message cannot be sent ("" when it is merely blank), None when it can."""
-    if wire.check(text, TEXT_SPEC) is None:
-        return None
-    if len(text) > limits.MAX_TEXT_CHARS:
-        return f"Your message is too long: {len(text)} of {limits.MAX_TEXT_CHARS} characters."
-    return ""
 
 
 def clock(ms: int) -> str:

@@ -12,6 +12,7 @@ import json
 
 import chat_dom
 import console_view
+import drafts
 import inbox
 import js
 import pacing
@@ -75,7 +76,7 @@ class ConsoleApp:
             self.view.login_failed("Can't reach the server. Please try again.")
 
     def sign_out(self) -> None:
-        """"Log out": end the session on the server too, so the token is dead wherever it was
+        """ "Log out": end the session on the server too, so the token is dead wherever it was
         copied; the console leaves at once, whether or not the server hears it."""
         token = self._token()
         self.logout()
@@ -226,9 +227,7 @@ class ConsoleApp:
 
     def _send_pending(self, pending: dict) -> None:
         if self.channel is not None and self.conversation is not None and self.conversation.joined:
-            frame = {"type": "message.send", "client_id": pending["client_id"]}
-            frame["text"] = pending["text"]
-            self.channel.send(frame)
+            self.channel.send(drafts.send_frame(pending["client_id"], pending["text"]))
 
     def _signal(self, active: bool | None) -> None:
         joined = self.conversation is not None and self.conversation.joined

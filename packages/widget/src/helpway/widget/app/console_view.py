@@ -6,6 +6,7 @@ so an update redraws only the rows that changed).
 """
 
 import chat_dom
+import drafts
 import inbox
 import js
 import state
@@ -202,9 +203,8 @@ class ConsoleView:
 
     def _submit(self) -> None:
         text = str(self.reply_input.value)
-        problem = chat_dom.draft_problem(text)
-        self.problem.textContent = problem or ""
-        self.problem.hidden = not problem
+        problem = drafts.problem(text)
+        self._show_draft_problem(problem or "")
         if problem is not None:
             return
         self.reply_input.value = ""
@@ -220,5 +220,11 @@ class ConsoleView:
             event.preventDefault()
             self._submit()
 
+    def _show_draft_problem(self, text: str) -> None:
+        self.problem.textContent = text
+        self.problem.hidden = not text
+
     def _typed(self, _event: js.Event) -> None:
+        if not self.problem.hidden:  # about a draft that is no longer there
+            self._show_draft_problem("")
         self.app.typed(bool(str(self.reply_input.value).strip()))

@@ -11,14 +11,26 @@ Rules it keeps:
 - a message being sent shows at once ("sending"), turns into the log entry when the room acks
   it (or when its broadcast arrives first), and is resent with the same `client_id` after a
   reconnect until then, so the room can drop the duplicate;
+- a message is never left "sending" by a refusal: one naming its `client_id` fails it, and one
+  the server could not tie to a frame (too large or unreadable, so it never learnt the id)
+  fails every message in flight; an ack that comes after all heals a wrongly failed one;
+- a failed message stays drawn where it was sent, among the log entries of its time, while
+  messages on their way out come after the log;
 - a streamed answer is drawn from its `assistant.delta` pieces until the message carrying its
   `answer_id` replaces it; a new `welcome` drops half-streamed text because the room sends the
   answer so far again in one piece.
 """
 
+try:
+    from helpway.shared import errors
+except ImportError:  # MicroPython: the codec modules sit flat on the path
+    import errors
+
 SENDING = "sending"
 FAILED = "failed"
 SENT = "sent"
+# Refusals of a frame the server could not read, so they cannot name its client_id.
+_UNREADABLE = (errors.TOO_LARGE, errors.BAD_FRAME)
 
 # Someone who said they were typing is forgotten after this long without a word from them.
 TYPING_TTL_MS = 8000
@@ -71,7 +83,9 @@ class Conversation:
         self._entries: dict = {}  # entry id -> [frame, rev]
         self._seq_ids: dict = {}  # seq -> entry id
         self._order: list = []  # entry ids ordered by seq
-        self._pending: list = []  # [{"client_id", "text", "state", "error", "rev"}] send order
+        # [{"client_id", "text", "state", "error", "rev", "after_seq"}] in send order;
+        # `after_seq`: the newest log entry when it was sent, where a failed one is drawn.
+        self._pending: list = []
         self._streams: list = []  # [{"answer_id", "text", "rev"}] arrival order
         self._finished: set = set()  # answer ids whose message arrived
         self._typing: dict = {}  # author id -> (author, expires at ms)
@@ -80,17 +94,31 @@ class Conversation:
     # ------------------------------------------------------------------ reading
 
     def items(self) -> list:
-        """Everything to draw, in order: greeting, the log by seq, streams, then pending."""
+        """Everything to draw, in order: greeting, the log by seq with failed messages where
+        they were sent, streams, then the messages on their way out."""
         out = []
         if self.greeting:
             out.append(Item("greeting", self._greeting_rev, "greeting", {"text": self.greeting}))
+        # By the log position each was sent at, then in send order (MicroPython's sort is not
+        # stable, so the order is part of the key).
+        failed = [
+            (p["after_seq"], i, p) for i, p in enumerate(self._pending) if p["state"] == FAILED
+        ]
+        failed.sort(key=lambda f: (f[0], f[1]))
+        waiting = [p for p in self._pending if p["state"] != FAILED]
+        at = 0
         for entry_id in self._order:
             frame, rev = self._entries[entry_id]
+            while at < len(failed) and failed[at][0] < frame["seq"]:
+                out.append(_pending_item(failed[at][2]))
+                at += 1
             out.append(Item("m:" + entry_id, rev, frame["type"], frame))
+        for _after, _i, pending in failed[at:]:
+            out.append(_pending_item(pending))
         for stream in self._streams:
             out.append(Item("s:" + stream["answer_id"], stream["rev"], "stream", stream))
-        for pending in self._pending:
-            out.append(Item("p:" + pending["client_id"], pending["rev"], "pending", pending))
+        for pending in waiting:
+            out.append(_pending_item(pending))
         return out
 
     def entry(self, entry_id: str) -> dict | None:
@@ -131,6 +159,7 @@ class Conversation:
                 "state": SENDING,
                 "error": "",
                 "rev": self._bump(),
+                "after_seq": self.last_seq,
             }
         )
 
@@ -143,6 +172,18 @@ class Conversation:
                 pending["rev"] = self._bump()
                 return True
         return False
+
+    def fail_outbox(self, code: str) -> bool:
+        """Mark every message still on its way out as not sent (the chat cannot take them, or
+        the server refused a frame it could not name); True if there was any."""
+        failed = False
+        for pending in self._pending:
+            if pending["state"] == SENDING:
+                pending["state"] = FAILED
+                pending["error"] = code
+                pending["rev"] = self._bump()
+                failed = True
+        return failed
 
     def disconnected(self) -> None:
         """The socket dropped: nobody is known to be typing, and we are not joined any more."""
@@ -228,7 +269,7 @@ class Conversation:
             self.human_joined = True
         client_id = frame.get("client_id")
         if client_id and self.is_mine(author):
-            self._drop_pending(client_id)
+            self._drop_pending(client_id, frame["seq"])
         answer_id = frame.get("answer_id")
         if answer_id:
             self._finished.add(answer_id)
@@ -236,7 +277,7 @@ class Conversation:
 
     def _ack(self, frame: dict, now_ms: int) -> bool:
         client_id = frame["client_id"]
-        pending = self._drop_pending(client_id)
+        pending = self._drop_pending(client_id, frame["seq"])
         if pending is None or self.me is None:
             return pending is not None
         if frame["id"] not in self._entries:
@@ -253,9 +294,14 @@ class Conversation:
             )
         return True
 
-    def _drop_pending(self, client_id: str) -> dict | None:
+    def _drop_pending(self, client_id: str, seq: int) -> dict | None:
+        """Settle the pending message the room stored at `seq`. Those sent after it were sent
+        after that entry too: should they fail, they are drawn below it."""
         for i, pending in enumerate(self._pending):
             if pending["client_id"] == client_id:
+                for later in self._pending[i + 1 :]:
+                    if later["after_seq"] < seq:
+                        later["after_seq"] = seq
                 return self._pending.pop(i)
         return None
 
@@ -284,7 +330,7 @@ class Conversation:
     def _refused(self, frame: dict) -> bool:
         client_id = frame.get("client_id")
         if not client_id:
-            return False
+            return frame["code"] in _UNREADABLE and self.fail_outbox(frame["code"])
         for pending in self._pending:
             if pending["client_id"] == client_id:
                 pending["state"] = FAILED
@@ -296,6 +342,10 @@ class Conversation:
     def _bump(self) -> int:
         self._rev += 1
         return self._rev
+
+
+def _pending_item(pending: dict) -> Item:
+    return Item("p:" + pending["client_id"], pending["rev"], "pending", pending)
 
 
 def _role_label(role: str) -> str:

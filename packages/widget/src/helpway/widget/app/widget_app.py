@@ -12,6 +12,7 @@ after a reload, each entry once.
 import asyncio
 
 import chat_dom
+import drafts
 import js
 import pacing
 import state
@@ -179,9 +180,7 @@ class WidgetApp:
 
     def _send_pending(self, pending: dict) -> None:
         if self.channel is not None and self.conversation.joined:
-            frame = {"type": "message.send", "client_id": pending["client_id"]}
-            frame["text"] = pending["text"]
-            self.channel.send(frame)
+            self.channel.send(drafts.send_frame(pending["client_id"], pending["text"]))
 
     def _signal(self, active: bool | None) -> None:
         if active is not None and self.channel is not None and self.conversation.joined:

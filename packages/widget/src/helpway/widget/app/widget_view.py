@@ -6,6 +6,7 @@ the conversation and wires the controls to the app.
 """
 
 import chat_dom
+import drafts
 import js
 import state
 from jsffi import create_proxy
@@ -31,8 +32,12 @@ class WidgetView:
         self.human = panel.querySelector(".hw-human")
         self.form = panel.querySelector(".hw-composer")
         self.input = panel.querySelector(".hw-input")
+        # One notice line: a problem with the draft (cleared as soon as the draft changes) or
+        # else one of the app's (the chat cannot be reached, is not available, ...).
         self.notice = chat_dom.element("p", "hw-problem")
         self.notice.hidden = True
+        self._draft_problem = ""
+        self._app_problem = ""
         self.form.before(self.notice)
         self.log.replaceChildren()
         look.on_retry = app.retry
@@ -57,6 +62,11 @@ class WidgetView:
         self.title.textContent = title
 
     def show_problem(self, text: str) -> None:
+        self._app_problem = text
+        self._show_notice()
+
+    def _show_notice(self) -> None:
+        text = self._draft_problem or self._app_problem
         self.notice.textContent = text
         self.notice.hidden = not text
 
@@ -70,13 +80,16 @@ class WidgetView:
     # ------------------------------------------------------------------ controls
 
     def submit(self) -> None:
+        """Send the draft, or say why it cannot go (it stays in the box to be shortened)."""
         text = str(self.input.value)
-        problem = chat_dom.draft_problem(text)
+        problem = drafts.problem(text)
         if problem is not None:
             if problem:
-                self.show_problem(problem)
+                self._draft_problem = problem
+                self._show_notice()
             return
-        self.show_problem("")
+        self._draft_problem = ""
+        self._show_notice()
         self.input.value = ""
         self.app.send(text)
         self.scroll_to_end()
@@ -91,6 +104,9 @@ class WidgetView:
             self.submit()
 
     def _typed(self, _event: js.Event) -> None:
+        if self._draft_problem:  # about a draft that is no longer there
+            self._draft_problem = ""
+            self._show_notice()
         self.app.typed(bool(str(self.input.value).strip()))
 
     def _human(self, _event: js.Event) -> None:

@@ -1,0 +1,43 @@
+"""Whether a typed message can go out, and the frame it goes out as: pure, no browser calls.
+
+Two limits apply. The text may hold `limits.MAX_TEXT_CHARS` code points (the frame spec says
+so), and the encoded frame may be `limits.MAX_FRAME_BYTES` of UTF-8, which the server checks
+before it reads anything. JSON spells a control character in six bytes, so a text well within
+the character limit (2,800 control characters) can still make a frame the server refuses, and
+refuses without naming its `client_id`, since it never parsed the frame. So the apps measure the
+encoded frame themselves and never send one that is too big. The encoding measured is the
+runtime's own (`wire.encode`): in the browser, exactly the bytes that would be sent.
+"""
+
+try:
+    from helpway.shared import limits, wire, wire_spec
+except ImportError:  # MicroPython: the codec modules sit flat on the path
+    import limits
+    import wire
+    import wire_spec
+
+TEXT_SPEC = wire_spec.CLIENT["message.send"]["properties"]["text"]
+# Measured with the longest client id a frame may carry, so the verdict holds for every id.
+LONGEST_CLIENT_ID = "c" * limits.MAX_CLIENT_ID_CHARS
+TOO_LONG = "Your message is too long"
+
+
+def send_frame(client_id: str, text: str) -> dict:
+    return {"type": "message.send", "client_id": client_id, "text": text}
+
+
+def frame_bytes(frame: dict) -> int:
+    """The frame's size on the wire, as the server measures it."""
+    return len(wire.encode(frame).encode("utf-8"))
+
+
+def problem(text: str) -> str | None:
+    """Why `text` cannot be sent ("" when it is merely blank, which needs no notice), None when
+    it can."""
+    if wire.check(text, TEXT_SPEC) is not None:
+        if len(text) > limits.MAX_TEXT_CHARS:
+            return TOO_LONG + f": {len(text)} of {limits.MAX_TEXT_CHARS} characters."
+        return ""
+    if frame_bytes(send_frame(LONGEST_CLIENT_ID, text)) > limits.MAX_FRAME_BYTES:
+        return TOO_LONG + " to send: it holds many special characters. Please shorten it."
+    return None
