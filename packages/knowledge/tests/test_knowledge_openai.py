@@ -329,3 +329,18 @@ async def test_the_knowledge_base_answers_through_the_model_server(
     declined = [e async for e in on_model.answer("site-a", "How do I repair a bicycle?")]
     assert declined[-1] == AnswerFinal(DECLINE_TEXT, [], "declined")
     assert len(server.requests) == 1
+
+
+async def test_closing_an_answer_early_hangs_up_on_the_model_server(
+    server: ChatServer, kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    """The room cancels an answer when a person takes over: the model request ends with it."""
+    server.script = [sse_head(), chunk("Yes, "), WAIT_FOR_CLIENT]
+    await kb.ingest_document("site-a", "/help/billing", None, BILLING, "markdown")
+    on_model = KnowledgeBase(
+        kb.db, tmp_path, embedder=kb.embedder, index=kb.index, generator=generator(server)
+    )
+    stream = on_model.answer("site-a", QUESTION)
+    assert await anext(stream) == AnswerDelta("Yes, ")
+    await stream.aclose()
+    await asyncio.wait_for(server.client_hung_up.wait(), 5)

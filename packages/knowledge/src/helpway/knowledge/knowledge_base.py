@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Mapping
+from contextlib import aclosing
 from pathlib import Path
 
 from helpway.store import kb as kb_rows
@@ -119,5 +120,8 @@ class KnowledgeBase:
         hits = await self.search(site_id, question, k=self.policy.candidates)
         passages = self.policy.grounding(hits)
         events = self.generator.generate(question, passages)
-        async for event in watched(events, self.stream_limits):
-            yield event
+        # Closing this stream early (the room cancels an answer) closes the generator's too,
+        # and with it any request to a model server, at once rather than when collected.
+        async with aclosing(watched(events, self.stream_limits)) as stream:
+            async for event in stream:
+                yield event

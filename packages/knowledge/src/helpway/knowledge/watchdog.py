@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 
 from .answers import AnswerDelta, AnswerEvent, AnswerFinal
@@ -33,7 +33,7 @@ class StreamLimits:
 
 async def watched(
     events: AsyncIterator[AnswerEvent], limits: StreamLimits
-) -> AsyncIterator[AnswerEvent]:
+) -> AsyncGenerator[AnswerEvent]:
     """`events` as they come, until their final; else cut off as described above."""
     deadline = time.monotonic() + limits.total_seconds
     streamed: list[str] = []

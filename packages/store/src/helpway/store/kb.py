@@ -161,9 +161,11 @@ async def get_chunks(db: Database, site_id: str, ids: Sequence[str]) -> dict[str
     for i in range(0, len(unique), step):
         part = unique[i : i + step]
         marks = ", ".join("?" * len(part))
+        # `+site_id` keeps the planner on the id index: with the site index it would scan
+        # every chunk of the site (60x slower at 10k chunks).
         rows = await db.all(
-            f"SELECT {_CHUNK_COLUMNS} FROM kb_chunks WHERE site_id = ? AND id IN ({marks})",
-            (site_id, *part),
+            f"SELECT {_CHUNK_COLUMNS} FROM kb_chunks WHERE id IN ({marks}) AND +site_id = ?",
+            (*part, site_id),
         )
         for row in rows:
             found[row["id"]] = KbChunk.from_row(row)
