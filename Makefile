@@ -30,5 +30,7 @@ test: setup lint
 bench: setup
 	$(UV) run python bench/run.py
 
+# The Debian FAQ question set: recall@1/3/5 per language and decline rate (table on stderr),
+# then the full report as JSON on stdout.
 eval: setup
-	$(UV) run helpway kb eval
+	$(UV) run helpway kb eval --json

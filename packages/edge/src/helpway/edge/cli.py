@@ -397,7 +397,12 @@ def kb_search(site_id: str, as_json: bool, k: int, question: str) -> None:
     default=None,
     help="JSON lines {question, expected, lang} (default: the kb-eval set of the Debian FAQ).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the full report as JSON on stdout (the summary table then goes to stderr).",
+)
 def kb_eval(site_id: str | None, questions: Path | None, as_json: bool) -> None:
     """Recall@k and answer/decline rates of the KB on labelled questions."""
     path = questions or DEBIAN_FAQ_QUESTIONS
@@ -427,4 +432,6 @@ def kb_eval(site_id: str | None, questions: Path | None, as_json: bool) -> None:
             report = asyncio.run(on_site(Settings(data_dir=Path(scratch), port=0)))
     else:
         report = _run(on_site)
-    click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.table())
+    click.echo(report.table(), err=as_json)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
