@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Locator, Page, WebSocketRoute, expect
+from playwright.sync_api import Browser, Locator, Page, Route, WebSocketRoute, expect
 
 TIMEOUT_MS = 30_000
 
@@ -122,3 +125,77 @@ def test_a_refusal_without_client_id_fails_the_message_in_place(page: Page, edge
     expect(sent).to_have_count(1)
     mine = page.locator(".hw-row.hw-mine .hw-text").all_inner_texts()
     assert mine == ["INFLATE this one", "And this one goes through"]
+
+
+SHOP_ADDRESSES = ("127.0.0.1", "127.0.0.2")
+
+
+class ShopPage(BaseHTTPRequestHandler):
+    """A customer's page carrying the snippet (`?site=` and `?edge=` fill it in)."""
+
+    def do_GET(self) -> None:
+        query = parse_qs(urlsplit(self.path).query)
+        edge, site = query["edge"][0], query["site"][0]
+        snippet = f'<script src="{edge}/widget.js" data-site="{site}" async></script>'
+        body = f"<!doctype html><title>Shop</title>{snippet}".encode()
+        self.send_response(200)
+        self.send_header("content-type", "text/html; charset=utf-8")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def shops() -> Iterator[dict[str, str]]:
+    """Customers' web servers on two loopback addresses, by address: 127.0.0.1 is an origin the
+    demo site allows (any port), 127.0.0.2 one it does not. (Chromium lets loopback pages reach
+    the loopback edge.)"""
+    servers = [ThreadingHTTPServer((address, 0), ShopPage) for address in SHOP_ADDRESSES]
+    threads = [threading.Thread(target=server.serve_forever, daemon=True) for server in servers]
+    for thread in threads:
+        thread.start()
+    yield {
+        address: f"http://{address}:{server.server_address[1]}"
+        for address, server in zip(SHOP_ADDRESSES, servers, strict=True)
+    }
+    for server, thread in zip(servers, threads, strict=True):
+        server.shutdown()
+        thread.join()
+
+
+@pytest.mark.parametrize(
+    ("address", "site", "status"),
+    [
+        ("127.0.0.1", "nope", 404),  # a site the edge does not know
+        ("127.0.0.2", "demo", 403),  # a page origin the demo site does not allow
+    ],
+)
+def test_a_refused_widget_says_unavailable_everywhere(
+    page: Page, edge, shops: dict[str, str], address: str, site: str, status: int
+) -> None:
+    held: list[Route] = []  # the session request, until a message waits to be sent
+    page.route("**/api/visitor/session", lambda route: held.append(route))
+    page.goto(f"{shops[address]}/?{urlencode({'site': site, 'edge': edge.url})}")
+    page.get_by_role("button", name="Open chat").click()
+    expect(page.locator("helpway-widget[data-ready]")).to_have_count(1)
+    composer = page.get_by_role("textbox", name="Message")
+    composer.fill("Hello?")
+    composer.press("Enter")
+    expect(page.locator(".hw-row.hw-sending")).to_have_count(1)
+    expect(page.locator(".hw-sub")).to_have_text("Connecting…")
+
+    while not held:  # the request left when the panel opened; its route may lag behind
+        page.wait_for_timeout(20)
+    with page.expect_response("**/api/visitor/session") as refused:
+        held[0].continue_()  # to the real edge, which refuses
+    assert refused.value.status == status
+    expect(page.locator(".hw-problem")).to_have_text("The chat is not available on this site.")
+    expect(page.locator(".hw-sub")).to_have_text("Chat unavailable")
+    expect(page.locator(".hw-row.hw-failed .hw-meta")).to_have_text("Not sent")
+    expect(page.locator(".hw-row.hw-sending")).to_have_count(0)
+    expect(composer).to_be_disabled()
+    expect(page.get_by_role("button", name="Send")).to_be_disabled()
+    expect(page.get_by_role("button", name="Talk to a human")).to_be_hidden()

@@ -135,15 +135,22 @@ def test_widget_opens_at_once_and_python_takes_over(site: str, page: Page) -> No
         route.continue_()
     page.wait_for_selector("helpway-widget[data-ready]", state="attached")
 
-    # The app sent what was typed before it was ready; there is no edge, so it stays pending.
-    pending = page.locator(".hw-row.hw-mine.hw-sending")
-    pending.wait_for()
-    assert pending.locator(".hw-text").inner_text() == "Hello before Python"
+    # The app took what was typed before it was ready. This server knows no site (every API
+    # call is a 404), so the chat ends at once, consistently: the message is not sent, the
+    # header and the notice say why, and nothing more can be typed.
+    failed = page.locator(".hw-row.hw-mine.hw-failed")
+    failed.wait_for()
+    assert failed.locator(".hw-text").inner_text() == "Hello before Python"
+    assert failed.locator(".hw-meta").inner_text() == "Not sent"  # no Retry: it cannot work
+    assert page.locator(".hw-row.hw-sending").count() == 0
     assert message.input_value() == ""
     problem = page.locator(".hw-problem")
     problem.wait_for()
     assert problem.inner_text() == "The chat is not available on this site."
-    assert page.get_by_role("button", name="Talk to a human").is_disabled()
+    assert page.locator(".hw-sub").inner_text() == "Chat unavailable"
+    assert message.is_disabled()
+    assert page.get_by_role("button", name="Send").is_disabled()
+    assert page.get_by_role("button", name="Talk to a human").is_hidden()
 
     assert all(url.startswith(site + "/") for url in requests), requests
     assert not [url for url in requests if "plugin" in url or "-editor" in url]

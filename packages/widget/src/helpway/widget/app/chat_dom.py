@@ -47,7 +47,8 @@ class Look:
         self.viewer = viewer  # "visitor" or "agent"
         self.origin = origin  # the edge, for relative citation links
         self.assistant_name = "Assistant"
-        self.on_retry: Callable[[str], None] | None = None  # gets the client_id to resend
+        # Gets the client_id to resend; None: failed messages cannot be retried (no Retry).
+        self.on_retry: Callable[[str], None] | None = None
 
     def draw(self, item: state.Item) -> js.Element:
         kind = item.kind
@@ -85,13 +86,13 @@ class Look:
         failed = pending["state"] == state.FAILED
         row = self._row(me, pending["text"], "Not sent" if failed else "Sending…", mine=True)
         row.classList.add("hw-failed" if failed else "hw-sending")
-        if failed:
+        if failed and self.on_retry is not None:
             retry = element("button", "hw-retry", "Retry")
             retry.setAttribute("type", "button")
             client_id = pending["client_id"]
 
             def clicked(_event: js.Event) -> None:
-                if self.on_retry is not None:
+                if self.on_retry is not None:  # it may have been withdrawn since
                     self.on_retry(client_id)
 
             retry.addEventListener("click", clicked)

@@ -22,6 +22,10 @@ from jsffi import create_proxy
 
 # Statuses whose subtitle says we are not connected.
 _OFFLINE = {"connecting": "Connecting…", "retrying": "Reconnecting…"}
+# Statuses after which the chat cannot work on this page (the edge refused the site or this
+# page's origin, or speaks a newer protocol): the header says so, the composer is off, and no
+# message waits to be sent.
+_ENDED = {"unavailable": "Chat unavailable", "unsupported": "Please reload the page"}
 
 
 class WidgetApp:
@@ -33,6 +37,7 @@ class WidgetApp:
         self.token_key = "helpway:" + self.site + ":visitor"
         self.conversation = state.Conversation()
         self.look = chat_dom.Look(self.conversation, "visitor", self.origin)
+        self.look.on_retry = self.retry
         self.typing_signal = pacing.TypingSignal()
         self.view: widget_view.WidgetView | None = None
         self.channel: transport.Channel | None = None
@@ -69,8 +74,10 @@ class WidgetApp:
     # ------------------------------------------------------------------ connecting
 
     def connect_soon(self) -> None:
-        """Start connecting unless connected or already on the way."""
-        if self.channel is None and (self._connect_task is None or self._connect_task.done()):
+        """Start connecting unless connected, already on the way, or the chat has ended."""
+        if self.status in _ENDED or self.channel is not None:
+            return
+        if self._connect_task is None or self._connect_task.done():
             self._connect_task = asyncio.create_task(self._connect())
 
     async def _connect(self) -> None:
@@ -106,7 +113,7 @@ class WidgetApp:
                 self.store.remove(self.token_key)
                 continue
             if 400 <= status < 500:
-                self._show_problem("The chat is not available on this site.")
+                self._end("unavailable", "The chat is not available on this site.")
                 return None
             self._show_problem("Can't reach the chat. Retrying…")
             await asyncio.sleep(pacing.reconnect_delay_ms(attempt, float(js.Math.random())) / 1000)
@@ -127,6 +134,9 @@ class WidgetApp:
         return transport.join_frame(self.session["visitor_token"], self.conversation.last_seq)
 
     def _status(self, status: str) -> None:
+        if status == "unsupported":
+            self._end(status, "This chat was updated. Please reload the page.")
+            return
         self.status = status
         if status in _OFFLINE:
             self.conversation.disconnected()
@@ -134,8 +144,16 @@ class WidgetApp:
             self.store.remove(self.token_key)
             self.channel = None
             self.connect_soon()
-        elif status == "unsupported":
-            self._show_problem("This chat was updated. Please reload the page.")
+        self.render()
+
+    def _end(self, status: str, problem: str) -> None:
+        """The chat cannot work on this page: say so once, everywhere, and keep nothing
+        "sending" that never will be."""
+        self.status = status
+        self.conversation.disconnected()
+        self.conversation.fail_outbox(status)
+        self.look.on_retry = None
+        self._show_problem(problem)
         self.render()
 
     def _frame(self, frame: dict) -> None:
@@ -157,6 +175,8 @@ class WidgetApp:
             transport.now_ms(), int(transport.bridge.entropy()), self.sent
         )
         self.conversation.add_pending(client_id, text)
+        if self.status in _ENDED:  # typed before the app knew (queued while it was loading)
+            self.conversation.fail_outbox(self.status)
         self.typing_signal.stop()  # the room clears our typing when the message lands
         self.render()
         for pending in self.conversation.outbox():
@@ -165,7 +185,7 @@ class WidgetApp:
         self.connect_soon()
 
     def retry(self, client_id: str) -> None:
-        if self.conversation.retry(client_id):
+        if self.status not in _ENDED and self.conversation.retry(client_id):
             self.render()
             for pending in self.conversation.outbox():
                 if pending["client_id"] == client_id:
@@ -190,9 +210,12 @@ class WidgetApp:
 
     def render(self) -> None:
         if self.view is not None:
-            self.view.render(self.conversation, self._subtitle(), transport.now_ms())
+            available = self.status not in _ENDED
+            self.view.render(self.conversation, self._subtitle(), transport.now_ms(), available)
 
     def _subtitle(self) -> str:
+        if self.status in _ENDED:
+            return _ENDED[self.status]
         if self.status in _OFFLINE or self.channel is None:
             return _OFFLINE.get(self.status, "Connecting…")
         if self.conversation.human_joined:

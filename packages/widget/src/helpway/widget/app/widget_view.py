@@ -32,6 +32,7 @@ class WidgetView:
         self.human = panel.querySelector(".hw-human")
         self.form = panel.querySelector(".hw-composer")
         self.input = panel.querySelector(".hw-input")
+        self.send_button = panel.querySelector(".hw-send")
         # One notice line: a problem with the draft (cleared as soon as the draft changes) or
         # else one of the app's (the chat cannot be reached, is not available, ...).
         self.notice = chat_dom.element("p", "hw-problem")
@@ -40,7 +41,6 @@ class WidgetView:
         self._app_problem = ""
         self.form.before(self.notice)
         self.log.replaceChildren()
-        look.on_retry = app.retry
         self.items = chat_dom.ItemList(self.log, look.draw)
         self.form.addEventListener("submit", create_proxy(self._submitted))
         self.input.addEventListener("keydown", create_proxy(self._key))
@@ -49,14 +49,21 @@ class WidgetView:
 
     # ------------------------------------------------------------------ drawing
 
-    def render(self, conversation: state.Conversation, subtitle: str, now_ms: int) -> None:
+    def render(
+        self, conversation: state.Conversation, subtitle: str, now_ms: int, available: bool
+    ) -> None:
+        """`available` False: the chat cannot work on this page, so nothing can be typed."""
         near_end = self._near_end()
         if self.items.render(conversation.items()) and near_end:
             self.scroll_to_end()
         self.typing.textContent = chat_dom.typing_line(conversation.typing_names(now_ms))
         self.sub.textContent = subtitle
-        self.human.hidden = conversation.handoff_requested or conversation.human_joined
+        self.human.hidden = (
+            not available or conversation.handoff_requested or conversation.human_joined
+        )
         self.human.disabled = not conversation.can_request_human()
+        self.input.disabled = not available
+        self.send_button.disabled = not available
 
     def set_title(self, title: str) -> None:
         self.title.textContent = title
