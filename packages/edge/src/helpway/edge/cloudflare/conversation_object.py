@@ -15,6 +15,7 @@ the object's alarm.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from helpway.rooms.cloudflare.host import DurableRoomHost, now_ms, socket_of
@@ -33,7 +34,7 @@ from .settings import CloudflareSettings
 
 
 class ConversationObject:
-    def __init__(self, ctx: Any, env: Any, *, clock: Any = now_ms) -> None:
+    def __init__(self, ctx: Any, env: Any, *, clock: Callable[[], int] = now_ms) -> None:
         self._db = D1Database(env.DB)
         knowledge = cloudflare_knowledge(self._db, env, CloudflareSettings.from_env(env))
         self.host = DurableRoomHost(

@@ -20,6 +20,7 @@ import asyncio
 import json
 import logging
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from helpway.shared import errors, frames, limits
@@ -59,7 +60,12 @@ class InboxNotifier:
 
 class InboxObject:
     def __init__(
-        self, ctx: Any, env: Any, *, clock: Any, idle_timeout_ms: int = limits.IDLE_TIMEOUT_S * 1000
+        self,
+        ctx: Any,
+        env: Any,
+        *,
+        clock: Callable[[], int],
+        idle_timeout_ms: int = limits.IDLE_TIMEOUT_S * 1000,
     ) -> None:
         self._ctx = ctx
         self._db = D1Database(env.DB)
