@@ -199,3 +199,24 @@ def test_a_refused_widget_says_unavailable_everywhere(
     expect(composer).to_be_disabled()
     expect(page.get_by_role("button", name="Send")).to_be_disabled()
     expect(page.get_by_role("button", name="Talk to a human")).to_be_hidden()
+
+
+def test_console_remembers_what_was_read_across_a_reload(page: Page, edge, busy_site) -> None:
+    site = busy_site("unread-console")
+    sign_in(page, edge.url, site.agent_email, site.agent_password)
+    rows = page.locator("button.hc-conv")
+    expect(rows).to_have_count(101)
+    expect(page.locator("button.hc-conv.hc-unread")).to_have_count(101)
+    read = [site.waiting, site.others[3]]
+    for conversation_id in read:
+        row = page.locator(f'button.hc-conv[data-id="{conversation_id}"]')
+        row.click()
+        expect(row).to_have_attribute("aria-current", "true")
+        expect(row).not_to_have_class(re.compile("hc-unread"))
+
+    page.reload()
+    expect(rows).to_have_count(101)
+    expect(page.locator("button.hc-conv.hc-unread")).to_have_count(99)
+    for conversation_id in read:
+        row = page.locator(f'button.hc-conv[data-id="{conversation_id}"]')
+        expect(row).not_to_have_class(re.compile("hc-unread"))

@@ -100,3 +100,44 @@ def test_unread_until_opened_and_while_open_everything_is_seen():
     box.seen("a", 7)
     assert not box.unread("a")
     assert not box.unread("missing")
+
+
+def test_what_was_read_survives_a_new_inbox():
+    box = inbox.Inbox()
+    box.update(summary("a", 1, 3))
+    box.update(summary("b", 2, 5))
+    version = box.seen_version
+    box.select("a")
+    assert box.seen_version > version
+    box.select(None)
+
+    again = inbox.Inbox(box.seen_state())  # what the console stores, after a reload
+    again.update(summary("a", 1, 3))
+    again.update(summary("b", 2, 5))
+    assert not again.unread("a") and again.unread("b")
+    again.update(summary("a", 9, 4))  # a new message since
+    assert again.unread("a")
+    again.seen("a", 4)
+    assert again.seen_state()["a"][0] == 4
+
+
+def test_a_stored_state_from_elsewhere_is_ignored_where_it_does_not_fit():
+    for junk in (None, [], "x", {"a": 3}, {"a": [1]}, {"a": ["1", 2]}, {"a": [True, 1]}):
+        box = inbox.Inbox(junk)
+        box.update(summary("a", 1, 3))
+        assert box.unread("a")
+        assert box.seen_state() == {}
+    box = inbox.Inbox({"a": [3, 7], "b": [-1, 2]})
+    box.update(summary("a", 1, 3))
+    box.update(summary("b", 1, 3))
+    assert not box.unread("a") and box.unread("b")
+
+
+def test_the_stored_state_keeps_the_most_recently_read():
+    box = inbox.Inbox()
+    for i in range(inbox.MAX_SEEN + 5):
+        box.seen("c" + str(i), 1)
+    kept = box.seen_state()
+    assert len(kept) == inbox.MAX_SEEN
+    assert "c0" not in kept and "c4" not in kept
+    assert "c5" in kept and "c" + str(inbox.MAX_SEEN + 4) in kept

@@ -4,7 +4,9 @@ The inbox is the `GET /api/inbox` snapshot merged with the `inbox.update` frames
 (reloaded whenever that socket (re)opens, so nothing missed while it was down stays missing).
 Opening a conversation joins its room with the agent's token from seq 0: the whole history, then
 live frames, drawn by the same `state` and `chat_dom` as the widget. The agent token lives in
-sessionStorage: it survives a reload of the tab and ends with it.
+sessionStorage: it survives a reload of the tab and ends with it. What the agent has read lives
+in localStorage (in memory if the browser refuses storage), per agent, so a reload or a new tab
+does not mark everything unread again.
 """
 
 import asyncio
@@ -22,6 +24,7 @@ import wire
 import wire_spec
 
 SESSION_KEY = "helpway:agent"
+SEEN_KEY = "helpway:seen:"  # + the agent's id
 SUMMARY_SPEC = wire_spec.SERVER["inbox.update"]["properties"]["conversation"]
 _CONNECTION = {"connecting": "Connecting…", "retrying": "Reconnecting…", "open": ""}
 
@@ -30,6 +33,8 @@ class ConsoleApp:
     def __init__(self) -> None:
         self.origin = str(js.location.origin)
         self.store = transport.bridge.storage("sessionStorage")
+        self.lasting = transport.bridge.storage("localStorage")
+        self._seen_saved = 0  # the inbox's seen_version last stored
         self.agent_session: dict | None = None
         self.inbox = inbox.Inbox()
         self.inbox_channel: transport.Channel | None = None
@@ -76,7 +81,7 @@ class ConsoleApp:
             self.view.login_failed("Can't reach the server. Please try again.")
 
     def sign_out(self) -> None:
-        """ "Log out": end the session on the server too, so the token is dead wherever it was
+        """Log out: end the session on the server too, so the token is dead wherever it was
         copied; the console leaves at once, whether or not the server hears it."""
         token = self._token()
         self.logout()
@@ -87,6 +92,7 @@ class ConsoleApp:
 
     def logout(self, message: str = "") -> None:
         """Forget the session here (after "Log out", or once the server refused the token)."""
+        self._remember_seen()
         self.store.remove(SESSION_KEY)
         self.agent_session = None
         self._leave_conversation()
@@ -98,6 +104,8 @@ class ConsoleApp:
 
     def _enter(self, session: dict) -> None:
         self.agent_session = session
+        self.inbox = inbox.Inbox(self._stored_seen())
+        self._seen_saved = self.inbox.seen_version
         self.view.show_desk(session["agent"])
         self.inbox_channel = transport.Channel(
             transport.socket_url(self.origin, "/ws/inbox"),
@@ -110,6 +118,25 @@ class ConsoleApp:
 
     def _token(self) -> str:
         return self.agent_session["token"] if self.agent_session is not None else ""
+
+    def _seen_key(self) -> str:
+        agent = self.agent_session["agent"] if self.agent_session is not None else {}
+        return SEEN_KEY + str(agent.get("id") or "")
+
+    def _stored_seen(self) -> object:
+        saved = self.lasting.get(self._seen_key())
+        if not saved:
+            return None
+        try:
+            return json.loads(saved)
+        except ValueError:
+            return None
+
+    def _remember_seen(self) -> None:
+        """Store what the agent has read, if that moved since it was last stored."""
+        if self.agent_session is not None and self.inbox.seen_version != self._seen_saved:
+            self._seen_saved = self.inbox.seen_version
+            self.lasting.set(self._seen_key(), json.dumps(self.inbox.seen_state()))
 
     # ------------------------------------------------------------------ inbox
 
@@ -158,6 +185,7 @@ class ConsoleApp:
         look = chat_dom.Look(self.conversation, "agent", self.origin)
         self.view.open_conversation(summary, look)
         self.view.render_inbox(self.inbox)
+        self._remember_seen()
         conversation = self.conversation
         token = self._token()
         self.channel = transport.Channel(
@@ -239,11 +267,13 @@ class ConsoleApp:
             self.view.render_conversation(self.conversation, self.connection, transport.now_ms())
 
     async def _tick(self) -> None:
-        """Once a second: say we stopped typing, and let stale typing indicators expire."""
+        """Once a second: say we stopped typing, let stale typing indicators expire, and store
+        what was read meanwhile."""
         while True:
             await asyncio.sleep(1)
             self._signal(self.typing_signal.tick(transport.now_ms()))
             self.render()
+            self._remember_seen()
 
 
 def _is_agent_session(data: object) -> bool:

@@ -6,19 +6,35 @@ order they land in does not matter.
 
 The first page holds every conversation waiting for a human, then the most recently active
 others; each next page continues after the last other row of the page before (`next_page`).
+
+What the agent has read (the last seq seen per conversation) outlives a reload: `seen_state()`
+is what the console stores, and a new `Inbox(seen_state)` picks it up again. It keeps the
+`MAX_SEEN` conversations read most recently, so it does not grow for ever.
 """
 
 STATUS_LABELS = {"open": "Open", "waiting_human": "Waiting for human", "closed": "Closed"}
 WAITING = "waiting_human"
 # Conversations per page besides the waiting ones (the edge allows up to 100).
 PAGE_SIZE = 100
+MAX_SEEN = 1000
 
 
 class Inbox:
-    def __init__(self) -> None:
+    def __init__(self, seen_state: object = None) -> None:
+        """`seen_state`: an earlier `seen_state()` (anything else is ignored, as it may come
+        from storage another version wrote)."""
         self._rows: dict = {}  # conversation id -> summary dict
-        self._seen: dict = {}  # conversation id -> last seq the agent has seen
+        # conversation id -> [last seq the agent has seen, when: a tick of `_clock`]
+        self._seen: dict = {}
+        self._clock = 0
+        # Grows whenever something was read: the console stores `seen_state()` when it moved.
+        self.seen_version = 0
         self.selected: str | None = None
+        if isinstance(seen_state, dict):
+            for conversation_id, entry in seen_state.items():
+                if _is_seen_entry(entry):
+                    self._seen[conversation_id] = [entry[0], entry[1]]
+                    self._clock = max(self._clock, entry[1])
         # The query of the next page: {"before_updated_at", "before_id"}, None at the end.
         self.next_page: dict | None = None
 
@@ -55,12 +71,27 @@ class Inbox:
             self.seen(row["id"], row["last_seq"])
 
     def seen(self, conversation_id: str, seq: int) -> None:
-        if seq > self._seen.get(conversation_id, 0):
-            self._seen[conversation_id] = seq
+        if seq > self._seen_seq(conversation_id):
+            self._clock += 1
+            self._seen[conversation_id] = [seq, self._clock]
+            self.seen_version += 1
 
     def unread(self, conversation_id: str) -> bool:
         row = self._rows.get(conversation_id)
-        return row is not None and row["last_seq"] > self._seen.get(conversation_id, 0)
+        return row is not None and row["last_seq"] > self._seen_seq(conversation_id)
+
+    def seen_state(self) -> dict:
+        """What the agent has read, to store: the `MAX_SEEN` most recently read conversations."""
+        entries = list(self._seen.items())
+        entries.sort(key=lambda item: -item[1][1])
+        state = {}
+        for conversation_id, entry in entries[:MAX_SEEN]:
+            state[conversation_id] = [entry[0], entry[1]]
+        return state
+
+    def _seen_seq(self, conversation_id: str) -> int:
+        entry = self._seen.get(conversation_id)
+        return entry[0] if entry is not None else 0
 
     def get(self, conversation_id: str) -> dict | None:
         return self._rows.get(conversation_id)
@@ -79,3 +110,9 @@ class Inbox:
 
 def _age(summary: dict) -> tuple:
     return (summary["updated_at"], summary["last_seq"])
+
+
+def _is_seen_entry(entry: object) -> bool:
+    if not isinstance(entry, list) or len(entry) != 2:
+        return False
+    return all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in entry)
