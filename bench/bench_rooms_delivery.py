@@ -44,6 +44,8 @@ from typing import Any
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
+from helpway.shared import limits
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "e2e"))
 from edge_process import Edge, start_edge, stop_edge  # noqa: E402
@@ -283,11 +285,22 @@ async def _connect_all(target: Target, sockets: int, probe: Probe) -> tuple[list
         async with semaphore:
             return await _open(target, n, probe, readers)
 
-    pairs = await asyncio.gather(*(open_one(n) for n in range(sockets // 2)))
-    return list(pairs), readers
+    pairs = list(await asyncio.gather(*(open_one(n) for n in range(sockets // 2))))
+    readers.append(asyncio.create_task(_heartbeat(pairs)))
+    return pairs, readers
+
+
+async def _heartbeat(pairs: list[Pair]) -> None:
+    """Ping every socket as the widget and console do; the edge drops silent ones."""
+    while True:
+        await asyncio.sleep(limits.HEARTBEAT_INTERVAL_S)
+        for pair in pairs:
+            for conn in (pair.visitor, pair.agent):
+                await conn.send('{"type":"ping"}')
 
 
 async def _close_all(pairs: list[Pair], readers: list[asyncio.Task[None]]) -> None:
+    readers[-1].cancel()  # the heartbeat
     await asyncio.gather(
         *(c.close() for p in pairs for c in (p.visitor, p.agent)), return_exceptions=True
     )

@@ -4,7 +4,9 @@
   so a typing indicator it left on is switched off; a socket that pings stays;
 - a visitor sending faster than the send limit gets `rate_limited` for the excess (naming the
   client id) and keeps its socket; the per-IP limit spans visitors and conversations, and
-  another address is not affected.
+  another address is not affected;
+- a socket beyond a conversation's capacity gets `room_full`, stays open, and gets in with a
+  later `join` once a place is free.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import httpx
@@ -20,6 +22,7 @@ import pytest
 from edge_process import Edge, start_edge, stop_edge
 from websockets.asyncio.client import ClientConnection, connect
 
+from helpway.rooms.policy import RoomPolicy
 from helpway.rooms.ratelimit import SendLimits
 from helpway.shared import limits
 
@@ -162,3 +165,31 @@ async def test_the_per_ip_limit_spans_visitors_and_conversations(client) -> None
         await v.send({"type": "message.send", "client_id": "other-ip", "text": "from 127.0.0.1"})
         ack, _ = await v.recv_until("ack", client_id="other-ip")
         assert ack["seq"] > 0
+
+
+async def test_a_full_conversation_refuses_a_socket_that_may_join_later(client) -> None:
+    visitor = await client.visitor()
+    cid, token = visitor["conversation_id"], visitor["visitor_token"]
+    ws_url = client.edge.ws_url
+    join = json.dumps({"type": "join", "v": 1, "token": token})
+    async with AsyncExitStack() as tabs:
+        opened = [
+            await tabs.enter_async_context(joined(ws_url, cid, token))
+            for _ in range(RoomPolicy().max_sessions)
+        ]
+        async with connect(f"{ws_url}/ws/conversations/{cid}") as extra:
+            await extra.send(join)
+            refusal = await recv(extra)
+            assert refusal["type"] == "error" and refusal["code"] == "room_full"
+            await extra.send(json.dumps({"type": "ping"}))
+            assert (await recv(extra))["code"] == "not_joined"  # open, but not in the room
+            await opened[0].close()  # a tab closes: a place frees up
+            async with asyncio.timeout(10):
+                while True:  # retry as a client would
+                    await extra.send(join)
+                    reply = await recv(extra)
+                    if reply["type"] == "welcome":
+                        break
+                    assert reply["code"] == "room_full"
+                    await asyncio.sleep(0.05)
+            assert reply["conversation_id"] == cid

@@ -28,7 +28,8 @@ AGENT = frames.Author(id="a", role="agent", name="A")
 CLIENTS = {"tab1": VISITOR, "tab2": VISITOR, "agent": AGENT}
 CLIENT_IDS = ["k1", "k2", "k3", "k4"]
 # Short enough that a few steps of time make typists expire; pacing shorter than the TTL.
-POLICY = RoomPolicy(max_sessions=3, typing_ttl_ms=6, typing_interval_ms=2)
+# A receipt window of 2 makes most resends go through the storage lookup.
+POLICY = RoomPolicy(max_sessions=3, typing_ttl_ms=6, typing_interval_ms=2, receipt_window=2)
 
 
 class Client:
@@ -48,7 +49,7 @@ class Client:
 class RoomMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.room = Room(RoomMeta("c", "demo"), policy=POLICY)
+        self.room = Room(RoomMeta("c", "demo"), policy=POLICY, lookup=self.stored_receipt)
         # session id → (author id, when it last said it is typing), until it stops or leaves.
         self.typing_since: dict[str, tuple[str, int]] = {}
         self.log: list[Entry] = []
@@ -73,6 +74,16 @@ class RoomMachine(RuleBasedStateMachine):
                     self.deliver(effect.to, entry)
             elif isinstance(effect, Ask):
                 self.asked.append(effect.answer_id)
+
+    def stored_receipt(self, author_id: str, client_id: str) -> tuple[int, str] | None:
+        """The storage lookup: the log is what storage holds."""
+        for entry in self.log:
+            if isinstance(entry, frames.Message) and (entry.author.id, entry.client_id) == (
+                author_id,
+                client_id,
+            ):
+                return entry.seq, entry.id
+        return None
 
     def deliver(self, session_id: str, frame: frames.Frame) -> None:
         client = self.by_session.get(session_id)

@@ -131,3 +131,36 @@ def test_an_assistant_answer_over_the_limit_is_cut_between_characters() -> None:
     [message] = [e for p in effects if isinstance(p, Persist) for e in p.entries]
     assert isinstance(message, frames.Message)
     assert message.text == "x" * (limits.MAX_TEXT_CHARS - 1)
+
+
+def test_old_receipts_leave_memory_and_are_looked_up_in_storage() -> None:
+    stored: dict[tuple[str, str], tuple[int, str]] = {}
+    lookups: list[str] = []
+
+    def lookup(author_id: str, client_id: str) -> tuple[int, str] | None:
+        lookups.append(client_id)
+        return stored.get((author_id, client_id))
+
+    policy = RoomPolicy(receipt_window=3)
+    meta = RoomMeta(conversation_id="c1", site_id="demo", ai_active=False)
+    room = Room(meta, policy=policy, lookup=lookup)
+    room.join("a", AGENT, 0)
+    for n in range(10):
+        message = frames.SendMessage(type="message.send", client_id=f"m{n}", text="hi")
+        for effect in room.receive("a", message, now=n):
+            if isinstance(effect, Persist):  # the host's commit
+                for entry in effect.entries:
+                    if isinstance(entry, frames.Message) and entry.client_id:
+                        stored[(entry.author.id, entry.client_id)] = (entry.seq, entry.id)
+    head = room.meta.last_seq
+    lookups.clear()  # each new client id was looked up once the room had forgotten any
+    assert room.receipt("a1", "m9") == stored[("a1", "m9")] and lookups == []  # still in memory
+    # The first message's receipt is outside the window: storage answers, nothing is created.
+    resend = frames.SendMessage(type="message.send", client_id="m0", text="hi")
+    [ack] = room.receive("a", resend, now=20)
+    assert isinstance(ack, Send) and isinstance(ack.frame, frames.Ack)
+    assert (ack.frame.seq, ack.frame.id) == stored[("a1", "m0")]
+    assert lookups == ["m0"] and room.meta.last_seq == head
+    # Restored with every receipt, the room keeps only the window in memory too.
+    restored = Room(room.meta, dict(stored), policy=policy, lookup=lookup)
+    assert restored.receipt("a1", "m1") == stored[("a1", "m1")] and lookups == ["m0", "m1"]

@@ -224,8 +224,8 @@ class LocalRoomHost:
             return False
         async with live.lock:
             busy = live.answer is not None or live.room.answering is not None
-            # Typists are switched off by the room's alarm, so it stays until they are.
-            busy = busy or live.room.next_expiry is not None
+            # A pending alarm (typists to switch off) keeps the room until it has fired.
+            busy = busy or live.alarm is not None
             if live.evicted or busy or conversation_id in self._drains:
                 return False
             live.evicted = True
@@ -271,13 +271,13 @@ class LocalRoomHost:
             for sid, outlet in self._outlets.get(conversation_id, {}).items()
         }
         if stored is not None:
-            return Room(stored.meta, stored.receipts, sessions, self._policy)
+            return Room(stored.meta, stored.receipts, sessions, self._policy, storage.receipt)
         if site_id is None:
             storage.close()
             raise LookupError(f"no stored room for conversation {conversation_id!r}")
         # A host without an assistant starts rooms with it off: questions wait for a human.
         meta = RoomMeta(conversation_id, site_id, ai_active=self._assistant is not None)
-        return Room(meta, sessions=sessions, policy=self._policy)
+        return Room(meta, sessions=sessions, policy=self._policy, lookup=storage.receipt)
 
     async def _locked(
         self, conversation_id: str, site_id: str | None, fn: Callable[[_Live], Awaitable[T]]

@@ -19,6 +19,9 @@ class RoomPolicy:
     # A session's "started typing" is relayed at most this often, so a client toggling fast
     # costs the others at most two frames per interval.
     typing_interval_ms: int = 1000
+    # Receipts (client id → message) of this many latest entries stay in memory; older ones are
+    # read from storage on a miss, so a long conversation does not grow its room's memory.
+    receipt_window: int = 1000
 
 
 DEFAULT_POLICY = RoomPolicy()

@@ -35,7 +35,7 @@ Conversation status:
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from helpway.shared import errors, frames, limits
@@ -57,6 +57,8 @@ MAX_CONVERSATION_ID_CHARS = limits.MAX_ID_CHARS - 12
 # (author id, client id) → (seq, entry id) of the message that client id created.
 ReceiptKey = tuple[str, str]
 Receipt = tuple[int, str]
+# Finds a receipt in storage: (author id, client id) → receipt or None.
+ReceiptLookup = Callable[[str, str], Receipt | None]
 
 _SENDERS = ("visitor", "agent")
 
@@ -78,7 +80,11 @@ class _Answer:
 
 class Room:
     """One conversation's state. Build it from storage with `meta` and `receipts`; `sessions`
-    restores the joined sessions a host kept while the room was out of memory."""
+    restores the joined sessions a host kept while the room was out of memory.
+
+    With a `lookup` into storage, only the receipts of the last `policy.receipt_window` entries
+    stay in memory (a long conversation's memory stays flat) and older ones are looked up when
+    a client id is not among them; without one, every receipt stays in memory."""
 
     def __init__(
         self,
@@ -86,12 +92,18 @@ class Room:
         receipts: Mapping[ReceiptKey, Receipt] | None = None,
         sessions: Mapping[str, frames.Author] | None = None,
         policy: RoomPolicy = DEFAULT_POLICY,
+        lookup: ReceiptLookup | None = None,
     ) -> None:
         if len(meta.conversation_id) > MAX_CONVERSATION_ID_CHARS:
             raise ValueError(f"conversation id longer than {MAX_CONVERSATION_ID_CHARS} characters")
         self.meta = meta
         self.policy = policy
-        self._receipts: dict[ReceiptKey, Receipt] = dict(receipts or {})
+        # In seq order, so the oldest are dropped first.
+        ordered = sorted((receipts or {}).items(), key=lambda item: item[1][0])
+        self._receipts: dict[ReceiptKey, Receipt] = dict(ordered)
+        self._lookup = lookup
+        self._forgot_through = 0  # receipts up to this seq are in storage only
+        self._forget_old_receipts()
         self._sessions = {sid: _Session(who) for sid, who in (sessions or {}).items()}
         self._answer: _Answer | None = None
         self._questions: deque[tuple[int, str]] = deque()
@@ -109,7 +121,10 @@ class Room:
     def receipt(self, author_id: str, client_id: str) -> Receipt | None:
         """The (seq, entry id) a send with this client id from this author created, if any: a
         host lets a resend through without charging it to any rate limit."""
-        return self._receipts.get((author_id, client_id))
+        found = self._receipts.get((author_id, client_id))
+        if found is None and self._forgot_through and self._lookup is not None:
+            found = self._lookup(author_id, client_id)
+        return found
 
     @property
     def next_expiry(self) -> int | None:
@@ -221,7 +236,7 @@ class Room:
         if author.role not in _SENDERS:
             return [_error(session_id, errors.FORBIDDEN, "cannot send here", frame.client_id)]
         key = (author.id, frame.client_id)
-        receipt = self._receipts.get(key)
+        receipt = self.receipt(*key)
         if receipt is not None:
             return [Send((session_id,), _ack(frame.client_id, receipt))]
 
@@ -230,6 +245,7 @@ class Room:
         meta, message = self._message(meta, author, frame.text, now, client_id=frame.client_id)
         receipt = (message.seq, message.id)
         self._receipts[key] = receipt
+        self._forget_old_receipts()
         effects = self._commit(meta, [*entries, message], ack=(session_id, frame.client_id))
         if session.typing_until:
             session.typing_until = 0
@@ -335,6 +351,18 @@ class Room:
         return effects
 
     # ------------------------------------------------------------------ the log
+
+    def _forget_old_receipts(self) -> None:
+        if self._lookup is None:
+            return
+        horizon = self.meta.last_seq - self.policy.receipt_window
+        while self._receipts:
+            oldest = next(iter(self._receipts))
+            seq = self._receipts[oldest][0]
+            if seq > horizon:
+                break
+            del self._receipts[oldest]
+            self._forgot_through = max(self._forgot_through, seq)
 
     def _commit(
         self, meta: RoomMeta, entries: Sequence[Entry], ack: tuple[str, str] | None = None

@@ -21,6 +21,7 @@ from helpway.shared import frames
 
 from .effects import Entry
 from .meta import RoomMeta
+from .room import Receipt
 from .storage import StoredRoom
 
 _SCHEMA = (
@@ -75,6 +76,12 @@ class SqliteRoomStorage:
                 "ON CONFLICT (id) DO UPDATE SET json = excluded.json",
                 (meta.to_json(),),
             )
+
+    def receipt(self, author_id: str, client_id: str) -> Receipt | None:
+        row = self._conn.execute(
+            "SELECT seq, id FROM log WHERE author_id = ? AND client_id = ?", (author_id, client_id)
+        ).fetchone()
+        return None if row is None else (row[0], row[1])
 
     def entries(self, after_seq: int, through_seq: int, limit: int) -> list[Entry]:
         rows = self._conn.execute(

@@ -32,6 +32,10 @@ class RoomStorage(Protocol):
         """Atomically append entries to the log and the outbox and replace the meta."""
         ...
 
+    def receipt(self, author_id: str, client_id: str) -> Receipt | None:
+        """The (seq, entry id) of the message `author_id` sent with `client_id`, if stored."""
+        ...
+
     def entries(self, after_seq: int, through_seq: int, limit: int) -> list[Entry]:
         """Log entries with after_seq < seq ≤ through_seq, oldest first, at most `limit`."""
         ...
