@@ -36,6 +36,7 @@ _entry_adapter: TypeAdapter[Entry] = TypeAdapter(Entry)
 # Conversation ids become file names, so only URL-safe id characters are accepted.
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 SUFFIX = ".room.sqlite"
+CACHE_KIB = 128
 
 
 class SqliteRoomStorage:
@@ -46,6 +47,9 @@ class SqliteRoomStorage:
         )
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=FULL")
+        # A room appends and rereads its latest entries: a small page cache is enough, and with
+        # thousands of rooms open SQLite's default (2 MiB each) would add up.
+        self._conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         with self._transaction():
             for statement in _SCHEMA:
                 self._conn.execute(statement)
