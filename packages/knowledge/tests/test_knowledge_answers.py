@@ -71,6 +71,17 @@ async def test_faq_held_out_set(faq_kb: KnowledgeBase) -> None:
     assert report.decline_rate == 1.0, summary
 
 
+async def test_faq_multilingual_set(faq_kb: KnowledgeBase) -> None:
+    """Indonesian, Spanish, Portuguese and Thai questions written for this set (not from the
+    dev set) against the English FAQ, and off-topic questions in each language."""
+    report = await evaluate(faq_kb, "faq", load_questions(DATA / "debian-faq-multilingual.jsonl"))
+    summary = report.to_dict()
+    assert report.languages == ["es", "id", "pt", "th"]
+    for lang in report.languages:
+        assert (report.recall(3, lang) or 0) >= 0.8, summary
+    assert report.decline_rate == 1.0, summary
+
+
 async def test_demo_kb_answers_with_links_to_its_articles(demo_kb: KnowledgeBase) -> None:
     final = check_stream(await collect(demo_kb, "demo", "How do I reset my password?"))
     assert final.resolution == "answered"

@@ -61,6 +61,16 @@ def trigram_terms(text: str) -> list[str]:
     return list(dict.fromkeys(grams))[: MAX_TERMS * 2]
 
 
+def script_shares(text: str) -> tuple[float, float]:
+    """The shares of `text`'s word characters that the word index and the trigram index read:
+    (scripts written with spaces, scripts written without). A Thai question naming "Debian" is
+    mostly Thai, so its word-index ranking — which sees only "Debian" — deserves little say."""
+    unspaced = sum(len(run) for run in _NO_SPACE_RUN.findall(text))
+    spaced = sum(len(word) for word in _WORD.findall(_NO_SPACE_RUN.sub(" ", text)))
+    total = spaced + unspaced
+    return (spaced / total, unspaced / total) if total else (0.0, 0.0)
+
+
 def match_expression(terms: list[str]) -> str | None:
     """An FTS5 expression matching any of `terms`, or None when there are none."""
     return " OR ".join(_quote(t) for t in terms) if terms else None
