@@ -18,7 +18,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import BaseRoute
 
 from .errors import EXCEPTION_HANDLERS, JsonErrors
-from .routes import agents, conversations, kb, visitor
+from .routes import agents, conversations, kb, openapi, visitor
 from .sockets import conversation, inbox
 
 API_ROUTES: list[BaseRoute] = [
@@ -26,6 +26,7 @@ API_ROUTES: list[BaseRoute] = [
     *conversations.ROUTES,
     *agents.ROUTES,
     *kb.ROUTES,
+    *openapi.ROUTES,
     *conversation.ROUTES,
     *inbox.ROUTES,
 ]
@@ -37,6 +38,7 @@ CORS = Middleware(
     allow_origins=["*"],
     allow_methods=["GET", "POST"],
     allow_headers=["authorization", "content-type"],
+    expose_headers=["retry-after"],
     max_age=600,
 )
 

@@ -9,6 +9,7 @@ rewritten on their way out by `JsonErrors`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from http import HTTPStatus
 
 from starlette.datastructures import MutableHeaders
@@ -54,10 +55,11 @@ def code_for_status(status: int) -> str:
 class ApiError(Exception):
     """A refusal with a stable code; its HTTP status follows from the code."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, headers: Mapping[str, str] | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.headers = dict(headers or {})
 
     @property
     def status(self) -> int:
@@ -71,7 +73,9 @@ def error_response(code: str, message: str, status: int | None = None) -> Respon
 
 async def on_api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
-    return error_response(exc.code, exc.message, exc.status)
+    response = error_response(exc.code, exc.message, exc.status)
+    response.headers.update(exc.headers)
+    return response
 
 
 async def on_http_exception(request: Request, exc: Exception) -> Response:

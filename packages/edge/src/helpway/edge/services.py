@@ -8,7 +8,7 @@ fill them: locally the `LocalRoomHost` and the `KnowledgeBase` on SQLite and nan
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from starlette.requests import HTTPConnection
@@ -23,6 +23,7 @@ from helpway.shared import frames
 from helpway.store.database import Database
 
 from .inbox_hub import InboxHub
+from .throttle import LoginLimits
 
 
 class RoomHost(Protocol):
@@ -57,6 +58,7 @@ class Services:
     rooms: RoomHost
     knowledge: Knowledge
     inbox: InboxHub
+    login_limits: LoginLimits = field(default_factory=LoginLimits)
 
 
 def services(connection: HTTPConnection) -> Services:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -19,10 +20,26 @@ from ..services import services
 
 
 async def login(request: Request) -> Response:
+    """Failed logins are limited per e-mail and per client IP (`throttle.LoginLimits`). A
+    refused attempt is answered before any password work, so it costs the server nothing, and
+    counts as a failure: a client that keeps hammering stays shut, one that waits Retry-After
+    gets in."""
     body = await read_model(request, rest.LoginRequest)
-    db = services(request).db
-    agent = await agents.authenticate_agent(db, body.email, body.password)
+    found = services(request)
+    db = found.db
+    email = agents.normalize_email(body.email)
+    ip = request.client.host if request.client else None
+    wait = found.login_limits.retry_after(email, ip, time.monotonic())
+    if wait:
+        found.login_limits.failed(email, ip, time.monotonic())
+        raise ApiError(
+            errors.RATE_LIMITED,
+            f"too many failed logins: try again in {wait} s",
+            {"retry-after": str(wait)},
+        )
+    agent = await agents.authenticate_agent(db, email, body.password)
     if agent is None:
+        found.login_limits.failed(email, ip, time.monotonic())
         raise ApiError(errors.UNAUTHORIZED, "wrong email or password")
     token = await agent_sessions.create_agent_session(db, agent.id)
     session = rest.AgentSession(

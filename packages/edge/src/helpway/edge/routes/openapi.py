@@ -1,0 +1,211 @@
+"""The REST API described as OpenAPI 3.1 (`/api/openapi.json`) and a plain docs page
+(`/api/docs`) — built from the very pydantic models the handlers validate with, so the document
+cannot drift from what the server accepts. The docs page is rendered here, with no script or
+stylesheet from a CDN (the edge must work offline).
+"""
+
+from __future__ import annotations
+
+import html
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from helpway.shared import rest
+
+from .agents import InboxQuery
+from .conversations import HistoryQuery
+from .kb import DocumentsQuery, KbDocumentList, SearchQuery
+
+REF = "#/components/schemas/{model}"
+BODY_MODELS: list[type[BaseModel]] = [
+    rest.ErrorBody,
+    rest.VisitorSessionRequest,
+    rest.VisitorSession,
+    rest.History,
+    rest.LoginRequest,
+    rest.AgentSession,
+    rest.Inbox,
+    rest.KbDocumentIn,
+    rest.KbIngestResult,
+    rest.KbSearchResult,
+    KbDocumentList,
+]
+# Every failure is an ErrorBody; these are the statuses a client should expect on any route.
+COMMON_ERRORS = {"400": "malformed JSON", "413": "body too large", "422": "invalid field"}
+BEARER_ERRORS = {"401": "missing, unknown or expired token", "403": "not yours"}
+
+
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": REF.format(model=model.__name__)}
+
+
+def _json(schema: dict[str, str], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _query(model: type[BaseModel]) -> list[dict[str, Any]]:
+    """Query parameters from a query model: an optional field is simply left out, never `null`."""
+    schema = model.model_json_schema(ref_template=REF)
+    required = set(schema.get("required", ()))
+    params = []
+    for name, prop in schema["properties"].items():
+        options = [one for one in prop.get("anyOf", [prop]) if one.get("type") != "null"]
+        one = options[0] if len(options) == 1 else {"anyOf": options}
+        param_schema = {k: v for k, v in one.items() if k not in ("title", "default")}
+        params.append(
+            {"name": name, "in": "query", "required": name in required, "schema": param_schema}
+        )
+    return params
+
+
+def _operation(
+    summary: str,
+    ok: type[BaseModel] | None,
+    *,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    path_id: str | None = None,
+    bearer: bool = False,
+    errors: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    error = _ref(rest.ErrorBody)
+    statuses = {**COMMON_ERRORS, **(BEARER_ERRORS if bearer else {}), **(errors or {})}
+    responses: dict[str, Any] = {
+        status: _json(error, why) for status, why in sorted(statuses.items())
+    }
+    responses["200" if ok else "204"] = _json(_ref(ok), "ok") if ok else {"description": "done"}
+    operation: dict[str, Any] = {"summary": summary, "responses": responses}
+    params = _query(query) if query else []
+    if path_id:
+        params.insert(
+            0,
+            {
+                "name": path_id,
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+            },
+        )
+    if params:
+        operation["parameters"] = params
+    if body:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _ref(body)}},
+        }
+    if bearer:
+        operation["security"] = [{"bearer": []}]
+    return operation
+
+
+@cache
+def document() -> dict[str, Any]:
+    _, definitions = models_json_schema(
+        [(model, "validation") for model in BODY_MODELS], ref_template=REF
+    )
+    not_found = {"404": "no such resource"}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Helpway edge API",
+            "version": "1",
+            "description": "Errors are always ErrorBody JSON; `code` is a stable string.",
+        },
+        "components": {
+            "schemas": definitions["$defs"],
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "paths": {
+            "/api/visitor/session": {
+                "post": _operation(
+                    "Start or resume a visitor and its open conversation",
+                    rest.VisitorSession,
+                    body=rest.VisitorSessionRequest,
+                    errors={"403": "origin not allowed for the site", **not_found},
+                )
+            },
+            "/api/conversations/{conversation_id}/history": {
+                "get": _operation(
+                    "A page of a conversation's log (visitor or agent token)",
+                    rest.History,
+                    query=HistoryQuery,
+                    path_id="conversation_id",
+                    bearer=True,
+                    errors=not_found,
+                )
+            },
+            "/api/agent/login": {
+                "post": _operation(
+                    "Log an agent in",
+                    rest.AgentSession,
+                    body=rest.LoginRequest,
+                    errors={"401": "wrong email or password", "429": "too many failed logins"},
+                )
+            },
+            "/api/agent/logout": {
+                "post": _operation("End the agent session of the token", None, bearer=True)
+            },
+            "/api/inbox": {
+                "get": _operation(
+                    "Conversations of the agent's sites", rest.Inbox, query=InboxQuery, bearer=True
+                )
+            },
+            "/api/kb/documents": {
+                "post": _operation(
+                    "Ingest one document into a site's knowledge base",
+                    rest.KbIngestResult,
+                    body=rest.KbDocumentIn,
+                    bearer=True,
+                ),
+                "get": _operation(
+                    "A site's KB documents with their ingest status",
+                    KbDocumentList,
+                    query=DocumentsQuery,
+                    bearer=True,
+                ),
+            },
+            "/api/kb/search": {
+                "get": _operation(
+                    "Search a site's knowledge base",
+                    rest.KbSearchResult,
+                    query=SearchQuery,
+                    errors=not_found,
+                )
+            },
+        },
+    }
+
+
+async def openapi_json(request: Request) -> Response:
+    return JSONResponse(document())
+
+
+async def docs(request: Request) -> Response:
+    rows = []
+    for path, methods in document()["paths"].items():
+        for method, operation in methods.items():
+            rows.append(
+                f"<tr><td><code>{html.escape(method.upper())}</code></td>"
+                f"<td><code>{html.escape(path)}</code></td>"
+                f"<td>{html.escape(operation['summary'])}</td>"
+                f"<td>{'bearer' if 'security' in operation else ''}</td></tr>"
+            )
+    page = (
+        "<!doctype html><html lang=en><meta charset=utf-8><title>Helpway API</title>"
+        "<h1>Helpway edge API</h1><p>The machine-readable document is "
+        '<a href="/api/openapi.json">/api/openapi.json</a> (OpenAPI 3.1). Errors are '
+        "<code>{code, message}</code> JSON with a stable <code>code</code>.</p>"
+        "<table><tr><th>Method</th><th>Path</th><th>What</th><th>Auth</th></tr>"
+        + "".join(rows)
+        + "</table></html>"
+    )
+    return HTMLResponse(page)
+
+
+ROUTES = [Route("/api/openapi.json", openapi_json), Route("/api/docs", docs)]
