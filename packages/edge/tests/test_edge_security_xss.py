@@ -1,0 +1,74 @@
+"""Stored-XSS corpus against the real local edge: markup, script URLs, Markdown links, bidi
+overrides and zero-width characters sent as visitor, as agent and as KB content are stored and
+returned as the very text sent — never rewritten, never rendered. (That nothing executes when the
+widget and console draw them is checked in Chromium by `e2e/test_security_xss.py`.)"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+_n = itertools.count()
+
+CORPUS = [
+    '<img src=x onerror="window.__xss=1">',
+    "<svg onload=window.__xss=1></svg>",
+    "<script>window.__xss=1</script>",
+    '<a href="javascript:window.__xss=1">click</a>',
+    "[click me](javascript:window.__xss=1)",
+    '![pic](x" onerror="window.__xss=1)',
+    '"><iframe srcdoc="<script>parent.__xss=1</script>">',
+    "<style>*{display:none}</style>",
+    "{{constructor.constructor('window.__xss=1')()}}",
+    "invoice\u202egpj.exe\u202c and \u2066isolated\u2069",  # RTL override, isolates
+    "zero\u200dwidth\u200bjoiner\u200cand\ufeffbom",
+    "&lt;b&gt;already escaped&lt;/b&gt; &amp; <b>bold</b>",
+]
+
+
+async def test_corpus_is_stored_verbatim_from_visitor_and_agent(client: Any) -> None:
+    visitor = await client.visitor()
+    agent = await client.agent()
+    cid = visitor["conversation_id"]
+    sent: list[str] = []
+    # A human owns the conversation from the agent's first message, so the assistant stays
+    # out of the log and the log is exactly what was sent.
+    async with (
+        client.conversation(cid, visitor["visitor_token"]) as v,
+        client.conversation(cid, agent["token"]) as a,
+    ):
+        for sock in (a, v):
+            for text in CORPUS:
+                client_id = f"x{next(_n)}"
+                await sock.send({"type": "message.send", "client_id": client_id, "text": text})
+                ack, _ = await sock.recv_until("ack", client_id=client_id)
+                sent.append(text)
+    last_seq = ack["seq"]
+    for token in (visitor["visitor_token"], agent["token"]):
+        history = await client.history(cid, token, last_seq)
+        texts = [entry["text"] for entry in history["entries"] if entry["type"] == "message"]
+        assert texts == sent
+
+
+async def test_corpus_as_kb_content_is_kept_as_text(client: Any) -> None:
+    agent = await client.agent()
+    marker = f"xsscorpus{next(_n)}"
+    content = f"{marker}\n\n" + "\n\n".join(CORPUS)
+    ingested = await client.http.post(
+        "/api/kb/documents",
+        json={
+            "site_id": "demo",
+            "url": f"/help/{marker}",
+            "title": '<img src=x onerror="window.__xss=1">',
+            "content": content,
+            "format": "text",
+        },
+        headers={"authorization": f"Bearer {agent['token']}"},
+    )
+    assert ingested.status_code == 200, ingested.text
+    found = await client.http.get("/api/kb/search", params={"site_id": "demo", "q": marker, "k": 1})
+    hit = found.json()["hits"][0]
+    assert hit["url"] == f"/help/{marker}"
+    assert hit["title"] == '<img src=x onerror="window.__xss=1">'
+    for text in CORPUS:
+        assert text in hit["text"]
