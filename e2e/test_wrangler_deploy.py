@@ -88,6 +88,7 @@ def test_dry_run_accepts_config_bundle_and_bindings(
     for binding in (
         "env.ROOMS (ConversationRoom)",
         "env.INBOX (InboxHub)",
+        "env.LIMITER (RateLimiter)",
         f"env.DB ({database})",
         f"env.VECTORIZE ({index})",
         "env.AI",
@@ -112,6 +113,7 @@ def test_the_config_names_what_exists() -> None:
     sqlite_classes = {c for m in config["migrations"] for c in m.get("new_sqlite_classes", [])}
     for scope in (config, *config["env"].values()):
         bound = {b["class_name"] for b in scope["durable_objects"]["bindings"]}
+        assert bound == {"ConversationRoom", "InboxHub", "RateLimiter"}, bound
         assert bound <= classes and bound <= sqlite_classes, bound
         [db] = scope["d1_databases"]
         assert (ROOT / db["migrations_dir"]).is_dir()

@@ -1,6 +1,7 @@
 """The Worker's parts on CPython, over binding doubles: the HTTP app on D1, Vectorize and Workers
 AI (the app the SDK's ASGI bridge runs), and the two Durable Objects driven as the runtime
-drives them (upgrade accepted, one call per socket message, the alarm, the hub's RPC)."""
+drives them (upgrade accepted, one call per socket message, the alarm, the hubs' and the rate
+limiters' RPCs)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,12 @@ import pytest
 from helpway.edge.cloudflare.app import cloudflare_knowledge, make_worker_app
 from helpway.edge.cloudflare.conversation_object import ConversationObject
 from helpway.edge.cloudflare.inbox_object import InboxObject
-from helpway.edge.cloudflare.routing import INBOX_OBJECT, ConversationSocket, target
+from helpway.edge.cloudflare.routing import (
+    ConversationSocket,
+    InboxSocket,
+    inbox_object_name,
+    target,
+)
 from helpway.edge.cloudflare.settings import CloudflareSettings
 from helpway.edge.cloudflare.testing import FakeEnv, FakeNamespace
 from helpway.edge.local import demo
@@ -27,9 +33,15 @@ from helpway.knowledge.cloudflare.testing import (
     quote_first_passage,
 )
 from helpway.knowledge.cloudflare.workers_ai import EMBEDDING_DIMS
-from helpway.rooms.cloudflare.testing import FakeDurableObjectState, FakeWebSocket
+from helpway.rooms.cloudflare.ratelimit import BucketObject
+from helpway.rooms.cloudflare.testing import (
+    FakeDurableObjectState,
+    FakeJsException,
+    FakeWebSocket,
+)
+from helpway.rooms.ratelimit import DEFAULT_SEND_LIMITS, Rate, SendLimits
 from helpway.shared import limits
-from helpway.store import agent_sessions, agents
+from helpway.store import agent_sessions, agents, sites
 from helpway.store.cloudflare.d1 import D1Database
 from helpway.store.cloudflare.testing import FakeD1
 from helpway.store.migrate import apply_migrations
@@ -45,14 +57,15 @@ class Clock:
 
 @dataclass
 class World:
-    """One deployment: D1, Vectorize, Workers AI, the inbox hub, and a conversation object
-    per conversation id, all over doubles sharing one clock."""
+    """One deployment: D1, Vectorize, Workers AI, the sites' inbox hubs, the rate limiters,
+    and a conversation object per conversation id, all over doubles sharing one clock."""
 
     folder: Path
     env: FakeEnv
     http: httpx.AsyncClient
     clock: Clock
     rooms: dict[str, tuple[FakeDurableObjectState, ConversationObject]]
+    send_limits: SendLimits = DEFAULT_SEND_LIMITS
 
     def room(self, conversation_id: str) -> ConversationObject:
         if conversation_id not in self.rooms:
@@ -67,21 +80,28 @@ class World:
         return self.rooms[conversation_id][1]
 
     def _object(self, ctx: FakeDurableObjectState) -> ConversationObject:
-        return ConversationObject(ctx, self.env, clock=self.clock)
+        return ConversationObject(ctx, self.env, clock=self.clock, send_limits=self.send_limits)
 
-    @property
-    def hub(self) -> InboxObject:
-        self.env.INBOX.getByName(INBOX_OBJECT)  # made on first use, as the runtime does
-        hub: InboxObject = self.env.INBOX.objects[INBOX_OBJECT]
+    def hub(self, site_id: str = "demo") -> InboxObject:
+        name = inbox_object_name(site_id)
+        self.env.INBOX.getByName(name)  # made on first use, as the runtime does
+        hub: InboxObject = self.env.INBOX.objects[name]
         return hub
+
+    async def inbox(self, token: str, site_id: str = "demo") -> FakeWebSocket:
+        """An inbox socket of `site_id`'s hub, joined with `token`."""
+        ws = FakeWebSocket()
+        self.hub(site_id).accept(ws, site_id)
+        await self.hub(site_id).message(ws, join(token))
+        return ws
 
     async def alarm(self, conversation_id: str) -> None:
         ctx, room = self.rooms[conversation_id]
         self.clock.now = max(self.clock.now, ctx.storage.take_alarm())
         await room.alarm()
 
-    async def visitor(self, token: str | None = None) -> dict[str, Any]:
-        body = {"site_id": "demo", **({"visitor_token": token} if token else {})}
+    async def visitor(self, token: str | None = None, site_id: str = "demo") -> dict[str, Any]:
+        body = {"site_id": site_id, **({"visitor_token": token} if token else {})}
         response = await self.http.post("/api/visitor/session", json=body)
         assert response.status_code == 200, response.text
         return dict(response.json())
@@ -92,10 +112,12 @@ class World:
         assert response.status_code == 200, response.text
         return dict(response.json())
 
-    async def connect(self, conversation_id: str, token: str, last_seq: int = 0) -> FakeWebSocket:
+    async def connect(
+        self, conversation_id: str, token: str, last_seq: int = 0, ip: str = "198.51.100.7"
+    ) -> FakeWebSocket:
         ws = FakeWebSocket()
         room = self.room(conversation_id)
-        room.accept(ws, conversation_id, "198.51.100.7")
+        room.accept(ws, conversation_id, ip)
         await room.message(ws, join(token, last_seq))
         return ws
 
@@ -126,6 +148,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
         HELPWAY_ANSWER_MIN_SIMILARITY="0.3",
     )
     env.INBOX = FakeNamespace(lambda name: InboxObject(FakeDurableObjectState(), env, clock=clock))
+    env.LIMITER = FakeNamespace(lambda name: BucketObject(clock))
     knowledge = cloudflare_knowledge(db, env, CloudflareSettings.from_env(env))
     await demo.seed(db, knowledge)
     transport = httpx.ASGITransport(app=make_worker_app(env))
@@ -139,7 +162,10 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
 
 def test_sockets_go_to_objects_and_the_rest_to_the_app() -> None:
     assert target("GET", "/ws/conversations/abc_D-1", "websocket") == ConversationSocket("abc_D-1")
-    assert target("GET", "/ws/inbox", "WebSocket") == "inbox"
+    assert target("GET", "/ws/inbox", "WebSocket", "site_id=demo") == InboxSocket("demo")
+    assert target("GET", "/ws/inbox", "websocket") == InboxSocket(None)  # refused: no site
+    assert target("GET", "/ws/inbox", "websocket", "site_id=a&site_id=b") == InboxSocket(None)
+    assert target("GET", "/ws/inbox", "websocket", "site_id=../x") == InboxSocket(None)
     assert target("GET", "/ws/conversations/abc", None) == "http"  # not an upgrade
     assert target("GET", "/ws/conversations/../x", "websocket") == "http"
     assert target("GET", "/ws/conversations/" + "x" * 65, "websocket") == "http"
@@ -188,9 +214,7 @@ async def test_visitor_agent_inbox_and_kb_over_d1(world: World) -> None:
 
 async def test_a_conversation_on_its_object_reaches_d1_and_the_inbox(world: World) -> None:
     agent = await world.agent()
-    inbox_ws = FakeWebSocket()
-    world.hub.accept(inbox_ws)
-    await world.hub.message(inbox_ws, join(agent["token"]))
+    inbox_ws = await world.inbox(agent["token"])
 
     visitor = await world.visitor()
     conversation = visitor["conversation_id"]
@@ -290,9 +314,9 @@ async def test_a_woken_object_keeps_its_sockets_and_agents_join_in(world: World)
 
 async def test_the_inbox_socket_sees_only_its_sites_and_answers_ping(world: World) -> None:
     agent = await world.agent()
-    hub = world.hub
+    hub = world.hub()
     ws = FakeWebSocket()
-    hub.accept(ws)
+    hub.accept(ws, "demo")
     await hub.message(ws, json.dumps({"type": "ping"}))
     await hub.message(ws, join(agent["token"]))
     await hub.message(ws, json.dumps({"type": "ping"}))
@@ -320,7 +344,7 @@ async def test_the_inbox_socket_sees_only_its_sites_and_answers_ping(world: Worl
     assert of_type(ws, "inbox.update")[0]["conversation"]["site_id"] == "demo"
 
     refused = FakeWebSocket()
-    hub.accept(refused)
+    hub.accept(refused, "demo")
     await hub.message(refused, join("not-a-token"))
     assert refused.close_code == 4401
 
@@ -331,7 +355,7 @@ async def test_the_inbox_closes_silent_sockets(world: World) -> None:
     hub = InboxObject(ctx, world.env, clock=world.clock, idle_timeout_ms=90_000)
     quiet, chatty = FakeWebSocket(), FakeWebSocket()
     for ws in (quiet, chatty):
-        hub.accept(ws)
+        hub.accept(ws, "demo")
         await hub.message(ws, join(agent["token"]))
     world.clock.now += 60_000
     await hub.message(chatty, json.dumps({"type": "ping"}))
@@ -352,3 +376,135 @@ async def test_a_session_token_for_another_site_cannot_join(world: World) -> Non
     world.room(visitor["conversation_id"]).accept(ws, visitor["conversation_id"], None)
     await world.room(visitor["conversation_id"]).message(ws, join(token))
     assert (ws.frames()[-1]["code"], ws.close_code) == ("unauthorized", 4401)
+
+
+# ---------------------------------------------------------------- per-site inbox hubs
+
+
+async def test_each_site_has_its_hub_and_an_agent_hears_only_its_sites(world: World) -> None:
+    db = D1Database(world.env.DB)
+    await sites.create_site(db, name="Other shop", site_id="other")
+    other_agent = await agents.create_agent(
+        db, email="b@other.example", name="Bo", password="other-agent-pw"
+    )
+    await agents.add_agent_to_site(db, "other", other_agent.id)
+    other_token = await agent_sessions.create_agent_session(db, other_agent.id)
+    demo_agent = await world.agent()
+
+    demo_inbox = await world.inbox(demo_agent["token"], "demo")
+    other_inbox = await world.inbox(other_token, "other")
+    trespasser = await world.inbox(other_token, "demo")  # not an agent of demo
+    assert (trespasser.frames()[-1]["code"], trespasser.close_code) == ("unauthorized", 4401)
+
+    for site_id in ("demo", "other"):
+        visitor = await world.visitor(site_id=site_id)
+        ws = await world.connect(visitor["conversation_id"], visitor["visitor_token"])
+        await world.room(visitor["conversation_id"]).message(ws, send("c1", f"hi from {site_id}"))
+        await world.alarm(visitor["conversation_id"])  # publishes to the site's hub only
+
+    heard = {
+        name: {u["conversation"]["site_id"] for u in of_type(ws, "inbox.update")}
+        for name, ws in (("demo", demo_inbox), ("other", other_inbox))
+    }
+    assert heard == {"demo": {"demo"}, "other": {"other"}}
+    assert set(world.env.INBOX.objects) == {"site:demo", "site:other"}
+
+
+async def test_an_agent_of_many_sites_keeps_a_small_attachment(world: World) -> None:
+    db = D1Database(world.env.DB)
+    agent = await agents.create_agent(db, email="m@many.example", name="M", password="many-pw-1")
+    for n in range(200):
+        site_id = f"site-{n:03d}-" + "x" * 40  # long ids: 200 of them exceed 2 KiB together
+        await sites.create_site(db, name=site_id, site_id=site_id)
+        await agents.add_agent_to_site(db, site_id, agent.id)
+    token = await agent_sessions.create_agent_session(db, agent.id)
+    ws = await world.inbox(token, site_id)
+    await world.hub(site_id).message(ws, json.dumps({"type": "ping"}))
+    assert [f["type"] for f in ws.frames()] == ["pong"]
+    assert len(str(ws.deserializeAttachment()).encode()) < 256
+
+
+# ---------------------------------------------------------------- send limits across rooms
+
+
+async def test_the_limiter_object_takes_gives_back_and_refills(world: World) -> None:
+    """Through the binding, as a conversation object calls it: 3 at once, then 2 a second."""
+    bucket = world.env.LIMITER.getByName("ip:203.0.113.9")
+    assert [await bucket.take(3, 2.0) for _ in range(4)] == [0, 0, 0, 500]
+    world.clock.now += 200
+    assert await bucket.take(3, 2.0) == 300  # refusals take nothing
+    await bucket.give_back(3, 2.0)
+    assert await bucket.take(3, 2.0) == 0
+    world.clock.now += 60_000
+    assert [await bucket.take(3, 2.0) for _ in range(4)] == [0, 0, 0, 500]  # full, not more
+
+
+async def test_a_visitor_over_the_limit_gets_rate_limited_and_keeps_the_socket(
+    world: World,
+) -> None:
+    world.send_limits = SendLimits(per_visitor=Rate(3, 1.0), per_ip=Rate(100, 100.0))
+    visitor = await world.visitor()
+    conversation = visitor["conversation_id"]
+    room = world.room(conversation)
+    ws = await world.connect(conversation, visitor["visitor_token"])
+    for n in range(1, 5):
+        await room.message(ws, send(f"c{n}", f"message {n}"))
+    refusal = of_type(ws, "error")
+    assert [(e["code"], e["client_id"]) for e in refusal] == [("rate_limited", "c4")]
+    assert "retry in 1.0s" in refusal[0]["message"]
+    assert ws.close_code is None
+    await room.message(ws, send("c1", "message 1"))  # a resend of a stored message is free
+    assert [a["client_id"] for a in of_type(ws, "ack")] == ["c1", "c2", "c3", "c1"]
+
+    world.clock.now += 1000
+    await room.message(ws, send("c4", "message 4"))
+    assert of_type(ws, "ack")[-1]["client_id"] == "c4"
+
+    agent = await world.agent()
+    agent_ws = await world.connect(conversation, agent["token"])
+    for n in range(5):  # staff are not charged
+        await room.message(agent_ws, send(f"a{n}", "on it"))
+    assert len(of_type(agent_ws, "ack")) == 5 and of_type(agent_ws, "error") == []
+
+
+async def test_an_address_is_charged_across_conversations(world: World) -> None:
+    world.send_limits = SendLimits(per_visitor=Rate(3, 1.0), per_ip=Rate(4, 1.0))
+    first, second = await world.visitor(), await world.visitor()
+    sockets = []
+    for visitor in (first, second):
+        sockets.append(await world.connect(visitor["conversation_id"], visitor["visitor_token"]))
+    for n in range(3):
+        await world.room(first["conversation_id"]).message(sockets[0], send(f"c{n}", "hi"))
+    second_room = world.room(second["conversation_id"])
+    await second_room.message(sockets[1], send("d1", "hi"))
+    await second_room.message(sockets[1], send("d2", "hi"))  # the address's fifth
+    assert [e["client_id"] for e in of_type(sockets[1], "error")] == ["d2"]
+    # The refused send took nothing from the visitor's own bucket: two tokens are left.
+    own = world.env.LIMITER.getByName(f"visitor:{second['visitor_id']}")
+    assert [await own.take(3, 1.0) for _ in range(3)] == [0, 0, 1000]
+
+    elsewhere = await world.visitor()
+    ws = await world.connect(elsewhere["conversation_id"], elsewhere["visitor_token"], ip="::1")
+    await world.room(elsewhere["conversation_id"]).message(ws, send("e1", "hi"))
+    assert of_type(ws, "ack")[0]["client_id"] == "e1"
+
+
+class UnreachableLimiter:
+    """A limiter object the runtime cannot reach (overloaded, or reset by a deploy)."""
+
+    async def take(self, burst: int, per_second: float) -> int:
+        raise FakeJsException("Durable Object is overloaded. Too many requests queued.")
+
+
+async def test_an_unreachable_limiter_fails_open_with_a_warning(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    world.env.LIMITER = FakeNamespace(lambda name: UnreachableLimiter())
+    world.send_limits = SendLimits(per_visitor=Rate(1, 0.001), per_ip=Rate(1, 0.001))
+    visitor = await world.visitor()
+    conversation = visitor["conversation_id"]
+    ws = await world.connect(conversation, visitor["visitor_token"])
+    for n in range(3):
+        await world.room(conversation).message(ws, send(f"c{n}", "hello"))
+    assert len(of_type(ws, "ack")) == 3 and of_type(ws, "error") == []
+    assert "rate limiter visitor:" in caplog.text and "admitting the message" in caplog.text

@@ -5,12 +5,14 @@ adapters of the other packages.
   Workers SDK (`workers`) and `js`: the `Default` entrypoint and the Durable Object classes,
   each a thin shell over the runtime-free code here.
 - `routing` decides what a request is: a conversation socket (→ its `ConversationRoom`
-  object), an inbox socket (→ the `InboxHub` object) or HTTP (→ the same Starlette app as
+  object), an inbox socket (→ its site's `InboxHub` object) or HTTP (→ the same Starlette app as
   locally, through the SDK's ASGI bridge; `app` builds it on D1, Vectorize and Workers AI).
 - `conversation_object` is the conversation object's logic: the socket door (decoding, the
   join handshake, authentication against D1) in front of the rooms' Durable Object host.
-- `inbox_object` is the inbox hub object's logic: agents' inbox sockets and the fan-out of
+- `inbox_object` is a site's inbox hub object's logic: agents' inbox sockets and the fan-out of
   conversation changes to them.
+- The `RateLimiter` object (one per send-limit key) is the rooms' `BucketObject`; the
+  conversation object charges visitors' messages to it.
 - `settings` reads the Worker's `[vars]`; `assets` writes the static-asset rules (`_headers`,
   `_redirects`) into the widget build that `[assets]` uploads.
 """

@@ -8,8 +8,12 @@ get an error frame and the socket stays; the first frame must be `join` of our p
 (else 4401); then every frame goes to the room host. A socket's messages are handled one at a
 time, in order, even while one waits on D1 (the runtime delivers the next message meanwhile).
 
-Committed entries are published to D1 (`apply_entries`) and then to the inbox hub object, from
-the object's alarm.
+Visitors' new messages are charged to the `RateLimiter` objects of their visitor id and client
+IP (`CF-Connecting-IP`, which the Worker's upgrade carries) with the local edge's `SendLimits`;
+see `helpway.rooms.cloudflare.ratelimit` (fails open if a limiter object is unreachable).
+
+Committed entries are published to D1 (`apply_entries`) and then to the conversation's site's
+inbox hub object, from the object's alarm.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from collections.abc import Callable
 from typing import Any
 
 from helpway.rooms.cloudflare.host import DurableRoomHost, now_ms, socket_of
+from helpway.rooms.cloudflare.ratelimit import DurableLimiter
+from helpway.rooms.ratelimit import DEFAULT_SEND_LIMITS, SendLimits
 from helpway.shared import errors, frames, limits
 from helpway.store.cloudflare.d1 import D1Database
 
@@ -34,7 +40,14 @@ from .settings import CloudflareSettings
 
 
 class ConversationObject:
-    def __init__(self, ctx: Any, env: Any, *, clock: Callable[[], int] = now_ms) -> None:
+    def __init__(
+        self,
+        ctx: Any,
+        env: Any,
+        *,
+        clock: Callable[[], int] = now_ms,
+        send_limits: SendLimits = DEFAULT_SEND_LIMITS,
+    ) -> None:
         self._db = D1Database(env.DB)
         knowledge = cloudflare_knowledge(self._db, env, CloudflareSettings.from_env(env))
         self.host = DurableRoomHost(
@@ -42,6 +55,7 @@ class ConversationObject:
             publish=publisher(self._db, InboxNotifier(env)),
             encode=encode,
             assistant=kb_assistant(knowledge),
+            limiter=DurableLimiter(env.LIMITER, send_limits),
             clock=clock,
         )
         self._turns: dict[str, asyncio.Lock] = {}  # socket id → its messages' turn

@@ -1,17 +1,21 @@
-"""The inbox hub's Durable Object, without the runtime: agents' inbox sockets, and the fan-out
-of conversation changes to the agents of each conversation's site.
+"""A site's inbox hub Durable Object, without the runtime: the inbox sockets of the site's
+agents, and the fan-out of the site's conversation changes to them.
 
-The local `/ws/inbox` socket's protocol, event by event: the first frame must be `join` with
-an agent token (else `not_joined`, 4400 or 4401); then the socket gets an `inbox.update` for
-every change to a conversation of the agent's sites, and only answers `ping`. The agent's sites
-are kept in the socket's attachment, so a woken hub still knows whom to tell. Sending is best
-effort, as locally: the console reloads the inbox whenever its socket reconnects. Sockets
-silent for the idle timeout are closed with 4408 by the object's alarm.
+One hub object per site (`routing.inbox_object_name`): a conversation object tells its site's
+hub, and an inbox socket names its site in the URL (`/ws/inbox?site_id=X`), so the Worker
+routes it to that hub before its first frame; an agent of several sites opens one socket per
+site. Why this design rather than one socket subscribing to several site hubs: a hibernating
+socket belongs to exactly one object, so a multi-site socket would need a fan-in object per
+socket and subscriptions (with leases, renewals and cleanup) in every site hub, all to save the
+console a loop; here a hub holds only its own site's sockets, sends each change to all of them,
+and an attachment holds one site whatever the agent's site count (well under 2 KiB). The cost
+is a socket per site for agents of many sites (browsers allow a couple of hundred).
 
-Every conversation object calls the one hub object (`routing.INBOX_OBJECT`), whatever its
-site: the console opens one inbox socket for all of an agent's sites, and the Worker cannot
-know them before that socket's `join`. One object handles on the order of a thousand calls a
-second; sharding by site needs the console to open a socket per site.
+The local `/ws/inbox` socket's protocol otherwise, event by event: the first frame must be
+`join` with an agent token of an agent of the hub's site (else `not_joined`, 4400 or 4401);
+then the socket gets an `inbox.update` for every change to a conversation of the site, and only
+answers `ping`. Sending is best effort, as locally: the console reloads the inbox whenever its
+socket reconnects. Sockets silent for the idle timeout are closed with 4408 by the alarm.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from ..auth import agent_for
 from ..errors import ApiError
 from ..framing import Refusal, decode, encode
 from ..sockets.joining import CLOSE_UNAUTHORIZED, CLOSE_UNSUPPORTED_VERSION
-from .routing import INBOX_OBJECT
+from .routing import inbox_object_name
 
 log = logging.getLogger("helpway.edge.cloudflare")
 
@@ -48,13 +52,14 @@ def _attach(ws: Any, data: dict[str, Any]) -> None:
 
 
 class InboxNotifier:
-    """The conversation objects' side: tell the hub object about a changed conversation."""
+    """The conversation objects' side: tell the site's hub object about a changed
+    conversation."""
 
     def __init__(self, env: Any) -> None:
         self._namespace = env.INBOX
 
     async def publish(self, summary: frames.ConversationSummary) -> None:
-        hub = self._namespace.getByName(INBOX_OBJECT)
+        hub = self._namespace.getByName(inbox_object_name(summary.site_id))
         await hub.publish(summary.model_dump_json())
 
 
@@ -73,9 +78,11 @@ class InboxObject:
         self._idle_timeout_ms = idle_timeout_ms
         self._turns: dict[str, asyncio.Lock] = {}
 
-    def accept(self, ws: Any) -> None:
+    def accept(self, ws: Any, site_id: str) -> None:
+        """A new inbox socket for `site_id` (the hub's site), before its join."""
         self._ctx.acceptWebSocket(ws)
-        _attach(ws, {"id": secrets.token_urlsafe(9), "sites": None, "seen": self._clock()})
+        socket_id = secrets.token_urlsafe(9)
+        _attach(ws, {"id": socket_id, "site": site_id, "agent": None, "seen": self._clock()})
 
     async def message(self, ws: Any, raw: str | bytes) -> None:
         data = _attachment(ws)
@@ -93,12 +100,12 @@ class InboxObject:
             self._turns.pop(data["id"], None)
 
     async def publish(self, summary_json: str) -> None:
-        """A conversation changed: send it to every agent of its site."""
+        """A conversation of the hub's site changed: send it to the site's agents."""
         summary = frames.ConversationSummary.model_validate_json(summary_json)
         update = encode(frames.InboxUpdate(type="inbox.update", conversation=summary))
         for ws in self._open_sockets():
             data = _attachment(ws)
-            if data is None or summary.site_id not in (data["sites"] or ()):
+            if data is None or data["agent"] is None or data["site"] != summary.site_id:
                 continue
             try:
                 ws.send(update)
@@ -124,7 +131,7 @@ class InboxObject:
             return
         data = _attachment(ws)
         assert data is not None
-        if data["sites"] is not None:
+        if data["agent"] is not None:
             if isinstance(frame, frames.Ping):
                 self._send(ws, frames.Pong(type="pong"))
             elif isinstance(frame, frames.Join):
@@ -146,8 +153,12 @@ class InboxObject:
         except ApiError as exc:
             self._refuse(ws, errors.UNAUTHORIZED, exc.message, CLOSE_UNAUTHORIZED)
             return
+        if data["site"] not in identity.site_ids:
+            message = "not an agent of this site"
+            self._refuse(ws, errors.UNAUTHORIZED, message, CLOSE_UNAUTHORIZED)
+            return
         data = _attachment(ws) or data
-        _attach(ws, {**data, "sites": list(identity.site_ids)})
+        _attach(ws, {**data, "agent": identity.agent.id})
 
     async def _arm(self) -> None:
         seen = [d["seen"] for ws in self._open_sockets() if (d := _attachment(ws)) is not None]

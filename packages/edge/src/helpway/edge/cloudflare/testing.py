@@ -3,11 +3,13 @@ Object namespaces whose stubs call objects in this process.
 
 A namespace double answers `getByName(name)` with a stub, one object per name, made on first
 use by `make(name)`. A stub's RPC methods take JS-sendable arguments only, as the SDK's
-`python_to_rpc` does (Helpway passes strings), and are awaited like the real ones.
+`python_to_rpc` does (Helpway passes strings and numbers), and are awaited like the real ones:
+over RPC every method returns a promise, whether the object's method is async or not.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -25,7 +27,8 @@ class FakeStub:
         async def call(*args: Any) -> Any:
             for arg in args:
                 to_js_value(arg)
-            return await method(*args)
+            result = method(*args)
+            return await result if inspect.isawaitable(result) else result
 
         return call
 
@@ -42,7 +45,8 @@ class FakeNamespace:
 
 
 class FakeEnv:
-    """`env` with the bindings of wrangler.toml: DB, AI, VECTORIZE, INBOX (and vars)."""
+    """`env` with the bindings of wrangler.toml: DB, AI, VECTORIZE, INBOX, LIMITER (and
+    vars)."""
 
     def __init__(
         self,
@@ -50,6 +54,7 @@ class FakeEnv:
         ai: FakeWorkersAI,
         vectorize: FakeVectorize,
         inbox: FakeNamespace | None = None,
+        limiter: FakeNamespace | None = None,
         **variables: str,
     ) -> None:
         self.DB = db
@@ -57,5 +62,7 @@ class FakeEnv:
         self.VECTORIZE = vectorize
         if inbox is not None:
             self.INBOX = inbox
+        if limiter is not None:
+            self.LIMITER = limiter
         for name, value in variables.items():
             setattr(self, name, value)

@@ -17,6 +17,11 @@ What the local host does with tasks and queues, a Durable Object gets from its r
   or after a backoff when publishing failed), switching off silent typists at the room's
   `next_expiry`, and closing sockets silent for the idle timeout with 4408 (close events can be
   missed; clients ping well within the timeout).
+- Visitors' new messages are charged to the send limiter (`ratelimit.DurableLimiter`: other
+  objects, per visitor and per IP) before the room sees them, as the local host charges its
+  `LocalLimiter`; a refusal is the same `rate_limited` error naming the client id. The charge is
+  awaited outside the lock, so the room's other sockets never wait on a limiter's round trip;
+  a resend of a message the room stored is free.
 - The assistant runs as a task; its output re-enters through the lock. An answer in progress is
   lost if the object is evicted mid-stream (a deploy), as it is when the local edge restarts.
 
@@ -44,6 +49,7 @@ from ..meta import RoomMeta
 from ..outbox import PUBLISH_BATCH, Backoff, Publisher
 from ..policy import DEFAULT_POLICY, RoomPolicy
 from ..room import Room
+from .ratelimit import SendLimiter
 from .storage import DurableRoomStorage
 
 log = logging.getLogger("helpway.rooms.cloudflare")
@@ -113,7 +119,8 @@ def _store(ws: Any, socket: Socket) -> None:
 class DurableRoomHost:
     """The room of one Durable Object. `ctx` is the object's state (`self.ctx`), `publish`
     receives committed entries at least once in seq order, `assistant` answers visitors,
-    `encode` turns a frame into the socket's text."""
+    `encode` turns a frame into the socket's text, `limiter` bounds visitors' sends (None:
+    unlimited)."""
 
     def __init__(
         self,
@@ -122,6 +129,7 @@ class DurableRoomHost:
         publish: Publisher,
         encode: Callable[[ServerFrame], str],
         assistant: Assistant | None = None,
+        limiter: SendLimiter | None = None,
         backoff: Backoff = DEFAULT_BACKOFF,
         clock: Callable[[], int] = now_ms,
         policy: RoomPolicy = DEFAULT_POLICY,
@@ -132,6 +140,7 @@ class DurableRoomHost:
         self._publish = publish
         self._encode = encode
         self._assistant = assistant
+        self._limiter = limiter
         self._backoff = backoff
         self._clock = clock
         self._policy = policy
@@ -194,11 +203,30 @@ class DurableRoomHost:
         if socket is None or not socket.joined:
             self._deliver(ws, _error(errors.NOT_JOINED, "send join first", client_id))
             return
+        if isinstance(frame, frames.SendMessage):
+            refusal = await self._charge(socket, frame.client_id)
+            if refusal is not None:
+                self._deliver(ws, refusal)
+                return
         async with self._lock:
             room = self._loaded(socket.conversation_id, socket.site_id)
             effects = room.receive(socket.id, frame, self._clock())
             await self._perform(effects, origin=(socket.id, ws), client_id=client_id)
             await self._arm()
+
+    async def _charge(self, socket: Socket, client_id: str) -> frames.Error | None:
+        """Charge a new message to the send limits; a resend of a stored one is free."""
+        if self._limiter is None or socket.participant is None:
+            return None
+        async with self._lock:
+            room = self._loaded(socket.conversation_id, socket.site_id)
+            if room.receipt(socket.participant.id, client_id) is not None:
+                return None
+        wait_ms = await self._limiter.admit(socket.participant, socket.ip)
+        if not wait_ms:
+            return None
+        message = f"too many messages: retry in {wait_ms / 1000:.1f}s"
+        return _error(errors.RATE_LIMITED, message, client_id)
 
     async def leave(self, ws: Any) -> None:
         """The socket closed or failed (`webSocketClose`, `webSocketError`). Idempotent."""

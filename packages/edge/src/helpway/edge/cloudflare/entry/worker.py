@@ -3,11 +3,11 @@ Python Workers SDK and `js`, so it is imported on Cloudflare only.
 
 Everything here is a shell over `helpway.edge.cloudflare`, whose code runs on CPython in the
 tests: `Default` routes a request (conversation socket → its `ConversationRoom` object, inbox
-socket → the `InboxHub` object, anything else → the Starlette app through the SDK's ASGI
+socket → its site's `InboxHub` object, anything else → the Starlette app through the SDK's ASGI
 bridge); the Durable Object classes turn the runtime's calls (`fetch` for the upgrade,
-`webSocketMessage`, `webSocketClose`, `webSocketError`, `alarm`, and the hub's `publish` RPC)
-into calls on the runtime-free objects. Importing it does no I/O and draws nothing random:
-Python Workers snapshot memory after import.
+`webSocketMessage`, `webSocketClose`, `webSocketError`, `alarm`, the hub's `publish` RPC and
+the `RateLimiter`'s `take`/`give_back` RPCs) into calls on the runtime-free objects. Importing
+it does no I/O and draws nothing random: Python Workers snapshot memory after import.
 """
 
 from typing import Any
@@ -19,13 +19,21 @@ from workers import DurableObject, Response, WorkerEntrypoint, asgi
 from helpway.edge.cloudflare.app import worker_app
 from helpway.edge.cloudflare.conversation_object import ConversationObject
 from helpway.edge.cloudflare.inbox_object import InboxObject
-from helpway.edge.cloudflare.routing import INBOX_OBJECT, ConversationSocket, Target, target
+from helpway.edge.cloudflare.routing import (
+    ConversationSocket,
+    InboxSocket,
+    Target,
+    inbox_object_name,
+    target,
+)
 from helpway.rooms.cloudflare.host import now_ms
+from helpway.rooms.cloudflare.ratelimit import BucketObject
 from helpway.shared import errors
 
 
 def _target(request: Any) -> Target:
-    return target(request.method, urlsplit(request.url).path, request.headers.get("upgrade"))
+    url = urlsplit(request.url)
+    return target(request.method, url.path, request.headers.get("upgrade"), url.query)
 
 
 def _accept_pair() -> tuple[Any, Any]:
@@ -39,6 +47,11 @@ def _upgrade_expected() -> Any:
     return Response.from_json(body, 426)
 
 
+def _site_expected() -> Any:
+    body = {"code": errors.INVALID, "message": "name the inbox's site: /ws/inbox?site_id=..."}
+    return Response.from_json(body, 400)
+
+
 def _text(message: Any) -> str | bytes:
     """A WebSocket message: a str, or an ArrayBuffer proxy for a binary frame."""
     return message if isinstance(message, str) else bytes(message.to_bytes())
@@ -49,8 +62,10 @@ class Default(WorkerEntrypoint):
         where = _target(request)
         if isinstance(where, ConversationSocket):
             return await self.env.ROOMS.getByName(where.conversation_id).fetch(request)
-        if where == "inbox":
-            return await self.env.INBOX.getByName(INBOX_OBJECT).fetch(request)
+        if isinstance(where, InboxSocket):
+            if where.site_id is None:
+                return _site_expected()
+            return await self.env.INBOX.getByName(inbox_object_name(where.site_id)).fetch(request)
         return await asgi.fetch(worker_app(self.env), request, self.env)
 
 
@@ -87,10 +102,11 @@ class InboxHub(DurableObject):
         self.hub = InboxObject(ctx, env, clock=now_ms)
 
     async def fetch(self, request: Any) -> Any:
-        if _target(request) != "inbox":
+        where = _target(request)
+        if not isinstance(where, InboxSocket) or where.site_id is None:
             return _upgrade_expected()
         client, server = _accept_pair()
-        self.hub.accept(server)
+        self.hub.accept(server, where.site_id)
         return Response(None, status=101, web_socket=client)
 
     async def publish(self, summary_json: str) -> None:
@@ -107,3 +123,17 @@ class InboxHub(DurableObject):
 
     async def alarm(self, alarm_info: Any = None) -> None:
         await self.hub.alarm()
+
+
+class RateLimiter(DurableObject):
+    """One send-limit bucket (`ip:<address>` or `visitor:<id>`), held in memory."""
+
+    def __init__(self, ctx: Any, env: Any) -> None:
+        super().__init__(ctx, env)
+        self.bucket = BucketObject(now_ms)
+
+    async def take(self, burst: int, per_second: float) -> int:
+        return self.bucket.take(burst, per_second)
+
+    async def give_back(self, burst: int, per_second: float) -> None:
+        self.bucket.give_back(burst, per_second)
