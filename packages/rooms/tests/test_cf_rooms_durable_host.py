@@ -174,6 +174,20 @@ async def test_a_woken_object_keeps_sockets_log_and_receipts(room: Object) -> No
     assert socket is not None and socket.joined and socket.participant == VISITOR
 
 
+async def test_resends_older_than_the_receipt_window_are_found_in_storage(
+    tmp_path: Path,
+) -> None:
+    room = Object(tmp_path, policy=RoomPolicy(receipt_window=3))
+    visitor = await room.connect(VISITOR)
+    for i in range(10):
+        await room.host.receive(visitor, send(f"x{i}", f"m{i}"))
+    for _ in range(2):  # in the instance that forgot it, then in a woken one
+        await room.host.receive(visitor, send("x0", "m0"))
+        assert of_type(visitor, "ack")[-1]["seq"] == 1
+        room.wake()
+    assert [e["seq"] for e in entries(visitor)] == list(range(1, 11))
+
+
 async def test_the_alarm_drains_the_outbox_in_order_with_backoff(room: Object) -> None:
     visitor = await room.connect(VISITOR)
     room.publisher.failing = True

@@ -113,3 +113,12 @@ async def test_one_receipt_per_author_and_client_id(open_storage: Opener) -> Non
     with pytest.raises(Exception):  # noqa: B017
         storage.commit([message(2, "k1")], RoomMeta("c", "demo", last_seq=2))
     assert [e.seq for e in storage.entries(0, 5, 10)] == [1]
+
+
+async def test_receipts_are_looked_up_by_author_and_client_id(open_storage: Opener) -> None:
+    storage = open_storage()
+    storage.commit([message(1, "k1"), message(2, None)], RoomMeta("c", "demo", last_seq=2))
+    again = open_storage()
+    assert again.receipt("v1", "k1") == (1, "c.1")
+    assert again.receipt("v1", "k2") is None
+    assert again.receipt("someone-else", "k1") is None

@@ -10,7 +10,8 @@ What the local host does with tasks and queues, a Durable Object gets from its r
   Everything a socket needs after a wake-up lives in its attachment (`serializeAttachment`,
   JSON text, at most 2 KiB): its session id, conversation, client IP, participant once
   authenticated, whether it joined, when it was last heard. A woken host rebuilds the room from
-  storage and its sessions from `ctx.getWebSockets()`.
+  storage and its sessions from `ctx.getWebSockets()`. The room keeps only its latest receipts
+  in memory and looks older ones up in storage, as locally.
 - `ws.send` never blocks: frames go out in the order the room decided them. A send that fails
   means the socket is gone: the room is told it left.
 - The object's single alarm does the timed work: draining the outbox to the publisher (at once,
@@ -301,7 +302,9 @@ class DurableRoomHost:
         stored = self._storage.load()
         if stored is None:
             return None
-        self._room = Room(stored.meta, stored.receipts, self._rejoin(), self._policy)
+        self._room = Room(
+            stored.meta, stored.receipts, self._rejoin(), self._policy, self._storage.receipt
+        )
         return self._room
 
     def _loaded(self, conversation_id: str, site_id: str | None) -> Room:
@@ -312,7 +315,9 @@ class DurableRoomHost:
             raise LookupError(f"no stored room for conversation {conversation_id!r}")
         # Without an assistant, rooms start with it off: questions wait for a human.
         meta = RoomMeta(conversation_id, site_id, ai_active=self._assistant is not None)
-        self._room = Room(meta, sessions=self._rejoin(), policy=self._policy)
+        self._room = Room(
+            meta, sessions=self._rejoin(), policy=self._policy, lookup=self._storage.receipt
+        )
         return self._room
 
     def _rejoin(self) -> dict[str, frames.Author]:

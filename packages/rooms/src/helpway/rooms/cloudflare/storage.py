@@ -20,6 +20,7 @@ from helpway.shared import frames
 
 from ..effects import Entry
 from ..meta import RoomMeta
+from ..room import Receipt
 from ..sqlite_storage import _SCHEMA, _entry_adapter
 from ..storage import StoredRoom
 
@@ -63,6 +64,12 @@ class DurableRoomStorage:
             )
 
         self._storage.transactionSync(write)
+
+    def receipt(self, author_id: str, client_id: str) -> Receipt | None:
+        rows = self._sql.exec(
+            "SELECT seq, id FROM log WHERE author_id = ? AND client_id = ?", author_id, client_id
+        ).toArray()
+        return (int(rows[0]["seq"]), rows[0]["id"]) if rows else None
 
     def entries(self, after_seq: int, through_seq: int, limit: int) -> list[Entry]:
         rows = self._sql.exec(
