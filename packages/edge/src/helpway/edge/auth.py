@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from starlette.requests import HTTPConnection
 
 from helpway.shared import errors, frames
-from helpway.store import agent_sessions, agents, conversations, visitors
+from helpway.store import agent_sessions, agents, conversations, sites, visitors
 from helpway.store.agents import Agent
 from helpway.store.conversations import Conversation
 from helpway.store.database import Database
 
 from .errors import ApiError
+from .origins import caller_allowed
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,14 @@ async def agent_for(db: Database, token: str) -> AgentIdentity:
     if agent is None:
         raise ApiError(errors.UNAUTHORIZED, "unknown or expired agent session")
     return AgentIdentity(agent, tuple(await agents.agent_site_ids(db, agent.id)))
+
+
+async def check_visitor_origin(connection: HTTPConnection, db: Database, site_id: str) -> None:
+    """Refuse a visitor's request made from a page origin the site does not allow (the
+    session checked it when it started; this keeps a token copied onto another page useless)."""
+    site = await sites.get_site(db, site_id)
+    if site is None or not caller_allowed(connection, site.allowed_origins):
+        raise ApiError(errors.FORBIDDEN, "this page's origin may not use the site's widget")
 
 
 async def participant_for(db: Database, token: str, conversation_id: str) -> Participant:

@@ -12,6 +12,25 @@ from __future__ import annotations
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
+from starlette.requests import HTTPConnection
+
+
+def caller_allowed(connection: HTTPConnection, allowed: Iterable[str]) -> bool:
+    """May this request, made for a visitor of a site with `allowed` origins, proceed? The
+    widget runs in a frame the edge serves, so its own calls carry the edge's origin (the page
+    that framed it was checked when its session started); any other page origin must be one
+    of the site's. For WebSocket upgrades the browser sends `Origin` too, and http(s) is what
+    it names, so the edge's own origin is computed with the matching scheme."""
+    origin = connection.headers.get("origin")
+    if origin is not None and origin == _http_origin(connection):
+        return True
+    return origin_allowed(origin, allowed)
+
+
+def _http_origin(connection: HTTPConnection) -> str:
+    scheme = {"ws": "http", "wss": "https"}.get(connection.url.scheme, connection.url.scheme)
+    return f"{scheme}://{connection.url.netloc}"
+
 
 def origin_allowed(origin: str | None, allowed: Iterable[str]) -> bool:
     allowed = list(allowed)

@@ -12,7 +12,7 @@ from starlette.routing import Route
 from helpway.shared import errors, frames, limits
 from helpway.store import messages
 
-from ..auth import bearer_token, participant_for
+from ..auth import bearer_token, check_visitor_origin, participant_for
 from ..bodies import read_query
 from ..errors import ApiError
 from ..services import services
@@ -29,7 +29,9 @@ async def history(request: Request) -> Response:
     query = read_query(request, HistoryQuery)
     conversation_id = request.path_params["conversation_id"]
     db = services(request).db
-    await participant_for(db, bearer_token(request), conversation_id)
+    participant = await participant_for(db, bearer_token(request), conversation_id)
+    if participant.author.role == "visitor":
+        await check_visitor_origin(request, db, participant.conversation.site_id)
     page = await messages.history_page(db, conversation_id, query.after_seq, query.limit)
     if page is None:
         raise ApiError(errors.NOT_FOUND, "no such conversation")
