@@ -13,7 +13,7 @@ import re
 from collections import Counter
 
 from edge_process import Edge
-from playwright.sync_api import Browser, Page, WebSocket, expect
+from playwright.sync_api import Browser, FrameLocator, Page, WebSocket, expect
 
 AGENT_EMAIL = "agent@demo.helpway.dev"
 AGENT_PASSWORD = "helpway-demo"
@@ -41,6 +41,11 @@ def _sign_in_agent(page: Page, edge: Edge) -> None:
     expect(page.get_by_label("Reply")).to_have_count(1, timeout=TIMEOUT_MS)
 
 
+def _chat(page: Page) -> FrameLocator:
+    """The widget's panel: a frame of the edge's origin inside the launcher's shadow root."""
+    return page.frame_locator("helpway-widget iframe")
+
+
 def _open_widget(page: Page, edge: Edge) -> None:
     page.goto(edge.url + "/")
     page.locator('button[aria-label="Open chat"]').click()
@@ -60,13 +65,14 @@ def test_visitor_gets_a_cited_answer_then_a_human(browser: Browser, edge: Edge) 
 
     # The visitor asks; the answer streams in pieces, then lands with its sources as links.
     _open_widget(visitor, edge)
-    visitor.locator('textarea[aria-label="Message"]').fill(QUESTION)
-    visitor.locator('textarea[aria-label="Message"]').press("Enter")
-    mine = visitor.locator(".hw-row.hw-mine")
+    chat = _chat(visitor)
+    chat.locator('textarea[aria-label="Message"]').fill(QUESTION)
+    chat.locator('textarea[aria-label="Message"]').press("Enter")
+    mine = chat.locator(".hw-row.hw-mine")
     expect(mine).to_have_count(1, timeout=TIMEOUT_MS)
     expect(mine.locator(".hw-text")).to_have_text(QUESTION)
-    expect(visitor.locator(".hw-row.hw-sending")).to_have_count(0, timeout=TIMEOUT_MS)
-    answer = visitor.locator('.hw-row[data-role="assistant"][data-id]:not(.hw-streaming)')
+    expect(chat.locator(".hw-row.hw-sending")).to_have_count(0, timeout=TIMEOUT_MS)
+    answer = chat.locator('.hw-row[data-role="assistant"][data-id]:not(.hw-streaming)')
     expect(answer).to_have_count(1, timeout=TIMEOUT_MS)
     source = answer.locator("a.hw-source").first
     expect(source).to_have_attribute("href", re.compile(r"/help/password-reset#[\w-]+$"))
@@ -86,8 +92,8 @@ def test_visitor_gets_a_cited_answer_then_a_human(browser: Browser, edge: Edge) 
     cited.close()
 
     # Visitor asks for a person; the conversation shows up in the agent's inbox live.
-    visitor.get_by_role("button", name="Talk to a human").click()
-    expect(visitor.locator('.hw-event[data-event="handoff.requested"]')).to_have_count(
+    chat.get_by_role("button", name="Talk to a human").click()
+    expect(chat.locator('.hw-event[data-event="handoff.requested"]')).to_have_count(
         1, timeout=TIMEOUT_MS
     )
     row = agent.locator('button.hc-conv[data-status="waiting_human"]')
@@ -97,27 +103,25 @@ def test_visitor_gets_a_cited_answer_then_a_human(browser: Browser, edge: Edge) 
 
     # The agent types: the visitor sees it; then the reply arrives, as text, not HTML.
     agent.get_by_label("Reply").press_sequentially("Hi, I'm", delay=30)
-    expect(visitor.locator(".hw-typing")).to_contain_text("typing", timeout=TIMEOUT_MS)
+    expect(chat.locator(".hw-typing")).to_contain_text("typing", timeout=TIMEOUT_MS)
     agent.get_by_label("Reply").fill(REPLY)
     agent.get_by_label("Reply").press("Enter")
-    from_agent = visitor.locator('.hw-row[data-role="agent"] .hw-text')
+    from_agent = chat.locator('.hw-row[data-role="agent"] .hw-text')
     expect(from_agent).to_have_text(REPLY, timeout=TIMEOUT_MS)
-    expect(visitor.locator('.hw-row[data-role="agent"] b')).to_have_count(0)
-    expect(visitor.locator('.hw-event[data-event="agent.joined"]')).to_have_count(1)
+    expect(chat.locator('.hw-row[data-role="agent"] b')).to_have_count(0)
+    expect(chat.locator('.hw-event[data-event="agent.joined"]')).to_have_count(1)
 
     # After a reload the whole history is back, each message exactly once.
     visitor.reload()
     visitor.locator('button[aria-label="Open chat"]').click()
     expect(visitor.locator("helpway-widget[data-ready]")).to_have_count(1, timeout=TIMEOUT_MS)
-    expect(visitor.locator('.hw-row[data-role="agent"] .hw-text')).to_have_text(
+    expect(chat.locator('.hw-row[data-role="agent"] .hw-text')).to_have_text(
         REPLY, timeout=TIMEOUT_MS
     )
-    ids = visitor.locator(".hw-row[data-id]").evaluate_all("rows => rows.map(r => r.dataset.id)")
+    ids = chat.locator(".hw-row[data-id]").evaluate_all("rows => rows.map(r => r.dataset.id)")
     assert ids, "no history after reload"
     assert [i for i, n in Counter(ids).items() if n > 1] == []
-    roles = visitor.locator(".hw-row[data-id]").evaluate_all(
-        "rows => rows.map(r => r.dataset.role)"
-    )
+    roles = chat.locator(".hw-row[data-id]").evaluate_all("rows => rows.map(r => r.dataset.role)")
     assert roles == ["visitor", "assistant", "agent"]
 
     agent_context.close()

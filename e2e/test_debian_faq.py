@@ -25,10 +25,11 @@ def test_faq_question_is_answered_with_its_section(browser: Browser, edge: Edge)
     page.goto(edge.url + "/")
     page.locator('button[aria-label="Open chat"]').click()
     expect(page.locator("helpway-widget[data-ready]")).to_have_count(1, timeout=TIMEOUT_MS)
-    box = page.locator('textarea[aria-label="Message"]')
+    chat = page.frame_locator("helpway-widget iframe")  # the widget's panel
+    box = chat.locator('textarea[aria-label="Message"]')
     box.fill("How do I put a package on hold?")
     box.press("Enter")
-    answer = page.locator('.hw-row[data-role="assistant"][data-id]:not(.hw-streaming)')
+    answer = chat.locator('.hw-row[data-role="assistant"][data-id]:not(.hw-streaming)')
     expect(answer).to_have_count(1, timeout=TIMEOUT_MS)
     hrefs = answer.locator("a.hw-source").evaluate_all("links => links.map(a => a.href)")
     assert any(h.endswith("pkg-basics.en.html#puttingonhold") for h in hrefs), hrefs

@@ -188,17 +188,17 @@ def test_asset_rules_serve_the_widget_like_the_local_edge(asset_server: str) -> 
         assert loader.headers["access-control-allow-origin"] == "*"
         assert loader.headers["cache-control"] == "public, max-age=300"
 
-        module = next((build / "app").glob("*.py")).name
-        app = http.get(f"/w/app/{module}")
+        module = next(build.glob("v/*/app/*.py")).relative_to(build)
+        app = http.get(f"/w/{module}")
         assert app.status_code == 200
-        assert app.content == (build / "app" / module).read_bytes()
+        assert app.content == (build / module).read_bytes()
         assert app.headers["access-control-allow-origin"] == "*"
 
-        wasm = next((build / "runtime").rglob("*.wasm")).relative_to(build)
+        wasm = next(build.glob("v/*/runtime/*/*.wasm")).relative_to(build)
         runtime = http.get(f"/w/{wasm}")
         assert runtime.status_code == 200
         assert runtime.headers["content-type"] == "application/wasm"
-        assert runtime.headers["cache-control"] == "public, max-age=86400"
+        assert runtime.headers["cache-control"] == "public, max-age=31536000, immutable"
 
         console = http.get("/console")
         assert console.status_code == 200

@@ -12,7 +12,15 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Locator, Page, Route, WebSocketRoute, expect
+from playwright.sync_api import (
+    Browser,
+    FrameLocator,
+    Locator,
+    Page,
+    Route,
+    WebSocketRoute,
+    expect,
+)
 
 TIMEOUT_MS = 30_000
 
@@ -67,13 +75,18 @@ def test_console_log_out_ends_the_session_on_the_server(page: Page, edge) -> Non
     assert httpx.get(edge.url + "/api/inbox", headers=auth).status_code == 401
 
 
+def chat(page: Page) -> FrameLocator:
+    """The widget's panel: a frame of the edge's origin inside the launcher's shadow root."""
+    return page.frame_locator("helpway-widget iframe")
+
+
 def open_widget(page: Page, url: str) -> Locator:
     """The demo page's widget, opened and connected; returns its composer."""
     page.goto(url)
     page.get_by_role("button", name="Open chat").click()
     expect(page.locator("helpway-widget[data-ready]")).to_have_count(1)
-    expect(page.locator(".hw-sub")).to_have_text(re.compile("answers right away"))
-    return page.get_by_role("textbox", name="Message")
+    expect(chat(page).locator(".hw-sub")).to_have_text(re.compile("answers right away"))
+    return chat(page).get_by_role("textbox", name="Message")
 
 
 def test_a_message_too_big_for_a_frame_is_refused_before_sending(page: Page, edge) -> None:
@@ -83,10 +96,10 @@ def test_a_message_too_big_for_a_frame_is_refused_before_sending(page: Page, edg
     draft = "\x01" * 2800  # 2,800 characters, but 16.8 KB of JSON
     composer.fill(draft)
     composer.press("Enter")
-    problem = page.locator(".hw-problem")
+    problem = chat(page).locator(".hw-problem")
     expect(problem).to_have_text(re.compile("^Your message is too long to send"))
     expect(composer).to_have_value(draft)  # kept, to be shortened
-    expect(page.locator(".hw-row.hw-mine")).to_have_count(0)
+    expect(chat(page).locator(".hw-row.hw-mine")).to_have_count(0)
     assert any('"type":"join"' in frame for frame in sent)  # frames are being recorded…
     assert not [frame for frame in sent if "message.send" in frame]  # …and none went out
 
@@ -114,16 +127,16 @@ def test_a_refusal_without_client_id_fails_the_message_in_place(page: Page, edge
     composer = open_widget(page, edge.url + "/")
     composer.fill("INFLATE this one")
     composer.press("Enter")
-    failed = page.locator(".hw-row.hw-failed")
+    failed = chat(page).locator(".hw-row.hw-failed")
     expect(failed).to_have_count(1)
     expect(failed.locator(".hw-meta")).to_contain_text("Not sent")
-    expect(page.locator(".hw-row.hw-sending")).to_have_count(0)
+    expect(chat(page).locator(".hw-row.hw-sending")).to_have_count(0)
 
     composer.fill("And this one goes through")
     composer.press("Enter")
-    sent = page.locator(".hw-row.hw-mine[data-seq]")
+    sent = chat(page).locator(".hw-row.hw-mine[data-seq]")
     expect(sent).to_have_count(1)
-    mine = page.locator(".hw-row.hw-mine .hw-text").all_inner_texts()
+    mine = chat(page).locator(".hw-row.hw-mine .hw-text").all_inner_texts()
     assert mine == ["INFLATE this one", "And this one goes through"]
 
 
@@ -181,24 +194,26 @@ def test_a_refused_widget_says_unavailable_everywhere(
     page.goto(f"{shops[address]}/?{urlencode({'site': site, 'edge': edge.url})}")
     page.get_by_role("button", name="Open chat").click()
     expect(page.locator("helpway-widget[data-ready]")).to_have_count(1)
-    composer = page.get_by_role("textbox", name="Message")
+    composer = chat(page).get_by_role("textbox", name="Message")
     composer.fill("Hello?")
     composer.press("Enter")
-    expect(page.locator(".hw-row.hw-sending")).to_have_count(1)
-    expect(page.locator(".hw-sub")).to_have_text("Connecting…")
+    expect(chat(page).locator(".hw-row.hw-sending")).to_have_count(1)
+    expect(chat(page).locator(".hw-sub")).to_have_text("Connecting…")
 
     while not held:  # the request left when the panel opened; its route may lag behind
         page.wait_for_timeout(20)
     with page.expect_response("**/api/visitor/session") as refused:
         held[0].continue_()  # to the real edge, which refuses
     assert refused.value.status == status
-    expect(page.locator(".hw-problem")).to_have_text("The chat is not available on this site.")
-    expect(page.locator(".hw-sub")).to_have_text("Chat unavailable")
-    expect(page.locator(".hw-row.hw-failed .hw-meta")).to_have_text("Not sent")
-    expect(page.locator(".hw-row.hw-sending")).to_have_count(0)
+    expect(chat(page).locator(".hw-problem")).to_have_text(
+        "The chat is not available on this site."
+    )
+    expect(chat(page).locator(".hw-sub")).to_have_text("Chat unavailable")
+    expect(chat(page).locator(".hw-row.hw-failed .hw-meta")).to_have_text("Not sent")
+    expect(chat(page).locator(".hw-row.hw-sending")).to_have_count(0)
     expect(composer).to_be_disabled()
-    expect(page.get_by_role("button", name="Send")).to_be_disabled()
-    expect(page.get_by_role("button", name="Talk to a human")).to_be_hidden()
+    expect(chat(page).get_by_role("button", name="Send")).to_be_disabled()
+    expect(chat(page).get_by_role("button", name="Talk to a human")).to_be_hidden()
 
 
 def test_console_remembers_what_was_read_across_a_reload(page: Page, edge, busy_site) -> None:

@@ -17,7 +17,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, Route, sync_playwright
+from playwright.sync_api import Page, Route, expect, sync_playwright
 
 from helpway.widget import build
 
@@ -119,15 +119,16 @@ def test_widget_opens_at_once_and_python_takes_over(site: str, page: Page) -> No
     launcher = page.get_by_role("button", name="Open chat")
     launcher.click()
     assert page.locator("helpway-widget").count() == 1  # the second copy did nothing
-    panel = page.get_by_role("dialog", name="Chat")
-    assert panel.is_visible()
+    frame = page.frame_locator("helpway-widget iframe")
+    panel = frame.get_by_role("dialog", name="Chat")
+    panel.wait_for()
     assert launcher.get_attribute("aria-expanded") == "true"
-    message = page.get_by_role("textbox", name="Message")
-    assert message.evaluate("node => node === node.getRootNode().activeElement")
-    assert page.locator(".hw-log").inner_text() == "Loading the chat…"
+    message = frame.get_by_role("textbox", name="Message")
+    expect(message).to_be_focused()
+    assert frame.locator(".hw-log").inner_text() == "Loading the chat…"
     message.fill("Hello before Python")
     message.press("Enter")
-    assert page.locator("helpway-widget[data-queued]").count() == 1
+    assert frame.locator("body[data-queued]").count() == 1
     assert page.locator("helpway-widget[data-ready]").count() == 0
 
     released = True
@@ -138,27 +139,29 @@ def test_widget_opens_at_once_and_python_takes_over(site: str, page: Page) -> No
     # The app took what was typed before it was ready. This server knows no site (every API
     # call is a 404), so the chat ends at once, consistently: the message is not sent, the
     # header and the notice say why, and nothing more can be typed.
-    failed = page.locator(".hw-row.hw-mine.hw-failed")
+    failed = frame.locator(".hw-row.hw-mine.hw-failed")
     failed.wait_for()
     assert failed.locator(".hw-text").inner_text() == "Hello before Python"
     assert failed.locator(".hw-meta").inner_text() == "Not sent"  # no Retry: it cannot work
-    assert page.locator(".hw-row.hw-sending").count() == 0
+    assert frame.locator(".hw-row.hw-sending").count() == 0
     assert message.input_value() == ""
-    problem = page.locator(".hw-problem")
+    problem = frame.locator(".hw-problem")
     problem.wait_for()
     assert problem.inner_text() == "The chat is not available on this site."
-    assert page.locator(".hw-sub").inner_text() == "Chat unavailable"
+    assert frame.locator(".hw-sub").inner_text() == "Chat unavailable"
     assert message.is_disabled()
-    assert page.get_by_role("button", name="Send").is_disabled()
-    assert page.get_by_role("button", name="Talk to a human").is_hidden()
+    assert frame.get_by_role("button", name="Send").is_disabled()
+    assert frame.get_by_role("button", name="Talk to a human").is_hidden()
 
     assert all(url.startswith(site + "/") for url in requests), requests
     assert not [url for url in requests if "plugin" in url or "-editor" in url]
     assert {url.split("/")[-1] for url in requests} >= {"core.js", "micropython.mjs", "state.py"}
 
-    page.get_by_role("button", name="Close chat").click()
-    assert not panel.is_visible()
+    # Closing from inside the frame hides it and gives the focus back to the launcher.
+    frame.get_by_role("button", name="Close chat").click()
+    expect(page.locator("helpway-widget iframe")).to_be_hidden()
     assert launcher.get_attribute("aria-expanded") == "false"
+    expect(launcher).to_be_focused()
 
 
 def test_console_wires_up_its_sign_in_form(site: str, page: Page) -> None:

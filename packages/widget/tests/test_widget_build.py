@@ -3,12 +3,14 @@ a page asks for is in it."""
 
 from __future__ import annotations
 
+import gzip
 import html
 import json
 import os
 import re
 from pathlib import Path
 
+import brotli
 import pytest
 
 from helpway.widget import build, bundle, runtime
@@ -32,30 +34,51 @@ def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def boot_plan(out: Path) -> dict:
-    match = re.search(r"^var BUILD = (\{.*\});$", (out / "widget.js").read_text(), re.M)
-    assert match, "the loader carries its boot plan"
-    plan: dict = json.loads(match.group(1))
-    return plan
+def served(out: Path, url: str) -> Path:
+    """The build file behind a URL a page names."""
+    assert url.startswith(bundle.ASSETS), url
+    return out / url[len(bundle.ASSETS) :]
+
+
+def page_config(out: Path, page: str) -> tuple[str, dict]:
+    text = (out / page).read_text()
+    found = re.search(r'<script type="mpy" src="([^"]+)" config="([^"]+)"', text)
+    assert found, page
+    return found.group(1), json.loads(html.unescape(found.group(2)))
+
+
+def immutable(out: Path) -> dict[str, bytes]:
+    """The fingerprinted files, by their path under their fingerprint folder."""
+    files = {}
+    for name, data in tree(out).items():
+        if name.startswith(bundle.IMMUTABLE_DIR + "/") and not name.endswith(bundle.COMPRESSED):
+            files[name.split("/", 2)[2]] = data
+    return files
 
 
 def test_layout(out: Path) -> None:
     files = set(tree(out))
-    assert {"widget.js", "console.html", "chat.css", "console.css", "app/bridge.js"} <= files
+    assert {"widget.js", "frame.html", "console.html"} <= files
+    logical = set(immutable(out))
+    assert {"app/bridge.js", "app/frame.js", "app/chat.css", "app/frame.css"} <= logical
     shipped = {m for modules in bundle.APPS.values() for m in modules} | set(
         bundle.ENTRIES.values()
     )
-    assert {f"app/{m}.py" for m in shipped} <= files
-    assert {"app/wire.py", "app/wire_spec.py", "app/limits.py", "app/errors.py"} <= files
+    assert {f"app/{m}.py" for m in shipped} <= logical
+    assert {"app/wire.py", "app/wire_spec.py", "app/limits.py", "app/errors.py"} <= logical
     assert {
         runtime.PYSCRIPT_ENTRY,
         runtime.INTERPRETER,
         "runtime/micropython/micropython.wasm",
-    } <= files
+    } <= logical
     for name in files:
         assert not any(word in name for word in UNWANTED), name
         assert not name.endswith(".map"), name
-    assert {"app/__init__.py", "app/test_widget_state.py"}.isdisjoint(files)
+    assert {"app/__init__.py", "app/test_widget_state.py"}.isdisjoint(logical)
+    # Two fingerprint folders: the runtime's and the app's, so an app change keeps the runtime
+    # cached.
+    folders = {name.split("/")[1] for name in files if name.startswith("v/")}
+    assert len(folders) == 2
 
 
 def test_every_app_module_is_shipped_by_some_app() -> None:
@@ -67,10 +90,37 @@ def test_every_app_module_is_shipped_by_some_app() -> None:
 
 
 def test_codec_ships_byte_for_byte(out: Path) -> None:
+    logical = immutable(out)
     for name in bundle.CODEC:
-        assert (out / "app" / f"{name}.py").read_bytes() == (
-            bundle.CODEC_DIR / f"{name}.py"
-        ).read_bytes()
+        assert logical[f"app/{name}.py"] == (bundle.CODEC_DIR / f"{name}.py").read_bytes()
+
+
+def test_fingerprints_follow_the_bytes() -> None:
+    group = {"app/a.py": b"one", "app/b.py": b"two"}
+    first = bundle._fingerprinted(group)
+    assert first == bundle._fingerprinted(dict(reversed(group.items())))
+    assert first != bundle._fingerprinted({**group, "app/b.py": b"three"})
+    assert {path.split("/", 2)[2] for path in first.values()} == set(group)
+
+
+def test_big_files_have_precompressed_siblings(out: Path) -> None:
+    files = tree(out)
+    for name, data in files.items():
+        if name.endswith(bundle.COMPRESSED) or name == bundle.MANIFEST:
+            continue
+        if len(data) < bundle.COMPRESS_MIN:
+            assert name + ".br" not in files, name
+            continue
+        assert brotli.decompress(files[name + ".br"]) == data, name
+        assert gzip.decompress(files[name + ".gz"]) == data, name
+    wasm = next(name for name in files if name.endswith("micropython.wasm"))
+    assert len(files[wasm + ".br"]) < len(files[wasm]) / 2
+
+
+def test_loader_fits_its_budget(out: Path) -> None:
+    """The one file on the host page's critical path: at most 2 KB brotli."""
+    loader = (out / "widget.js").read_bytes()
+    assert len(brotli.compress(loader, quality=11)) <= 2048
 
 
 def test_build_is_deterministic(out: Path, tmp_path: Path) -> None:
@@ -84,34 +134,40 @@ def test_rebuilding_rewrites_nothing_and_removes_only_what_it_wrote(tmp_path: Pa
     before = {path: path.stat().st_mtime_ns for path in target.rglob("*") if path.is_file()}
     # A file an earlier build wrote (listed in the manifest) and a file of someone else's.
     manifest = target / bundle.MANIFEST
-    (target / "runtime" / "pyscript" / "old-chunk.js").write_text("stale")
+    stale = target / "v" / "0123456789ab" / "runtime" / "old-chunk.js"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("stale")
     manifest.write_text(
-        json.dumps([*json.loads(manifest.read_text()), "runtime/pyscript/old-chunk.js"])
+        json.dumps([*json.loads(manifest.read_text()), "v/0123456789ab/runtime/old-chunk.js"])
     )
     (target / "notes.txt").write_text("not ours")
     os.utime(manifest, ns=(before[manifest], before[manifest]))
 
     build(target)
     after = {path: path.stat().st_mtime_ns for path in target.rglob("*") if path.is_file()}
-    assert not (target / "runtime" / "pyscript" / "old-chunk.js").exists()
+    assert not (target / "v" / "0123456789ab").exists()
     assert (target / "notes.txt").read_text() == "not ours"
     del after[target / "notes.txt"]
     changed = {path for path in before if before[path] != after.get(path)}
     assert changed <= {manifest}
 
 
-def test_loader_boot_plan_points_at_built_files(out: Path) -> None:
-    plan = boot_plan(out)
-    config = plan["config"]
-    prefix = bundle.ASSET_PREFIX
-    paths = [config["interpreter"], *config["files"], *config["js_modules"]["main"]]
-    assert all(path.startswith(prefix) for path in paths)
-    paths = [path[len(prefix) :] for path in paths]
-    paths += [plan["entry"], plan["core"], *plan["modules"], *plan["fetches"]]
-    for path in paths:
-        assert (out / path).is_file(), path
-    assert sorted(config["files"].values()) == sorted(f"./{m}.py" for m in bundle.APPS["widget"])
+@pytest.mark.parametrize(("page", "app"), [("frame.html", "widget"), ("console.html", "console")])
+def test_pages_point_at_built_files(out: Path, page: str, app: str) -> None:
+    entry, config = page_config(out, page)
+    assert entry.endswith(f"/app/{bundle.ENTRIES[app]}.py")
+    assert config["interpreter"].endswith(runtime.INTERPRETER)
+    assert sorted(config["files"].values()) == sorted(f"./{m}.py" for m in bundle.APPS[app])
     assert config["plugins"] == ["!" + name for name in runtime.PYSCRIPT_PLUGINS]
+    text = (out / page).read_text()
+    refs = [*re.findall(r'(?:href|src)="([^"]+)"', text), entry, config["interpreter"]]
+    refs += list(config["files"]) + list(config["js_modules"]["main"])
+    assert len(refs) > 20
+    for ref in refs:
+        assert served(out, ref).is_file(), ref
+        assert ref.startswith(bundle.ASSETS + bundle.IMMUTABLE_DIR + "/"), ref
+    plugins = re.search(r"<py-config hidden>([^<]+)</py-config>", text)
+    assert plugins and json.loads(html.unescape(plugins.group(1))) == {"plugins": config["plugins"]}
 
 
 def test_loader_fetches_nothing_from_elsewhere(out: Path) -> None:
@@ -122,19 +178,6 @@ def test_loader_fetches_nothing_from_elsewhere(out: Path) -> None:
     ]
     assert "cdn" not in text.lower()
     assert not any(line.startswith("//") for line in text.splitlines())  # comments stripped
-
-
-def test_console_page_points_at_built_files(out: Path) -> None:
-    page = (out / "console.html").read_text()
-    config_attr = re.search(r'<script type="mpy" src="([^"]+)" config="([^"]+)"', page)
-    assert config_attr
-    entry, config = config_attr.group(1), json.loads(html.unescape(config_attr.group(2)))
-    assert entry == bundle.CONSOLE_ASSETS + "app/console_main.py"
-    assert config["interpreter"] == bundle.CONSOLE_ASSETS + runtime.INTERPRETER
-    refs = re.findall(r'(?:href|src)="(/w/[^"]+)"', page) + list(config["files"])
-    refs += list(config["js_modules"]["main"])
-    assert refs
-    for ref in refs:
-        assert (out / ref[len(bundle.CONSOLE_ASSETS) :]).is_file(), ref
-    plugins = re.search(r"<py-config hidden>([^<]+)</py-config>", page)
-    assert plugins and json.loads(html.unescape(plugins.group(1))) == {"plugins": config["plugins"]}
+    # It runs on pages that may have replaced these builtins: it must not need them.
+    for builtin in (".forEach(", ".map(", "JSON.", ".filter(", ".reduce("):
+        assert builtin not in text, builtin

@@ -3,16 +3,20 @@
 `build(out_dir)` writes (the edge serves `/widget.js`, `/console`, and `/w/<path>` from
 `out_dir/<path>`):
 
-    widget.js                  the loader site owners paste (its PyScript config inlined)
-    console.html               the agent console page
-    chat.css, console.css      conversation items (both apps); the console's layout
-    app/*.py, app/bridge.js    the Python apps and the shared codec, flat, as PyScript loads them
-    runtime/pyscript/...       PyScript, only the files a page loads (see `runtime`)
-    runtime/micropython/...    MicroPython (WebAssembly)
+    widget.js                     the loader site owners paste
+    frame.html                    the widget's panel: the document the loader frames
+    console.html                  the agent console page
+    v/<fingerprint>/runtime/...   PyScript (only the files a page loads, see `runtime`) and
+                                  MicroPython (WebAssembly)
+    v/<fingerprint>/app/...       the Python apps and the shared codec, flat as PyScript loads
+                                  them; bridge.js, frame.js; chat.css, frame.css, console.css
 
-The PyScript config is JSON (a TOML config costs a parser download) and is inlined: in the
-loader with asset paths made absolute at run time (the widget runs on other sites), in the
-console page with root-relative paths.
+Everything under `v/` is named by a fingerprint of its group's bytes (the runtime changes only
+with the npm lockfile, the app with every change of ours), so it can be cached for good; the
+three pages are small and name the current fingerprints. Files over `COMPRESS_MIN` bytes also get
+`.br` and `.gz` siblings, compressed once here rather than on every request.
+
+The PyScript config is JSON (a TOML config costs a parser download) and inlined in the pages.
 
 The build is deterministic and idempotent: the same inputs give the same bytes, a file whose
 bytes did not change is not rewritten (so its mtime and the edge's ETag stay), and files an
@@ -23,10 +27,13 @@ write: what it wrote is listed in `.helpway-build.json`.
 from __future__ import annotations
 
 import ast
+import gzip
+import hashlib
 import html
 import json
-import re
 from pathlib import Path
+
+import brotli
 
 from helpway.shared import wire
 
@@ -37,8 +44,11 @@ APP_DIR = PACKAGE / "app"
 STATIC_DIR = PACKAGE / "static"
 CODEC_DIR = Path(wire.__file__).parent
 MANIFEST = ".helpway-build.json"
-ASSET_PREFIX = "@/"  # marks asset paths in the PyScript config until they are made absolute
-CONSOLE_ASSETS = "/w/"
+ASSETS = "/w/"  # where the edge serves the build
+IMMUTABLE_DIR = "v"
+# Smaller files gain too little from compression to be worth a second request path.
+COMPRESS_MIN = 1024
+COMPRESSED = (".br", ".gz")
 
 CODEC = ("errors", "limits", "wire_spec", "wire")
 COMMON = (*CODEC, "drafts", "state", "keyed", "pacing", "links", "transport", "chat_dom")
@@ -50,8 +60,8 @@ APPS = {
 ENTRIES = {"widget": "widget_main", "console": "console_main"}
 # JavaScript modules the apps import through PyScript's `js_modules` (name → file in app/).
 JS_MODULES = {"bridge": "bridge.js"}
-
-_BUILD_SLOT = re.compile(r"/\*@build\*/[^;]*;")
+STYLES = ("chat.css", "frame.css", "console.css")
+PAGES = {"widget": "frame.html", "console": "console.html"}
 
 
 def build(out_dir: Path) -> None:
@@ -75,86 +85,104 @@ def assets(node_modules: Path) -> dict[str, bytes]:
     """Every file of the build: its path in the output → its bytes."""
     for app in APPS:
         _check_imports(app)
-    files: dict[str, bytes] = {}
-    runtime_sources = runtime.runtime_files(node_modules)
-    for name, source in runtime_sources.items():
-        files[name] = source.read_bytes()
+    runtime_files = {
+        name: source.read_bytes() for name, source in runtime.runtime_files(node_modules).items()
+    }
+    app_files: dict[str, bytes] = {}
     for module in sorted({m for modules in APPS.values() for m in modules} | set(ENTRIES.values())):
-        files[f"app/{module}.py"] = _module_source(module).read_bytes()
-    for js_file in JS_MODULES.values():
-        files[f"app/{js_file}"] = (STATIC_DIR / js_file).read_bytes()
-    for css in ("chat.css", "console.css"):
-        files[css] = (STATIC_DIR / css).read_bytes()
-    files["widget.js"] = loader(sorted(runtime_sources)).encode()
-    files["console.html"] = console_page(sorted(runtime_sources)).encode()
+        app_files[f"app/{module}.py"] = _module_source(module).read_bytes()
+    for js_file in (*JS_MODULES.values(), "frame.js"):
+        app_files[f"app/{js_file}"] = (STATIC_DIR / js_file).read_bytes()
+    for css in STYLES:
+        app_files[f"app/{css}"] = (STATIC_DIR / css).read_bytes()
+    paths = {**_fingerprinted(runtime_files), **_fingerprinted(app_files)}
+    files = {paths[name]: data for name, data in {**runtime_files, **app_files}.items()}
+    files["widget.js"] = loader().encode()
+    for app, page in PAGES.items():
+        files[page] = app_page(app, paths).encode()
+    for name, data in list(files.items()):
+        if len(data) >= COMPRESS_MIN:
+            files[name + ".br"] = brotli.compress(data, quality=11)
+            files[name + ".gz"] = gzip.compress(data, compresslevel=9, mtime=0)
     return files
 
 
-def pyscript_config(app: str) -> dict:
-    """PyScript's config for `app`; asset paths start with `ASSET_PREFIX`."""
+def _fingerprinted(group: dict[str, bytes]) -> dict[str, str]:
+    """Each file's path under `v/<fingerprint of the whole group>/`: files that load each other
+    by relative paths (PyScript's chunks, MicroPython's wasm) keep them."""
+    digest = hashlib.sha256()
+    for name in sorted(group):
+        digest.update(name.encode() + b"\0" + hashlib.sha256(group[name]).digest())
+    prefix = f"{IMMUTABLE_DIR}/{digest.hexdigest()[:12]}/"
+    return {name: prefix + name for name in group}
+
+
+def pyscript_config(app: str, paths: dict[str, str]) -> dict:
+    """PyScript's config for `app`, with the URLs the edge serves its files at."""
     return {
-        "interpreter": ASSET_PREFIX + runtime.INTERPRETER,
-        "files": {f"{ASSET_PREFIX}app/{m}.py": f"./{m}.py" for m in APPS[app]},
+        "interpreter": ASSETS + paths[runtime.INTERPRETER],
+        "files": {ASSETS + paths[f"app/{m}.py"]: f"./{m}.py" for m in APPS[app]},
         "js_modules": {
-            "main": {f"{ASSET_PREFIX}app/{file}": name for name, file in JS_MODULES.items()}
+            "main": {ASSETS + paths[f"app/{file}"]: name for name, file in JS_MODULES.items()}
         },
         "plugins": ["!" + plugin for plugin in runtime.PYSCRIPT_PLUGINS],
     }
 
 
-def boot_plan(app: str, runtime_names: list[str]) -> dict:
-    """What a page loads to boot `app`, relative to the assets: the PyScript config, the entry
-    script, the runtime's entry module, and every file of the chain to preload at once."""
+def boot_plan(app: str, paths: dict[str, str]) -> dict:
+    """What a page loads to boot `app`: the PyScript config, the entry script, the runtime's
+    entry module, and every file of the chain to preload at once (URLs)."""
     entry = f"app/{ENTRIES[app]}.py"
-    modules = [name for name in runtime_names if name.endswith((".js", ".mjs"))]
-    modules = [name for name in modules if name != runtime.PYSCRIPT_ENTRY]
+    names = sorted(paths)
+    modules = [n for n in names if n.startswith("runtime/") and n.endswith((".js", ".mjs"))]
+    modules = [n for n in modules if n != runtime.PYSCRIPT_ENTRY]
     modules += [f"app/{file}" for file in JS_MODULES.values()]
-    fetches = [name for name in runtime_names if name.endswith(".wasm")]
+    fetches = [n for n in names if n.endswith(".wasm")]
     fetches += [entry] + [f"app/{m}.py" for m in APPS[app]]
     return {
-        "config": pyscript_config(app),
-        "entry": entry,
-        "core": runtime.PYSCRIPT_ENTRY,
-        "modules": modules,
-        "fetches": fetches,
+        "config": pyscript_config(app, paths),
+        "entry": ASSETS + paths[entry],
+        "core": ASSETS + paths[runtime.PYSCRIPT_ENTRY],
+        "modules": [ASSETS + paths[n] for n in modules],
+        "fetches": [ASSETS + paths[n] for n in fetches],
     }
 
 
-def loader(runtime_names: list[str]) -> str:
-    """The loader with its boot plan filled in, whole-line comments and indentation removed."""
+def loader() -> str:
+    """The loader, whole-line comments and indentation removed."""
     template = (PACKAGE / "loader" / "widget.js").read_text("utf-8")
-    plan = json.dumps(boot_plan("widget", runtime_names), sort_keys=True, separators=(",", ":"))
-    filled, count = _BUILD_SLOT.subn(lambda _match: plan + ";", template)
-    if count != 1:
-        raise ValueError("the loader template must hold exactly one /*@build*/ slot")
     lines = []
-    for line in filled.splitlines():
+    for line in template.splitlines():
         line = line.strip()
         if line and not line.startswith("//"):
             lines.append(line)
     return "\n".join(lines) + "\n"
 
 
-def console_page(runtime_names: list[str]) -> str:
-    plan = boot_plan("console", runtime_names)
+def app_page(app: str, paths: dict[str, str]) -> str:
+    """The HTML page that boots `app`: its static shell shows at once, every file of the boot
+    chain is requested in parallel from the start."""
+    plan = boot_plan(app, paths)
     config = json.dumps(plan["config"], sort_keys=True, separators=(",", ":"))
-    config = config.replace('"' + ASSET_PREFIX, '"' + CONSOLE_ASSETS)
-    hints = [f'<link rel="modulepreload" href="{CONSOLE_ASSETS}{m}">' for m in plan["modules"]]
-    hints += [
-        f'<link rel="preload" as="fetch" crossorigin href="{CONSOLE_ASSETS}{f}">'
-        for f in plan["fetches"]
-    ]
-    page = (STATIC_DIR / "console.html").read_text("utf-8")
-    for slot, value in (
-        ("{{hints}}", "\n    ".join(hints)),
-        ("{{config}}", html.escape(config, quote=True)),
-        ("{{plugins}}", html.escape(json.dumps({"plugins": plan["config"]["plugins"]}))),
-        ("{{entry}}", CONSOLE_ASSETS + plan["entry"]),
-        ("{{core}}", CONSOLE_ASSETS + plan["core"]),
-    ):
-        if page.count(slot) != 1:
-            raise ValueError(f"console.html must hold {slot} exactly once")
+    hints = [f'<link rel="modulepreload" href="{m}">' for m in plan["modules"]]
+    hints += [f'<link rel="preload" as="fetch" crossorigin href="{f}">' for f in plan["fetches"]]
+    slots = {
+        "{{hints}}": "\n    ".join(hints),
+        "{{config}}": html.escape(config, quote=True),
+        "{{plugins}}": html.escape(json.dumps({"plugins": plan["config"]["plugins"]})),
+        "{{entry}}": plan["entry"],
+        "{{core}}": plan["core"],
+        "{{shell}}": ASSETS + paths["app/frame.js"],
+    }
+    for css in STYLES:
+        slots["{{" + css.replace(".", "_") + "}}"] = ASSETS + paths[f"app/{css}"]
+    page = (STATIC_DIR / PAGES[app]).read_text("utf-8")
+    for slot, value in slots.items():
+        if page.count(slot) > 1:
+            raise ValueError(f"{PAGES[app]} holds {slot} more than once")
         page = page.replace(slot, value)
+    if "{{" in page:
+        raise ValueError(f"{PAGES[app]} holds an unknown slot")
     return page
 
 

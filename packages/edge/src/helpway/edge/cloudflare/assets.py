@@ -10,11 +10,13 @@ written into the build tell it what the local routes do:
   `/w/` is served with `Access-Control-Allow-Origin: *`; caching per kind of file. Rules match
   the requested path and overlapping rules add up (two `Cache-Control`s would be joined), so
   each top-level entry of the build gets exactly one rule.
-- `.assetsignore`: the widget build's own manifest is not a public asset.
+- `.assetsignore`: the widget build's own manifest is not a public asset, nor are the build's
+  precompressed `.br`/`.gz` siblings (Cloudflare compresses on its own).
 
-Caching: the loader and the app modules change with every deploy, so caches keep them five
-minutes; the runtime (PyScript, MicroPython) changes only with the npm lockfile, so a day.
-Every response also carries an ETag, so a revalidation costs a 304.
+Caching: the loader and the two pages (`frame.html`, `console.html`) change with every deploy,
+so caches keep them five minutes; everything they load lives under `v/<fingerprint>/`, named by
+its bytes, so it is cached for good (`immutable`). Every response also carries an ETag, so a
+revalidation costs a 304.
 
 `python -m helpway.edge.cloudflare.assets [BUILD_DIR]` writes them (wrangler's `[build]`
 command runs it after building the widget).
@@ -29,9 +31,9 @@ from ..local.widget_build import WIDGET_BUILD_DIR
 
 CORS = "Access-Control-Allow-Origin: *"
 SHORT = "Cache-Control: public, max-age=300"
-LONG = "Cache-Control: public, max-age=86400"
-# Folders of the build whose files change only when the npm lockfile does.
-RUNTIME_DIRS = {"runtime"}
+IMMUTABLE = "Cache-Control: public, max-age=31536000, immutable"
+# The build's folder of fingerprinted files.
+IMMUTABLE_DIRS = {"v"}
 BUILD_MANIFEST = ".helpway-build.json"
 
 
@@ -49,7 +51,7 @@ def headers(build_dir: Path) -> str:
         if entry.name.startswith((".", "_")):
             continue
         if entry.is_dir():
-            cache = LONG if entry.name in RUNTIME_DIRS else SHORT
+            cache = IMMUTABLE if entry.name in IMMUTABLE_DIRS else SHORT
             rules.append(_rule(f"/w/{entry.name}/*", CORS, cache))
         else:
             rules.append(_rule(f"/w/{entry.name}", CORS, SHORT))
@@ -57,7 +59,7 @@ def headers(build_dir: Path) -> str:
 
 
 REDIRECTS = "# Written by helpway.edge.cloudflare.assets.\n/w/*  /:splat  200\n"
-ASSETS_IGNORE = f"{BUILD_MANIFEST}\n"
+ASSETS_IGNORE = f"{BUILD_MANIFEST}\n*.br\n*.gz\n"
 
 
 def write_rules(build_dir: Path) -> None:

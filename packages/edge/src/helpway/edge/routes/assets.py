@@ -1,17 +1,22 @@
 """The built widget and console: `/widget.js`, `/w/...`, `/console`, from the widget build output.
 
-Served with revalidation (`no-cache` + ETag → 304), so a rebuild shows on the next reload. Types
-are set explicitly for what browsers are strict about: module scripts must be JavaScript, and
-`WebAssembly.instantiateStreaming` wants `application/wasm`.
+Files under `v/` are named by a fingerprint of their bytes and cached for good (`immutable`);
+the rest (the loader, the pages) is served with revalidation (`no-cache` + ETag → 304), so a
+rebuild shows on the next reload. A file's `.br` or `.gz` sibling, written by the build, is sent
+instead when the request accepts that encoding. Types are set explicitly for what browsers are
+strict about: module scripts must be JavaScript, and `WebAssembly.instantiateStreaming` wants
+`application/wasm`.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Awaitable, Callable
 from pathlib import Path, PurePosixPath
 
 import anyio
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -33,6 +38,25 @@ CONTENT_TYPES = {
     ".svg": "image/svg+xml",
 }
 NOT_BUILT = "the widget is not built: run `uv run helpway build-widget`"
+IMMUTABLE_DIR = "v"
+IMMUTABLE = "public, max-age=31536000, immutable"
+# Precompressed siblings, preferred in this order.
+ENCODINGS = ((".br", "br"), (".gz", "gzip"))
+
+
+def _accepted(header: str) -> set[str]:
+    """Encodings an `Accept-Encoding` header accepts (those with `q=0` are refused)."""
+    accepted = set()
+    for part in header.split(","):
+        name, _, params = part.partition(";")
+        weight = params.replace(" ", "").lower().removeprefix("q=")
+        try:
+            refused = bool(params) and float(weight) == 0
+        except ValueError:
+            refused = False
+        if not refused:
+            accepted.add(name.strip().lower())
+    return accepted
 
 
 class WidgetFiles(StaticFiles):
@@ -42,6 +66,21 @@ class WidgetFiles(StaticFiles):
     def __init__(self, directory: Path) -> None:
         # Builds may link runtime files from node_modules: follow links, `..` is still refused.
         super().__init__(directory=directory, check_dir=False, follow_symlink=True)
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        accepted = _accepted(Headers(scope=scope).get("accept-encoding", ""))
+        for suffix, encoding in ENCODINGS:
+            if encoding not in accepted or scope["method"] not in ("GET", "HEAD"):
+                continue
+            full_path, stat_result = await anyio.to_thread.run_sync(self.lookup_path, path + suffix)
+            if stat_result is None or not stat.S_ISREG(stat_result.st_mode):
+                continue
+            response = self.file_response(full_path, stat_result, scope)
+            kind = CONTENT_TYPES.get(PurePosixPath(path).suffix.lower())
+            response.headers["content-type"] = kind or "application/octet-stream"
+            response.headers["content-encoding"] = encoding
+            return response
+        return await super().get_response(path, scope)
 
     async def check_config(self) -> None:
         if not await anyio.to_thread.run_sync(os.path.isdir, str(self.directory)):
@@ -58,7 +97,10 @@ class WidgetFiles(StaticFiles):
         content_type = CONTENT_TYPES.get(PurePosixPath(str(full_path)).suffix.lower())
         if content_type is not None:
             response.headers["content-type"] = content_type
-        response.headers["cache-control"] = "no-cache"
+        inside = os.path.relpath(full_path, os.path.abspath(self.directory or "."))
+        immutable = PurePosixPath(Path(inside).as_posix()).parts[0] == IMMUTABLE_DIR
+        response.headers["cache-control"] = IMMUTABLE if immutable else "no-cache"
+        response.headers["vary"] = "Accept-Encoding"
         return response
 
 

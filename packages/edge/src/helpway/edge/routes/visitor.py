@@ -3,6 +3,8 @@ the conversation to join."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -27,7 +29,7 @@ async def visitor_session(request: Request) -> Response:
     site = await sites.get_site(db, body.site_id)
     if site is None:
         raise ApiError(errors.NOT_FOUND, "no such site")
-    if not origin_allowed(request.headers.get("origin"), site.allowed_origins):
+    if not origin_allowed(_page_origin(request, body.page_url), site.allowed_origins):
         raise ApiError(errors.FORBIDDEN, "this page's origin may not use the site's widget")
     returning = await _returning_visitor(db, site.id, body.visitor_token)
     if returning is None:
@@ -47,6 +49,17 @@ async def visitor_session(request: Request) -> Response:
         config=site.widget_config(),
     )
     return JSONResponse(session.model_dump())
+
+
+def _page_origin(request: Request, page_url: str | None) -> str | None:
+    """The origin of the page the widget runs on. The widget runs in a frame the edge serves, so
+    its requests carry the edge's own origin; the frame then names the page that framed it (its
+    `page_url`, checked in the browser against `location.ancestorOrigins`)."""
+    origin = request.headers.get("origin")
+    if origin != f"{request.url.scheme}://{request.url.netloc}" or not page_url:
+        return origin
+    page = urlsplit(page_url)
+    return f"{page.scheme}://{page.netloc}" if page.scheme and page.netloc else origin
 
 
 async def _returning_visitor(

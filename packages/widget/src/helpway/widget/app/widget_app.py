@@ -1,7 +1,9 @@
-"""The visitor's chat widget: session, conversation socket and panel, on MicroPython in the page.
+"""The visitor's chat widget: session, conversation socket and panel, on MicroPython in the frame.
 
-Flow: the loader drew the launcher (and maybe a panel shell) inside `<helpway-widget>`. A new
-visitor touches the network only when they open the panel; a returning one (a visitor token in
+Flow: the loader drew the launcher on the host page and frames `frame.html` (the edge's
+origin), whose static panel shows at once; `frame.js` keeps its `<body>` in step with the loader
+(`open`, `data-site`, `data-page`, "helpway:open") and this app adopts the panel. A new visitor
+touches the network only when they open the panel; a returning one (a visitor token in
 storage) reconnects at once so replies that came while they were away are there. Connecting is
 `POST /api/visitor/session` (same visitor and open conversation for a known token), then the
 conversation socket: `join` with the token and the last seq we hold; the room replies `welcome`,
@@ -33,6 +35,7 @@ class WidgetApp:
         self.host = host
         self.site = str(host.getAttribute("data-site") or "")
         self.origin = str(host.getAttribute("data-api") or js.location.origin)
+        self.page_url = str(host.getAttribute("data-page") or js.location.href)
         self.store = transport.bridge.storage("localStorage")
         self.token_key = "helpway:" + self.site + ":visitor"
         self.conversation = state.Conversation()
@@ -59,7 +62,7 @@ class WidgetApp:
 
     def _opened(self, _event: object) -> None:
         if self.view is None:
-            panel = self.host.shadowRoot.querySelector(".hw-panel")
+            panel = js.document.querySelector(".hw-panel")
             self.view = widget_view.WidgetView(panel, self.look, self)
             self.view.show_problem(self.problem)
             if self.session is not None:
@@ -97,7 +100,7 @@ class WidgetApp:
             token = self.store.get(self.token_key)
             body = {
                 "site_id": self.site,
-                "page_url": str(js.location.href)[:2048],
+                "page_url": self.page_url[:2048],
                 "locale": str(js.navigator.language or "")[:35] or None,
             }
             if token:
@@ -123,6 +126,7 @@ class WidgetApp:
         color = config.get("color")
         if isinstance(color, str) and color:
             self.host.style.setProperty("--hw-accent", color)
+            self.host.setAttribute("data-accent", color)  # the launcher, on the host page
         self.look.assistant_name = config.get("assistant_name") or "Assistant"
         self.conversation.set_greeting(config.get("greeting") or "")
         if self.view is not None:
@@ -248,7 +252,7 @@ def _is_session(data: object) -> bool:
 
 
 def start() -> WidgetApp:
-    host = js.document.querySelector("helpway-widget")
+    host = js.document.body
     app = WidgetApp(host)
     app.start()
     return app
