@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, fields
 
 from helpway.shared import rest
 
+from . import identity
 from .database import Database, Row
 from .errors import Conflict
 from .ids import new_id, now_ms
@@ -40,6 +41,10 @@ class Site:
     allowed_origins: tuple[str, ...]
     config: SiteConfig
     created_at: int
+    # Identity verification (see `identity`): the secret user ids are signed with, if one was
+    # made, and whether the widget must present a verified user.
+    identity_secret: str | None = None
+    identity_required: bool = False
 
     def widget_config(self) -> rest.WidgetConfig:
         return rest.WidgetConfig(site_id=self.id, **asdict(self.config))
@@ -52,6 +57,8 @@ class Site:
             allowed_origins=tuple(json.loads(row["allowed_origins"])),
             config=SiteConfig.from_json(row["config"]),
             created_at=row["created_at"],
+            identity_secret=row["identity_secret"],
+            identity_required=bool(row["identity_required"]),
         )
 
 
@@ -115,4 +122,24 @@ async def update_site(
             "UPDATE sites SET allowed_origins = ? WHERE id = ?",
             (json.dumps(list(allowed_origins)), site_id),
         )
+    return await get_site(db, site_id)
+
+
+async def set_identity(
+    db: Database, site_id: str, *, rotate_secret: bool = False, required: bool | None = None
+) -> Site | None:
+    """Make a new identity secret (the old one stops vouching at once) and/or turn enforcement
+    on or off; None if the site is unknown. Enforcement needs a secret: turning it on makes one
+    if the site has none."""
+    site = await get_site(db, site_id)
+    if site is None:
+        return None
+    secret = site.identity_secret
+    if rotate_secret or (required and secret is None):
+        secret = identity.new_secret()
+    enforce = site.identity_required if required is None else required
+    await db.run(
+        "UPDATE sites SET identity_secret = ?, identity_required = ? WHERE id = ?",
+        (secret, int(enforce), site_id),
+    )
     return await get_site(db, site_id)

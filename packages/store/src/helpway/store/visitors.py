@@ -19,6 +19,8 @@ class Visitor:
     page_url: str | None
     created_at: int
     last_seen_at: int
+    # The site's user this visitor proved to be (identity verification), else None.
+    user_id: str | None = None
 
     def author(self) -> frames.Author:
         """The visitor as it appears on messages and in rooms."""
@@ -34,6 +36,7 @@ class Visitor:
             page_url=row["page_url"],
             created_at=row["created_at"],
             last_seen_at=row["last_seen_at"],
+            user_id=row["user_id"],
         )
 
 
@@ -43,9 +46,11 @@ async def create_visitor(
     *,
     locale: str | None = None,
     page_url: str | None = None,
+    user_id: str | None = None,
     now: int | None = None,
 ) -> tuple[Visitor, str]:
     """Create a visitor; returns it with its token (given to the widget once, stored hashed).
+    `user_id` is a verified user of the site (callers verify it first).
 
     Agents tell visitors apart by name, so each gets a short handle drawn from its id."""
     now = now_ms() if now is None else now
@@ -59,10 +64,11 @@ async def create_visitor(
         page_url=page_url,
         created_at=now,
         last_seen_at=now,
+        user_id=user_id,
     )
     await db.run(
         "INSERT INTO visitors (id, site_id, token_hash, name, locale, page_url, created_at, "
-        "last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "last_seen_at, user_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             visitor.id,
             site_id,
@@ -72,6 +78,7 @@ async def create_visitor(
             page_url,
             now,
             now,
+            user_id,
         ),
     )
     return visitor, token
