@@ -18,7 +18,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import BaseRoute
 
 from .errors import EXCEPTION_HANDLERS, JsonErrors
-from .routes import agents, conversations, kb, openapi, visitor
+from .routes import agents, conversations, kb, openapi, sites, visitor
 from .sockets import conversation, inbox
 
 API_ROUTES: list[BaseRoute] = [
@@ -26,6 +26,7 @@ API_ROUTES: list[BaseRoute] = [
     *conversations.ROUTES,
     *agents.ROUTES,
     *kb.ROUTES,
+    *sites.ROUTES,
     *openapi.ROUTES,
     *conversation.ROUTES,
     *inbox.ROUTES,

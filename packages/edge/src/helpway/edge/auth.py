@@ -58,6 +58,11 @@ async def check_visitor_origin(connection: HTTPConnection, db: Database, site_id
         raise ApiError(errors.FORBIDDEN, "this page's origin may not use the site's widget")
 
 
+async def _identity_required(db: Database, site_id: str) -> bool:
+    site = await sites.get_site(db, site_id)
+    return site is None or site.identity_required
+
+
 async def participant_for(db: Database, token: str, conversation_id: str) -> Participant:
     """Resolve `token` for `conversation_id`. The token is checked first, so only a holder of
     a valid token learns whether a conversation id exists (`not_found` vs `forbidden`)."""
@@ -71,6 +76,9 @@ async def participant_for(db: Database, token: str, conversation_id: str) -> Par
     if visitor is not None:
         if conversation.visitor_id != visitor.id:
             raise ApiError(errors.FORBIDDEN, "not your conversation")
+        if visitor.user_id is None and await _identity_required(db, conversation.site_id):
+            # A visitor from before the site turned enforcement on, or never verified.
+            raise ApiError(errors.FORBIDDEN, "this site requires a verified user")
         return Participant(visitor.author(), conversation)
     assert agent is not None
     if conversation.site_id not in await agents.agent_site_ids(db, agent.id):

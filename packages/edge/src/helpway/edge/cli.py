@@ -28,7 +28,7 @@ from helpway.knowledge.evaluation import (
 from helpway.knowledge.ingest import IngestProgress, IngestReport, UnknownSiteError
 from helpway.knowledge.manifest import ManifestError
 from helpway.shared import rest
-from helpway.store import agents, passwords, sites
+from helpway.store import agents, identity, passwords, sites
 from helpway.store.errors import Conflict
 
 from .local.data import open_database, open_knowledge
@@ -166,6 +166,66 @@ def sites_create(site_id: str, name: str, origins: tuple[str, ...]) -> None:
         click.echo("No --origin given: pages on any origin may use its widget.")
 
 
+@sites_group.command("identity")
+@click.option("--site", "site_id", required=True, callback=_site_id)
+@click.option(
+    "--rotate-secret",
+    is_flag=True,
+    help="Make a new identity secret; hashes made with the old one stop verifying at once.",
+)
+@click.option(
+    "--require/--no-require",
+    default=None,
+    help="Refuse (or allow again) visitors without a verified user id.",
+)
+def sites_identity(site_id: str, rotate_secret: bool, require: bool | None) -> None:
+    """Identity verification: the site's secret, and whether a verified user is required.
+
+    The site owner's server signs each signed-in user's id with the secret,
+    hex(HMAC-SHA256(secret, user_id)), and the page passes user id and hash to the widget."""
+
+    async def job(settings: Settings) -> sites.Site | None:
+        db = await open_database(settings)
+        try:
+            return await sites.set_identity(
+                db, site_id, rotate_secret=rotate_secret, required=require
+            )
+        finally:
+            db.close()
+
+    site = _run(job)
+    if site is None:
+        raise click.ClickException(f"no site {site_id!r}")
+    need = "required" if site.identity_required else "optional"
+    click.echo(f"site {site.id!r}: a verified user is {need}")
+    if site.identity_secret is None:
+        click.echo("no identity secret yet: --rotate-secret makes one")
+    elif rotate_secret or require:
+        click.echo(f"identity secret (keep it on your server only): {site.identity_secret}")
+
+
+@sites_group.command("sign-user")
+@click.option("--site", "site_id", required=True, callback=_site_id)
+@click.argument("user_id")
+def sites_sign_user(site_id: str, user_id: str) -> None:
+    """Print the user_hash of USER_ID, as the site owner's server computes it (for trying
+    identity verification out locally)."""
+
+    async def job(settings: Settings) -> sites.Site | None:
+        db = await open_database(settings)
+        try:
+            return await sites.get_site(db, site_id)
+        finally:
+            db.close()
+
+    site = _run(job)
+    if site is None:
+        raise click.ClickException(f"no site {site_id!r}")
+    if site.identity_secret is None:
+        raise click.ClickException(f"site {site_id!r} has no identity secret: run sites identity")
+    click.echo(identity.user_hash(site.identity_secret, user_id))
+
+
 @main.group("agents")
 def agents_group() -> None:
     """Agents: people answering in the console."""
@@ -187,7 +247,16 @@ def agents_group() -> None:
     required=True,
     help="A site the agent answers for (repeatable).",
 )
-def agents_create(email: str, name: str, password: str, site_ids: tuple[str, ...]) -> None:
+@click.option(
+    "--role",
+    type=click.Choice(["agent", "admin"]),
+    default="agent",
+    show_default=True,
+    help="On these sites: admins may also change the site's settings.",
+)
+def agents_create(
+    email: str, name: str, password: str, site_ids: tuple[str, ...], role: agents.SiteRole
+) -> None:
     """Create an agent and add it to sites."""
 
     async def job(settings: Settings) -> agents.Agent:
@@ -198,7 +267,7 @@ def agents_create(email: str, name: str, password: str, site_ids: tuple[str, ...
                     raise click.ClickException(f"no site {site_id!r}: create it first")
             agent = await agents.create_agent(db, email=email, name=name, password=password)
             for site_id in site_ids:
-                await agents.add_agent_to_site(db, site_id, agent.id)
+                await agents.add_agent_to_site(db, site_id, agent.id, role)
             return agent
         finally:
             db.close()
@@ -222,8 +291,16 @@ def agents_create(email: str, name: str, password: str, site_ids: tuple[str, ...
     required=True,
     help="A site the agent answers for as well (repeatable).",
 )
-def agents_add_to_site(email: str, site_ids: tuple[str, ...]) -> None:
-    """Let an existing agent answer for more sites (it sees them at its next sign-in)."""
+@click.option(
+    "--role",
+    type=click.Choice(["agent", "admin"]),
+    default="agent",
+    show_default=True,
+    help="On these sites: admins may also change the site's settings.",
+)
+def agents_add_to_site(email: str, site_ids: tuple[str, ...], role: agents.SiteRole) -> None:
+    """Let an existing agent answer for more sites (it sees them at its next sign-in); on a
+    site it already answers for, this sets its role."""
 
     async def job(settings: Settings) -> tuple[agents.Agent, list[str]]:
         db = await open_database(settings)
@@ -237,7 +314,7 @@ def agents_add_to_site(email: str, site_ids: tuple[str, ...]) -> None:
                 if await sites.get_site(db, site_id) is None:
                     raise click.ClickException(f"no site {site_id!r}: create it first")
             for site_id in site_ids:
-                await agents.add_agent_to_site(db, site_id, agent.id)
+                await agents.add_agent_to_site(db, site_id, agent.id, role)
             return agent, await agents.agent_site_ids(db, agent.id)
         finally:
             db.close()

@@ -40,12 +40,18 @@ class WidgetConfig(Body):
 
 
 class VisitorSessionRequest(Body):
-    """Start or resume a visitor. A returning visitor sends the token it was given before."""
+    """Start or resume a visitor. A returning visitor sends the token it was given before.
+
+    A signed-in user of the site is named by `user_id` with `user_hash`, the hex
+    HMAC-SHA256 of the user id under the site's identity secret, computed by the site owner's
+    server; a site that enforces identity verification refuses sessions without them."""
 
     site_id: Id
     visitor_token: Token | None = None
     page_url: Url | None = None
     locale: Annotated[str, Field(max_length=35)] | None = None
+    user_id: Annotated[str, Field(min_length=1, max_length=256)] | None = None
+    user_hash: Annotated[str, Field(pattern=r"^[0-9a-fA-F]{64}$")] | None = None
 
 
 class VisitorSession(Body):
@@ -81,6 +87,27 @@ class AgentSession(Body):
 
 class Inbox(Body):
     conversations: list[ConversationSummary]
+
+
+# ---------------------------------------------------------------- site admin
+
+
+class SiteIdentityUpdate(Body):
+    """Change a site's identity verification: make a new secret (the old one stops verifying
+    at once) and/or require (or stop requiring) a verified user. Site admins only."""
+
+    rotate_secret: bool = False
+    required: bool | None = None
+
+
+class SiteIdentity(Body):
+    """A site's identity verification. `secret` is shown only in the answer to the change that
+    made it; it is what the site owner's server signs user ids with."""
+
+    site_id: Id
+    required: bool
+    has_secret: bool
+    secret: str | None = None
 
 
 # ---------------------------------------------------------------- knowledge base
@@ -125,6 +152,8 @@ __all__ = [
     "KbIngestResult",
     "KbSearchResult",
     "LoginRequest",
+    "SiteIdentity",
+    "SiteIdentityUpdate",
     "VisitorSession",
     "VisitorSessionRequest",
     "WidgetConfig",

@@ -103,3 +103,11 @@ async def agent_site_ids(db: Database, agent_id: str) -> list[str]:
         "SELECT site_id FROM site_agents WHERE agent_id = ? ORDER BY site_id", (agent_id,)
     )
     return [row["site_id"] for row in rows]
+
+
+async def site_role(db: Database, agent_id: str, site_id: str) -> SiteRole | None:
+    """The agent's role on the site; None if the agent does not answer for it."""
+    row = await db.first(
+        "SELECT role FROM site_agents WHERE agent_id = ? AND site_id = ?", (agent_id, site_id)
+    )
+    return None if row is None else row["role"]  # type: ignore[no-any-return]

@@ -34,6 +34,8 @@ BODY_MODELS: list[type[BaseModel]] = [
     rest.KbDocumentIn,
     rest.KbIngestResult,
     rest.KbSearchResult,
+    rest.SiteIdentityUpdate,
+    rest.SiteIdentity,
     KbDocumentList,
 ]
 # Every failure is an ErrorBody; these are the statuses a client should expect on any route.
@@ -155,6 +157,23 @@ def document() -> dict[str, Any]:
                 "get": _operation(
                     "Conversations of the agent's sites", rest.Inbox, query=InboxQuery, bearer=True
                 )
+            },
+            "/api/sites/{site_id}/identity": {
+                "get": _operation(
+                    "A site's identity verification settings (site admins)",
+                    rest.SiteIdentity,
+                    path_id="site_id",
+                    bearer=True,
+                    errors=not_found,
+                ),
+                "post": _operation(
+                    "Rotate the identity secret and/or require verified users (site admins)",
+                    rest.SiteIdentity,
+                    body=rest.SiteIdentityUpdate,
+                    path_id="site_id",
+                    bearer=True,
+                    errors=not_found,
+                ),
             },
             "/api/kb/documents": {
                 "post": _operation(

@@ -10,8 +10,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from helpway.shared import errors, rest
-from helpway.store import conversations, sites, visitors
+from helpway.store import conversations, identity, sites, visitors
 from helpway.store.database import Database
+from helpway.store.sites import Site
 from helpway.store.visitors import Visitor
 
 from ..bodies import read_model
@@ -31,10 +32,15 @@ async def visitor_session(request: Request) -> Response:
         raise ApiError(errors.NOT_FOUND, "no such site")
     if not origin_allowed(_page_origin(request, body.page_url), site.allowed_origins):
         raise ApiError(errors.FORBIDDEN, "this page's origin may not use the site's widget")
+    user_id = _verified_user(site, body)
     returning = await _returning_visitor(db, site.id, body.visitor_token)
+    if returning is not None and returning[0].user_id != user_id:
+        # A token is only reused by the very user it was given to: user B on a browser that
+        # user A (or an anonymous visitor) used starts afresh, and never sees A's conversation.
+        returning = None
     if returning is None:
         visitor, token = await visitors.create_visitor(
-            db, site.id, locale=body.locale, page_url=body.page_url
+            db, site.id, locale=body.locale, page_url=body.page_url, user_id=user_id
         )
     else:
         visitor, token = returning
@@ -60,6 +66,24 @@ def _page_origin(request: Request, page_url: str | None) -> str | None:
         return origin
     page = urlsplit(page_url)
     return f"{page.scheme}://{page.netloc}" if page.scheme and page.netloc else origin
+
+
+def _verified_user(site: Site, body: rest.VisitorSessionRequest) -> str | None:
+    """The user id the request proves (None: anonymous). A claimed user with a missing or
+    wrong hash is refused, and so is an anonymous visitor on a site that enforces identity
+    verification. A site without an identity secret cannot verify anyone: its visitors stay
+    anonymous whatever they claim."""
+    if body.user_hash is not None and body.user_id is None:
+        raise ApiError(errors.INVALID, "user_hash: needs user_id")
+    if body.user_id is None or site.identity_secret is None:
+        if site.identity_required:
+            raise ApiError(errors.FORBIDDEN, "this site requires a verified user")
+        return None
+    if body.user_hash is None or not identity.verified(
+        site.identity_secret, body.user_id, body.user_hash
+    ):
+        raise ApiError(errors.FORBIDDEN, "user_hash does not verify user_id")
+    return body.user_id
 
 
 async def _returning_visitor(

@@ -1,0 +1,64 @@
+"""Site administration over HTTP: identity verification settings, for the site's admins (an
+agent of the site who is not an admin gets `forbidden`, as does anyone of another site)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from helpway.shared import errors, rest
+from helpway.store import agents, sites
+from helpway.store.database import Database
+
+from ..auth import agent_for, bearer_token
+from ..bodies import read_model
+from ..errors import ApiError
+from ..services import services
+
+
+async def _admin_site(request: Request, db: Database) -> str:
+    """The path's site id, once the bearer is an admin of it."""
+    identity = await agent_for(db, bearer_token(request))
+    site_id = str(request.path_params["site_id"])
+    if await agents.site_role(db, identity.agent.id, site_id) != "admin":
+        raise ApiError(errors.FORBIDDEN, "only an admin of this site may change it")
+    return site_id
+
+
+def _identity(site: sites.Site, show_secret: bool) -> Response:
+    body = rest.SiteIdentity(
+        site_id=site.id,
+        required=site.identity_required,
+        has_secret=site.identity_secret is not None,
+        secret=site.identity_secret if show_secret else None,
+    )
+    return JSONResponse(body.model_dump(exclude_none=True))
+
+
+async def update_identity(request: Request) -> Response:
+    db = services(request).db
+    site_id = await _admin_site(request, db)
+    change = await read_model(request, rest.SiteIdentityUpdate)
+    before = await sites.get_site(db, site_id)
+    site = await sites.set_identity(
+        db, site_id, rotate_secret=change.rotate_secret, required=change.required
+    )
+    if before is None or site is None:
+        raise ApiError(errors.NOT_FOUND, "no such site")
+    return _identity(site, show_secret=site.identity_secret != before.identity_secret)
+
+
+async def read_identity(request: Request) -> Response:
+    db = services(request).db
+    site = await sites.get_site(db, await _admin_site(request, db))
+    if site is None:
+        raise ApiError(errors.NOT_FOUND, "no such site")
+    return _identity(site, show_secret=False)
+
+
+SITE_PATH = "/api/sites/{site_id}/identity"
+ROUTES = [
+    Route(SITE_PATH, read_identity, methods=["GET"]),
+    Route(SITE_PATH, update_identity, methods=["POST"]),
+]

@@ -1,0 +1,177 @@
+"""Identity verification on the real local edge, set up with the CLI: once a site enforces it,
+starting, reading and writing a conversation need a user id signed with the site's secret —
+no identify, a wrong hash, user A's hash claiming user B, a pre-enforcement anonymous token:
+all refused; the verified user gets in and keeps their conversation."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import itertools
+import re
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+from websockets.exceptions import ConnectionClosed
+
+from helpway.store import agents, sites
+from helpway.store.sqlite import SqliteDatabase
+
+PASSWORD = "roles password 1"
+_n = itertools.count()
+
+
+def sign(secret: str, user_id: str) -> str:
+    """What the site owner's server computes."""
+    return hmac.new(secret.encode(), user_id.encode(), hashlib.sha256).hexdigest()
+
+
+async def _session(client: Any, site_id: str, **fields: Any) -> Any:
+    return await client.http.post("/api/visitor/session", json={"site_id": site_id, **fields})
+
+
+def _refused(response: Any, status: int = 403) -> None:
+    assert response.status_code == status, response.text
+    assert response.json()["code"] == ("forbidden" if status == 403 else "invalid")
+
+
+async def _join_refused(client: Any, conversation_id: str, token: str) -> None:
+    async with client.socket(f"/ws/conversations/{conversation_id}") as sock:
+        await sock.send({"type": "join", "v": 1, "token": token, "last_seq": 0})
+        refusal = await sock.recv()
+        assert refusal["type"] == "error" and refusal["code"] == "unauthorized"
+        with pytest.raises(ConnectionClosed):
+            await sock.recv()
+
+
+async def test_enforced_identity_refuses_unverified_and_mismatched(
+    client: Any, edge: Any, helpway: Any
+) -> None:
+    site = f"verified{next(_n)}"
+    helpway(edge.data, "sites", "create", "--id", site, "--name", "Verified")
+    early = (await _session(client, site)).json()  # anonymous, before enforcement
+
+    enforced = helpway(edge.data, "sites", "identity", "--site", site, "--require").stdout
+    assert "a verified user is required" in enforced
+    found = re.search(r"identity secret \(keep it on your server only\): (\S+)", enforced)
+    assert found is not None
+    secret = found.group(1)
+    cli_hash = helpway(edge.data, "sites", "sign-user", "--site", site, "alice").stdout.strip()
+    assert cli_hash == sign(secret, "alice")
+
+    _refused(await _session(client, site))  # no identify
+    _refused(await _session(client, site, user_id="alice"))  # no hash
+    _refused(await _session(client, site, user_id="alice", user_hash="0" * 64))  # wrong hash
+    _refused(await _session(client, site, user_id="alice", user_hash=sign(secret, "bob")))
+    _refused(await _session(client, site, user_hash=sign(secret, "alice")), 422)
+    _refused(await _session(client, site, user_id="alice", user_hash=sign("guess", "alice")))
+
+    # The visitor that started anonymously before enforcement can no longer read or write.
+    early_history = await client.http.get(
+        f"/api/conversations/{early['conversation_id']}/history",
+        headers={"authorization": f"Bearer {early['visitor_token']}"},
+    )
+    _refused(early_history)
+    await _join_refused(client, early["conversation_id"], early["visitor_token"])
+    _refused(await _session(client, site, visitor_token=early["visitor_token"]))
+
+    alice_fields = {"user_id": "alice", "user_hash": sign(secret, "alice").upper()}
+    alice = await _session(client, site, **alice_fields)
+    assert alice.status_code == 200, alice.text
+    alice = alice.json()
+    async with client.conversation(alice["conversation_id"], alice["visitor_token"]) as sock:
+        await sock.send({"type": "message.send", "client_id": "a1", "text": "alice's order"})
+        await sock.recv_until("ack", client_id="a1")
+    again = (
+        await _session(client, site, visitor_token=alice["visitor_token"], **alice_fields)
+    ).json()
+    assert again["conversation_id"] == alice["conversation_id"]
+
+    # Bob, verified, on a browser that holds Alice's token: a visitor of his own.
+    bob = (
+        await _session(
+            client,
+            site,
+            visitor_token=alice["visitor_token"],
+            user_id="bob",
+            user_hash=sign(secret, "bob"),
+        )
+    ).json()
+    assert bob["visitor_id"] != alice["visitor_id"]
+    assert bob["conversation_id"] != alice["conversation_id"]
+    bob_reads = await client.http.get(
+        f"/api/conversations/{alice['conversation_id']}/history",
+        headers={"authorization": f"Bearer {bob['visitor_token']}"},
+    )
+    _refused(bob_reads)
+    assert "alice's order" not in bob_reads.text
+
+    # A new secret: hashes made with the old one stop verifying.
+    helpway(edge.data, "sites", "identity", "--site", site, "--rotate-secret")
+    _refused(await _session(client, site, **alice_fields))
+
+    # Enforcement off: anonymous visitors are welcome again.
+    helpway(edge.data, "sites", "identity", "--site", site, "--no-require")
+    assert (await _session(client, site)).status_code == 200
+
+
+async def _seed_roles(data: Path, site: str, other: str) -> None:
+    db = SqliteDatabase(data / "d1.sqlite3")
+    try:
+        for site_id in (site, other):
+            await sites.create_site(db, name=site_id, site_id=site_id)
+        for name, site_id, role in (
+            ("admin", site, "admin"),
+            ("agent", site, "agent"),
+            ("otheradmin", other, "admin"),
+        ):
+            agent = await agents.create_agent(
+                db, email=f"{name}@{site}.example", name=name, password=PASSWORD
+            )
+            await agents.add_agent_to_site(db, site_id, agent.id, role)  # type: ignore[arg-type]
+    finally:
+        db.close()
+
+
+async def test_only_the_sites_admins_change_identity_settings(client: Any, edge: Any) -> None:
+    site, other = f"roles{next(_n)}", f"roles-other{next(_n)}"
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, _seed_roles(edge.data, site, other)).result()
+    tokens = {}
+    for name in ("admin", "agent", "otheradmin"):
+        login = await client.http.post(
+            "/api/agent/login", json={"email": f"{name}@{site}.example", "password": PASSWORD}
+        )
+        tokens[name] = {"authorization": f"Bearer {login.json()['token']}"}
+    visitor = await client.visitor(site_id=site)
+    path = f"/api/sites/{site}/identity"
+    change = {"required": True}
+    for headers, status in [
+        (tokens["agent"], 403),  # an agent of the site, not an admin
+        (tokens["otheradmin"], 403),  # an admin of another site
+        ({"authorization": f"Bearer {visitor['visitor_token']}"}, 401),
+        ({}, 401),
+    ]:
+        refused = await client.http.post(path, json=change, headers=headers)
+        assert refused.status_code == status, refused.text
+        assert (await client.http.get(path, headers=headers)).status_code == status
+    assert (await client.visitor(site_id=site))["conversation_id"]  # still not enforced
+
+    made = await client.http.post(path, json=change, headers=tokens["admin"])
+    assert made.status_code == 200, made.text
+    body = made.json()
+    assert body["required"] is True and body["has_secret"] is True
+    secret = body["secret"]  # shown once, in the answer that made it
+    shown = await client.http.get(path, headers=tokens["admin"])
+    assert shown.json() == {"site_id": site, "required": True, "has_secret": True}
+    assert "secret" not in (await client.http.post(path, json={}, headers=tokens["admin"])).json()
+
+    _refused(await _session(client, site))
+    verified = await _session(client, site, user_id="u1", user_hash=sign(secret, "u1"))
+    assert verified.status_code == 200, verified.text
+    rotated = await client.http.post(path, json={"rotate_secret": True}, headers=tokens["admin"])
+    assert rotated.json()["secret"] != secret
+    _refused(await _session(client, site, user_id="u1", user_hash=sign(secret, "u1")))
