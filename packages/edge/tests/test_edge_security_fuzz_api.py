@@ -76,7 +76,7 @@ def test_api_never_fails_on_generated_requests(
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             ran[f"{operation.label} {mode.value}"] = fuzz(operation, mode, edge.url, headers)
     print(f"schemathesis cases per operation: {ran}")
-    assert len(ran) == 20 and all(count > 0 for count in ran.values())
+    assert len(ran) == 24 and all(count > 0 for count in ran.values())
 
 
 async def test_openapi_document_and_docs_page(edge: Any) -> None:

@@ -68,11 +68,11 @@ def _query(model: type[BaseModel]) -> list[dict[str, Any]]:
 
 def _operation(
     summary: str,
-    ok: type[BaseModel] | None,
+    ok: type[BaseModel] | dict[str, Any] | None,
     *,
     body: type[BaseModel] | None = None,
     query: type[BaseModel] | None = None,
-    path_id: str | None = None,
+    path_ids: tuple[str, ...] = (),
     bearer: bool = False,
     errors: dict[str, str] | None = None,
 ) -> dict[str, Any]:
@@ -81,19 +81,21 @@ def _operation(
     responses: dict[str, Any] = {
         status: _json(error, why) for status, why in sorted(statuses.items())
     }
-    responses["200" if ok else "204"] = _json(_ref(ok), "ok") if ok else {"description": "done"}
+    if ok is None:
+        responses["204"] = {"description": "done"}
+    else:
+        responses["200"] = _json(ok if isinstance(ok, dict) else _ref(ok), "ok")
     operation: dict[str, Any] = {"summary": summary, "responses": responses}
     params = _query(query) if query else []
-    if path_id:
-        params.insert(
-            0,
-            {
-                "name": path_id,
-                "in": "path",
-                "required": True,
-                "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
-            },
-        )
+    params[:0] = [
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+        }
+        for name in path_ids
+    ]
     if params:
         operation["parameters"] = params
     if body:
@@ -137,7 +139,7 @@ def document() -> dict[str, Any]:
                     "A page of a conversation's log (visitor or agent token)",
                     rest.History,
                     query=HistoryQuery,
-                    path_id="conversation_id",
+                    path_ids=("conversation_id",),
                     bearer=True,
                     errors=not_found,
                 )
@@ -162,7 +164,7 @@ def document() -> dict[str, Any]:
                 "get": _operation(
                     "A site's identity verification settings (site admins)",
                     rest.SiteIdentity,
-                    path_id="site_id",
+                    path_ids=("site_id",),
                     bearer=True,
                     errors=not_found,
                 ),
@@ -170,10 +172,35 @@ def document() -> dict[str, Any]:
                     "Rotate the identity secret and/or require verified users (site admins)",
                     rest.SiteIdentity,
                     body=rest.SiteIdentityUpdate,
-                    path_id="site_id",
+                    path_ids=("site_id",),
                     bearer=True,
                     errors=not_found,
                 ),
+            },
+            "/api/sites/{site_id}/visitors/{visitor_id}/export": {
+                "get": _operation(
+                    "Everything stored about a visitor, as JSON (site admins; GDPR export)",
+                    {"type": "object"},
+                    path_ids=("site_id", "visitor_id"),
+                    bearer=True,
+                    errors=not_found,
+                )
+            },
+            "/api/sites/{site_id}/visitors/{visitor_id}": {
+                "delete": _operation(
+                    "Erase a visitor and their conversations (site admins; GDPR erase)",
+                    {
+                        "type": "object",
+                        "required": ["visitor_id", "conversation_ids"],
+                        "properties": {
+                            "visitor_id": {"type": "string"},
+                            "conversation_ids": {"type": "array", "items": {"type": "string"}},
+                        },
+                    },
+                    path_ids=("site_id", "visitor_id"),
+                    bearer=True,
+                    errors=not_found,
+                )
             },
             "/api/kb/documents": {
                 "post": _operation(

@@ -1,5 +1,6 @@
-"""Site administration over HTTP: identity verification settings, for the site's admins (an
-agent of the site who is not an admin gets `forbidden`, as does anyone of another site)."""
+"""Site administration over HTTP, for the site's admins (an agent of the site who is not an
+admin gets `forbidden`, as does anyone of another site): identity verification settings, and a
+visitor's data rights — export as JSON, erase."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from helpway.shared import errors, rest
-from helpway.store import agents, sites
+from helpway.store import agents, data_rights, sites, visitors
 from helpway.store.database import Database
 
 from ..auth import agent_for, bearer_token
@@ -57,8 +58,39 @@ async def read_identity(request: Request) -> Response:
     return _identity(site, show_secret=False)
 
 
+async def _site_visitor(request: Request, db: Database) -> str:
+    """The path's visitor id, once the bearer is an admin of the visitor's site."""
+    site_id = await _admin_site(request, db)
+    visitor = await visitors.get_visitor(db, str(request.path_params["visitor_id"]))
+    if visitor is None or visitor.site_id != site_id:
+        raise ApiError(errors.NOT_FOUND, "no such visitor on this site")
+    return visitor.id
+
+
+async def export_visitor(request: Request) -> Response:
+    db = services(request).db
+    exported = await data_rights.export_visitor(db, await _site_visitor(request, db))
+    if exported is None:
+        raise ApiError(errors.NOT_FOUND, "no such visitor on this site")
+    return JSONResponse(exported)
+
+
+async def erase_visitor(request: Request) -> Response:
+    """Erase the visitor from D1 (profile, conversations, log): their token stops working and
+    no agent can open their conversations any more."""
+    db = services(request).db
+    visitor_id = await _site_visitor(request, db)
+    erased = await data_rights.erase_visitor(db, visitor_id)
+    if erased is None:
+        raise ApiError(errors.NOT_FOUND, "no such visitor on this site")
+    return JSONResponse({"visitor_id": visitor_id, "conversation_ids": erased})
+
+
 SITE_PATH = "/api/sites/{site_id}/identity"
+VISITOR_PATH = "/api/sites/{site_id}/visitors/{visitor_id}"
 ROUTES = [
     Route(SITE_PATH, read_identity, methods=["GET"]),
     Route(SITE_PATH, update_identity, methods=["POST"]),
+    Route(VISITOR_PATH + "/export", export_visitor, methods=["GET"]),
+    Route(VISITOR_PATH, erase_visitor, methods=["DELETE"]),
 ]

@@ -1,7 +1,11 @@
-"""Identity verification on the real local edge, set up with the CLI: once a site enforces it,
-starting, reading and writing a conversation need a user id signed with the site's secret —
-no identify, a wrong hash, user A's hash claiming user B, a pre-enforcement anonymous token:
-all refused; the verified user gets in and keeps their conversation."""
+"""Site administration on the real local edge.
+
+Identity verification, set up with the CLI: once a site enforces it, starting, reading and
+writing a conversation need a user id signed with the site's secret — no identify, a wrong hash,
+user A's hash claiming user B, a pre-enforcement anonymous token: all refused; the verified user
+gets in and keeps their conversation. Only a site's admins change its settings or export and
+erase its visitors (GDPR), which leaves the visitor's token and conversations unreachable.
+"""
 
 from __future__ import annotations
 
@@ -175,3 +179,52 @@ async def test_only_the_sites_admins_change_identity_settings(client: Any, edge:
     rotated = await client.http.post(path, json={"rotate_secret": True}, headers=tokens["admin"])
     assert rotated.json()["secret"] != secret
     _refused(await _session(client, site, user_id="u1", user_hash=sign(secret, "u1")))
+
+
+async def test_an_admin_exports_then_erases_a_visitor(client: Any, edge: Any) -> None:
+    site, other = f"rights{next(_n)}", f"rights-other{next(_n)}"
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, _seed_roles(edge.data, site, other)).result()
+    tokens = {}
+    for name in ("admin", "agent", "otheradmin"):
+        login = await client.http.post(
+            "/api/agent/login", json={"email": f"{name}@{site}.example", "password": PASSWORD}
+        )
+        tokens[name] = {"authorization": f"Bearer {login.json()['token']}"}
+    visitor = await client.visitor(site_id=site)
+    stranger = await client.visitor(site_id=other)
+    cid = visitor["conversation_id"]
+    async with client.conversation(cid, visitor["visitor_token"]) as sock:
+        await sock.send({"type": "message.send", "client_id": "g1", "text": "my email is a@b.c"})
+        await sock.recv_until("ack", client_id="g1")
+    await client.history(cid, visitor["visitor_token"], 1)
+    path = f"/api/sites/{site}/visitors/{visitor['visitor_id']}"
+
+    for headers, status in [(tokens["agent"], 403), (tokens["otheradmin"], 403), ({}, 401)]:
+        assert (await client.http.get(path + "/export", headers=headers)).status_code == status
+        assert (await client.http.delete(path, headers=headers)).status_code == status
+    # Another site's visitor is not reachable through this site.
+    foreign = f"/api/sites/{site}/visitors/{stranger['visitor_id']}"
+    assert (await client.http.get(foreign + "/export", headers=tokens["admin"])).status_code == 404
+
+    exported = await client.http.get(path + "/export", headers=tokens["admin"])
+    assert exported.status_code == 200, exported.text
+    [conversation] = exported.json()["conversations"]
+    assert conversation["id"] == cid
+    assert "my email is a@b.c" in [entry.get("text") for entry in conversation["entries"]]
+    assert visitor["visitor_token"] not in exported.text
+
+    erased = await client.http.delete(path, headers=tokens["admin"])
+    assert erased.json() == {"visitor_id": visitor["visitor_id"], "conversation_ids": [cid]}
+    gone = await client.http.get(
+        f"/api/conversations/{cid}/history",
+        headers={"authorization": f"Bearer {visitor['visitor_token']}"},
+    )
+    assert gone.status_code == 401
+    await _join_refused(client, cid, visitor["visitor_token"])
+    by_agent = await client.http.get(f"/api/conversations/{cid}/history", headers=tokens["admin"])
+    assert by_agent.status_code == 404
+    assert (await client.http.get(path + "/export", headers=tokens["admin"])).status_code == 404
+    # The visitor's browser simply starts afresh.
+    fresh = await client.visitor(visitor["visitor_token"], site_id=site)
+    assert fresh["visitor_id"] != visitor["visitor_id"]
