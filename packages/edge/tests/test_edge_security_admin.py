@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import hmac
 import itertools
+import json
 import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -228,3 +229,14 @@ async def test_an_admin_exports_then_erases_a_visitor(client: Any, edge: Any) ->
     # The visitor's browser simply starts afresh.
     fresh = await client.visitor(visitor["visitor_token"], site_id=site)
     assert fresh["visitor_id"] != visitor["visitor_id"]
+
+
+async def test_cli_exports_then_erases_a_visitor(client: Any, edge: Any, helpway: Any) -> None:
+    visitor = await client.visitor()
+    exported = json.loads(helpway(edge.data, "visitors", "export", visitor["visitor_id"]).stdout)
+    assert exported["visitor"]["id"] == visitor["visitor_id"]
+    assert [c["id"] for c in exported["conversations"]] == [visitor["conversation_id"]]
+    erased = helpway(edge.data, "visitors", "erase", visitor["visitor_id"]).stdout
+    assert erased.strip() == f"visitor {visitor['visitor_id']} erased with 1 conversation(s)"
+    again = helpway(edge.data, "visitors", "export", visitor["visitor_id"], ok=False)
+    assert f"no visitor '{visitor['visitor_id']}'" in again.stderr

@@ -28,7 +28,7 @@ from helpway.knowledge.evaluation import (
 from helpway.knowledge.ingest import IngestProgress, IngestReport, UnknownSiteError
 from helpway.knowledge.manifest import ManifestError
 from helpway.shared import rest
-from helpway.store import agents, identity, passwords, sites
+from helpway.store import agents, data_rights, identity, passwords, sites
 from helpway.store.errors import Conflict
 
 from .local.data import open_database, open_knowledge
@@ -321,6 +321,47 @@ def agents_add_to_site(email: str, site_ids: tuple[str, ...], role: agents.SiteR
 
     agent, answered = _run(job)
     click.echo(f"agent {agent.email} answers for {', '.join(answered)}")
+
+
+@main.group("visitors")
+def visitors_group() -> None:
+    """Visitors' data rights: export everything about a visitor, erase it."""
+
+
+@visitors_group.command("export")
+@click.argument("visitor_id")
+def visitors_export(visitor_id: str) -> None:
+    """Print everything D1 holds about VISITOR_ID as JSON."""
+
+    async def job(settings: Settings) -> dict[str, object] | None:
+        db = await open_database(settings)
+        try:
+            return await data_rights.export_visitor(db, visitor_id)
+        finally:
+            db.close()
+
+    exported = _run(job)
+    if exported is None:
+        raise click.ClickException(f"no visitor {visitor_id!r}")
+    click.echo(json.dumps(exported, ensure_ascii=False, indent=2))
+
+
+@visitors_group.command("erase")
+@click.argument("visitor_id")
+def visitors_erase(visitor_id: str) -> None:
+    """Erase VISITOR_ID, their conversations and their messages from D1."""
+
+    async def job(settings: Settings) -> list[str] | None:
+        db = await open_database(settings)
+        try:
+            return await data_rights.erase_visitor(db, visitor_id)
+        finally:
+            db.close()
+
+    erased = _run(job)
+    if erased is None:
+        raise click.ClickException(f"no visitor {visitor_id!r}")
+    click.echo(f"visitor {visitor_id} erased with {len(erased)} conversation(s)")
 
 
 # ---------------------------------------------------------------- knowledge base
