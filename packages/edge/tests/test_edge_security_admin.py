@@ -240,3 +240,55 @@ async def test_cli_exports_then_erases_a_visitor(client: Any, edge: Any, helpway
     assert erased.strip() == f"visitor {visitor['visitor_id']} erased with 1 conversation(s)"
     again = helpway(edge.data, "visitors", "export", visitor["visitor_id"], ok=False)
     assert f"no visitor '{visitor['visitor_id']}'" in again.stderr
+
+
+async def test_api_keys_reach_their_site_and_scopes_only(
+    client: Any, edge: Any, helpway: Any
+) -> None:
+    site, other = f"keys{next(_n)}", f"keys-other{next(_n)}"
+    for site_id in (site, other):
+        helpway(edge.data, "sites", "create", "--id", site_id, "--name", site_id)
+
+    def make(site_id: str, *scopes: str) -> tuple[str, dict[str, str]]:
+        args = [arg for scope in scopes for arg in ("--scope", scope)]
+        out = helpway(edge.data, "keys", "create", "--site", site_id, "--name", "t", *args)
+        key_id = out.stdout.split()[1]
+        return key_id, {"authorization": f"Bearer {out.stdout.strip().splitlines()[-1]}"}
+
+    _, reader = make(site, "kb:read")
+    writer_id, writer = make(site, "kb:write", "visitors:export")
+    _, foreign = make(other, "kb:read", "kb:write", "site:admin", "visitors:export")
+    doc = {"site_id": site, "url": "/help/keyed", "content": "# Keyed\n\nWritten with a key."}
+    documents = {"site_id": site}
+
+    listed = await client.http.get("/api/kb/documents", params=documents, headers=reader)
+    assert listed.status_code == 200, listed.text
+    assert (
+        await client.http.post("/api/kb/documents", json=doc, headers=reader)
+    ).status_code == 403
+    written = await client.http.post("/api/kb/documents", json=doc, headers=writer)
+    assert written.status_code == 200, written.text
+    for headers in (foreign,):  # a key of another site, whatever its scopes
+        assert (
+            await client.http.get("/api/kb/documents", params=documents, headers=headers)
+        ).status_code == 403
+        assert (
+            await client.http.post("/api/kb/documents", json=doc, headers=headers)
+        ).status_code == 403
+        assert (
+            await client.http.get(f"/api/sites/{site}/identity", headers=headers)
+        ).status_code == 403
+
+    visitor = await client.visitor(site_id=site)
+    path = f"/api/sites/{site}/visitors/{visitor['visitor_id']}"
+    assert (await client.http.get(path + "/export", headers=writer)).status_code == 200
+    assert (await client.http.delete(path, headers=writer)).status_code == 403  # no erase scope
+    assert (await client.http.get(f"/api/sites/{site}/identity", headers=writer)).status_code == 403
+    # Keys are not agent sessions, and agent routes do not take them.
+    assert (await client.http.get("/api/inbox", headers=writer)).status_code == 401
+
+    listing = helpway(edge.data, "keys", "list", "--site", site).stdout
+    assert writer_id in listing and "hwk_" not in listing
+    helpway(edge.data, "keys", "revoke", writer_id)
+    revoked = await client.http.post("/api/kb/documents", json=doc, headers=writer)
+    assert revoked.status_code == 401 and revoked.json()["code"] == "unauthorized"

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from starlette.requests import HTTPConnection
 
 from helpway.shared import errors, frames
-from helpway.store import agent_sessions, agents, conversations, sites, visitors
+from helpway.store import agent_sessions, agents, api_keys, conversations, sites, visitors
 from helpway.store.agents import Agent
+from helpway.store.api_keys import ApiKey
 from helpway.store.conversations import Conversation
 from helpway.store.database import Database
 
@@ -41,6 +42,43 @@ def bearer_token(connection: HTTPConnection) -> str:
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(errors.UNAUTHORIZED, "missing bearer token")
     return token.strip()
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who calls an admin route: an agent (by session) or a site's API key."""
+
+    agent: AgentIdentity | None = None
+    key: ApiKey | None = None
+
+
+# Scopes an agent holds on each of its sites by role; API keys hold the scopes they were made with.
+AGENT_SCOPES: frozenset[str] = frozenset({"kb:read", "kb:write"})
+ADMIN_SCOPES: frozenset[str] = frozenset(api_keys.SCOPES)
+
+
+async def caller_for(db: Database, token: str) -> Caller:
+    """An API key or an agent session; anything else is `unauthorized`."""
+    if api_keys.is_api_key(token):
+        key = await api_keys.resolve_api_key(db, token)
+        if key is None:
+            raise ApiError(errors.UNAUTHORIZED, "unknown or revoked API key")
+        return Caller(key=key)
+    return Caller(agent=await agent_for(db, token))
+
+
+async def require_scope(db: Database, caller: Caller, site_id: str, scope: api_keys.Scope) -> None:
+    """Refuse (`forbidden`) unless the caller may do `scope` on the site: a key of that site
+    made with the scope, or an agent of the site whose role grants it (admins: every scope)."""
+    if caller.key is not None:
+        if caller.key.site_id == site_id and scope in caller.key.scopes:
+            return
+        raise ApiError(errors.FORBIDDEN, f"this API key may not {scope} on this site")
+    assert caller.agent is not None
+    role = await agents.site_role(db, caller.agent.agent.id, site_id)
+    granted = ADMIN_SCOPES if role == "admin" else AGENT_SCOPES if role == "agent" else set()
+    if scope not in granted:
+        raise ApiError(errors.FORBIDDEN, f"not allowed to {scope} on this site")
 
 
 async def agent_for(db: Database, token: str) -> AgentIdentity:

@@ -28,7 +28,7 @@ from helpway.knowledge.evaluation import (
 from helpway.knowledge.ingest import IngestProgress, IngestReport, UnknownSiteError
 from helpway.knowledge.manifest import ManifestError
 from helpway.shared import rest
-from helpway.store import agents, data_rights, identity, passwords, sites
+from helpway.store import agents, api_keys, data_rights, identity, passwords, sites
 from helpway.store.errors import Conflict
 
 from .local.data import open_database, open_knowledge
@@ -321,6 +321,73 @@ def agents_add_to_site(email: str, site_ids: tuple[str, ...], role: agents.SiteR
 
     agent, answered = _run(job)
     click.echo(f"agent {agent.email} answers for {', '.join(answered)}")
+
+
+@main.group("keys")
+def keys_group() -> None:
+    """API keys: a site's credentials for its REST API, limited to scopes."""
+
+
+@keys_group.command("create")
+@click.option("--site", "site_id", required=True, callback=_site_id)
+@click.option("--name", required=True, help="What the key is for, e.g. the CI job using it.")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    required=True,
+    type=click.Choice(api_keys.SCOPES),
+    help="What the key may do (repeatable).",
+)
+def keys_create(site_id: str, name: str, scopes: tuple[api_keys.Scope, ...]) -> None:
+    """Make a key; it is printed once and only its hash is kept."""
+
+    async def job(settings: Settings) -> tuple[api_keys.ApiKey, str]:
+        db = await open_database(settings)
+        try:
+            if await sites.get_site(db, site_id) is None:
+                raise click.ClickException(f"no site {site_id!r}")
+            return await api_keys.create_api_key(db, site_id, name, scopes)
+        finally:
+            db.close()
+
+    key, secret = _run(job)
+    click.echo(f"key {key.id} for {site_id} ({', '.join(key.scopes)}); shown this once:")
+    click.echo(secret)
+
+
+@keys_group.command("list")
+@click.option("--site", "site_id", required=True, callback=_site_id)
+def keys_list(site_id: str) -> None:
+    """The site's keys (never their secrets)."""
+
+    async def job(settings: Settings) -> list[api_keys.ApiKey]:
+        db = await open_database(settings)
+        try:
+            return await api_keys.list_api_keys(db, site_id)
+        finally:
+            db.close()
+
+    for key in _run(job):
+        state = "revoked" if key.revoked_at is not None else "live"
+        click.echo(f"{key.id}  {state:7}  {','.join(key.scopes)}  {key.name}")
+
+
+@keys_group.command("revoke")
+@click.argument("key_id")
+def keys_revoke(key_id: str) -> None:
+    """Revoke a key at once."""
+
+    async def job(settings: Settings) -> bool:
+        db = await open_database(settings)
+        try:
+            return await api_keys.revoke_api_key(db, key_id)
+        finally:
+            db.close()
+
+    if not _run(job):
+        raise click.ClickException(f"no live key {key_id!r}")
+    click.echo(f"key {key_id} revoked")
 
 
 @main.group("visitors")

@@ -1,5 +1,6 @@
 """Knowledge-base admin over HTTP: ingest one document and list the documents with their
-ingest status (agents of the site), search (public, like a help centre's search box)."""
+ingest status (agents of the site, or its API keys with kb:write / kb:read), search (public,
+like a help centre's search box)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from helpway.knowledge.documents import Format
 from helpway.shared import errors, frames, limits, rest
 from helpway.store import kb, sites
 
-from ..auth import agent_for, bearer_token
+from ..auth import bearer_token, caller_for, require_scope
 from ..bodies import MAX_DOCUMENT_BYTES, read_model, read_query
 from ..errors import ApiError
 from ..services import services
@@ -32,10 +33,9 @@ class SearchQuery(BaseModel):
 
 async def ingest_document(request: Request) -> Response:
     found = services(request)
-    identity = await agent_for(found.db, bearer_token(request))
+    caller = await caller_for(found.db, bearer_token(request))
     body = await read_model(request, rest.KbDocumentIn, MAX_DOCUMENT_BYTES)
-    if body.site_id not in identity.site_ids:
-        raise ApiError(errors.FORBIDDEN, "not an agent of this site")
+    await require_scope(found.db, caller, body.site_id, "kb:write")
     try:
         result = await found.knowledge.ingest_document(
             body.site_id, body.url, body.title or None, body.content, cast(Format, body.format)
@@ -72,10 +72,9 @@ class KbDocumentList(BaseModel):
 
 async def list_documents(request: Request) -> Response:
     found = services(request)
-    identity = await agent_for(found.db, bearer_token(request))
+    caller = await caller_for(found.db, bearer_token(request))
     query = read_query(request, DocumentsQuery)
-    if query.site_id not in identity.site_ids:
-        raise ApiError(errors.FORBIDDEN, "not an agent of this site")
+    await require_scope(found.db, caller, query.site_id, "kb:read")
     rows = await kb.list_documents(found.db, query.site_id)
     listing = KbDocumentList(
         site_id=query.site_id,

@@ -1,6 +1,6 @@
-"""Site administration over HTTP, for the site's admins (an agent of the site who is not an
-admin gets `forbidden`, as does anyone of another site): identity verification settings, and a
-visitor's data rights — export as JSON, erase."""
+"""Site administration over HTTP, for the site's admins and its API keys with the scope (an
+agent of the site who is not an admin gets `forbidden`, as does anyone of another site):
+identity verification settings, and a visitor's data rights — export as JSON, erase."""
 
 from __future__ import annotations
 
@@ -9,21 +9,21 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from helpway.shared import errors, rest
-from helpway.store import agents, data_rights, sites, visitors
+from helpway.store import data_rights, sites, visitors
+from helpway.store.api_keys import Scope
 from helpway.store.database import Database
 
-from ..auth import agent_for, bearer_token
+from ..auth import bearer_token, caller_for, require_scope
 from ..bodies import read_model
 from ..errors import ApiError
 from ..services import services
 
 
-async def _admin_site(request: Request, db: Database) -> str:
-    """The path's site id, once the bearer is an admin of it."""
-    identity = await agent_for(db, bearer_token(request))
+async def _admin_site(request: Request, db: Database, scope: Scope) -> str:
+    """The path's site id, once the bearer (a site admin, or a key of the site) holds `scope`."""
+    caller = await caller_for(db, bearer_token(request))
     site_id = str(request.path_params["site_id"])
-    if await agents.site_role(db, identity.agent.id, site_id) != "admin":
-        raise ApiError(errors.FORBIDDEN, "only an admin of this site may change it")
+    await require_scope(db, caller, site_id, scope)
     return site_id
 
 
@@ -39,7 +39,7 @@ def _identity(site: sites.Site, show_secret: bool) -> Response:
 
 async def update_identity(request: Request) -> Response:
     db = services(request).db
-    site_id = await _admin_site(request, db)
+    site_id = await _admin_site(request, db, "site:admin")
     change = await read_model(request, rest.SiteIdentityUpdate)
     before = await sites.get_site(db, site_id)
     site = await sites.set_identity(
@@ -52,15 +52,15 @@ async def update_identity(request: Request) -> Response:
 
 async def read_identity(request: Request) -> Response:
     db = services(request).db
-    site = await sites.get_site(db, await _admin_site(request, db))
+    site = await sites.get_site(db, await _admin_site(request, db, "site:admin"))
     if site is None:
         raise ApiError(errors.NOT_FOUND, "no such site")
     return _identity(site, show_secret=False)
 
 
-async def _site_visitor(request: Request, db: Database) -> str:
-    """The path's visitor id, once the bearer is an admin of the visitor's site."""
-    site_id = await _admin_site(request, db)
+async def _site_visitor(request: Request, db: Database, scope: Scope) -> str:
+    """The path's visitor id, once the bearer holds `scope` on the visitor's site."""
+    site_id = await _admin_site(request, db, scope)
     visitor = await visitors.get_visitor(db, str(request.path_params["visitor_id"]))
     if visitor is None or visitor.site_id != site_id:
         raise ApiError(errors.NOT_FOUND, "no such visitor on this site")
@@ -69,7 +69,8 @@ async def _site_visitor(request: Request, db: Database) -> str:
 
 async def export_visitor(request: Request) -> Response:
     db = services(request).db
-    exported = await data_rights.export_visitor(db, await _site_visitor(request, db))
+    visitor_id = await _site_visitor(request, db, "visitors:export")
+    exported = await data_rights.export_visitor(db, visitor_id)
     if exported is None:
         raise ApiError(errors.NOT_FOUND, "no such visitor on this site")
     return JSONResponse(exported)
@@ -79,7 +80,7 @@ async def erase_visitor(request: Request) -> Response:
     """Erase the visitor from D1 (profile, conversations, log): their token stops working and
     no agent can open their conversations any more."""
     db = services(request).db
-    visitor_id = await _site_visitor(request, db)
+    visitor_id = await _site_visitor(request, db, "visitors:erase")
     erased = await data_rights.erase_visitor(db, visitor_id)
     if erased is None:
         raise ApiError(errors.NOT_FOUND, "no such visitor on this site")
