@@ -233,12 +233,13 @@ async def test_an_admin_exports_then_erases_a_visitor(client: Any, edge: Any) ->
 
 async def test_cli_exports_then_erases_a_visitor(client: Any, edge: Any, helpway: Any) -> None:
     visitor = await client.visitor()
-    exported = json.loads(helpway(edge.data, "visitors", "export", visitor["visitor_id"]).stdout)
+    export = helpway(edge.data, "visitors", "export", "--id", visitor["visitor_id"])
+    exported = json.loads(export.stdout)
     assert exported["visitor"]["id"] == visitor["visitor_id"]
     assert [c["id"] for c in exported["conversations"]] == [visitor["conversation_id"]]
-    erased = helpway(edge.data, "visitors", "erase", visitor["visitor_id"]).stdout
+    erased = helpway(edge.data, "visitors", "erase", "--id", visitor["visitor_id"]).stdout
     assert erased.strip() == f"visitor {visitor['visitor_id']} erased with 1 conversation(s)"
-    again = helpway(edge.data, "visitors", "export", visitor["visitor_id"], ok=False)
+    again = helpway(edge.data, "visitors", "export", "--id", visitor["visitor_id"], ok=False)
     assert f"no visitor '{visitor['visitor_id']}'" in again.stderr
 
 
@@ -289,6 +290,6 @@ async def test_api_keys_reach_their_site_and_scopes_only(
 
     listing = helpway(edge.data, "keys", "list", "--site", site).stdout
     assert writer_id in listing and "hwk_" not in listing
-    helpway(edge.data, "keys", "revoke", writer_id)
+    helpway(edge.data, "keys", "revoke", "--id", writer_id)
     revoked = await client.http.post("/api/kb/documents", json=doc, headers=writer)
     assert revoked.status_code == 401 and revoked.json()["code"] == "unauthorized"

@@ -374,7 +374,7 @@ def keys_list(site_id: str) -> None:
 
 
 @keys_group.command("revoke")
-@click.argument("key_id")
+@click.option("--id", "key_id", required=True, help="The key's id (it may start with '-').")
 def keys_revoke(key_id: str) -> None:
     """Revoke a key at once."""
 
@@ -395,10 +395,14 @@ def visitors_group() -> None:
     """Visitors' data rights: export everything about a visitor, erase it."""
 
 
+# Ids are URL-safe base64 and may start with "-": they are option values, never arguments.
+ID_HELP = "The id (it may start with '-')."
+
+
 @visitors_group.command("export")
-@click.argument("visitor_id")
+@click.option("--id", "visitor_id", required=True, help=ID_HELP)
 def visitors_export(visitor_id: str) -> None:
-    """Print everything D1 holds about VISITOR_ID as JSON."""
+    """Print everything D1 holds about the visitor as JSON."""
 
     async def job(settings: Settings) -> dict[str, object] | None:
         db = await open_database(settings)
@@ -414,9 +418,9 @@ def visitors_export(visitor_id: str) -> None:
 
 
 @visitors_group.command("erase")
-@click.argument("visitor_id")
+@click.option("--id", "visitor_id", required=True, help=ID_HELP)
 def visitors_erase(visitor_id: str) -> None:
-    """Erase VISITOR_ID, their conversations and their messages from D1."""
+    """Erase the visitor, their conversations and their messages from D1."""
 
     async def job(settings: Settings) -> list[str] | None:
         db = await open_database(settings)
