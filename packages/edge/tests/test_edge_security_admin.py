@@ -293,3 +293,55 @@ async def test_api_keys_reach_their_site_and_scopes_only(
     helpway(edge.data, "keys", "revoke", "--id", writer_id)
     revoked = await client.http.post("/api/kb/documents", json=doc, headers=writer)
     assert revoked.status_code == 401 and revoked.json()["code"] == "unauthorized"
+
+
+async def test_site_admins_manage_api_keys_over_rest(client: Any, edge: Any) -> None:
+    site, other = f"restkeys{next(_n)}", f"restkeys-other{next(_n)}"
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, _seed_roles(edge.data, site, other)).result()
+    tokens = {}
+    for name in ("admin", "agent", "otheradmin"):
+        login = await client.http.post(
+            "/api/agent/login", json={"email": f"{name}@{site}.example", "password": PASSWORD}
+        )
+        tokens[name] = {"authorization": f"Bearer {login.json()['token']}"}
+    keys = f"/api/sites/{site}/keys"
+    new_key = {"name": "ci", "scopes": ["kb:read"]}
+    for name in ("agent", "otheradmin"):
+        assert (await client.http.post(keys, json=new_key, headers=tokens[name])).status_code == 403
+        assert (await client.http.get(keys, headers=tokens[name])).status_code == 403
+    bad = await client.http.post(
+        keys, json={"name": "x", "scopes": ["all"]}, headers=tokens["admin"]
+    )
+    assert bad.status_code == 422
+
+    made = await client.http.post(keys, json=new_key, headers=tokens["admin"])
+    assert made.status_code == 200, made.text
+    secret, key_id = made.json()["key"], made.json()["info"]["id"]
+    as_key = {"authorization": f"Bearer {secret}"}
+    docs = await client.http.get("/api/kb/documents", params={"site_id": site}, headers=as_key)
+    assert docs.status_code == 200
+    listed = await client.http.get(keys, headers=tokens["admin"])
+    assert [k["id"] for k in listed.json()["keys"]] == [key_id] and secret not in listed.text
+    # A kb:read key cannot mint itself more power.
+    assert (await client.http.post(keys, json=new_key, headers=as_key)).status_code == 403
+
+    other_keys = f"/api/sites/{other}/keys"
+    theirs = await client.http.post(other_keys, json=new_key, headers=tokens["otheradmin"])
+    their_id = theirs.json()["info"]["id"]
+    # Another site's key id, through this site's path: not found, and still alive.
+    assert (
+        await client.http.delete(f"{keys}/{their_id}", headers=tokens["admin"])
+    ).status_code == 404
+    their_docs = await client.http.get(
+        "/api/kb/documents",
+        params={"site_id": other},
+        headers={"authorization": f"Bearer {theirs.json()['key']}"},
+    )
+    assert their_docs.status_code == 200
+
+    assert (
+        await client.http.delete(f"{keys}/{key_id}", headers=tokens["admin"])
+    ).status_code == 204
+    after = await client.http.get("/api/kb/documents", params={"site_id": site}, headers=as_key)
+    assert after.status_code == 401

@@ -6,7 +6,7 @@ Errors are always `ErrorBody` with an HTTP status that fits; the `code` values a
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -110,6 +110,37 @@ class SiteIdentity(Body):
     secret: str | None = None
 
 
+ApiScope = Literal["kb:read", "kb:write", "site:admin", "visitors:export", "visitors:erase"]
+
+
+class ApiKeyIn(Body):
+    """A new API key of a site: what it is for and what it may do."""
+
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    scopes: Annotated[list[ApiScope], Field(min_length=1, max_length=5)]
+
+
+class ApiKeyInfo(Body):
+    """An API key as listed (never its secret). Times are Unix ms."""
+
+    id: Id
+    name: str
+    scopes: list[ApiScope]
+    created_at: int
+    revoked_at: int | None = None
+
+
+class ApiKeyCreated(Body):
+    """The answer to making a key: `key` is its secret, shown this once."""
+
+    key: str
+    info: ApiKeyInfo
+
+
+class ApiKeyList(Body):
+    keys: list[ApiKeyInfo]
+
+
 # ---------------------------------------------------------------- knowledge base
 
 
@@ -142,6 +173,11 @@ class KbSearchResult(Body):
 
 __all__ = [
     "AgentSession",
+    "ApiKeyCreated",
+    "ApiKeyIn",
+    "ApiKeyInfo",
+    "ApiKeyList",
+    "ApiScope",
     "Author",
     "ConversationSummary",
     "ErrorBody",

@@ -10,14 +10,16 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import TypeAlias, get_args
+
+from helpway.shared.rest import ApiScope
 
 from .database import Database, Row
 from .ids import hash_token, new_id, new_token, now_ms
 
 PREFIX = "hwk_"
-Scope = Literal["kb:read", "kb:write", "site:admin", "visitors:export", "visitors:erase"]
-SCOPES: tuple[Scope, ...] = get_args(Scope)
+Scope: TypeAlias = ApiScope  # the REST API's names for what a key may do
+SCOPES: tuple[Scope, ...] = get_args(ApiScope)
 
 
 @dataclass(frozen=True)
@@ -85,10 +87,13 @@ async def list_api_keys(db: Database, site_id: str) -> list[ApiKey]:
     return [ApiKey.from_row(row) for row in rows]
 
 
-async def revoke_api_key(db: Database, key_id: str, *, now: int | None = None) -> bool:
-    """Revoke at once; True if a live key was revoked."""
+async def revoke_api_key(
+    db: Database, key_id: str, *, site_id: str | None = None, now: int | None = None
+) -> bool:
+    """Revoke at once; True if a live key (of `site_id`, when given) was revoked."""
     changed = await db.run(
-        "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-        (now_ms() if now is None else now, key_id),
+        "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL "
+        "AND site_id = COALESCE(?, site_id)",
+        (now_ms() if now is None else now, key_id, site_id),
     )
     return changed > 0

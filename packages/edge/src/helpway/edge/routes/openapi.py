@@ -36,6 +36,9 @@ BODY_MODELS: list[type[BaseModel]] = [
     rest.KbSearchResult,
     rest.SiteIdentityUpdate,
     rest.SiteIdentity,
+    rest.ApiKeyIn,
+    rest.ApiKeyCreated,
+    rest.ApiKeyList,
     KbDocumentList,
 ]
 # Every failure is an ErrorBody; these are the statuses a client should expect on any route.
@@ -176,6 +179,30 @@ def document() -> dict[str, Any]:
                     bearer=True,
                     errors=not_found,
                 ),
+            },
+            "/api/sites/{site_id}/keys": {
+                "get": _operation(
+                    "A site's API keys, never their secrets (site admins)",
+                    rest.ApiKeyList,
+                    path_ids=("site_id",),
+                    bearer=True,
+                ),
+                "post": _operation(
+                    "Make an API key; its secret is in this answer only (site admins)",
+                    rest.ApiKeyCreated,
+                    body=rest.ApiKeyIn,
+                    path_ids=("site_id",),
+                    bearer=True,
+                ),
+            },
+            "/api/sites/{site_id}/keys/{key_id}": {
+                "delete": _operation(
+                    "Revoke an API key at once (site admins)",
+                    None,
+                    path_ids=("site_id", "key_id"),
+                    bearer=True,
+                    errors=not_found,
+                )
             },
             "/api/sites/{site_id}/visitors/{visitor_id}/export": {
                 "get": _operation(

@@ -1,6 +1,7 @@
 """Site administration over HTTP, for the site's admins and its API keys with the scope (an
 agent of the site who is not an admin gets `forbidden`, as does anyone of another site):
-identity verification settings, and a visitor's data rights — export as JSON, erase."""
+identity verification settings, API keys, and a visitor's data rights — export as JSON,
+erase."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from helpway.shared import errors, rest
-from helpway.store import data_rights, sites, visitors
+from helpway.store import api_keys, data_rights, sites, visitors
 from helpway.store.api_keys import Scope
 from helpway.store.database import Database
 
@@ -87,11 +88,52 @@ async def erase_visitor(request: Request) -> Response:
     return JSONResponse({"visitor_id": visitor_id, "conversation_ids": erased})
 
 
+def _key_info(key: api_keys.ApiKey) -> rest.ApiKeyInfo:
+    return rest.ApiKeyInfo.model_validate(
+        {
+            "id": key.id,
+            "name": key.name,
+            "scopes": list(key.scopes),
+            "created_at": key.created_at,
+            "revoked_at": key.revoked_at,
+        }
+    )
+
+
+async def list_keys(request: Request) -> Response:
+    db = services(request).db
+    site_id = await _admin_site(request, db, "site:admin")
+    keys = [_key_info(key) for key in await api_keys.list_api_keys(db, site_id)]
+    return JSONResponse(rest.ApiKeyList(keys=keys).model_dump())
+
+
+async def create_key(request: Request) -> Response:
+    """The key's secret is in this answer only; the store keeps its hash."""
+    db = services(request).db
+    site_id = await _admin_site(request, db, "site:admin")
+    body = await read_model(request, rest.ApiKeyIn)
+    key, secret = await api_keys.create_api_key(db, site_id, body.name, body.scopes)
+    return JSONResponse(rest.ApiKeyCreated(key=secret, info=_key_info(key)).model_dump())
+
+
+async def revoke_key(request: Request) -> Response:
+    db = services(request).db
+    site_id = await _admin_site(request, db, "site:admin")
+    key_id = str(request.path_params["key_id"])
+    if not await api_keys.revoke_api_key(db, key_id, site_id=site_id):
+        raise ApiError(errors.NOT_FOUND, "no live key of this site with that id")
+    return Response(status_code=204)
+
+
 SITE_PATH = "/api/sites/{site_id}/identity"
+KEYS_PATH = "/api/sites/{site_id}/keys"
 VISITOR_PATH = "/api/sites/{site_id}/visitors/{visitor_id}"
 ROUTES = [
     Route(SITE_PATH, read_identity, methods=["GET"]),
     Route(SITE_PATH, update_identity, methods=["POST"]),
     Route(VISITOR_PATH + "/export", export_visitor, methods=["GET"]),
     Route(VISITOR_PATH, erase_visitor, methods=["DELETE"]),
+    Route(KEYS_PATH, list_keys, methods=["GET"]),
+    Route(KEYS_PATH, create_key, methods=["POST"]),
+    Route(KEYS_PATH + "/{key_id}", revoke_key, methods=["DELETE"]),
 ]
