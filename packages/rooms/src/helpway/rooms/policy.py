@@ -21,7 +21,7 @@ class RoomPolicy:
     typing_interval_ms: int = 1000
     # Receipts (client id → message) of this many latest entries stay in memory; older ones are
     # read from storage on a miss, so a long conversation does not grow its room's memory.
-    receipt_window: int = 128
+    receipt_window: int = 32
 
 
 DEFAULT_POLICY = RoomPolicy()

@@ -36,7 +36,7 @@ _entry_adapter: TypeAdapter[Entry] = TypeAdapter(Entry)
 # Conversation ids become file names, so only URL-safe id characters are accepted.
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 SUFFIX = ".room.sqlite"
-CACHE_KIB = 128
+CACHE_KIB = 32
 
 
 class SqliteRoomStorage:
