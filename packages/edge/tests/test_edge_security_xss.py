@@ -72,3 +72,18 @@ async def test_corpus_as_kb_content_is_kept_as_text(client: Any) -> None:
     assert hit["title"] == '<img src=x onerror="window.__xss=1">'
     for text in CORPUS:
         assert text in hit["text"]
+
+
+async def test_api_answers_are_never_sniffed_or_cached(client: Any) -> None:
+    visitor = await client.visitor()
+    auth = {"authorization": f"Bearer {visitor['visitor_token']}"}
+    for response in (
+        await client.http.get(
+            f"/api/conversations/{visitor['conversation_id']}/history", headers=auth
+        ),
+        await client.http.get("/api/inbox", headers=auth),  # an error answer too
+        await client.http.post("/api/visitor/session", content=b"<svg onload=alert(1)>"),
+    ):
+        assert response.headers["content-type"].startswith("application/json")
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["cache-control"] == "no-store"

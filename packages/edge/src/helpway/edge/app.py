@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import EXCEPTION_HANDLERS, JsonErrors
 from .routes import agents, conversations, kb, openapi, sites, visitor
@@ -44,6 +45,32 @@ CORS = Middleware(
 )
 
 
+# Every API answer: never sniffed into HTML or script whatever a stored text holds, and never
+# kept by a shared cache (histories, exports and keys are private).
+API_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"cache-control", b"no-store")]
+
+
+class ApiHeaders:
+    """ASGI middleware adding `API_HEADERS` to every `/api/` response, errors included."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/api/"):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                names = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [(name, value) for name, value in API_HEADERS if name not in names]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 def build_app(
     lifespan: Callable[[Starlette], AbstractAsyncContextManager[Any]],
     pages: Sequence[BaseRoute] = (),
@@ -51,7 +78,7 @@ def build_app(
     return Starlette(
         routes=[*API_ROUTES, *pages],
         # JsonErrors outermost, so it also sees the responses CORSMiddleware builds itself.
-        middleware=[Middleware(JsonErrors), CORS],
+        middleware=[Middleware(ApiHeaders), Middleware(JsonErrors), CORS],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,
     )
