@@ -46,8 +46,7 @@ class Chunk:
         "Cancel your subscription"), so a visitor's question lands close to the heading of the
         section answering it; a match on the text alone misses short or list-like sections.
         """
-        below_title = self.context[1:] or self.context
-        return PATH_SEPARATOR.join(strip_numbering(part) for part in below_title)
+        return PATH_SEPARATOR.join(strip_numbering(part) for part in self.context[1:])
 
     @property
     def context(self) -> tuple[str, ...]:

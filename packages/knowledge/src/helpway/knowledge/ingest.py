@@ -99,12 +99,15 @@ def _vector_ids(chunk_id: str) -> tuple[str, str]:
 
 
 def _vector_jobs(ids: Sequence[str], chunks: Sequence[Chunk]) -> dict[str, _VectorJob]:
-    """Every chunk's text as a passage, and each section's headings once, as a question."""
+    """Every chunk's text as a passage, and each section's headings below the title once, as a
+    question. A page's lead section (its heading is the title) gets no heading vector: the
+    title alone matches every question about the page, and would let a one-line intro outrank
+    the section that answers."""
     jobs: dict[str, _VectorJob] = {}
     sections: set[str] = set()
     for cid, chunk in zip(ids, chunks, strict=True):
         jobs[cid] = _VectorJob(chunk, chunk.embedding_text, "passage")
-        if chunk.heading and chunk.url not in sections:
+        if len(chunk.context) > 1 and chunk.url not in sections:
             sections.add(chunk.url)
             jobs[heading_vector_id(cid)] = _VectorJob(chunk, chunk.heading_text, "query")
     return jobs
