@@ -50,8 +50,8 @@ async def test_visitor_token_is_hashed_resolved_and_touched(
     assert row == {"token_hash": hash_token(token)}
     assert visitor.name.startswith("Visitor ")
     assert visitor.author() == frames.Author(id=visitor.id, role="visitor", name=visitor.name)
-    assert await visitors.resolve_visitor(db, token) == visitor
-    assert await visitors.resolve_visitor(db, token + "x") is None
+    assert await visitors.resolve_visitor(db, token, now=5) == visitor
+    assert await visitors.resolve_visitor(db, token + "x", now=5) is None
 
     await visitors.touch_visitor(db, visitor.id, page_url="http://x/b", now=9)
     touched = await visitors.get_visitor(db, visitor.id)

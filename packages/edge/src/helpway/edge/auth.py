@@ -117,6 +117,7 @@ async def participant_for(db: Database, token: str, conversation_id: str) -> Par
         if visitor.user_id is None and await _identity_required(db, conversation.site_id):
             # A visitor from before the site turned enforcement on, or never verified.
             raise ApiError(errors.FORBIDDEN, "this site requires a verified user")
+        await visitors.keep_alive(db, visitor)
         return Participant(visitor.author(), conversation)
     assert agent is not None
     if conversation.site_id not in await agents.agent_site_ids(db, agent.id):

@@ -1,4 +1,11 @@
-"""Visitors: anonymous people chatting through a site's widget, known by a bearer token."""
+"""Visitors: anonymous people chatting through a site's widget, known by a bearer token.
+
+A token is short-lived: it expires `TOKEN_TTL_MS` after the visitor was last active (a session
+or a socket join pushes it back), so a copy taken from a browser is useless once that browser
+stops using it. Within `REFRESH_WINDOW_MS` after expiry the visitor session still recognises it
+and renews it — a new token, the old one dead at once, so a replayed old token fails — and the
+visitor keeps their conversation.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,10 @@ from helpway.shared import frames
 
 from .database import Database, Row
 from .ids import hash_token, new_id, new_token, now_ms
+
+TOKEN_TTL_MS = 24 * 60 * 60 * 1000
+REFRESH_WINDOW_MS = 30 * 24 * 60 * 60 * 1000
+_EXTEND = "UPDATE visitors SET token_expires_at = ? WHERE id = ?"
 
 
 @dataclass(frozen=True)
@@ -21,6 +32,11 @@ class Visitor:
     last_seen_at: int
     # The site's user this visitor proved to be (identity verification), else None.
     user_id: str | None = None
+    # When the current token expires (Unix ms); None for rows older than expiry.
+    token_expires_at: int | None = None
+
+    def token_live(self, now: int) -> bool:
+        return self.token_expires_at is None or self.token_expires_at > now
 
     def author(self) -> frames.Author:
         """The visitor as it appears on messages and in rooms."""
@@ -37,6 +53,7 @@ class Visitor:
             created_at=row["created_at"],
             last_seen_at=row["last_seen_at"],
             user_id=row["user_id"],
+            token_expires_at=row["token_expires_at"],
         )
 
 
@@ -65,10 +82,11 @@ async def create_visitor(
         created_at=now,
         last_seen_at=now,
         user_id=user_id,
+        token_expires_at=now + TOKEN_TTL_MS,
     )
     await db.run(
         "INSERT INTO visitors (id, site_id, token_hash, name, locale, page_url, created_at, "
-        "last_seen_at, user_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "last_seen_at, user_id, token_expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             visitor.id,
             site_id,
@@ -79,15 +97,46 @@ async def create_visitor(
             now,
             now,
             user_id,
+            visitor.token_expires_at,
         ),
     )
     return visitor, token
 
 
-async def resolve_visitor(db: Database, token: str) -> Visitor | None:
-    """The visitor a token belongs to, or None. Callers check `site_id` against the request."""
+async def resolve_visitor(
+    db: Database, token: str, *, now: int | None = None, grace_ms: int = 0
+) -> Visitor | None:
+    """The visitor a live token belongs to, or None. `grace_ms` also accepts a token expired
+    that long ago (the session's refresh window). Callers check `site_id` against the request."""
     row = await db.first("SELECT * FROM visitors WHERE token_hash = ?", (hash_token(token),))
-    return None if row is None else Visitor.from_row(row)
+    if row is None:
+        return None
+    visitor = Visitor.from_row(row)
+    return visitor if visitor.token_live((now_ms() if now is None else now) - grace_ms) else None
+
+
+async def renew_token(db: Database, visitor: Visitor, token: str, *, now: int | None = None) -> str:
+    """Push the expiry of a live token back, or replace an expired one; returns the token the
+    visitor holds from now on."""
+    now = now_ms() if now is None else now
+    if visitor.token_live(now):
+        await db.run(_EXTEND, (now + TOKEN_TTL_MS, visitor.id))
+        return token
+    fresh = new_token()
+    await db.run(
+        "UPDATE visitors SET token_hash = ?, token_expires_at = ? WHERE id = ? AND token_hash = ?",
+        (hash_token(fresh), now + TOKEN_TTL_MS, visitor.id, hash_token(token)),
+    )
+    return fresh
+
+
+async def keep_alive(db: Database, visitor: Visitor, *, now: int | None = None) -> None:
+    """An active visitor's token stays live: push its expiry back once half of it is spent
+    (so a busy visitor costs a write a half-day at most, not one per socket join)."""
+    now = now_ms() if now is None else now
+    expires = visitor.token_expires_at
+    if expires is None or expires - now < TOKEN_TTL_MS // 2:
+        await db.run(_EXTEND, (now + TOKEN_TTL_MS, visitor.id))
 
 
 async def get_visitor(db: Database, visitor_id: str) -> Visitor | None:

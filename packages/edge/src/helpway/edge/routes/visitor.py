@@ -22,9 +22,10 @@ from ..services import services
 
 
 async def visitor_session(request: Request) -> Response:
-    """A returning visitor (valid token of this site) keeps its id and its open conversation;
-    an unknown, expired or other site's token is not an error: the visitor simply starts afresh,
-    as it would after clearing its storage."""
+    """A returning visitor (a token of this site, live or expired within the refresh window)
+    keeps its id and its open conversation, and gets its token renewed (a new one if it had
+    expired); an unknown, long-expired or other site's token is not an error: the visitor
+    simply starts afresh, as it would after clearing its storage."""
     body = await read_model(request, rest.VisitorSessionRequest)
     db = services(request).db
     site = await sites.get_site(db, body.site_id)
@@ -44,6 +45,7 @@ async def visitor_session(request: Request) -> Response:
         )
     else:
         visitor, token = returning
+        token = await visitors.renew_token(db, visitor, token)
         await visitors.touch_visitor(db, visitor.id, page_url=body.page_url, locale=body.locale)
     conversation = await conversations.open_conversation_of(db, visitor.id)
     if conversation is None:
@@ -89,7 +91,11 @@ def _verified_user(site: Site, body: rest.VisitorSessionRequest) -> str | None:
 async def _returning_visitor(
     db: Database, site_id: str, token: str | None
 ) -> tuple[Visitor, str] | None:
-    visitor = None if token is None else await visitors.resolve_visitor(db, token)
+    visitor = (
+        None
+        if token is None
+        else await visitors.resolve_visitor(db, token, grace_ms=visitors.REFRESH_WINDOW_MS)
+    )
     if visitor is None or token is None or visitor.site_id != site_id:
         return None
     return visitor, token
