@@ -30,7 +30,7 @@ test: setup lint
 bench: setup
 	$(UV) run python bench/run.py
 
-# The Debian FAQ question set: recall@1/3/5 per language and decline rate (table on stderr),
-# then the full report as JSON on stdout.
+# The Debian FAQ question sets (dev, held-out, multilingual): recall@1/3/5 per language and
+# decline rate, a table per set on stderr, then the full reports as JSON on stdout.
 eval: setup
 	$(UV) run helpway kb eval --json

@@ -43,7 +43,7 @@ from helpway.knowledge.answers import AnswerDelta
 from helpway.knowledge.demo import DEMO_BASE_URL, DEMO_KB_DIR
 from helpway.knowledge.embedder import Kind, Vectors
 from helpway.knowledge.embedding_cache import CachedEmbedder
-from helpway.knowledge.evaluation import DEBIAN_FAQ_DIR, DEBIAN_FAQ_QUESTIONS, load_questions
+from helpway.knowledge.evaluation import DEBIAN_FAQ_DIR, DEBIAN_FAQ_SETS, load_questions
 from helpway.knowledge.extractive import ExtractiveGenerator
 from helpway.knowledge.knowledge_base import KnowledgeBase
 from helpway.knowledge.lexical import match_expression, word_terms
@@ -325,7 +325,7 @@ async def _real(quick: bool) -> dict[str, Any]:
     if quick or not DEBIAN_FAQ_DIR.is_dir():
         source, base_url, questions_file = DEMO_KB_DIR, DEMO_BASE_URL, DEMO_QUESTIONS
     else:
-        source, base_url, questions_file = DEBIAN_FAQ_DIR, None, DEBIAN_FAQ_QUESTIONS
+        source, base_url, questions_file = DEBIAN_FAQ_DIR, None, DEBIAN_FAQ_SETS["dev"]
     questions = [q.question for q in load_questions(questions_file)]
     with tempfile.TemporaryDirectory(prefix="bench-kb-real-") as scratch:
         folder = Path(scratch)

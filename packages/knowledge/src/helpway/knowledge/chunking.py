@@ -3,7 +3,8 @@
 A section that fits in `max_chars` is one chunk; a longer one is cut at paragraph, then sentence,
 then word boundaries, each chunk repeating up to `overlap` characters of the previous one so an
 answer that straddles a cut is still found whole in one of them. Every chunk carries its
-document title, heading path and the URL of its section (`page#anchor`).
+document title, heading path, the URL of its section (`page#anchor`) and its language: the
+document's own (HTML `lang`), else the one its text is written in.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from .documents import ParsedDocument
+from .languages import detect
 
 MAX_CHARS = 1200
 OVERLAP = 200
@@ -137,7 +139,7 @@ def chunk_document(
                     heading=section.heading,
                     heading_path=section.path,
                     text=piece,
-                    lang=doc.lang,
+                    lang=doc.lang or detect(piece),
                 )
             )
     return chunks

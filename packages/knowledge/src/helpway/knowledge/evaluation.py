@@ -24,9 +24,14 @@ from .knowledge_base import KnowledgeBase
 
 KS = (1, 3, 5)
 DEBIAN_FAQ_DIR = Path("/usr/share/doc/debian/FAQ")
-# A copy of `shared/kb-eval/debian-faq-dev.jsonl`, kept in the package so that `make eval` and
-# the tests work from any clone; refresh it when the shared set changes.
-DEBIAN_FAQ_QUESTIONS = Path(__file__).with_name("eval_sets") / "debian-faq-dev.jsonl"
+# The question sets on the Debian FAQ, kept in the package so that `make eval` and the tests
+# work from any clone. `dev` is a copy of `shared/kb-eval/debian-faq-dev.jsonl` (refresh it when
+# the shared set changes); `heldout` holds questions written for Helpway and never tuned on, and
+# `multilingual` ones in Indonesian, Spanish, Portuguese and Thai, which `dev` barely has.
+DEBIAN_FAQ_SETS = {
+    name: Path(__file__).with_name("eval_sets") / f"debian-faq-{name}.jsonl"
+    for name in ("dev", "heldout", "multilingual")
+}
 
 
 @dataclass(frozen=True)

@@ -14,17 +14,11 @@ import asyncio
 import re
 from collections.abc import AsyncIterator, Sequence
 
-from .answers import (
-    DECLINE_TEXT,
-    AnswerDelta,
-    AnswerEvent,
-    AnswerFinal,
-    Citation,
-    Resolution,
-)
+from .answers import AnswerDelta, AnswerEvent, AnswerFinal, Citation, Resolution
 from .chunking import strip_numbering
 from .lexical import word_terms
 from .retrieval import Hit
+from .wording import ENGLISH, Wording, wording_for
 
 BUDGET = 500  # characters quoted from the main section: a chat bubble, not a page
 # Another section is named ("See also") only when it is about as close to the question.
@@ -109,16 +103,19 @@ def _label(hit: Hit) -> str:
     return strip_numbering(hit.heading or hit.title or hit.url)
 
 
-def compose(question: str, passages: Sequence[Hit]) -> tuple[str, list[Citation]]:
-    """The answer text and the sections it cites; the first passage is quoted, others named."""
+def compose(
+    question: str, passages: Sequence[Hit], wording: Wording = ENGLISH
+) -> tuple[str, list[Citation]]:
+    """The answer text and the sections it cites; the first passage is quoted, others named,
+    in the words of `wording`."""
     main, others = passages[0], passages[1:]
-    parts = [f"From “{_label(main)}”:", excerpt(main.text, question)]
+    parts = [wording.quoting.format(_label(main)), excerpt(main.text, question)]
     citations = [Citation(main.url, main.citation_title)]
     for other in others:
         close = other.similarity >= main.similarity - SEE_ALSO_MARGIN
         page_intro = other.heading == other.title
         if close and not page_intro and other.url not in {c.url for c in citations}:
-            parts.append(f"See also “{_label(other)}”.")
+            parts.append(wording.see_also.format(_label(other)))
             citations.append(Citation(other.url, other.citation_title))
     return "\n\n".join(parts), citations
 
@@ -132,7 +129,11 @@ def deltas(text: str, words: int = WORDS_PER_DELTA) -> list[str]:
 class ExtractiveGenerator:
     async def generate(self, question: str, passages: Sequence[Hit]) -> AsyncIterator[AnswerEvent]:
         resolution: Resolution = "answered" if passages else "declined"
-        text, citations = compose(question, passages) if passages else (DECLINE_TEXT, [])
+        wording = wording_for(question)
+        if passages:
+            text, citations = compose(question, passages, wording)
+        else:
+            text, citations = wording.decline, []
         for piece in deltas(text):
             yield AnswerDelta(piece)
             await asyncio.sleep(0)  # let the room send each piece as it comes

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterable, AsyncIterator, Sequence
 
-from .answers import DECLINE_TEXT, AnswerDelta, AnswerEvent, AnswerFinal, Citation
+from .answers import AnswerDelta, AnswerEvent, AnswerFinal, Citation
 from .extractive import deltas
 from .retrieval import Hit
 
@@ -70,16 +70,17 @@ def citations(passages: Sequence[Hit]) -> list[Citation]:
     return list(seen.values())
 
 
-async def declined(text: str = DECLINE_TEXT) -> AsyncIterator[AnswerEvent]:
+async def declined(text: str) -> AsyncIterator[AnswerEvent]:
     for piece in deltas(text):
         yield AnswerDelta(piece)
     yield AnswerFinal(text, [], "declined")
 
 
 async def answer_events(
-    pieces: AsyncIterable[str], passages: Sequence[Hit]
+    pieces: AsyncIterable[str], passages: Sequence[Hit], decline: str
 ) -> AsyncIterator[AnswerEvent]:
-    """The events of an answer whose text arrives as `pieces` (a model's stream).
+    """The events of an answer whose text arrives as `pieces` (a model's stream); `decline`
+    is said instead when the model answers `NO_ANSWER`.
 
     Without passages the model is not worth asking: callers decline before calling it.
     """
@@ -98,7 +99,7 @@ async def answer_events(
             streaming, text = True, held
             yield AnswerDelta(held)
     if not streaming:
-        async for event in declined():
+        async for event in declined(decline):
             yield event
         return
     yield AnswerFinal(text, citations(passages), "answered")

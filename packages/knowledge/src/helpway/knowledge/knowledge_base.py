@@ -30,6 +30,7 @@ from .openai_compatible import OpenAiCompatibleGenerator, OpenAiSettings
 from .retrieval import Hit, Retriever
 from .vector_index import VectorIndex
 from .watchdog import StreamLimits, watched
+from .wording import wording_for
 
 VECTOR_INDEX = "vectors.sqlite"
 
@@ -122,6 +123,7 @@ class KnowledgeBase:
         events = self.generator.generate(question, passages)
         # Closing this stream early (the room cancels an answer) closes the generator's too,
         # and with it any request to a model server, at once rather than when collected.
-        async with aclosing(watched(events, self.stream_limits)) as stream:
+        wording = wording_for(question)
+        async with aclosing(watched(events, self.stream_limits, wording)) as stream:
             async for event in stream:
                 yield event

@@ -25,6 +25,7 @@ import httpx
 from .answers import AnswerEvent
 from .grounded import answer_events, chat_messages, declined
 from .retrieval import Hit
+from .wording import wording_for
 
 MAX_ANSWER_TOKENS = 512
 TEMPERATURE = 0.2  # low: the answer restates the passages, it does not invent
@@ -171,11 +172,12 @@ class OpenAiCompatibleGenerator:
                 yield text
 
     async def generate(self, question: str, passages: Sequence[Hit]) -> AsyncIterator[AnswerEvent]:
+        decline = wording_for(question).decline
         if not passages:
-            async for event in declined():
+            async for event in declined(decline):
                 yield event
             return
         # Closed as soon as the answer is read: a decline stops reading at the sentinel.
         async with aclosing(self._texts(question, passages)) as texts:
-            async for event in answer_events(texts, passages):
+            async for event in answer_events(texts, passages, decline):
                 yield event

@@ -18,11 +18,9 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 
 from .answers import AnswerDelta, AnswerEvent, AnswerFinal
+from .wording import ENGLISH, Wording
 
 log = logging.getLogger(__name__)
-
-CUT_OFF_TEXT = "Sorry, I was cut off. I can connect you with a person if you'd like."
-UNAVAILABLE_TEXT = "Sorry, I can't answer right now. I can connect you with a person if you'd like."
 
 
 @dataclass(frozen=True)
@@ -32,9 +30,10 @@ class StreamLimits:
 
 
 async def watched(
-    events: AsyncIterator[AnswerEvent], limits: StreamLimits
+    events: AsyncIterator[AnswerEvent], limits: StreamLimits, wording: Wording = ENGLISH
 ) -> AsyncGenerator[AnswerEvent]:
-    """`events` as they come, until their final; else cut off as described above."""
+    """`events` as they come, until their final; else cut off as described above, with the
+    note in `wording` (the visitor's language)."""
     deadline = time.monotonic() + limits.total_seconds
     streamed: list[str] = []
     try:
@@ -61,7 +60,7 @@ async def watched(
     finally:
         await _close(events)
     so_far = "".join(streamed).rstrip()
-    note = f"\n\n{CUT_OFF_TEXT}" if so_far else UNAVAILABLE_TEXT
+    note = f"\n\n{wording.cut_off}" if so_far else wording.unavailable
     yield AnswerDelta(note)
     yield AnswerFinal("".join(streamed) + note, [], "declined")
 

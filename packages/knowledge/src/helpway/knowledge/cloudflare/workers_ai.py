@@ -27,6 +27,7 @@ from ..embedder import Kind, Vectors
 from ..grounded import answer_events, chat_messages, declined
 from ..openai_compatible import GeneratorError, sse_events
 from ..retrieval import Hit
+from ..wording import wording_for
 
 EMBEDDING_MODEL = "@cf/baai/bge-m3"
 EMBEDDING_DIMS = 1024
@@ -106,8 +107,9 @@ class WorkersAiGenerator:
         self._model = model
 
     async def generate(self, question: str, passages: Sequence[Hit]) -> AsyncIterator[AnswerEvent]:
+        decline = wording_for(question).decline
         if not passages:
-            events = declined()
+            events = declined(decline)
         else:
             stream = await self._ai.run(
                 self._model,
@@ -117,6 +119,6 @@ class WorkersAiGenerator:
                     "max_tokens": MAX_ANSWER_TOKENS,
                 },
             )
-            events = answer_events(sse_texts(stream), passages)
+            events = answer_events(sse_texts(stream), passages, decline)
         async for event in events:
             yield event
