@@ -68,8 +68,14 @@ def test_cli_ingests_a_manifest_and_drops_what_it_no_longer_lists(tmp_path: Path
     manifest.write_text("guides\n")
     again = helpway(data, "kb", "ingest", "--site", "shop", "--manifest", str(manifest))
     assert "2 documents (1 unchanged, 1 deleted)" in again.stdout
-    manifest.write_text("https://shoes.example/faq.html\n")
+    manifest.write_text("ftp://shoes.example/faq.html\n")
     refused = helpway(data, "kb", "ingest", "--site", "shop", "--manifest", str(manifest), ok=False)
-    assert "nothing is fetched" in refused.stderr
+    assert "not an http(s) URL" in refused.stderr
+    manifest.write_text("guides\nhttp://127.0.0.1:9/faq.html\n")  # nothing listens there
+    unreachable = helpway(
+        data, "kb", "ingest", "--site", "shop", "--manifest", str(manifest), ok=False
+    )
+    assert "failed: http://127.0.0.1:9/faq.html: cannot fetch" in unreachable.stderr
+    assert "1 unchanged" in unreachable.stdout
     nothing = helpway(data, "kb", "ingest", "--site", "shop", ok=False)
     assert "--manifest" in nothing.stderr

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -57,8 +60,10 @@ def test_text_and_json_manifests_read_the_same_entries(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("urls.txt", "https://example.com/faq.html\n", "nothing is fetched"),
-        ("urls.json", '["file:///etc/passwd"]', "nothing is fetched"),
+        ("urls.txt", "ftp://example.com/faq.html\n", "not an http\\(s\\) URL"),
+        ("urls.json", '["file:///etc/passwd"]', "not an http\\(s\\) URL"),
+        ("both.json", '[{"path": "https://a.example/x", "url": "/x"}]', "give it alone"),
+        ("none.json", '[{"title": "T"}]', "needs a path or a page"),
         ("bad.json", "{", "not valid JSON"),
         ("odd.json", '[{"path": "a.md", "href": "x"}]', "unknown field"),
         ("empty.txt", "# nothing\n", "lists no documents"),
@@ -139,3 +144,102 @@ async def test_documents_list_failures_and_keep_the_last_good_version(
         await kb.ingest_document("site-a", "/help/new", None, "<div>" * 5000, "html")
     new = {d.url: d for d in await kb.documents("site-a")}["/help/new"]
     assert (new.status, new.chunk_count, new.title) == ("failed", 0, "New")
+
+
+class HelpSite:
+    """A published help centre on loopback: path -> (status, content type, body)."""
+
+    def __init__(self) -> None:
+        self.pages: dict[str, tuple[int, str, bytes]] = {}
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                status, kind, body = site.pages.get(self.path, (404, "text/plain", b"no"))
+                self.send_response(status)
+                if status in (301, 302):
+                    self.send_header("Location", body.decode())
+                    body = b""
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def help_site() -> Iterator[HelpSite]:
+    site = HelpSite()
+    yield site
+    site.close()
+
+
+REFUNDS_HTML = (
+    b'<html lang="en"><head><title>Refunds</title></head><body><h1>Refunds</h1>'
+    b'<h2 id="how-long">How long does a refund take?</h2><p>Refunds reach your card within'
+    b" five working days.</p></body></html>"
+)
+
+
+async def test_pages_listed_by_url_are_fetched_and_cited_there(
+    kb: KnowledgeBase, tmp_path: Path, help_site: HelpSite
+) -> None:
+    help_site.pages = {
+        "/help/refunds": (200, "text/html; charset=utf-8", REFUNDS_HTML),
+        "/help/billing.md": (200, "text/plain; charset=utf-8", BILLING.encode()),
+        "/old/refunds": (301, "text/html", b"/help/refunds"),
+        "/help/logo.png": (200, "image/png", b"\x89PNG"),
+    }
+    b = help_site.base
+    manifest = tmp_path / "kb.json"
+    manifest.write_text(
+        json.dumps(
+            [
+                f"{b}/help/refunds",
+                {"url": f"{b}/help/billing.md", "title": "Paying us"},
+                f"{b}/old/refunds",  # redirected: cited where it was listed
+                f"{b}/help/logo.png",
+                f"{b}/help/gone",
+            ]
+        )
+    )
+    report = await kb.ingest_manifest("site-a", manifest)
+    status = {d.url: (d.status, d.error) for d in report.documents}
+    assert status[f"{b}/help/refunds"] == ("added", None)
+    assert status[f"{b}/help/billing.md"] == ("added", None)
+    assert status[f"{b}/old/refunds"] == ("added", None)
+    assert "image/png" in (status[f"{b}/help/logo.png"][1] or "")
+    assert "answered 404" in (status[f"{b}/help/gone"][1] or "")
+    hits = await kb.search("site-a", "When will my refund arrive?")
+    assert hits[0].url in {f"{b}/help/refunds#how-long", f"{b}/old/refunds#how-long"}
+    paypal = await kb.search("site-a", "Can I pay with PayPal?")
+    assert paypal[0].url == f"{b}/help/billing.md#payment-methods"
+    assert paypal[0].title == "Paying us"
+    documents = {d.url: d for d in await kb.documents("site-a")}
+    assert documents[f"{b}/help/refunds"].source == f"{b}/help/refunds"
+
+    # The site fails for a moment: every entry fails and nothing is pruned.
+    published, help_site.pages = help_site.pages, {}
+    down = await kb.ingest_manifest("site-a", manifest)
+    assert {d.status for d in down.documents} == {"failed"}
+    assert len(await kb.documents("site-a")) == 3
+    # Back, with two pages dropped from the list: they leave the KB, the other is unchanged.
+    help_site.pages = published
+    manifest.write_text(json.dumps([{"url": f"{b}/help/billing.md", "title": "Paying us"}]))
+    again = await kb.ingest_manifest("site-a", manifest)
+    assert sorted((d.url, d.status, d.embedded) for d in again.documents) == [
+        (f"{b}/help/billing.md", "unchanged", 0),
+        (f"{b}/help/refunds", "deleted", 0),
+        (f"{b}/old/refunds", "deleted", 0),
+    ]

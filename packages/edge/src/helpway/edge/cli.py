@@ -478,8 +478,9 @@ class _Progress:
     "manifests",
     multiple=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="A file listing files and folders to ingest (repeatable): `path [URL]` per line, "
-    "or JSON {base_url, documents: [{path, url, title}]}.",
+    help="A file listing files, folders and published pages to ingest (repeatable): `path "
+    "[URL]` or a page's `https://...` per line, or JSON {base_url, documents: [{path, url, "
+    "title}]}. Pages are fetched and cited at their URL.",
 )
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 def kb_ingest(

@@ -24,6 +24,7 @@ from helpway.store.sites import get_site
 from .chunking import PATH_SEPARATOR, Chunk, chunk_document
 from .documents import Format
 from .embedder import Embedder, Kind
+from .fetching import FetchError, fetch_page
 from .manifest import read_manifest
 from .parsing import parse_document
 from .sources import SourceFile, discover, document_url
@@ -324,7 +325,7 @@ class Ingestor:
         base_url: str | None = None,
         progress: ProgressCallback | None = None,
     ) -> IngestReport:
-        """Ingest every file and folder a manifest lists (see `manifest`).
+        """Ingest every file, folder and published page a manifest lists (see `manifest`).
 
         The manifest's own `base_url`, if it has one, wins over `base_url`. Documents it listed
         before and lists no longer are deleted — unless an entry could not be read this time,
@@ -337,6 +338,18 @@ class Ingestor:
         planned: list[_Planned | DocumentResult] = []
         urls: set[str] = set()
         for entry in manifest.entries:
+            if entry.page is not None:
+                try:
+                    page = await fetch_page(entry.page)
+                except FetchError as exc:
+                    planned.append(DocumentResult(entry.page, "", "failed", error=str(exc)))
+                    continue
+                if entry.page not in urls:
+                    urls.add(entry.page)
+                    origin = _Origin(entry.page, str(manifest.path))
+                    planned.append(_Planned(page, entry.page, entry.title, origin))
+                continue
+            assert entry.path is not None  # an entry is a page or a local path
             try:
                 files, source = await asyncio.to_thread(_scan, entry.path)
             except (OSError, ValueError) as exc:

@@ -7,13 +7,15 @@ deletes that entry's documents, as a folder does for a removed file.
 Two forms, by suffix:
 
 - `.json`: `{"base_url": "...", "documents": [entry, ...]}` or just the list, where an entry
-  is a path or `{"path": "...", "url": "...", "title": "..."}`.
-- anything else, text: one entry per line, `path` or `path URL`; blank lines and lines
-  starting with `#` are skipped.
+  is a path, a page's URL, `{"path": "...", "url": "...", "title": "..."}` or
+  `{"url": "https://...", "title": "..."}`.
+- anything else, text: one entry per line, `path`, `path URL` or a page's `URL`; blank lines
+  and lines starting with `#` are skipped.
 
-Paths are local — relative to the manifest's folder, or absolute. Nothing is fetched: an entry
-that is a URL (`https://...`) is refused. An entry's `url` is where the file is published, or,
-for a folder, the base URL of its documents; without one the ingest's base URL applies.
+Paths are local — relative to the manifest's folder, or absolute. An entry's `url` is where the
+file is published, or, for a folder, the base URL of its documents; without one the ingest's
+base URL applies. An entry that is only an `http(s)://` URL is a published page: it is fetched
+and cited at that URL (see `fetching`).
 """
 
 from __future__ import annotations
@@ -25,13 +27,19 @@ from pathlib import Path
 from typing import Any
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_WEB = re.compile(r"^https?://[^/\s]+(/\S*)?$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class ManifestEntry:
-    path: Path  # resolved against the manifest's folder
-    url: str | None = None  # the file's URL, or a folder's base URL
+    path: Path | None  # resolved against the manifest's folder; None for a page to fetch
+    url: str | None = None  # the file's URL, a folder's base URL, or the page to fetch
     title: str | None = None  # a single file's title, over the one found inside it
+
+    @property
+    def page(self) -> str | None:
+        """The URL to fetch, for an entry that is a published page rather than a local path."""
+        return self.url if self.path is None else None
 
 
 @dataclass(frozen=True)
@@ -50,13 +58,19 @@ def _looks_like_url(text: str) -> bool:
 
 
 def _entry(folder: Path, path: Any, url: Any, title: Any, where: str) -> ManifestEntry:
-    if not isinstance(path, str) or not path.strip():
-        raise ManifestError(f"{where}: an entry needs a path")
-    if _SCHEME.match(path):
-        raise ManifestError(f"{where}: {path!r} is a URL; list local files (nothing is fetched)")
-    for name, value in (("url", url), ("title", title)):
+    for name, value in (("path", path), ("url", url), ("title", title)):
         if value is not None and not isinstance(value, str):
             raise ManifestError(f"{where}: {name} must be a string")
+    if path is not None and _SCHEME.match(path.strip()) and url is None:
+        path, url = None, path.strip()  # a bare URL: the page itself
+    if path is None or not path.strip():
+        if url is None or path is not None:
+            raise ManifestError(f"{where}: an entry needs a path or a page's URL")
+        if not _WEB.match(url):
+            raise ManifestError(f"{where}: {url!r} is not an http(s) URL to fetch")
+        return ManifestEntry(None, url.split("#", 1)[0], title or None)
+    if _SCHEME.match(path):
+        raise ManifestError(f"{where}: {path!r} is a URL; give it alone, not with a url")
     return ManifestEntry(folder / Path(path.strip()).expanduser(), url or None, title or None)
 
 

@@ -20,7 +20,7 @@ from .parsing import format_for_path
 
 @dataclass(frozen=True)
 class SourceFile:
-    path: Path
+    path: Path | None  # None for a page fetched from its URL
     relative: PurePosixPath  # to the ingested folder; the file name for a single file
     format: Format
     content: bytes
