@@ -18,6 +18,14 @@ async def test_agents_list_their_sites_documents_with_status(client) -> None:
     }
     created = await client.http.post("/api/kb/documents", json=document, headers=auth)
     assert created.status_code == 200, created.text
+    assert created.json() == {
+        "document_url": "/help/api-test-status",
+        "status": "added",
+        "chunks": 1,
+        "embedded": 1,
+    }
+    again = await client.http.post("/api/kb/documents", json=document, headers=auth)
+    assert (again.json()["status"], again.json()["embedded"]) == ("unchanged", 0)
     broken = {**document, "url": "/help/api-test-broken", "format": "html"}
     broken["content"] = "<div>" * 5000
     refused = await client.http.post("/api/kb/documents", json=broken, headers=auth)
@@ -44,6 +52,33 @@ async def test_agents_list_their_sites_documents_with_status(client) -> None:
     assert (other.status_code, other.json()["code"]) == (403, "forbidden")
     missing = await get("/api/kb/documents", headers=auth)
     assert (missing.status_code, missing.json()["code"]) == (422, "invalid")
+
+
+async def test_a_deleted_document_is_cited_no_more(client) -> None:
+    agent = await client.agent()
+    auth = {"authorization": f"Bearer {agent['token']}"}
+    document = {
+        "site_id": "demo",
+        "url": "/help/api-test-gift-cards",
+        "content": "# Gift cards\n\n## Redeem a gift card\n\nEnter the code under Billing.\n",
+    }
+    assert (await client.http.post("/api/kb/documents", json=document, headers=auth)).is_success
+    search = {"site_id": "demo", "q": "How do I redeem a gift card?"}
+    before = (await client.http.get("/api/kb/search", params=search)).json()["hits"]
+    assert before[0]["url"] == "/help/api-test-gift-cards#redeem-a-gift-card"
+    target = {"site_id": "demo", "url": "/help/api-test-gift-cards"}
+    delete = client.http.delete
+    assert (await delete("/api/kb/documents", params=target)).status_code == 401
+    other = await delete("/api/kb/documents", params={**target, "site_id": "x"}, headers=auth)
+    assert (other.status_code, other.json()["code"]) == (403, "forbidden")
+    deleted = await delete("/api/kb/documents", params=target, headers=auth)
+    assert deleted.status_code == 204, deleted.text
+    after = (await client.http.get("/api/kb/search", params=search)).json()["hits"]
+    assert all(not hit["url"].startswith("/help/api-test-gift-cards") for hit in after)
+    listed = await client.http.get("/api/kb/documents", params={"site_id": "demo"}, headers=auth)
+    assert "/help/api-test-gift-cards" not in {d["url"] for d in listed.json()["documents"]}
+    twice = await delete("/api/kb/documents", params=target, headers=auth)
+    assert (twice.status_code, twice.json()["code"]) == (404, "not_found")
 
 
 def test_cli_ingests_a_manifest_and_drops_what_it_no_longer_lists(tmp_path: Path, helpway) -> None:

@@ -155,8 +155,31 @@ class KbDocumentIn(Body):
 
 
 class KbIngestResult(Body):
+    """What ingesting did: `added`, `updated`, or `unchanged` (same content: nothing embedded);
+    `embedded` counts the chunks whose vectors were computed this time."""
+
     document_url: str
+    status: Literal["added", "updated", "unchanged"]
     chunks: int
+    embedded: int
+
+
+class KbDocumentStatus(Body):
+    """One document of a site's KB: `indexed` with its chunk count, or `failed` with why (the
+    chunks of an earlier good version, if any, still answer). `updated_at` is Unix ms."""
+
+    url: str
+    title: str
+    format: str
+    status: Literal["indexed", "failed"]
+    error: str | None
+    chunks: int
+    updated_at: int
+
+
+class KbDocumentList(Body):
+    site_id: str
+    documents: list[KbDocumentStatus]
 
 
 class KbHit(Body):
@@ -184,6 +207,8 @@ __all__ = [
     "History",
     "Inbox",
     "KbDocumentIn",
+    "KbDocumentList",
+    "KbDocumentStatus",
     "KbHit",
     "KbIngestResult",
     "KbSearchResult",

@@ -1,10 +1,10 @@
-"""Knowledge-base admin over HTTP: ingest one document and list the documents with their
-ingest status (agents of the site, or its API keys with kb:write / kb:read), search (public,
+"""Knowledge-base admin over HTTP: ingest or delete one document and list the documents with
+their ingest status (agents of the site, or its API keys with kb:write / kb:read), search (public,
 like a help centre's search box)."""
 
 from __future__ import annotations
 
-from typing import Annotated, cast
+from typing import Annotated, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
@@ -42,8 +42,24 @@ async def ingest_document(request: Request) -> Response:
         )
     except ValueError as exc:
         raise ApiError(errors.INVALID, str(exc)) from None
-    ingested = rest.KbIngestResult(document_url=result.url, chunks=result.chunks)
+    ingested = rest.KbIngestResult(
+        document_url=result.url,
+        status=cast(Literal["added", "updated", "unchanged"], result.status),
+        chunks=result.chunks,
+        embedded=result.embedded,
+    )
     return JSONResponse(ingested.model_dump())
+
+
+async def delete_document(request: Request) -> Response:
+    """Remove a document, its chunks and vectors from the site's KB: it is cited no more."""
+    found = services(request)
+    caller = await caller_for(found.db, bearer_token(request))
+    query = read_query(request, DocumentQuery)
+    await require_scope(found.db, caller, query.site_id, "kb:write")
+    if not await found.knowledge.delete_document(query.site_id, query.url):
+        raise ApiError(errors.NOT_FOUND, "no such document in this site's KB")
+    return Response(status_code=204)
 
 
 class DocumentsQuery(BaseModel):
@@ -52,22 +68,11 @@ class DocumentsQuery(BaseModel):
     site_id: frames.Id
 
 
-class KbDocumentStatus(BaseModel):
-    """One document of a site's KB: `indexed` with its chunk count, or `failed` with why (the
-    chunks of an earlier good version, if any, still answer). `updated_at` is Unix ms."""
+class DocumentQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
 
-    url: str
-    title: str
-    format: str
-    status: str
-    error: str | None
-    chunks: int
-    updated_at: int
-
-
-class KbDocumentList(BaseModel):
-    site_id: str
-    documents: list[KbDocumentStatus]
+    site_id: frames.Id
+    url: Annotated[str, Field(min_length=1, max_length=limits.MAX_URL_CHARS)]
 
 
 async def list_documents(request: Request) -> Response:
@@ -76,10 +81,10 @@ async def list_documents(request: Request) -> Response:
     query = read_query(request, DocumentsQuery)
     await require_scope(found.db, caller, query.site_id, "kb:read")
     rows = await kb.list_documents(found.db, query.site_id)
-    listing = KbDocumentList(
+    listing = rest.KbDocumentList(
         site_id=query.site_id,
         documents=[
-            KbDocumentStatus(
+            rest.KbDocumentStatus(
                 url=row.url,
                 title=row.title,
                 format=row.format,
@@ -113,5 +118,6 @@ async def search(request: Request) -> Response:
 ROUTES = [
     Route("/api/kb/documents", ingest_document, methods=["POST"]),
     Route("/api/kb/documents", list_documents, methods=["GET"]),
+    Route("/api/kb/documents", delete_document, methods=["DELETE"]),
     Route("/api/kb/search", search),
 ]

@@ -20,7 +20,7 @@ from helpway.shared import rest
 
 from .agents import InboxQuery
 from .conversations import HistoryQuery
-from .kb import DocumentsQuery, KbDocumentList, SearchQuery
+from .kb import DocumentQuery, DocumentsQuery, SearchQuery
 
 REF = "#/components/schemas/{model}"
 BODY_MODELS: list[type[BaseModel]] = [
@@ -39,7 +39,7 @@ BODY_MODELS: list[type[BaseModel]] = [
     rest.ApiKeyIn,
     rest.ApiKeyCreated,
     rest.ApiKeyList,
-    KbDocumentList,
+    rest.KbDocumentList,
 ]
 # Every failure is an ErrorBody; these are the statuses a client should expect on any route.
 COMMON_ERRORS = {"400": "malformed JSON", "413": "body too large", "422": "invalid field"}
@@ -238,9 +238,16 @@ def document() -> dict[str, Any]:
                 ),
                 "get": _operation(
                     "A site's KB documents with their ingest status",
-                    KbDocumentList,
+                    rest.KbDocumentList,
                     query=DocumentsQuery,
                     bearer=True,
+                ),
+                "delete": _operation(
+                    "Remove a document from a site's knowledge base",
+                    None,
+                    query=DocumentQuery,
+                    bearer=True,
+                    errors=not_found,
                 ),
             },
             "/api/kb/search": {
