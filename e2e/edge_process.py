@@ -44,11 +44,12 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_edge(data: Path) -> Edge:
-    port = _free_port()
+def start_edge(data: Path, port: int | None = None) -> Edge:
+    """`helpway dev` on `data`; on `port` to bring an edge back where its clients look for it."""
+    port = port or _free_port()
     log = data.parent / f"edge-{port}.log"
     env = {**os.environ, "PORT": str(port), "HELPWAY_DATA": str(data)}
-    with log.open("wb") as out:
+    with log.open("ab") as out:
         process = subprocess.Popen([_helpway(), "dev"], env=env, stdout=out, stderr=out)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + START_TIMEOUT_S

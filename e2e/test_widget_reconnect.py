@@ -1,0 +1,192 @@
+"""The widget across an edge crash, in real Chromium: it rejoins by itself and misses nothing.
+
+A visitor is chatting with an agent when the local edge is killed (SIGKILL). While the widget's
+edge is down the visitor writes a message (it waits, "sending"), and the agent's next message
+reaches the room: the same data folder is served for a moment on another port, where the
+agent is, but not the widget. Then the edge comes back on the widget's port. Without a reload
+or any nudge (the browser never went offline, so only the widget's own backoff brings it back)
+the widget rejoins, catches up the message it missed, delivers the one it held, and shows the
+conversation exactly as the room's log has it: every entry once, none missing, in order.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from edge_process import Edge, start_edge, stop_edge
+from playwright.sync_api import Browser, FrameLocator, Page, WebSocket, expect
+from websockets.sync.client import connect
+
+AGENT = {"email": "agent@demo.helpway.dev", "password": "helpway-demo"}
+TIMEOUT_MS = 30_000
+# The widget backs off up to 30 s between attempts while its edge is down.
+RECONNECT_TIMEOUT_MS = 90_000
+RECV_TIMEOUT_S = 15
+
+
+class Edges:
+    """The edges a test started, so every one of them is stopped, however the test ends."""
+
+    def __init__(self, data: Path) -> None:
+        self.data = data
+        self.started: list[Edge] = []
+
+    def start(self, port: int | None = None) -> Edge:
+        edge = start_edge(self.data, port)
+        self.started.append(edge)
+        return edge
+
+
+@pytest.fixture
+def edges(tmp_path: Path) -> Iterator[Edges]:
+    running = Edges(tmp_path / "data")
+    yield running
+    for edge in running.started:
+        if edge.process.poll() is None:
+            stop_edge(edge)
+
+
+def agent_says(edge: Edge, conversation_id: str, client_id: str, text: str) -> dict:
+    """The demo agent joins the conversation on `edge` and sends `text`; returns the ack."""
+    login = httpx.post(edge.url + "/api/agent/login", json=AGENT, timeout=30)
+    assert login.status_code == 200, login.text
+    url = edge.url.replace("http://", "ws://") + "/ws/conversations/" + conversation_id
+    with connect(url, open_timeout=RECV_TIMEOUT_S) as sock:
+        join = {"type": "join", "v": 1, "token": login.json()["token"], "last_seq": 0}
+        sock.send(json.dumps(join))
+        send = {"type": "message.send", "client_id": client_id, "text": text}
+        sock.send(json.dumps(send))
+        while True:
+            frame = json.loads(sock.recv(timeout=RECV_TIMEOUT_S))
+            if frame["type"] == "ack" and frame["client_id"] == client_id:
+                return dict(frame)
+            assert frame["type"] != "error", frame
+
+
+def room_log(edge: Edge, conversation_id: str, token: str, through_seq: int) -> list[dict]:
+    """The conversation's entries as D1 holds them, once it holds `through_seq` (the rooms'
+    outbox copies entries to D1 asynchronously)."""
+    deadline = time.monotonic() + RECV_TIMEOUT_S
+    with httpx.Client(base_url=edge.url, timeout=30) as http:
+        while True:
+            response = http.get(
+                f"/api/conversations/{conversation_id}/history",
+                headers={"authorization": f"Bearer {token}"},
+            )
+            assert response.status_code == 200, response.text
+            body: dict[str, Any] = response.json()
+            if body["last_seq"] >= through_seq or time.monotonic() > deadline:
+                assert not body["more"]
+                return list(body["entries"])
+            time.sleep(0.05)
+
+
+def _chat(page: Page) -> FrameLocator:
+    return page.frame_locator("helpway-widget iframe")
+
+
+def _send(chat: FrameLocator, text: str) -> None:
+    box = chat.locator('textarea[aria-label="Message"]')
+    box.fill(text)
+    box.press("Enter")
+
+
+def test_widget_rejoins_after_the_edge_dies_and_shows_every_message_once(
+    browser: Browser, edges: Edges
+) -> None:
+    first = edges.start()
+    context = browser.new_context()
+    visitor = context.new_page()
+    received: list[dict] = []
+
+    def on_socket(ws: WebSocket) -> None:
+        if "/ws/conversations/" in ws.url:
+            ws.on("framereceived", lambda payload: received.append(json.loads(payload)))
+
+    def welcomes() -> list[dict]:
+        return [f for f in received if f["type"] == "welcome"]
+
+    visitor.on("websocket", on_socket)
+
+    # A running conversation: the visitor asked for a human and the agent answered.
+    visitor.goto(first.url + "/")
+    with visitor.expect_response(lambda r: r.url.endswith("/api/visitor/session")) as started:
+        visitor.locator('button[aria-label="Open chat"]').click()
+    session = started.value.json()
+    cid, token = session["conversation_id"], session["visitor_token"]
+    chat = _chat(visitor)
+    subtitle = chat.locator(".hw-sub")
+    human = chat.get_by_role("button", name="Talk to a human")
+    expect(human).to_be_enabled(timeout=TIMEOUT_MS)
+    human.click()
+    expect(chat.locator('.hw-event[data-event="handoff.requested"]')).to_have_count(
+        1, timeout=TIMEOUT_MS
+    )
+    agent_says(first, cid, "a1", "Hi, I'm Dana. How can I help?")
+    agent_rows = chat.locator('.hw-row[data-role="agent"] .hw-text')
+    expect(agent_rows).to_have_text(["Hi, I'm Dana. How can I help?"], timeout=TIMEOUT_MS)
+    _send(chat, "My order is late.")
+    expect(chat.locator(".hw-row.hw-sending")).to_have_count(0, timeout=TIMEOUT_MS)
+    expect(subtitle).to_have_text("You are chatting with our team")
+    assert len(welcomes()) == 1
+
+    # The edge dies without a word: the widget notices and keeps retrying.
+    first.process.kill()
+    first.process.wait()
+    expect(subtitle).to_have_text(re.compile("^(Re)?[Cc]onnecting…$"), timeout=TIMEOUT_MS)
+    _send(chat, "Are you still there?")
+    expect(chat.locator(".hw-row.hw-sending .hw-text")).to_have_text("Are you still there?")
+
+    # Meanwhile the agent's message reaches the room, where the widget cannot see it.
+    elsewhere = edges.start()
+    missed = agent_says(elsewhere, cid, "a2", "Still here, checking your order.")
+    stop_edge(elsewhere)
+
+    # The edge is back where the widget looks for it: the widget rejoins on its own, catches
+    # up what it missed and delivers what it held.
+    back = edges.start(int(first.url.rsplit(":", 1)[1]))
+    expect(subtitle).to_have_text("You are chatting with our team", timeout=RECONNECT_TIMEOUT_MS)
+    expect(agent_rows).to_have_text(
+        ["Hi, I'm Dana. How can I help?", "Still here, checking your order."],
+        timeout=TIMEOUT_MS,
+    )
+    expect(chat.locator(".hw-row.hw-sending")).to_have_count(0, timeout=TIMEOUT_MS)
+    assert len(welcomes()) == 2
+    # Caught up: the room's log after the widget's last seq came right after the welcome.
+    rejoined = received.index(welcomes()[1])
+    caught_up = [f["id"] for f in received[rejoined:] if f["type"] == "message"]
+    assert missed["id"] in caught_up
+
+    # Live again: the agent's next message arrives at once.
+    last = agent_says(back, cid, "a3", "Found it: it ships today.")
+    expect(agent_rows).to_have_text(
+        [
+            "Hi, I'm Dana. How can I help?",
+            "Still here, checking your order.",
+            "Found it: it ships today.",
+        ],
+        timeout=TIMEOUT_MS,
+    )
+
+    # The widget shows the room's log: each entry once, none missing, in seq order.
+    log = room_log(back, cid, token, last["seq"])
+    drawn = chat.locator(".hw-log [data-id]").evaluate_all(
+        "rows => rows.map(r => [r.dataset.id, Number(r.dataset.seq)])"
+    )
+    assert drawn == [[e["id"], e["seq"]] for e in log]
+    texts = [(e["author"]["role"], e["text"]) for e in log if e["type"] == "message"]
+    assert texts == [
+        ("agent", "Hi, I'm Dana. How can I help?"),
+        ("visitor", "My order is late."),
+        ("agent", "Still here, checking your order."),
+        ("visitor", "Are you still there?"),
+        ("agent", "Found it: it ships today."),
+    ]
+    context.close()
