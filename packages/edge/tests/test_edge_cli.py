@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import re
 import socket
 import subprocess
 import sys
@@ -30,6 +32,35 @@ def docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+def on_a_terminal(data: Path, *args: str) -> tuple[str, str]:
+    """`helpway ARGS` with stderr on a pseudo-terminal, as in a developer's shell, where the
+    progress bar is drawn (click shows only its label when stderr is not a terminal); returns
+    stdout and what the terminal showed."""
+    terminal, child = pty.openpty()
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("helpway")), *args],
+        env={**os.environ, "HELPWAY_DATA": str(data)},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=child,
+    )
+    os.close(child)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(terminal, 4096)
+        except OSError:  # EIO: the child closed its end
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(terminal)
+    assert process.stdout is not None
+    stdout = process.stdout.read().decode()
+    assert process.wait(timeout=120) == 0, shown.decode(errors="replace") + stdout
+    return stdout, shown.decode(errors="replace")
+
+
 def test_kb_ingest_then_search_json(tmp_path: Path, docs: Path, helpway) -> None:
     data = tmp_path / "data"
     helpway(
@@ -43,7 +74,7 @@ def test_kb_ingest_then_search_json(tmp_path: Path, docs: Path, helpway) -> None
         "--origin",
         "https://shoes.example",
     )
-    ingest = helpway(
+    stdout, terminal = on_a_terminal(
         data,
         "kb",
         "ingest",
@@ -53,9 +84,11 @@ def test_kb_ingest_then_search_json(tmp_path: Path, docs: Path, helpway) -> None
         "https://shoes.example/help",
         str(docs),
     )
-    assert "2 documents (2 added)" in ingest.stdout
-    assert "3 sections" in ingest.stdout
-    assert "ingesting" in ingest.stderr  # the progress bar goes to stderr
+    assert "2 documents (2 added)" in stdout
+    assert "3 sections" in stdout
+    # The bar counts documents as they are done, up to the total.
+    assert "ingesting" in terminal
+    assert re.findall(r"\b(\d+)/2\b", terminal) == ["0", "1", "2"], terminal
 
     found = helpway(
         data,
@@ -248,6 +281,20 @@ async def test_an_agent_of_another_site_reaches_none_of_the_demo(client, edge, h
     document = {"site_id": "demo", "url": "/help/x", "content": "# X\n\ntext"}
     refused = await client.http.post("/api/kb/documents", json=document, headers=auth)
     assert refused.status_code == 403
+
+
+async def test_dev_banner_prints_a_demo_agent_login_that_works(client, edge) -> None:
+    """`make dev` promises a newcomer can sign in to the console with what it prints."""
+    banner = edge.log.read_text()
+    assert f"Agent console  {edge.url}/console" in banner
+    email = re.search(r"^ +e-mail +(\S+)$", banner, re.MULTILINE)
+    password = re.search(r"^ +password +(\S+)$", banner, re.MULTILINE)
+    assert email is not None and password is not None, banner
+    login = await client.http.post(
+        "/api/agent/login", json={"email": email[1], "password": password[1]}
+    )
+    assert login.status_code == 200, login.text
+    assert "demo" in login.json()["site_ids"]
 
 
 def run_dev(data: Path, port: str) -> subprocess.CompletedProcess[str]:
