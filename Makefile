@@ -4,16 +4,19 @@ export PATH := $(HOME)/.local/bin:$(PATH)
 export OPENBLAS_NUM_THREADS ?= 1
 UV ?= uv
 
-.PHONY: setup dev test lint bench eval
+.PHONY: setup tools dev test lint bench eval
 
-setup: node_modules/.package-lock.json
-	@command -v $(UV) >/dev/null || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
+setup: tools node_modules/.package-lock.json
 	bash scripts/setup-system
 	$(UV) sync --frozen
 	$(UV) run helpway build-widget
 
+# Node.js >= 20 with npm (checked), uv (installed from PyPI when missing, into ~/.local/bin).
+tools:
+	@bash scripts/setup-tools
+
 # npm ci wipes node_modules, so run it only when the lockfile changed.
-node_modules/.package-lock.json: package-lock.json
+node_modules/.package-lock.json: package-lock.json | tools
 	npm ci --no-audit --no-fund --loglevel=error
 
 dev: setup
