@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import sys
 import threading
 
 import pytest
@@ -107,6 +109,25 @@ async def test_argon2_runs_off_the_event_loop_thread(
     assert {kind for kind, _ in calls} == {"hash", "verify"}
     assert len([kind for kind, _ in calls if kind == "verify"]) == 6
     assert loop_thread not in {thread for _, thread in calls}
+
+
+async def test_on_pyodide_argon2_runs_inline_because_threads_cannot_start(
+    db: SqliteDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Python Worker (Pyodide, `sys.platform == 'emscripten'`) cannot start a thread; its
+    argon2 is Pyodide's argon2-cffi-bindings build. Logins there hash on the calling task."""
+
+    def no_threads(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(sys, "platform", "emscripten")
+    monkeypatch.setattr(threading.Thread, "start", no_threads)
+    monkeypatch.setattr(passwords, "_pool", functools.cache(passwords._pool.__wrapped__))
+
+    agent = await agents.create_agent(db, email="p@b.c", name="P", password="long enough")
+    assert await agents.authenticate_agent(db, "p@b.c", "long enough") == agent
+    assert await agents.authenticate_agent(db, "p@b.c", "wrong one") is None
+    assert await agents.authenticate_agent(db, "nobody@b.c", "long enough") is None
 
 
 async def test_outdated_password_hash_is_upgraded_on_login(db: SqliteDatabase) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .markdown_sections import parse_markdown, render_markdown
 
-DEMO_KB_DIR = Path(__file__).resolve().parent / "demo_kb"
+DEMO_KB_DIR = Path(__file__).parent / "demo_kb"  # no resolve(): no file system call at import
 DEMO_BASE_URL = "/help/"
 
 
