@@ -4,6 +4,11 @@ One edge serves the whole test session (the demo KB is seeded once); tests creat
 visitors and conversations, so they do not see each other. `edge.restart()` stops it and starts
 it again on the same port and data folder.
 
+`api` is the contract fixture: each test that takes it runs twice, against the local edge
+(`client`) and against the Worker (`worker_client`: the Cloudflare app, `make_worker_app`, over
+the binding doubles with D1 on a SQLite file, its conversation and inbox objects driven as the
+runtime drives them), so a route or refusal that differs between the two fails a test.
+
 `busy_site` writes a site with a crowded inbox straight into the edge's D1 file (real SQLite,
 through the store, as the rooms' outbox would), so a test can hold a hundred conversations
 without a hundred chats. `chromium` is Debian's Chromium, for the widget and console.
@@ -25,15 +30,31 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 from websockets.asyncio.client import ClientConnection, connect
 
+from helpway.edge.cloudflare.app import cloudflare_knowledge, make_worker_app
+from helpway.edge.cloudflare.conversation_object import ConversationObject
+from helpway.edge.cloudflare.inbox_object import InboxObject
+from helpway.edge.cloudflare.routing import ConversationSocket, InboxSocket, target
+from helpway.edge.cloudflare.settings import CloudflareSettings
+from helpway.edge.cloudflare.testing import FakeEnv, FakeNamespace
+from helpway.edge.local import demo
 from helpway.edge.local.widget_build import build as build_widget
+from helpway.knowledge.cloudflare.testing import FakeVectorize, FakeWorkersAI, quote_first_passage
+from helpway.knowledge.cloudflare.workers_ai import EMBEDDING_DIMS
+from helpway.rooms.cloudflare.ratelimit import BucketObject
+from helpway.rooms.cloudflare.testing import FakeDurableObjectState, FakeWebSocket
 from helpway.shared import frames
 from helpway.store import agents, conversations, sites, visitors
+from helpway.store.cloudflare.d1 import D1Database
+from helpway.store.cloudflare.testing import FakeD1
+from helpway.store.ids import now_ms
+from helpway.store.migrate import apply_migrations
 from helpway.store.sqlite import SqliteDatabase
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -176,6 +197,36 @@ class Client:
         self.edge = edge
         self.http = http
 
+    @property
+    def d1_path(self) -> Path:
+        """The edge's D1 as a SQLite file, for tests that write to it directly."""
+        return self.edge.data / "d1.sqlite3"
+
+    @property
+    def origin(self) -> str:
+        """The edge's own origin (where the widget's frame and the console are served)."""
+        return str(self.http.base_url).rstrip("/")
+
+    def busy_site(self, site_id: str) -> BusySite:
+        """`busy_site(site_id)` (below), in this edge's D1."""
+        return busy_site_in(self.d1_path)(site_id)
+
+    async def say(self, conversation_id: str, token: str, client_id: str, text: str) -> None:
+        """The token's participant says `text` in the conversation; returns once D1 has it."""
+        async with self.conversation(conversation_id, token) as sock:
+            await sock.send({"type": "message.send", "client_id": client_id, "text": text})
+            ack, _ = await sock.recv_until("ack", client_id=client_id)
+        await self.history(conversation_id, token, ack["seq"])
+
+    async def join_refusal(self, path: str, token: str) -> tuple[str, int | None]:
+        """A socket of `path` joined with a token that must be refused: (error code, close
+        code)."""
+        async with self.socket(path) as sock:
+            await sock.send({"type": "join", "v": 1, "token": token})
+            code = (await sock.recv())["code"]
+            await sock.conn.wait_closed()
+            return code, sock.conn.close_code
+
     async def visitor(self, token: str | None = None, site_id: str = "demo") -> dict[str, Any]:
         body: dict[str, Any] = {"site_id": site_id}
         if token is not None:
@@ -231,6 +282,108 @@ async def client(edge: LocalEdge) -> AsyncIterator[Client]:
         yield Client(edge, http)
 
 
+# ---------------------------------------------------------------- the Worker, in process
+
+
+class WorkerClock:
+    """The Worker's objects' clock, shared by a deployment's objects (tests move it)."""
+
+    def __init__(self) -> None:
+        self.now = now_ms()
+
+    def __call__(self) -> int:
+        return self.now
+
+
+async def worker_env(folder: Path, clock: WorkerClock) -> FakeEnv:
+    """A seeded Cloudflare deployment's `env`: D1 (migrated, the demo site, agent and KB),
+    Workers AI and Vectorize doubles, the sites' inbox hub objects and the rate limiters."""
+    d1 = FakeD1(folder / "d1.sqlite")
+    db = D1Database(d1)
+    await apply_migrations(db)
+    env = FakeEnv(
+        d1,
+        FakeWorkersAI(EMBEDDING_DIMS, reply=quote_first_passage),
+        FakeVectorize(EMBEDDING_DIMS),
+        # The hashed-words stand-in for bge-m3 needs its own threshold.
+        HELPWAY_ANSWER_MIN_SIMILARITY="0.3",
+    )
+    env.INBOX = FakeNamespace(lambda name: InboxObject(FakeDurableObjectState(), env, clock=clock))
+    env.LIMITER = FakeNamespace(lambda name: BucketObject(clock))
+    await demo.seed(db, cloudflare_knowledge(db, env, CloudflareSettings.from_env(env)))
+    return env
+
+
+class WorkerClient(Client):
+    """The same flows against the Worker: HTTP through its app, sockets through its objects
+    (the Worker hands every upgrade to one before the app could see it)."""
+
+    def __init__(
+        self, env: FakeEnv, http: httpx.AsyncClient, folder: Path, clock: WorkerClock
+    ) -> None:
+        self.env = env
+        self.http = http
+        self.folder = folder
+        self.clock = clock
+        self._rooms: dict[str, FakeDurableObjectState] = {}
+
+    @property
+    def d1_path(self) -> Path:
+        return self.folder / "d1.sqlite"
+
+    def room(self, conversation_id: str) -> tuple[FakeDurableObjectState, ConversationObject]:
+        """The conversation's object (a new instance each time, as after hibernation)."""
+        if conversation_id not in self._rooms:
+            path = self.folder / f"room-{len(self._rooms)}.sqlite"
+            self._rooms[conversation_id] = FakeDurableObjectState(path)
+        ctx = self._rooms[conversation_id]
+        return ctx, ConversationObject(ctx, self.env, clock=self.clock)
+
+    async def say(self, conversation_id: str, token: str, client_id: str, text: str) -> None:
+        ctx, room = self.room(conversation_id)
+        ws = FakeWebSocket()
+        room.accept(ws, conversation_id, None)
+        await room.message(ws, json.dumps({"type": "join", "v": 1, "token": token}))
+        send = {"type": "message.send", "client_id": client_id, "text": text}
+        await room.message(ws, json.dumps(send))
+        assert any(f["type"] == "ack" for f in ws.frames()), ws.frames()
+        self.clock.now = max(self.clock.now, ctx.storage.take_alarm())
+        await room.alarm()  # the outbox drains to D1
+        await room.closed(ws)
+
+    async def join_refusal(self, path: str, token: str) -> tuple[str, int | None]:
+        url = urlsplit(path)
+        where = target("GET", url.path, "websocket", url.query)
+        ws = FakeWebSocket()
+        join = json.dumps({"type": "join", "v": 1, "token": token})
+        if isinstance(where, ConversationSocket):
+            _, room = self.room(where.conversation_id)
+            room.accept(ws, where.conversation_id, None)
+            await room.message(ws, join)
+        else:
+            assert isinstance(where, InboxSocket) and where.site_id is not None, path
+            hub = InboxObject(FakeDurableObjectState(), self.env, clock=self.clock)
+            hub.accept(ws, where.site_id)
+            await hub.message(ws, join)
+        return ws.frames()[-1]["code"], ws.close_code
+
+
+@pytest.fixture
+async def worker_client(tmp_path: Path) -> AsyncIterator[WorkerClient]:
+    clock = WorkerClock()
+    env = await worker_env(tmp_path, clock)
+    transport = httpx.ASGITransport(app=make_worker_app(env))
+    async with httpx.AsyncClient(transport=transport, base_url="https://helpway.example") as http:
+        yield WorkerClient(env, http, tmp_path, clock)
+    env.DB.close()
+
+
+@pytest.fixture(params=["local", "cloudflare"])
+def api(request: pytest.FixtureRequest) -> Client:
+    """The local edge's client, then the Worker's: the contract both must keep."""
+    return request.getfixturevalue("client" if request.param == "local" else "worker_client")
+
+
 # ---------------------------------------------------------------- data written straight to D1
 
 
@@ -243,8 +396,8 @@ class BusySite:
     others: list[str]  # newest activity first
 
 
-async def _seed_busy_site(data: Path, site_id: str, others: int) -> BusySite:
-    db = SqliteDatabase(data / "d1.sqlite3")
+async def _seed_busy_site(d1_path: Path, site_id: str, others: int) -> BusySite:
+    db = SqliteDatabase(d1_path)
     try:
         await sites.create_site(db, name=site_id, site_id=site_id)
         email = f"agent@{site_id}.example"
@@ -287,10 +440,15 @@ def busy_site(edge: LocalEdge) -> Callable[[str], BusySite]:
     """`busy_site(site_id)`: a new site whose agent has one conversation waiting for a human,
     older than 110 others. Seeded on a thread of its own, so that it works from async tests and
     beside sync Playwright's loop alike."""
+    return busy_site_in(edge.data / "d1.sqlite3")
+
+
+def busy_site_in(d1_path: Path) -> Callable[[str], BusySite]:
+    """`busy_site`, written into the D1 file at `d1_path` (the local edge's or the Worker's)."""
 
     def seed(site_id: str) -> BusySite:
         with ThreadPoolExecutor(1) as thread:
-            return thread.submit(asyncio.run, _seed_busy_site(edge.data, site_id, 110)).result()
+            return thread.submit(asyncio.run, _seed_busy_site(d1_path, site_id, 110)).result()
 
     return seed
 

@@ -1,13 +1,12 @@
-"""The Worker's parts on CPython, over binding doubles: the HTTP app on D1, Vectorize and Workers
-AI (the app the SDK's ASGI bridge runs), and the two Durable Objects driven as the runtime
-drives them (upgrade accepted, one call per socket message, the alarm, the hubs' and the rate
-limiters' RPCs)."""
+"""The Worker's Durable Objects on CPython, over binding doubles, driven as the runtime drives
+them (upgrade accepted, one call per socket message, the alarm, the hubs' and the rate
+limiters' RPCs). The Worker's HTTP app runs the shared HTTP suite (test_edge_http.py, `api`);
+the entry module's shells are executed in test_cf_edge_entry.py."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,6 @@ from typing import Any
 import httpx
 import pytest
 
-from helpway.edge.cloudflare.app import cloudflare_knowledge, make_worker_app
 from helpway.edge.cloudflare.conversation_object import ConversationObject
 from helpway.edge.cloudflare.inbox_object import InboxObject
 from helpway.edge.cloudflare.routing import (
@@ -24,16 +22,8 @@ from helpway.edge.cloudflare.routing import (
     inbox_object_name,
     target,
 )
-from helpway.edge.cloudflare.settings import CloudflareSettings
 from helpway.edge.cloudflare.testing import FakeEnv, FakeNamespace
 from helpway.edge.local import demo
-from helpway.knowledge.cloudflare.testing import (
-    FakeVectorize,
-    FakeWorkersAI,
-    quote_first_passage,
-)
-from helpway.knowledge.cloudflare.workers_ai import EMBEDDING_DIMS
-from helpway.rooms.cloudflare.ratelimit import BucketObject
 from helpway.rooms.cloudflare.testing import (
     FakeDurableObjectState,
     FakeJsException,
@@ -43,16 +33,6 @@ from helpway.rooms.ratelimit import DEFAULT_SEND_LIMITS, Rate, SendLimits
 from helpway.shared import limits
 from helpway.store import agent_sessions, agents, sites
 from helpway.store.cloudflare.d1 import D1Database
-from helpway.store.cloudflare.testing import FakeD1
-from helpway.store.migrate import apply_migrations
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000_000
-
-    def __call__(self) -> int:
-        return self.now
 
 
 @dataclass
@@ -63,7 +43,7 @@ class World:
     folder: Path
     env: FakeEnv
     http: httpx.AsyncClient
-    clock: Clock
+    clock: Any
     rooms: dict[str, tuple[FakeDurableObjectState, ConversationObject]]
     send_limits: SendLimits = DEFAULT_SEND_LIMITS
 
@@ -135,26 +115,10 @@ def of_type(ws: FakeWebSocket, kind: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    d1 = FakeD1(tmp_path / "d1.sqlite")
-    db = D1Database(d1)
-    await apply_migrations(db)
-    clock = Clock()
-    env = FakeEnv(
-        d1,
-        FakeWorkersAI(EMBEDDING_DIMS, reply=quote_first_passage),
-        FakeVectorize(EMBEDDING_DIMS),
-        # The hashed-words stand-in for bge-m3 needs its own threshold.
-        HELPWAY_ANSWER_MIN_SIMILARITY="0.3",
-    )
-    env.INBOX = FakeNamespace(lambda name: InboxObject(FakeDurableObjectState(), env, clock=clock))
-    env.LIMITER = FakeNamespace(lambda name: BucketObject(clock))
-    knowledge = cloudflare_knowledge(db, env, CloudflareSettings.from_env(env))
-    await demo.seed(db, knowledge)
-    transport = httpx.ASGITransport(app=make_worker_app(env))
-    async with httpx.AsyncClient(transport=transport, base_url="https://helpway.example") as http:
-        yield World(tmp_path, env, http, clock, {})
-    d1.close()
+def world(worker_client: Any) -> World:
+    """The Worker of conftest.py's `worker_client`, with its conversation objects at hand."""
+    c = worker_client
+    return World(c.folder, c.env, c.http, c.clock, {})
 
 
 # ---------------------------------------------------------------- routing
@@ -170,43 +134,6 @@ def test_sockets_go_to_objects_and_the_rest_to_the_app() -> None:
     assert target("GET", "/ws/conversations/../x", "websocket") == "http"
     assert target("GET", "/ws/conversations/" + "x" * 65, "websocket") == "http"
     assert target("POST", "/api/visitor/session", None) == "http"
-
-
-# ---------------------------------------------------------------- HTTP on D1
-
-
-async def test_visitor_agent_inbox_and_kb_over_d1(world: World) -> None:
-    first = await world.visitor()
-    again = await world.visitor(first["visitor_token"])
-    assert (again["visitor_id"], again["conversation_id"]) == (
-        first["visitor_id"],
-        first["conversation_id"],
-    )
-    assert first["config"]["assistant_name"] == "Acme assistant"
-
-    agent = await world.agent()
-    assert agent["site_ids"] == ["demo"]
-    bearer = {"authorization": f"Bearer {agent['token']}"}
-    inbox = await world.http.get("/api/inbox", headers=bearer)
-    assert inbox.status_code == 200 and inbox.json() == {"conversations": []}
-
-    doc = {
-        "site_id": "demo",
-        "url": "/help/shipping",
-        "content": "# Shipping\n\n## Delivery times\n\nParcels arrive within three days.",
-    }
-    ingested = await world.http.post("/api/kb/documents", json=doc, headers=bearer)
-    assert ingested.status_code == 200, ingested.text
-    assert ingested.json()["chunks"] >= 1
-    found = await world.http.get(
-        "/api/kb/search", params={"site_id": "demo", "q": "when do parcels arrive"}
-    )
-    assert found.json()["hits"][0]["url"] == "/help/shipping#delivery-times"
-
-    wrong = await world.http.post(
-        "/api/agent/login", json={"email": demo.AGENT_EMAIL, "password": "nope"}
-    )
-    assert (wrong.status_code, wrong.json()["code"]) == (401, "unauthorized")
 
 
 # ---------------------------------------------------------------- the conversation object

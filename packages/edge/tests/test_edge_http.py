@@ -1,5 +1,8 @@
-"""The HTTP API against a real local edge: sessions, history, agents, KB, pages, and every kind
-of bad input answered with a JSON `ErrorBody` and a status that fits.
+"""The HTTP API: sessions, history, agents, KB, pages, and every kind of bad input answered with
+a JSON `ErrorBody` and a status that fits.
+
+Tests taking `api` run against the real local edge and against the Worker's app (see
+conftest.py); those taking `client` run locally only, each saying why the Worker differs.
 """
 
 from __future__ import annotations
@@ -17,24 +20,24 @@ def assert_error(response, status: int, code: str) -> None:  # type: ignore[no-u
     assert set(body) == {"code", "message"} and body["message"]
 
 
-async def test_visitor_session_is_created_then_resumed(client) -> None:
-    first = await client.visitor()
+async def test_visitor_session_is_created_then_resumed(api) -> None:
+    first = await api.visitor()
     assert first["config"]["site_id"] == "demo"
     assert first["config"]["title"] == "Acme Cloud Notes support"
-    again = await client.visitor(first["visitor_token"])
+    again = await api.visitor(first["visitor_token"])
     assert again["visitor_id"] == first["visitor_id"]
     assert again["conversation_id"] == first["conversation_id"]
     assert again["visitor_token"] == first["visitor_token"]
 
 
-async def test_an_unknown_visitor_token_starts_a_new_visitor(client) -> None:
-    fresh = await client.visitor("not-a-token-we-issued")
+async def test_an_unknown_visitor_token_starts_a_new_visitor(api) -> None:
+    fresh = await api.visitor("not-a-token-we-issued")
     assert fresh["visitor_token"] != "not-a-token-we-issued"
-    assert (await client.visitor(fresh["visitor_token"]))["visitor_id"] == fresh["visitor_id"]
+    assert (await api.visitor(fresh["visitor_token"]))["visitor_id"] == fresh["visitor_id"]
 
 
-async def test_visitor_session_refuses_bad_input(client) -> None:
-    post = client.http.post
+async def test_visitor_session_refuses_bad_input(api) -> None:
+    post = api.http.post
     url = "/api/visitor/session"
     assert_error(await post(url, content=b"{not json"), 400, "bad_frame")
     assert_error(await post(url, json={}), 422, "invalid")
@@ -46,23 +49,23 @@ async def test_visitor_session_refuses_bad_input(client) -> None:
     assert_error(await post(url, content=huge), 413, "too_large")
 
 
-async def test_visitor_session_checks_the_page_origin(client) -> None:
+async def test_visitor_session_checks_the_page_origin(api) -> None:
     body = {"site_id": "demo"}
-    local = await client.http.post(
+    local = await api.http.post(
         "/api/visitor/session", json=body, headers={"origin": "http://localhost:3000"}
     )
     assert local.status_code == 200
-    foreign = await client.http.post(
+    foreign = await api.http.post(
         "/api/visitor/session", json=body, headers={"origin": "https://evil.example"}
     )
     assert_error(foreign, 403, "forbidden")
 
 
-async def test_history_requires_a_participant(client) -> None:
-    mine = await client.visitor()
-    other = await client.visitor()
+async def test_history_requires_a_participant(api) -> None:
+    mine = await api.visitor()
+    other = await api.visitor()
     url = f"/api/conversations/{mine['conversation_id']}/history"
-    get = client.http.get
+    get = api.http.get
     assert_error(await get(url), 401, "unauthorized")
     assert_error(await get(url, headers={"authorization": "Bearer nope"}), 401, "unauthorized")
     as_other = {"authorization": f"Bearer {other['visitor_token']}"}
@@ -89,49 +92,45 @@ async def test_history_requires_a_participant(client) -> None:
     }
 
 
-async def test_agent_login_and_inbox(client) -> None:
-    session = await client.agent()
+async def test_agent_login_and_inbox(api) -> None:
+    session = await api.agent()
     assert session["agent"]["role"] == "agent"
     assert session["site_ids"] == ["demo"]
-    inbox = await client.http.get(
+    inbox = await api.http.get(
         "/api/inbox", headers={"authorization": f"Bearer {session['token']}"}
     )
     assert inbox.status_code == 200
     assert isinstance(inbox.json()["conversations"], list)
     wrong = {"email": "agent@demo.helpway.dev", "password": "wrong"}
-    assert_error(await client.http.post("/api/agent/login", json=wrong), 401, "unauthorized")
-    assert_error(await client.http.post("/api/agent/login", json={}), 422, "invalid")
-    assert_error(await client.http.get("/api/inbox"), 401, "unauthorized")
-    visitor = await client.visitor()
+    assert_error(await api.http.post("/api/agent/login", json=wrong), 401, "unauthorized")
+    assert_error(await api.http.post("/api/agent/login", json={}), 422, "invalid")
+    assert_error(await api.http.get("/api/inbox"), 401, "unauthorized")
+    visitor = await api.visitor()
     as_visitor = {"authorization": f"Bearer {visitor['visitor_token']}"}
-    assert_error(await client.http.get("/api/inbox", headers=as_visitor), 401, "unauthorized")
+    assert_error(await api.http.get("/api/inbox", headers=as_visitor), 401, "unauthorized")
 
 
-async def test_logout_ends_the_session_on_every_route_and_socket(client) -> None:
-    visitor = await client.visitor()
+async def test_logout_ends_the_session_on_every_route_and_socket(api) -> None:
+    visitor = await api.visitor()
     conversation = visitor["conversation_id"]
-    agent = await client.agent()
+    agent = await api.agent()
     auth = {"authorization": f"Bearer {agent['token']}"}
     history = f"/api/conversations/{conversation}/history"
-    assert (await client.http.get(history, headers=auth)).status_code == 200
-    other = await client.agent()  # another session of the same agent lives on
+    assert (await api.http.get(history, headers=auth)).status_code == 200
+    other = await api.agent()  # another session of the same agent lives on
 
-    logout = await client.http.post("/api/agent/logout", headers=auth)
+    logout = await api.http.post("/api/agent/logout", headers=auth)
     assert logout.status_code == 204
 
-    get, post = client.http.get, client.http.post
+    get, post = api.http.get, api.http.post
     assert_error(await get("/api/inbox", headers=auth), 401, "unauthorized")
     assert_error(await get(history, headers=auth), 401, "unauthorized")
     document = {"site_id": "demo", "url": "/help/x", "content": "# X\n\ntext"}
     assert_error(await post("/api/kb/documents", json=document, headers=auth), 401, "unauthorized")
     assert_error(await post("/api/agent/logout", headers=auth), 401, "unauthorized")
     assert_error(await post("/api/agent/logout"), 401, "unauthorized")
-    for path in ("/ws/inbox", f"/ws/conversations/{conversation}"):
-        async with client.socket(path) as sock:
-            await sock.send({"type": "join", "v": 1, "token": agent["token"]})
-            assert (await sock.recv())["code"] == "unauthorized"
-            await sock.conn.wait_closed()
-            assert sock.conn.close_code == 4401
+    for path in ("/ws/inbox?site_id=demo", f"/ws/conversations/{conversation}"):
+        assert await api.join_refusal(path, agent["token"]) == ("unauthorized", 4401)
     still = {"authorization": f"Bearer {other['token']}"}
     assert (await get("/api/inbox", headers=still)).status_code == 200
 
@@ -143,13 +142,11 @@ async def agent_auth(client, email: str, password: str) -> dict[str, str]:
     return {"authorization": f"Bearer {response.json()['token']}"}
 
 
-async def test_a_busy_inbox_keeps_the_waiting_conversation_and_pages_the_rest(
-    client, busy_site
-) -> None:
-    site = busy_site("busy")
-    auth = await agent_auth(client, site.agent_email, site.agent_password)
+async def test_a_busy_inbox_keeps_the_waiting_conversation_and_pages_the_rest(api) -> None:
+    site = api.busy_site("busy")
+    auth = await agent_auth(api, site.agent_email, site.agent_password)
 
-    first = await client.http.get("/api/inbox", headers=auth)
+    first = await api.http.get("/api/inbox", headers=auth)
     assert first.status_code == 200
     rows: list[dict[str, Any]] = first.json()["conversations"]
     assert len(rows) == 101
@@ -158,17 +155,17 @@ async def test_a_busy_inbox_keeps_the_waiting_conversation_and_pages_the_rest(
 
     last = rows[-1]
     cursor = {"before_updated_at": last["updated_at"], "before_id": last["id"]}
-    second = await client.http.get("/api/inbox", params=cursor, headers=auth)
+    second = await api.http.get("/api/inbox", params=cursor, headers=auth)
     assert second.status_code == 200
     assert [row["id"] for row in second.json()["conversations"]] == site.others[100:]
 
-    small = await client.http.get("/api/inbox", params={"limit": 5}, headers=auth)
+    small = await api.http.get("/api/inbox", params={"limit": 5}, headers=auth)
     assert [row["id"] for row in small.json()["conversations"]] == [
         site.waiting,
         *site.others[:5],
     ]
 
-    get = client.http.get
+    get = api.http.get
     half = {"before_updated_at": last["updated_at"]}
     assert_error(await get("/api/inbox", params=half, headers=auth), 422, "invalid")
     assert_error(await get("/api/inbox", params={"limit": 0}, headers=auth), 422, "invalid")
@@ -177,8 +174,8 @@ async def test_a_busy_inbox_keeps_the_waiting_conversation_and_pages_the_rest(
     assert_error(await get("/api/inbox", params=huge, headers=auth), 422, "invalid")
 
 
-async def test_kb_search_ranks_demo_sections(client) -> None:
-    response = await client.http.get(
+async def test_kb_search_ranks_demo_sections(api) -> None:
+    response = await api.http.get(
         "/api/kb/search", params={"site_id": "demo", "q": "How do I reset my password?", "k": 3}
     )
     assert response.status_code == 200
@@ -192,8 +189,8 @@ async def test_kb_search_ranks_demo_sections(client) -> None:
     assert scores == sorted(scores, reverse=True)
 
 
-async def test_kb_search_refuses_bad_queries(client) -> None:
-    get = client.http.get
+async def test_kb_search_refuses_bad_queries(api) -> None:
+    get = api.http.get
     assert_error(await get("/api/kb/search", params={"site_id": "demo"}), 422, "invalid")
     assert_error(await get("/api/kb/search", params={"site_id": "demo", "q": " "}), 422, "invalid")
     too_long = {"site_id": "demo", "q": "x" * 501}
@@ -205,8 +202,8 @@ async def test_kb_search_refuses_bad_queries(client) -> None:
     assert_error(await get("/api/kb/search", params=unknown), 404, "not_found")
 
 
-async def test_kb_document_ingest_through_the_api(client) -> None:
-    agent = await client.agent()
+async def test_kb_document_ingest_through_the_api(api) -> None:
+    agent = await api.agent()
     auth = {"authorization": f"Bearer {agent['token']}"}
     document = {
         "site_id": "demo",
@@ -215,15 +212,15 @@ async def test_kb_document_ingest_through_the_api(client) -> None:
         "content": "# Gift cards\n\n## Redeem a gift card\n\nOpen Settings, Plan, Redeem, "
         "and type the 16-character code printed on the zebra-striped card.\n",
     }
-    created = await client.http.post("/api/kb/documents", json=document, headers=auth)
+    created = await api.http.post("/api/kb/documents", json=document, headers=auth)
     assert created.status_code == 200, created.text
     assert created.json() == {"document_url": "/help/api-test-gift-cards", "chunks": 1}
-    found = await client.http.get(
+    found = await api.http.get(
         "/api/kb/search", params={"site_id": "demo", "q": "zebra-striped gift card code"}
     )
     assert found.json()["hits"][0]["url"] == "/help/api-test-gift-cards#redeem-a-gift-card"
 
-    post = client.http.post
+    post = api.http.post
     assert_error(await post("/api/kb/documents", json=document), 401, "unauthorized")
     elsewhere = {**document, "site_id": "another-site"}
     assert_error(await post("/api/kb/documents", json=elsewhere, headers=auth), 403, "forbidden")
@@ -242,48 +239,46 @@ async def test_kb_document_ingest_through_the_api(client) -> None:
     ],
 )
 async def test_errors_are_json_never_html(
-    client, method: str, path: str, status: int, code: str
+    api, method: str, path: str, status: int, code: str
 ) -> None:
-    assert_error(await client.http.request(method, path), status, code)
+    assert_error(await api.http.request(method, path), status, code)
 
 
 @pytest.mark.parametrize(
-    ("method", "headers", "status", "code"),
+    "headers",
     [
-        # CORS preflights the middleware refuses itself.
-        (
-            "OPTIONS",
-            {"origin": "https://shop.example", "access-control-request-method": "PUT"},
-            400,
-            "invalid",
-        ),
-        (
-            "OPTIONS",
-            {
-                "origin": "https://shop.example",
-                "access-control-request-method": "POST",
-                "access-control-request-headers": "x-secret",
-            },
-            400,
-            "invalid",
-        ),
-        # Ranges the file responses refuse themselves.
-        ("GET", {"range": "bytes=999999999-"}, 416, "invalid"),
-        ("GET", {"range": "bytes=9-2"}, 400, "invalid"),
+        {"origin": "https://shop.example", "access-control-request-method": "PUT"},
+        {
+            "origin": "https://shop.example",
+            "access-control-request-method": "POST",
+            "access-control-request-headers": "x-secret",
+        },
     ],
 )
-async def test_errors_built_by_library_code_are_json_too(
-    client, widget_built: None, method: str, headers: dict[str, str], status: int, code: str
+async def test_preflights_the_cors_middleware_refuses_are_json_too(
+    api, headers: dict[str, str]
 ) -> None:
-    path = "/widget.js" if method == "GET" else "/api/visitor/session"
-    response = await client.http.request(method, path, headers=headers)
-    assert_error(response, status, code)
+    response = await api.http.request("OPTIONS", "/api/visitor/session", headers=headers)
+    assert_error(response, 400, "invalid")
+    assert response.headers["access-control-allow-origin"] == "*"
+
+
+# Local only: on Cloudflare the widget's files are static assets, answered (ranges included)
+# by the assets server before the Worker runs (e2e/test_wrangler_deploy.py serves them).
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [({"range": "bytes=999999999-"}, 416), ({"range": "bytes=9-2"}, 400)],
+)
+async def test_ranges_the_file_responses_refuse_are_json_too(
+    client, widget_built: None, headers: dict[str, str], status: int
+) -> None:
+    response = await client.http.get("/widget.js", headers=headers)
+    assert_error(response, status, "invalid")
     if status == 416:
         assert response.headers["content-range"].startswith("bytes */")
-    if method == "OPTIONS":
-        assert response.headers["access-control-allow-origin"] == "*"
 
 
+# Local only, as above: the Worker never serves the widget's files.
 async def test_a_head_request_gets_the_error_without_a_body(client, widget_built: None) -> None:
     response = await client.http.head("/widget.js", headers={"range": "bytes=999999999-"})
     assert response.status_code == 416
@@ -291,6 +286,7 @@ async def test_a_head_request_gets_the_error_without_a_body(client, widget_built
     assert response.content == b""
 
 
+# Local only: the Worker serves no demo pages (a real site embeds the widget).
 async def test_demo_pages_carry_the_snippet_and_real_anchors(client) -> None:
     landing = await client.http.get("/")
     assert landing.status_code == 200

@@ -1,4 +1,5 @@
-"""Site administration on the real local edge.
+"""Site administration, on the local edge and, for the REST routes, on the Worker too (`api`,
+see conftest.py; the CLI works on the local database only).
 
 Identity verification, set up with the CLI: once a site enforces it, starting, reading and
 writing a conversation need a user id signed with the site's secret — no identify, a wrong hash,
@@ -123,8 +124,8 @@ async def test_enforced_identity_refuses_unverified_and_mismatched(
     assert (await _session(client, site)).status_code == 200
 
 
-async def _seed_roles(data: Path, site: str, other: str) -> None:
-    db = SqliteDatabase(data / "d1.sqlite3")
+async def _seed_roles(d1_path: Path, site: str, other: str) -> None:
+    db = SqliteDatabase(d1_path)
     try:
         for site_id in (site, other):
             await sites.create_site(db, name=site_id, site_id=site_id)
@@ -141,17 +142,17 @@ async def _seed_roles(data: Path, site: str, other: str) -> None:
         db.close()
 
 
-async def test_only_the_sites_admins_change_identity_settings(client: Any, edge: Any) -> None:
+async def test_only_the_sites_admins_change_identity_settings(api: Any) -> None:
     site, other = f"roles{next(_n)}", f"roles-other{next(_n)}"
     with ThreadPoolExecutor(1) as thread:
-        thread.submit(asyncio.run, _seed_roles(edge.data, site, other)).result()
+        thread.submit(asyncio.run, _seed_roles(api.d1_path, site, other)).result()
     tokens = {}
     for name in ("admin", "agent", "otheradmin"):
-        login = await client.http.post(
+        login = await api.http.post(
             "/api/agent/login", json={"email": f"{name}@{site}.example", "password": PASSWORD}
         )
         tokens[name] = {"authorization": f"Bearer {login.json()['token']}"}
-    visitor = await client.visitor(site_id=site)
+    visitor = await api.visitor(site_id=site)
     path = f"/api/sites/{site}/identity"
     change = {"required": True}
     for headers, status in [
@@ -160,74 +161,72 @@ async def test_only_the_sites_admins_change_identity_settings(client: Any, edge:
         ({"authorization": f"Bearer {visitor['visitor_token']}"}, 401),
         ({}, 401),
     ]:
-        refused = await client.http.post(path, json=change, headers=headers)
+        refused = await api.http.post(path, json=change, headers=headers)
         assert refused.status_code == status, refused.text
-        assert (await client.http.get(path, headers=headers)).status_code == status
-    assert (await client.visitor(site_id=site))["conversation_id"]  # still not enforced
+        assert (await api.http.get(path, headers=headers)).status_code == status
+    assert (await api.visitor(site_id=site))["conversation_id"]  # still not enforced
 
-    made = await client.http.post(path, json=change, headers=tokens["admin"])
+    made = await api.http.post(path, json=change, headers=tokens["admin"])
     assert made.status_code == 200, made.text
     body = made.json()
     assert body["required"] is True and body["has_secret"] is True
     secret = body["secret"]  # shown once, in the answer that made it
-    shown = await client.http.get(path, headers=tokens["admin"])
+    shown = await api.http.get(path, headers=tokens["admin"])
     assert shown.json() == {"site_id": site, "required": True, "has_secret": True}
-    assert "secret" not in (await client.http.post(path, json={}, headers=tokens["admin"])).json()
+    assert "secret" not in (await api.http.post(path, json={}, headers=tokens["admin"])).json()
 
-    _refused(await _session(client, site))
-    verified = await _session(client, site, user_id="u1", user_hash=sign(secret, "u1"))
+    _refused(await _session(api, site))
+    verified = await _session(api, site, user_id="u1", user_hash=sign(secret, "u1"))
     assert verified.status_code == 200, verified.text
-    rotated = await client.http.post(path, json={"rotate_secret": True}, headers=tokens["admin"])
+    rotated = await api.http.post(path, json={"rotate_secret": True}, headers=tokens["admin"])
     assert rotated.json()["secret"] != secret
-    _refused(await _session(client, site, user_id="u1", user_hash=sign(secret, "u1")))
+    _refused(await _session(api, site, user_id="u1", user_hash=sign(secret, "u1")))
 
 
-async def test_an_admin_exports_then_erases_a_visitor(client: Any, edge: Any) -> None:
+async def test_an_admin_exports_then_erases_a_visitor(api: Any) -> None:
     site, other = f"rights{next(_n)}", f"rights-other{next(_n)}"
     with ThreadPoolExecutor(1) as thread:
-        thread.submit(asyncio.run, _seed_roles(edge.data, site, other)).result()
+        thread.submit(asyncio.run, _seed_roles(api.d1_path, site, other)).result()
     tokens = {}
     for name in ("admin", "agent", "otheradmin"):
-        login = await client.http.post(
+        login = await api.http.post(
             "/api/agent/login", json={"email": f"{name}@{site}.example", "password": PASSWORD}
         )
         tokens[name] = {"authorization": f"Bearer {login.json()['token']}"}
-    visitor = await client.visitor(site_id=site)
-    stranger = await client.visitor(site_id=other)
+    visitor = await api.visitor(site_id=site)
+    stranger = await api.visitor(site_id=other)
     cid = visitor["conversation_id"]
-    async with client.conversation(cid, visitor["visitor_token"]) as sock:
-        await sock.send({"type": "message.send", "client_id": "g1", "text": "my email is a@b.c"})
-        await sock.recv_until("ack", client_id="g1")
-    await client.history(cid, visitor["visitor_token"], 1)
+    await api.say(cid, visitor["visitor_token"], "g1", "my email is a@b.c")
     path = f"/api/sites/{site}/visitors/{visitor['visitor_id']}"
 
     for headers, status in [(tokens["agent"], 403), (tokens["otheradmin"], 403), ({}, 401)]:
-        assert (await client.http.get(path + "/export", headers=headers)).status_code == status
-        assert (await client.http.delete(path, headers=headers)).status_code == status
+        assert (await api.http.get(path + "/export", headers=headers)).status_code == status
+        assert (await api.http.delete(path, headers=headers)).status_code == status
     # Another site's visitor is not reachable through this site.
     foreign = f"/api/sites/{site}/visitors/{stranger['visitor_id']}"
-    assert (await client.http.get(foreign + "/export", headers=tokens["admin"])).status_code == 404
+    assert (await api.http.get(foreign + "/export", headers=tokens["admin"])).status_code == 404
 
-    exported = await client.http.get(path + "/export", headers=tokens["admin"])
+    exported = await api.http.get(path + "/export", headers=tokens["admin"])
     assert exported.status_code == 200, exported.text
     [conversation] = exported.json()["conversations"]
     assert conversation["id"] == cid
     assert "my email is a@b.c" in [entry.get("text") for entry in conversation["entries"]]
     assert visitor["visitor_token"] not in exported.text
 
-    erased = await client.http.delete(path, headers=tokens["admin"])
+    erased = await api.http.delete(path, headers=tokens["admin"])
     assert erased.json() == {"visitor_id": visitor["visitor_id"], "conversation_ids": [cid]}
-    gone = await client.http.get(
+    gone = await api.http.get(
         f"/api/conversations/{cid}/history",
         headers={"authorization": f"Bearer {visitor['visitor_token']}"},
     )
     assert gone.status_code == 401
-    await _join_refused(client, cid, visitor["visitor_token"])
-    by_agent = await client.http.get(f"/api/conversations/{cid}/history", headers=tokens["admin"])
+    refusal = await api.join_refusal(f"/ws/conversations/{cid}", visitor["visitor_token"])
+    assert refusal == ("unauthorized", 4401)
+    by_agent = await api.http.get(f"/api/conversations/{cid}/history", headers=tokens["admin"])
     assert by_agent.status_code == 404
-    assert (await client.http.get(path + "/export", headers=tokens["admin"])).status_code == 404
+    assert (await api.http.get(path + "/export", headers=tokens["admin"])).status_code == 404
     # The visitor's browser simply starts afresh.
-    fresh = await client.visitor(visitor["visitor_token"], site_id=site)
+    fresh = await api.visitor(visitor["visitor_token"], site_id=site)
     assert fresh["visitor_id"] != visitor["visitor_id"]
 
 
@@ -295,53 +294,47 @@ async def test_api_keys_reach_their_site_and_scopes_only(
     assert revoked.status_code == 401 and revoked.json()["code"] == "unauthorized"
 
 
-async def test_site_admins_manage_api_keys_over_rest(client: Any, edge: Any) -> None:
+async def test_site_admins_manage_api_keys_over_rest(api: Any) -> None:
     site, other = f"restkeys{next(_n)}", f"restkeys-other{next(_n)}"
     with ThreadPoolExecutor(1) as thread:
-        thread.submit(asyncio.run, _seed_roles(edge.data, site, other)).result()
+        thread.submit(asyncio.run, _seed_roles(api.d1_path, site, other)).result()
     tokens = {}
     for name in ("admin", "agent", "otheradmin"):
-        login = await client.http.post(
+        login = await api.http.post(
             "/api/agent/login", json={"email": f"{name}@{site}.example", "password": PASSWORD}
         )
         tokens[name] = {"authorization": f"Bearer {login.json()['token']}"}
     keys = f"/api/sites/{site}/keys"
     new_key = {"name": "ci", "scopes": ["kb:read"]}
     for name in ("agent", "otheradmin"):
-        assert (await client.http.post(keys, json=new_key, headers=tokens[name])).status_code == 403
-        assert (await client.http.get(keys, headers=tokens[name])).status_code == 403
-    bad = await client.http.post(
-        keys, json={"name": "x", "scopes": ["all"]}, headers=tokens["admin"]
-    )
+        assert (await api.http.post(keys, json=new_key, headers=tokens[name])).status_code == 403
+        assert (await api.http.get(keys, headers=tokens[name])).status_code == 403
+    bad = await api.http.post(keys, json={"name": "x", "scopes": ["all"]}, headers=tokens["admin"])
     assert bad.status_code == 422
 
-    made = await client.http.post(keys, json=new_key, headers=tokens["admin"])
+    made = await api.http.post(keys, json=new_key, headers=tokens["admin"])
     assert made.status_code == 200, made.text
     secret, key_id = made.json()["key"], made.json()["info"]["id"]
     as_key = {"authorization": f"Bearer {secret}"}
-    docs = await client.http.get("/api/kb/documents", params={"site_id": site}, headers=as_key)
+    docs = await api.http.get("/api/kb/documents", params={"site_id": site}, headers=as_key)
     assert docs.status_code == 200
-    listed = await client.http.get(keys, headers=tokens["admin"])
+    listed = await api.http.get(keys, headers=tokens["admin"])
     assert [k["id"] for k in listed.json()["keys"]] == [key_id] and secret not in listed.text
     # A kb:read key cannot mint itself more power.
-    assert (await client.http.post(keys, json=new_key, headers=as_key)).status_code == 403
+    assert (await api.http.post(keys, json=new_key, headers=as_key)).status_code == 403
 
     other_keys = f"/api/sites/{other}/keys"
-    theirs = await client.http.post(other_keys, json=new_key, headers=tokens["otheradmin"])
+    theirs = await api.http.post(other_keys, json=new_key, headers=tokens["otheradmin"])
     their_id = theirs.json()["info"]["id"]
     # Another site's key id, through this site's path: not found, and still alive.
-    assert (
-        await client.http.delete(f"{keys}/{their_id}", headers=tokens["admin"])
-    ).status_code == 404
-    their_docs = await client.http.get(
+    assert (await api.http.delete(f"{keys}/{their_id}", headers=tokens["admin"])).status_code == 404
+    their_docs = await api.http.get(
         "/api/kb/documents",
         params={"site_id": other},
         headers={"authorization": f"Bearer {theirs.json()['key']}"},
     )
     assert their_docs.status_code == 200
 
-    assert (
-        await client.http.delete(f"{keys}/{key_id}", headers=tokens["admin"])
-    ).status_code == 204
-    after = await client.http.get("/api/kb/documents", params={"site_id": site}, headers=as_key)
+    assert (await api.http.delete(f"{keys}/{key_id}", headers=tokens["admin"])).status_code == 204
+    after = await api.http.get("/api/kb/documents", params={"site_id": site}, headers=as_key)
     assert after.status_code == 401

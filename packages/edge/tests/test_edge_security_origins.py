@@ -1,6 +1,7 @@
-"""Allowed origins on every visitor HTTP request, against the real local edge: a visitor token
-of a locked-down site works from the site's pages and from the widget's own frame (the edge's
-origin), and is refused from any other page — a token copied elsewhere is useless there."""
+"""Allowed origins on every visitor HTTP request, on the local edge and on the Worker (`api`,
+see conftest.py): a visitor token of a locked-down site works from the site's pages and from
+the widget's own frame (the edge's origin), and is refused from any other page — a token
+copied elsewhere is useless there."""
 
 from __future__ import annotations
 
@@ -17,19 +18,19 @@ SHOP = "https://shop.example"
 _n = itertools.count()
 
 
-async def _locked_site(data: Path, site_id: str) -> None:
-    db = SqliteDatabase(data / "d1.sqlite3")
+async def _locked_site(d1_path: Path, site_id: str) -> None:
+    db = SqliteDatabase(d1_path)
     try:
         await sites.create_site(db, name=site_id, site_id=site_id, allowed_origins=[SHOP])
     finally:
         db.close()
 
 
-async def test_history_checks_the_callers_origin(edge: Any, client: Any) -> None:
+async def test_history_checks_the_callers_origin(api: Any) -> None:
     site_id = f"locked{next(_n)}"
     with ThreadPoolExecutor(1) as thread:
-        thread.submit(asyncio.run, _locked_site(edge.data, site_id)).result()
-    session = await client.http.post(
+        thread.submit(asyncio.run, _locked_site(api.d1_path, site_id)).result()
+    session = await api.http.post(
         "/api/visitor/session", json={"site_id": site_id}, headers={"origin": SHOP}
     )
     assert session.status_code == 200, session.text
@@ -38,22 +39,22 @@ async def test_history_checks_the_callers_origin(edge: Any, client: Any) -> None
     auth = {"authorization": f"Bearer {visitor['visitor_token']}"}
     for origin, status in [
         (SHOP, 200),
-        (edge.url, 200),  # the widget's frame, served by the edge
+        (api.origin, 200),  # the widget's frame, served by the edge
         (None, 200),  # not a browser page
         ("https://evil.example", 403),
         ("https://shop.example.evil.example", 403),
         ("null", 403),
     ]:
         headers = auth if origin is None else {**auth, "origin": origin}
-        response = await client.http.get(path, headers=headers)
+        response = await api.http.get(path, headers=headers)
         assert response.status_code == status, (origin, response.text)
         if status == 403:
             assert response.json()["code"] == "forbidden"
             assert visitor["conversation_id"] not in response.text
     # Agents are not bound to a site's pages: the console runs on the edge.
-    agent = await client.agent()
-    demo = await client.visitor()
-    agent_read = await client.http.get(
+    agent = await api.agent()
+    demo = await api.visitor()
+    agent_read = await api.http.get(
         f"/api/conversations/{demo['conversation_id']}/history",
         headers={"authorization": f"Bearer {agent['token']}", "origin": "https://evil.example"},
     )
