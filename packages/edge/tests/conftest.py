@@ -193,6 +193,8 @@ class Socket:
 class Client:
     """HTTP and WebSocket access to one edge, with the demo's visitor and agent flows."""
 
+    kind = "local"
+
     def __init__(self, edge: LocalEdge, http: httpx.AsyncClient) -> None:
         self.edge = edge
         self.http = http
@@ -317,6 +319,8 @@ async def worker_env(folder: Path, clock: WorkerClock) -> FakeEnv:
 class WorkerClient(Client):
     """The same flows against the Worker: HTTP through its app, sockets through its objects
     (the Worker hands every upgrade to one before the app could see it)."""
+
+    kind = "cloudflare"
 
     def __init__(
         self, env: FakeEnv, http: httpx.AsyncClient, folder: Path, clock: WorkerClock

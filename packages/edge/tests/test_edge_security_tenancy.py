@@ -1,6 +1,7 @@
-"""Cross-tenant isolation against the real local edge: two sites, each with its own agent and
-visitor, and every HTTP route and both socket paths tried with the other tenant's ids and tokens
-→ 401/403/404 and none of the other tenant's data. Then tampered, expired and replayed tokens.
+"""Cross-tenant isolation on the local edge and on the Worker (`api`, see conftest.py): two
+sites, each with its own agent and visitor, and every HTTP route and both socket paths tried
+with the other tenant's ids and tokens → 401/403/404 and none of the other tenant's data. Then
+tampered, expired and replayed tokens.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from typing import Any
 
 import httpx
 import pytest
-from websockets.exceptions import ConnectionClosed
 
 from helpway.store import agent_sessions, agents, sites
 from helpway.store.sqlite import SqliteDatabase
@@ -33,8 +33,8 @@ class Tenant:
     secret_text: str  # said by the visitor; must never reach the other tenant
 
 
-async def _seed_sites(data: Path, site_ids: list[str]) -> None:
-    db = SqliteDatabase(data / "d1.sqlite3")
+async def _seed_sites(d1_path: Path, site_ids: list[str]) -> None:
+    db = SqliteDatabase(d1_path)
     try:
         for site_id in site_ids:
             await sites.create_site(db, name=site_id, site_id=site_id)
@@ -59,11 +59,8 @@ async def _tenant(client: Any, site_id: str) -> Tenant:
     assert login.status_code == 200, login.text
     visitor = await client.visitor(site_id=site_id)
     secret = f"secret of {site_id}: card 4111-{site_id}"
-    async with client.conversation(visitor["conversation_id"], visitor["visitor_token"]) as sock:
-        await sock.send({"type": "message.send", "client_id": "s1", "text": secret})
-        await sock.recv_until("ack", client_id="s1")
-    # Wait until D1 holds it, so the inbox and history below would show it if they leaked.
-    await client.history(visitor["conversation_id"], login.json()["token"], 1)
+    # Once D1 holds it, the inbox and history below would show it if they leaked.
+    await client.say(visitor["conversation_id"], visitor["visitor_token"], "s1", secret)
     return Tenant(
         site_id=site_id,
         email=f"agent@{site_id}.example",
@@ -75,11 +72,11 @@ async def _tenant(client: Any, site_id: str) -> Tenant:
 
 
 @pytest.fixture
-async def tenants(edge: Any, client: Any) -> tuple[Tenant, Tenant]:
+async def tenants(api: Any) -> tuple[Tenant, Tenant]:
     n = next(_n)
     ids = [f"tenant-a{n}", f"tenant-b{n}"]
-    in_thread(_seed_sites(edge.data, ids))
-    a, b = [await _tenant(client, site_id) for site_id in ids]
+    in_thread(_seed_sites(api.d1_path, ids))
+    a, b = [await _tenant(api, site_id) for site_id in ids]
     return a, b
 
 
@@ -95,9 +92,9 @@ def bearer(token: str) -> dict[str, bytes]:
     return {"authorization": f"Bearer {token}".encode()}
 
 
-async def test_http_routes_refuse_the_other_tenant(client: Any, tenants: Any) -> None:
+async def test_http_routes_refuse_the_other_tenant(api: Any, tenants: Any) -> None:
     a, b = tenants
-    http = client.http
+    http = api.http
     history_b = f"/api/conversations/{b.conversation_id}/history"
     for token in (a.visitor_token, a.agent_token):
         assert_refused(await http.get(history_b, headers=bearer(token)), {403}, b)
@@ -136,7 +133,7 @@ async def test_http_routes_refuse_the_other_tenant(client: Any, tenants: Any) ->
         )
 
     # A's visitor token presented to B's site starts a new visitor of B: nothing of A carries.
-    crossed = await client.visitor(a.visitor_token, site_id=b.site_id)
+    crossed = await api.visitor(a.visitor_token, site_id=b.site_id)
     assert crossed["visitor_token"] != a.visitor_token
     assert crossed["conversation_id"] not in {a.conversation_id, b.conversation_id}
     fresh = await http.get(
@@ -146,24 +143,35 @@ async def test_http_routes_refuse_the_other_tenant(client: Any, tenants: Any) ->
     assert fresh.json()["entries"] == []
 
 
-async def _refused_join(client: Any, path: str, token: str) -> dict[str, Any]:
-    async with client.socket(path) as sock:
-        await sock.send({"type": "join", "v": 1, "token": token, "last_seq": 0})
-        refusal = await sock.recv()
-        with pytest.raises(ConnectionClosed) as closed:
-            await sock.recv()
-    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
-    return refusal
+async def _refused_join(client: Any, path: str, token: str) -> str:
+    code, close_code = await client.join_refusal(path, token)
+    assert close_code == 4401
+    return str(code)
 
 
-async def test_sockets_refuse_the_other_tenant(client: Any, tenants: Any) -> None:
+async def test_sockets_refuse_the_other_tenant(api: Any, tenants: Any) -> None:
     a, b = tenants
     for token in (a.visitor_token, a.agent_token):
-        refusal = await _refused_join(client, f"/ws/conversations/{b.conversation_id}", token)
-        assert refusal["type"] == "error" and refusal["code"] == "unauthorized"
-    refusal = await _refused_join(client, "/ws/inbox", a.visitor_token)
-    assert refusal["code"] == "unauthorized"
+        code = await _refused_join(api, f"/ws/conversations/{b.conversation_id}", token)
+        assert code == "unauthorized"
+    # A visitor is no agent, of any site.
+    for site_id in (a.site_id, b.site_id):
+        inbox = f"/ws/inbox?site_id={site_id}"
+        assert await _refused_join(api, inbox, a.visitor_token) == "unauthorized"
+    # On the Worker an inbox socket names its site's hub, which refuses A's agent; the local
+    # inbox ignores the name and serves A's own sites (test_a_live_inbox_hears_its_tenant_only).
+    if api.kind == "cloudflare":
+        inbox = f"/ws/inbox?site_id={b.site_id}"
+        assert await _refused_join(api, inbox, a.agent_token) == "unauthorized"
 
+
+# Local only: the local inbox socket serves every site of its agent; on the Worker each site
+# has its own hub object (test_cf_edge_worker.py: an agent hears only its sites).
+async def test_a_live_inbox_hears_its_tenant_only(client: Any, edge: Any) -> None:
+    n = next(_n)
+    ids = [f"tenant-live-a{n}", f"tenant-live-b{n}"]
+    in_thread(_seed_sites(client.d1_path, ids))
+    a, b = [await _tenant(client, site_id) for site_id in ids]
     # A's live inbox hears A's conversations only: B's visitor speaks first (and B's agent
     # sees it), then A's; A's inbox gets A's update with nothing of B's before it.
     async with client.socket("/ws/inbox") as inbox_a, client.socket("/ws/inbox") as inbox_b:
@@ -188,29 +196,30 @@ def _tampered(token: str) -> list[str]:
     return [flipped, token + "x", token[:-1], token.upper(), " " + token + "\u200b"]
 
 
-async def test_tampered_tokens_are_refused(client: Any, tenants: Any) -> None:
+async def test_tampered_tokens_are_refused(api: Any, tenants: Any) -> None:
     a, _ = tenants
     history = f"/api/conversations/{a.conversation_id}/history"
     for token in _tampered(a.visitor_token) + _tampered(a.agent_token):
-        assert_refused(await client.http.get(history, headers=bearer(token)), {401}, a)
-        refusal = await _refused_join(client, f"/ws/conversations/{a.conversation_id}", token)
-        assert refusal["code"] == "unauthorized"
+        assert_refused(await api.http.get(history, headers=bearer(token)), {401}, a)
+        code = await _refused_join(api, f"/ws/conversations/{a.conversation_id}", token)
+        assert code == "unauthorized"
 
 
-async def test_logged_out_token_cannot_be_replayed(client: Any, tenants: Any) -> None:
+async def test_logged_out_token_cannot_be_replayed(api: Any, tenants: Any) -> None:
     a, _ = tenants
-    out = await client.http.post("/api/agent/logout", headers=bearer(a.agent_token))
+    out = await api.http.post("/api/agent/logout", headers=bearer(a.agent_token))
     assert out.status_code == 204
-    assert_refused(await client.http.get("/api/inbox", headers=bearer(a.agent_token)), {401}, a)
+    assert_refused(await api.http.get("/api/inbox", headers=bearer(a.agent_token)), {401}, a)
     history = f"/api/conversations/{a.conversation_id}/history"
-    assert_refused(await client.http.get(history, headers=bearer(a.agent_token)), {401}, a)
-    assert (await _refused_join(client, "/ws/inbox", a.agent_token))["code"] == "unauthorized"
-    again = await client.http.post("/api/agent/logout", headers=bearer(a.agent_token))
+    assert_refused(await api.http.get(history, headers=bearer(a.agent_token)), {401}, a)
+    inbox = f"/ws/inbox?site_id={a.site_id}"
+    assert await _refused_join(api, inbox, a.agent_token) == "unauthorized"
+    again = await api.http.post("/api/agent/logout", headers=bearer(a.agent_token))
     assert again.status_code == 401
 
 
-async def _expired_session(data: Path, email: str) -> str:
-    db = SqliteDatabase(data / "d1.sqlite3")
+async def _expired_session(d1_path: Path, email: str) -> str:
+    db = SqliteDatabase(d1_path)
     try:
         agent = await agents.find_agent(db, email)
         assert agent is not None
@@ -220,9 +229,9 @@ async def _expired_session(data: Path, email: str) -> str:
         db.close()
 
 
-async def test_expired_agent_session_is_refused(edge: Any, client: Any, tenants: Any) -> None:
+async def test_expired_agent_session_is_refused(api: Any, tenants: Any) -> None:
     a, _ = tenants
-    token = in_thread(_expired_session(edge.data, a.email))
-    assert_refused(await client.http.get("/api/inbox", headers=bearer(token)), {401}, a)
-    refusal = await _refused_join(client, f"/ws/conversations/{a.conversation_id}", token)
-    assert refusal["code"] == "unauthorized"
+    token = in_thread(_expired_session(api.d1_path, a.email))
+    assert_refused(await api.http.get("/api/inbox", headers=bearer(token)), {401}, a)
+    code = await _refused_join(api, f"/ws/conversations/{a.conversation_id}", token)
+    assert code == "unauthorized"

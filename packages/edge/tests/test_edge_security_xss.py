@@ -1,7 +1,8 @@
-"""Stored-XSS corpus against the real local edge: markup, script URLs, Markdown links, bidi
-overrides and zero-width characters sent as visitor, as agent and as KB content are stored and
-returned as the very text sent — never rewritten, never rendered. (That nothing executes when the
-widget and console draw them is checked in Chromium by `e2e/test_security_xss.py`.)"""
+"""Stored-XSS corpus against the local edge and the Worker (`api`, see conftest.py): markup,
+script URLs, Markdown links, bidi overrides and zero-width characters sent as visitor, as agent
+and as KB content are stored and returned as the very text sent — never rewritten, never
+rendered. (That nothing executes when the widget and console draw them is checked in Chromium
+by `e2e/test_security_xss.py`.)"""
 
 from __future__ import annotations
 
@@ -26,35 +27,29 @@ CORPUS = [
 ]
 
 
-async def test_corpus_is_stored_verbatim_from_visitor_and_agent(client: Any) -> None:
-    visitor = await client.visitor()
-    agent = await client.agent()
+async def test_corpus_is_stored_verbatim_from_visitor_and_agent(api: Any) -> None:
+    visitor = await api.visitor()
+    agent = await api.agent()
     cid = visitor["conversation_id"]
     sent: list[str] = []
     # A human owns the conversation from the agent's first message, so the assistant stays
     # out of the log and the log is exactly what was sent.
-    async with (
-        client.conversation(cid, visitor["visitor_token"]) as v,
-        client.conversation(cid, agent["token"]) as a,
-    ):
-        for sock in (a, v):
-            for text in CORPUS:
-                client_id = f"x{next(_n)}"
-                await sock.send({"type": "message.send", "client_id": client_id, "text": text})
-                ack, _ = await sock.recv_until("ack", client_id=client_id)
-                sent.append(text)
-    last_seq = ack["seq"]
+    for token in (agent["token"], visitor["visitor_token"]):
+        for text in CORPUS:
+            await api.say(cid, token, f"x{next(_n)}", text)
+            sent.append(text)
+    last_seq = len(sent) + 1  # and the agent.joined event
     for token in (visitor["visitor_token"], agent["token"]):
-        history = await client.history(cid, token, last_seq)
+        history = await api.history(cid, token, last_seq)
         texts = [entry["text"] for entry in history["entries"] if entry["type"] == "message"]
         assert texts == sent
 
 
-async def test_corpus_as_kb_content_is_kept_as_text(client: Any) -> None:
-    agent = await client.agent()
+async def test_corpus_as_kb_content_is_kept_as_text(api: Any) -> None:
+    agent = await api.agent()
     marker = f"xsscorpus{next(_n)}"
     content = f"{marker}\n\n" + "\n\n".join(CORPUS)
-    ingested = await client.http.post(
+    ingested = await api.http.post(
         "/api/kb/documents",
         json={
             "site_id": "demo",
@@ -66,23 +61,27 @@ async def test_corpus_as_kb_content_is_kept_as_text(client: Any) -> None:
         headers={"authorization": f"Bearer {agent['token']}"},
     )
     assert ingested.status_code == 200, ingested.text
-    found = await client.http.get("/api/kb/search", params={"site_id": "demo", "q": marker, "k": 1})
-    hit = found.json()["hits"][0]
-    assert hit["url"] == f"/help/{marker}"
+    found = await api.http.get("/api/kb/search", params={"site_id": "demo", "q": marker, "k": 5})
+    hits = found.json()["hits"]
+    [hit] = [h for h in hits if h["url"] == f"/help/{marker}"]
+    # Where a lone made-up word ranks the page is the embedding model's call: the local e5 puts
+    # it first; the Worker's test stand-in for bge-m3 (hashed words) need not.
+    if api.kind == "local":
+        assert hits[0] == hit
     assert hit["title"] == '<img src=x onerror="window.__xss=1">'
     for text in CORPUS:
         assert text in hit["text"]
 
 
-async def test_api_answers_are_never_sniffed_or_cached(client: Any) -> None:
-    visitor = await client.visitor()
+async def test_api_answers_are_never_sniffed_or_cached(api: Any) -> None:
+    visitor = await api.visitor()
     auth = {"authorization": f"Bearer {visitor['visitor_token']}"}
     for response in (
-        await client.http.get(
+        await api.http.get(
             f"/api/conversations/{visitor['conversation_id']}/history", headers=auth
         ),
-        await client.http.get("/api/inbox", headers=auth),  # an error answer too
-        await client.http.post("/api/visitor/session", content=b"<svg onload=alert(1)>"),
+        await api.http.get("/api/inbox", headers=auth),  # an error answer too
+        await api.http.post("/api/visitor/session", content=b"<svg onload=alert(1)>"),
     ):
         assert response.headers["content-type"].startswith("application/json")
         assert response.headers["x-content-type-options"] == "nosniff"
