@@ -382,6 +382,12 @@ async def worker_client(tmp_path: Path) -> AsyncIterator[WorkerClient]:
     env.DB.close()
 
 
+@pytest.fixture(scope="session")
+def seeded_worker_env() -> Callable[[Path, WorkerClock], Any]:
+    """`worker_env`, for fixtures of a wider scope than a test."""
+    return worker_env
+
+
 @pytest.fixture(params=["local", "cloudflare"])
 def api(request: pytest.FixtureRequest) -> Client:
     """The local edge's client, then the Worker's: the contract both must keep."""

@@ -1,4 +1,5 @@
-"""Schemathesis against the real local edge, driven by the edge's own `/api/openapi.json`.
+"""Schemathesis against the real local edge and against the Worker's app (over the binding
+doubles, through ASGI), driven by the edge's own `/api/openapi.json`.
 
 Each operation gets a bounded number of generated requests (valid and invalid bodies, queries,
 path ids), sent with the token of an admin of a site made for fuzzing, and with that site's id
@@ -20,8 +21,10 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode, checks
 
+from helpway.edge.cloudflare.app import make_worker_app
 from helpway.edge.routes import openapi
-from helpway.store import agents, sites
+from helpway.store import agent_sessions, agents, sites
+from helpway.store.cloudflare.d1 import D1Database
 from helpway.store.sqlite import SqliteDatabase
 
 EXAMPLES = 25
@@ -42,8 +45,8 @@ def api_schema(edge: Any) -> Any:
     return schemathesis.openapi.from_url(edge.url + "/api/openapi.json")
 
 
-async def _seed_fuzz_site(data: Path) -> None:
-    db = SqliteDatabase(data / "d1.sqlite3")
+async def _seed_fuzz_site(d1_path: Path) -> None:
+    db = SqliteDatabase(d1_path)
     try:
         await sites.create_site(db, name="Fuzz", site_id=FUZZ_SITE)
         agent = await agents.create_agent(db, email=FUZZ_EMAIL, name="Fuzz", password=PASSWORD)
@@ -55,7 +58,7 @@ async def _seed_fuzz_site(data: Path) -> None:
 @pytest.fixture(scope="session")
 def admin_token(edge: Any) -> str:
     with ThreadPoolExecutor(1) as thread:
-        thread.submit(asyncio.run, _seed_fuzz_site(edge.data)).result()
+        thread.submit(asyncio.run, _seed_fuzz_site(edge.data / "d1.sqlite3")).result()
     response = httpx.post(
         edge.url + "/api/agent/login", json={"email": FUZZ_EMAIL, "password": PASSWORD}
     )
@@ -73,7 +76,7 @@ def aim_at_fuzz_site(case: Any) -> None:
 
 
 def fuzz(
-    operation: Any, mode: GenerationMode, base_url: str, headers: dict[str, str] | None
+    operation: Any, mode: GenerationMode, base_url: str | None, headers: dict[str, str] | None
 ) -> Counter[int]:
     """Run one operation's generated cases; returns how many got each status."""
     sent: Counter[int] = Counter()
@@ -90,13 +93,11 @@ def fuzz(
     return sent
 
 
-def test_api_never_fails_on_generated_requests(
-    api_schema: Any, edge: Any, admin_token: str
-) -> None:
+def fuzz_every_operation(schema: Any, base_url: str | None, admin_token: str) -> None:
     """Schemathesis's own pytest plugin does not load under this pytest, so each operation's
     strategy is driven by Hypothesis here."""
     ran: dict[str, Counter[int]] = {}
-    for found in api_schema.get_all_operations():
+    for found in schema.get_all_operations():
         operation = found.ok()
         # Logging out would end the token the other cases use: fuzz it anonymously.
         authorized = operation.path != "/api/agent/logout"
@@ -106,12 +107,40 @@ def test_api_never_fails_on_generated_requests(
         if authorized:
             headers["authorization"] = f"Bearer {admin_token}"
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            ran[f"{operation.label} {mode.value}"] = fuzz(operation, mode, edge.url, headers)
+            ran[f"{operation.label} {mode.value}"] = fuzz(operation, mode, base_url, headers)
     print(f"schemathesis cases per operation: {ran}")
     documented = sum(len(methods) for methods in openapi.document()["paths"].values())
     assert len(ran) == 2 * documented and all(statuses.total() > 0 for statuses in ran.values())
     # The fuzzing admin gets past the auth checks: some generated requests succeed.
     assert sum(statuses[200] for statuses in ran.values()) > 0
+
+
+def test_api_never_fails_on_generated_requests(
+    api_schema: Any, edge: Any, admin_token: str
+) -> None:
+    fuzz_every_operation(api_schema, edge.url, admin_token)
+
+
+def test_the_workers_api_never_fails_on_generated_requests(
+    tmp_path: Path, seeded_worker_env: Any
+) -> None:
+    """The same run against the Worker's app: D1 and the KB bindings are doubles, the app is the
+    one the SDK's ASGI bridge runs (its WebSocket routes are Durable Objects, not in it)."""
+    clock = lambda: 1_000_000  # noqa: E731 - the objects' clock; no object runs here
+
+    async def deploy() -> tuple[Any, str]:
+        env = await seeded_worker_env(tmp_path, clock)
+        await _seed_fuzz_site(tmp_path / "d1.sqlite")
+        db = D1Database(env.DB)
+        admin = await agents.authenticate_agent(db, FUZZ_EMAIL, PASSWORD)
+        assert admin is not None
+        return env, await agent_sessions.create_agent_session(db, admin.id)
+
+    with ThreadPoolExecutor(1) as thread:
+        env, token = thread.submit(asyncio.run, deploy()).result()
+    schema = schemathesis.openapi.from_asgi("/api/openapi.json", make_worker_app(env))
+    fuzz_every_operation(schema, None, token)
+    env.DB.close()
 
 
 async def test_openapi_document_and_docs_page(edge: Any) -> None:
