@@ -214,7 +214,12 @@ async def test_kb_document_ingest_through_the_api(api) -> None:
     }
     created = await api.http.post("/api/kb/documents", json=document, headers=auth)
     assert created.status_code == 200, created.text
-    assert created.json() == {"document_url": "/help/api-test-gift-cards", "chunks": 1}
+    assert created.json() == {
+        "document_url": "/help/api-test-gift-cards",
+        "status": "added",
+        "chunks": 1,
+        "embedded": 1,
+    }
     found = await api.http.get(
         "/api/kb/search", params={"site_id": "demo", "q": "zebra-striped gift card code"}
     )
