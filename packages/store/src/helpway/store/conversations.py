@@ -162,6 +162,19 @@ async def conversation_summary(
     return None if row is None else _summary(row)
 
 
+async def summaries(
+    db: Database, conversation_ids: Sequence[str]
+) -> dict[str, frames.ConversationSummary]:
+    """The inbox rows of these conversations, by id (those without a message are absent). The
+    ids travel as one JSON parameter, so any number fits D1's parameter cap."""
+    rows = await db.all(
+        _SUMMARY_SELECT + "WHERE c.id IN (SELECT value FROM json_each(?)) "
+        "AND c.last_author_role IS NOT NULL",
+        (json.dumps(list(conversation_ids)),),
+    )
+    return {row["id"]: _summary(row) for row in rows}
+
+
 # Recomputed from the stored log rather than from the entries at hand, so applying batches
 # twice, or out of order, always lands on the summary of the newest stored entries.
 _REFRESH_SUMMARY = """

@@ -12,7 +12,9 @@ from typing import Any
 
 from .database import Database
 
-_VISITOR_COLUMNS = "id, site_id, name, locale, page_url, user_id, created_at, last_seen_at"
+_VISITOR_COLUMNS = (
+    "id, site_id, name, locale, page_url, user_id, time_zone, user_agent, created_at, last_seen_at"
+)
 _MESSAGE_COLUMNS = (
     "seq, id, kind, author_id, author_role, author_name, text, client_id, citations, answer_id, "
     "resolution, event_name, status, created_at"

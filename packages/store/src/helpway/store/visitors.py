@@ -34,6 +34,9 @@ class Visitor:
     user_id: str | None = None
     # When the current token expires (Unix ms); None for rows older than expiry.
     token_expires_at: int | None = None
+    # What the browser says of itself: its IANA time zone and its User-Agent header.
+    time_zone: str | None = None
+    user_agent: str | None = None
 
     def token_live(self, now: int) -> bool:
         return self.token_expires_at is None or self.token_expires_at > now
@@ -54,6 +57,8 @@ class Visitor:
             last_seen_at=row["last_seen_at"],
             user_id=row["user_id"],
             token_expires_at=row["token_expires_at"],
+            time_zone=row["time_zone"],
+            user_agent=row["user_agent"],
         )
 
 
@@ -64,6 +69,8 @@ async def create_visitor(
     locale: str | None = None,
     page_url: str | None = None,
     user_id: str | None = None,
+    time_zone: str | None = None,
+    user_agent: str | None = None,
     now: int | None = None,
 ) -> tuple[Visitor, str]:
     """Create a visitor; returns it with its token (given to the widget once, stored hashed).
@@ -83,10 +90,13 @@ async def create_visitor(
         last_seen_at=now,
         user_id=user_id,
         token_expires_at=now + TOKEN_TTL_MS,
+        time_zone=time_zone,
+        user_agent=user_agent,
     )
     await db.run(
         "INSERT INTO visitors (id, site_id, token_hash, name, locale, page_url, created_at, "
-        "last_seen_at, user_id, token_expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "last_seen_at, user_id, token_expires_at, time_zone, user_agent) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             visitor.id,
             site_id,
@@ -98,6 +108,8 @@ async def create_visitor(
             now,
             user_id,
             visitor.token_expires_at,
+            time_zone,
+            user_agent,
         ),
     )
     return visitor, token
@@ -150,11 +162,15 @@ async def touch_visitor(
     *,
     page_url: str | None = None,
     locale: str | None = None,
+    time_zone: str | None = None,
+    user_agent: str | None = None,
     now: int | None = None,
 ) -> None:
-    """Record that the visitor came back; a given page or locale replaces the stored one."""
+    """Record that the visitor came back; a given page, locale, time zone or user agent
+    replaces the stored one."""
     await db.run(
         "UPDATE visitors SET last_seen_at = MAX(last_seen_at, ?), "
-        "page_url = COALESCE(?, page_url), locale = COALESCE(?, locale) WHERE id = ?",
-        (now_ms() if now is None else now, page_url, locale, visitor_id),
+        "page_url = COALESCE(?, page_url), locale = COALESCE(?, locale), "
+        "time_zone = COALESCE(?, time_zone), user_agent = COALESCE(?, user_agent) WHERE id = ?",
+        (now_ms() if now is None else now, page_url, locale, time_zone, user_agent, visitor_id),
     )
