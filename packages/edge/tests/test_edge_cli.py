@@ -341,3 +341,48 @@ def test_dev_and_the_cli_refuse_a_bad_port_in_one_line(tmp_path: Path, port: str
     )
     assert listing.returncode == 1
     assert "Traceback" not in listing.stderr and "PORT must be" in listing.stderr
+
+
+async def test_canned_responses_from_the_cli_reach_the_sites_agents(client, edge, helpway) -> None:
+    helpway(edge.data, "sites", "create", "--id", "canned-cli", "--name", "Canned")
+    saved = ["canned", "add", "--site", "canned-cli", "--title", "Refunds"]
+    made = helpway(edge.data, *saved, "--shortcut", "/refund", "--text", "Refunds take 5 days.")
+    assert made.stdout.strip().endswith("saved as /refund")
+    taken = helpway(edge.data, *saved, "--shortcut", "refund", "--text", "Again", ok=False)
+    assert "shortcut /refund is taken on this site" in taken.stderr
+    bad = helpway(edge.data, *saved, "--shortcut", "Re fund", "--text", "x", ok=False)
+    assert "shortcut: String should match pattern" in bad.stderr
+
+    listed = json.loads(
+        helpway(edge.data, "canned", "list", "--site", "canned-cli", "--json").stdout
+    )
+    [response] = listed["responses"]
+    assert (response["shortcut"], response["text"]) == ("refund", "Refunds take 5 days.")
+    edit = ["canned", "edit", "--site", "canned-cli", "--id", response["id"], "--title", "R"]
+    helpway(edge.data, *edit, "--shortcut", "refunds", "--text", "Refunds take 3 days.")
+    helpway(
+        edge.data,
+        "agents",
+        "create",
+        "--email",
+        "lee@canned.example",
+        "--name",
+        "Lee",
+        "--password",
+        "lee-password",
+        "--site",
+        "canned-cli",
+    )
+    login = await client.http.post(
+        "/api/agent/login", json={"email": "lee@canned.example", "password": "lee-password"}
+    )
+    shown = await client.http.get(
+        "/api/sites/canned-cli/canned",
+        headers={"authorization": f"Bearer {login.json()['token']}"},
+    )
+    assert [(r["shortcut"], r["text"]) for r in shown.json()["responses"]] == [
+        ("refunds", "Refunds take 3 days.")
+    ]
+    remove = ["canned", "remove", "--site", "canned-cli", "--id", response["id"]]
+    assert helpway(edge.data, *remove).stdout.strip() == f"canned response {response['id']} removed"
+    assert "no canned response" in helpway(edge.data, *remove, ok=False).stderr

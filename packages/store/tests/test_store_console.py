@@ -14,12 +14,13 @@ from helpway.store.errors import Conflict
 async def _conversation(db: Database, site_id: str, texts: list[str], at: int) -> str:
     visitor, _ = await visitors.create_visitor(db, site_id)
     made = await conversations.create_conversation(db, site_id, visitor.id, now=1)
+    agent = frames.Author(id="a", role="agent", name="A")
     entries: list[frames.Message | frames.Event] = [
         frames.Message(
             type="message",
             seq=i + 1,
             id=f"m{i + 1}",
-            author=visitor.author() if i % 2 == 0 else frames.Author(id="a", role="agent", name="A"),
+            author=visitor.author() if i % 2 == 0 else agent,
             text=text,
             created_at=at + i,
         )
@@ -48,9 +49,7 @@ async def test_search_finds_stemmed_words_with_a_snippet_of_the_newest_match(
     assert (hits[0].seq, hits[0].created_at) == (2, 1_001)  # the newest matching message
     assert "refunded the first charge" in hits[0].snippet
     # Every term must match, the last may be a word still being typed.
-    assert [h.conversation.id for h in (await search.search_messages(db, ["one"], "refu"))[0]] == [
-        refund
-    ]
+    assert await _found(db, ["one"], "refu") == [refund]
     assert (await search.search_messages(db, ["one"], "charged export"))[0] == []
 
 
@@ -70,17 +69,12 @@ async def test_search_stays_within_the_callers_sites(
 ) -> None:
     mine = await _conversation(db, "one", ["my invoice is wrong"], at=1_000)
     theirs = await _conversation(db, "two", ["my invoice is late"], at=2_000)
-    assert [h.conversation.id for h in (await search.search_messages(db, ["one"], "invoice"))[0]] == [
-        mine
-    ]
-    both = await search.search_messages(db, ["one", "two"], "invoice")
-    assert [hit.conversation.id for hit in both[0]] == [theirs, mine]
-    assert (await search.search_messages(db, [], "invoice"))[0] == []
+    assert await _found(db, ["one"], "invoice") == [mine]
+    assert await _found(db, ["one", "two"], "invoice") == [theirs, mine]
+    assert await _found(db, [], "invoice") == []
 
 
-async def test_search_pages_newest_activity_first(
-    db: Database, two_sites: tuple[str, str]
-) -> None:
+async def test_search_pages_newest_activity_first(db: Database, two_sites: tuple[str, str]) -> None:
     made = [await _conversation(db, "one", [f"order {i} lost"], at=1_000 + i) for i in range(5)]
     first, more = await search.search_messages(db, ["one"], "lost", limit=2)
     assert [h.conversation.id for h in first] == made[:2:-1][:2] and more
@@ -101,6 +95,10 @@ async def test_search_treats_fts_syntax_as_text_and_forgets_erased_messages(
     assert len((await search.search_messages(db, ["one"], "kiwi"))[0]) == 1
     await data_rights.erase_visitor(db, conversation.visitor_id)
     assert (await search.search_messages(db, ["one"], "kiwi"))[0] == []
+
+
+async def _found(db: Database, site_ids: list[str], text: str) -> list[str]:
+    return [hit.conversation.id for hit in (await search.search_messages(db, site_ids, text))[0]]
 
 
 async def test_canned_responses_per_site_with_unique_shortcuts(

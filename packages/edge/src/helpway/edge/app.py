@@ -19,13 +19,28 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import EXCEPTION_HANDLERS, JsonErrors
-from .routes import agents, conversations, kb, openapi, sites, visitor
+from .routes import (
+    agents,
+    canned,
+    conversations,
+    kb,
+    openapi,
+    search,
+    sites,
+    suggestions,
+    visitor,
+    visitor_context,
+)
 from .sockets import conversation, inbox
 
 API_ROUTES: list[BaseRoute] = [
     *visitor.ROUTES,
     *conversations.ROUTES,
     *agents.ROUTES,
+    *search.ROUTES,
+    *visitor_context.ROUTES,
+    *suggestions.ROUTES,
+    *canned.ROUTES,
     *kb.ROUTES,
     *sites.ROUTES,
     *openapi.ROUTES,
@@ -38,7 +53,7 @@ API_ROUTES: list[BaseRoute] = [
 CORS = Middleware(
     CORSMiddleware,
     allow_origins=["*"],
-    allow_methods=["GET", "POST", "DELETE"],
+    allow_methods=["GET", "POST", "PUT", "DELETE"],
     allow_headers=["authorization", "content-type"],
     expose_headers=["retry-after"],
     max_age=600,

@@ -123,3 +123,12 @@ async def participant_for(db: Database, token: str, conversation_id: str) -> Par
     if conversation.site_id not in await agents.agent_site_ids(db, agent.id):
         raise ApiError(errors.FORBIDDEN, "not an agent of this conversation's site")
     return Participant(agent.author(), conversation)
+
+
+async def agent_participant(db: Database, token: str, conversation_id: str) -> Participant:
+    """`participant_for`, for routes only agents may use (a visitor of the conversation gets
+    `forbidden`): what the console shows beside a conversation."""
+    participant = await participant_for(db, token, conversation_id)
+    if participant.author.role != "agent":
+        raise ApiError(errors.FORBIDDEN, "for the site's agents only")
+    return participant

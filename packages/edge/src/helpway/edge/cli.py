@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
 import click
+from pydantic import ValidationError
 
 from helpway.knowledge.evaluation import (
     DEBIAN_FAQ_DIR,
@@ -28,7 +29,7 @@ from helpway.knowledge.evaluation import (
 from helpway.knowledge.ingest import IngestProgress, IngestReport, UnknownSiteError
 from helpway.knowledge.manifest import ManifestError
 from helpway.shared import rest
-from helpway.store import agents, api_keys, data_rights, identity, passwords, sites
+from helpway.store import agents, api_keys, canned, data_rights, identity, passwords, sites
 from helpway.store.errors import Conflict
 
 from .local.data import open_database, open_knowledge
@@ -390,13 +391,129 @@ def keys_revoke(key_id: str) -> None:
     click.echo(f"key {key_id} revoked")
 
 
+# Ids are URL-safe base64 and may start with "-": they are option values, never arguments.
+ID_HELP = "The id (it may start with '-')."
+
+
+@main.group("canned")
+def canned_group() -> None:
+    """Canned responses: a site's saved replies, which agents insert by typing /SHORTCUT."""
+
+
+def _canned_in(shortcut: str, title: str, text: str) -> rest.CannedResponseIn:
+    """The REST API's rules for a canned response, so the CLI accepts exactly what it does."""
+    try:
+        return rest.CannedResponseIn(shortcut=shortcut.removeprefix("/"), title=title, text=text)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False, include_input=False)[0]
+        raise click.BadParameter(f"{first['loc'][0]}: {first['msg']}") from None
+
+
+@canned_group.command("add")
+@click.option("--site", "site_id", required=True, callback=_site_id)
+@click.option("--shortcut", required=True, help="e.g. refund (typed as /refund).")
+@click.option("--title", required=True)
+@click.option("--text", required=True, help="The reply as the visitor will read it.")
+def canned_add(site_id: str, shortcut: str, title: str, text: str) -> None:
+    """Save a reply for the site's agents."""
+    body = _canned_in(shortcut, title, text)
+
+    async def job(settings: Settings) -> canned.CannedResponse:
+        db = await open_database(settings)
+        try:
+            if await sites.get_site(db, site_id) is None:
+                raise click.ClickException(f"no site {site_id!r}")
+            return await canned.create_canned(db, site_id, body.shortcut, body.title, body.text)
+        except Conflict as exc:
+            raise click.ClickException(str(exc)) from None
+        finally:
+            db.close()
+
+    made = _run(job)
+    click.echo(f"canned response {made.id} saved as /{made.shortcut}")
+
+
+@canned_group.command("edit")
+@click.option("--site", "site_id", required=True, callback=_site_id)
+@click.option("--id", "canned_id", required=True, help=ID_HELP)
+@click.option("--shortcut", required=True)
+@click.option("--title", required=True)
+@click.option("--text", required=True)
+def canned_edit(site_id: str, canned_id: str, shortcut: str, title: str, text: str) -> None:
+    """Replace a saved reply of the site."""
+    body = _canned_in(shortcut, title, text)
+
+    async def job(settings: Settings) -> canned.CannedResponse | None:
+        db = await open_database(settings)
+        try:
+            return await canned.update_canned(
+                db, site_id, canned_id, body.shortcut, body.title, body.text
+            )
+        except Conflict as exc:
+            raise click.ClickException(str(exc)) from None
+        finally:
+            db.close()
+
+    if _run(job) is None:
+        raise click.ClickException(f"no canned response {canned_id!r} on {site_id}")
+    click.echo(f"canned response {canned_id} saved as /{body.shortcut}")
+
+
+@canned_group.command("list")
+@click.option("--site", "site_id", required=True, callback=_site_id)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (rest.CannedResponseList).")
+def canned_list(site_id: str, as_json: bool) -> None:
+    """The site's saved replies, by shortcut."""
+
+    async def job(settings: Settings) -> list[canned.CannedResponse]:
+        db = await open_database(settings)
+        try:
+            return await canned.list_canned(db, site_id)
+        finally:
+            db.close()
+
+    found = _run(job)
+    if as_json:
+        listed = rest.CannedResponseList(
+            responses=[
+                rest.CannedResponse(
+                    id=r.id,
+                    site_id=r.site_id,
+                    shortcut=r.shortcut,
+                    title=r.title,
+                    text=r.text,
+                    updated_at=r.updated_at,
+                )
+                for r in found
+            ]
+        )
+        click.echo(listed.model_dump_json(indent=2))
+        return
+    for response in found:
+        click.echo(f"{response.id}  /{response.shortcut}  {response.title}")
+
+
+@canned_group.command("remove")
+@click.option("--site", "site_id", required=True, callback=_site_id)
+@click.option("--id", "canned_id", required=True, help=ID_HELP)
+def canned_remove(site_id: str, canned_id: str) -> None:
+    """Delete a saved reply of the site."""
+
+    async def job(settings: Settings) -> bool:
+        db = await open_database(settings)
+        try:
+            return await canned.delete_canned(db, site_id, canned_id)
+        finally:
+            db.close()
+
+    if not _run(job):
+        raise click.ClickException(f"no canned response {canned_id!r} on {site_id}")
+    click.echo(f"canned response {canned_id} removed")
+
+
 @main.group("visitors")
 def visitors_group() -> None:
     """Visitors' data rights: export everything about a visitor, erase it."""
-
-
-# Ids are URL-safe base64 and may start with "-": they are option values, never arguments.
-ID_HELP = "The id (it may start with '-')."
 
 
 @visitors_group.command("export")

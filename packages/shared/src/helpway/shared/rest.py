@@ -11,7 +11,18 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from . import limits
-from .frames import Author, ConversationSummary, ErrorCode, Event, Id, Message, Seq, Status
+from .frames import (
+    Author,
+    Citation,
+    ConversationSummary,
+    ErrorCode,
+    Event,
+    Id,
+    Message,
+    Millis,
+    Seq,
+    Status,
+)
 
 Token = Annotated[str, Field(min_length=1, max_length=limits.MAX_TOKEN_CHARS)]
 Url = Annotated[str, Field(max_length=limits.MAX_URL_CHARS)]
@@ -52,6 +63,8 @@ class VisitorSessionRequest(Body):
     locale: Annotated[str, Field(max_length=35)] | None = None
     user_id: Annotated[str, Field(min_length=1, max_length=256)] | None = None
     user_hash: Annotated[str, Field(pattern=r"^[0-9a-fA-F]{64}$")] | None = None
+    # The browser's IANA time zone ("Asia/Bangkok"), so agents see the visitor's local time.
+    time_zone: Annotated[str, Field(max_length=64, pattern=r"^[A-Za-z0-9_+\-/]+$")] | None = None
 
 
 class VisitorSession(Body):
@@ -87,6 +100,77 @@ class AgentSession(Body):
 
 class Inbox(Body):
     conversations: list[ConversationSummary]
+
+
+class SearchHit(Body):
+    """A conversation holding a message that matches, and a snippet of its newest such message
+    (`seq`, sent at `created_at`), as plain text."""
+
+    conversation: ConversationSummary
+    seq: Seq
+    snippet: str
+    created_at: Millis
+
+
+class SearchResult(Body):
+    """Matching conversations, newest activity first; `more`: ask again before the last one."""
+
+    query: str
+    hits: list[SearchHit]
+    more: bool
+
+
+class VisitorContext(Body):
+    """Who an agent is talking to, as far as their browser says: the page the widget is on, its
+    language and time zone, `browser` (a summary of `user_agent`, e.g. "Chrome 131 on Windows")
+    and the site's user id when identity verification proved one."""
+
+    visitor_id: Id
+    name: str
+    page_url: str | None = None
+    locale: str | None = None
+    time_zone: str | None = None
+    browser: str | None = None
+    user_agent: str | None = None
+    user_id: str | None = None
+    last_seen_at: Millis
+
+
+class SuggestedReply(Body):
+    """A draft for the agent to edit, from the knowledge base's answer to the visitor's latest
+    question; never sent by itself. `resolution` "declined": the KB has no answer (`text` says
+    so, to the agent)."""
+
+    conversation_id: Id
+    question: str
+    text: str
+    citations: list[Citation]
+    resolution: Literal["answered", "declined"]
+
+
+# A canned response's shortcut, typed as "/" + it in the composer.
+Shortcut = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
+
+
+class CannedResponseIn(Body):
+    """A saved reply of a site (site admins make and change them)."""
+
+    shortcut: Shortcut
+    title: Annotated[str, Field(min_length=1, max_length=limits.MAX_TITLE_CHARS)]
+    text: Annotated[str, Field(min_length=1, max_length=limits.MAX_TEXT_CHARS)]
+
+
+class CannedResponse(Body):
+    id: Id
+    site_id: Id
+    shortcut: str
+    title: str
+    text: str
+    updated_at: Millis
+
+
+class CannedResponseList(Body):
+    responses: list[CannedResponse]
 
 
 # ---------------------------------------------------------------- site admin
@@ -202,6 +286,9 @@ __all__ = [
     "ApiKeyList",
     "ApiScope",
     "Author",
+    "CannedResponse",
+    "CannedResponseIn",
+    "CannedResponseList",
     "ConversationSummary",
     "ErrorBody",
     "History",
@@ -213,8 +300,12 @@ __all__ = [
     "KbIngestResult",
     "KbSearchResult",
     "LoginRequest",
+    "SearchHit",
+    "SearchResult",
     "SiteIdentity",
     "SiteIdentityUpdate",
+    "SuggestedReply",
+    "VisitorContext",
     "VisitorSession",
     "VisitorSessionRequest",
     "WidgetConfig",

@@ -120,3 +120,14 @@ async def history_page(
         last_seq=conversation["last_seq"],
         more=len(rows) > limit,
     )
+
+
+async def latest_text(db: Database, conversation_id: str, role: frames.Role) -> str | None:
+    """The text of the newest message by someone of `role` (e.g. the visitor's latest
+    question), or None if they have said nothing yet."""
+    row = await db.first(
+        "SELECT text FROM messages WHERE conversation_id = ? AND kind = 'message' "
+        "AND author_role = ? ORDER BY seq DESC LIMIT 1",
+        (conversation_id, role),
+    )
+    return None if row is None else str(row["text"])

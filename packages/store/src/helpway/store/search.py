@@ -80,7 +80,8 @@ async def search_messages(
     if query is None or not sites:
         return [], False
     table, match = query
-    cursor, after = "", ()
+    cursor = ""
+    after: tuple[object, ...] = ()
     if before is not None:
         cursor, after = "AND (c.updated_at, c.id) < (?, ?) ", (before.updated_at, before.id)
     # The newest matching message per conversation: SQLite takes the bare `rowid` from the row

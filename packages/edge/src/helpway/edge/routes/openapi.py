@@ -21,6 +21,7 @@ from helpway.shared import rest
 from .agents import InboxQuery
 from .conversations import HistoryQuery
 from .kb import DocumentQuery, DocumentsQuery, SearchQuery
+from .search import SearchQuery as MessageSearchQuery
 
 REF = "#/components/schemas/{model}"
 BODY_MODELS: list[type[BaseModel]] = [
@@ -31,6 +32,12 @@ BODY_MODELS: list[type[BaseModel]] = [
     rest.LoginRequest,
     rest.AgentSession,
     rest.Inbox,
+    rest.SearchResult,
+    rest.VisitorContext,
+    rest.SuggestedReply,
+    rest.CannedResponseIn,
+    rest.CannedResponse,
+    rest.CannedResponseList,
     rest.KbDocumentIn,
     rest.KbIngestResult,
     rest.KbSearchResult,
@@ -162,6 +169,65 @@ def document() -> dict[str, Any]:
                 "get": _operation(
                     "Conversations of the agent's sites", rest.Inbox, query=InboxQuery, bearer=True
                 )
+            },
+            "/api/search": {
+                "get": _operation(
+                    "Conversations of the agent's sites with a message matching `q`",
+                    rest.SearchResult,
+                    query=MessageSearchQuery,
+                    bearer=True,
+                )
+            },
+            "/api/conversations/{conversation_id}/visitor": {
+                "get": _operation(
+                    "The visitor's page, language, time zone, browser and user (agents)",
+                    rest.VisitorContext,
+                    path_ids=("conversation_id",),
+                    bearer=True,
+                    errors=not_found,
+                )
+            },
+            "/api/conversations/{conversation_id}/suggested-reply": {
+                "post": _operation(
+                    "A draft reply from the KB to the visitor's latest question (agents)",
+                    rest.SuggestedReply,
+                    path_ids=("conversation_id",),
+                    bearer=True,
+                    errors={"409": "the visitor has not asked anything yet", **not_found},
+                )
+            },
+            "/api/sites/{site_id}/canned": {
+                "get": _operation(
+                    "A site's canned responses (its agents)",
+                    rest.CannedResponseList,
+                    path_ids=("site_id",),
+                    bearer=True,
+                ),
+                "post": _operation(
+                    "Make a canned response (site admins)",
+                    rest.CannedResponse,
+                    body=rest.CannedResponseIn,
+                    path_ids=("site_id",),
+                    bearer=True,
+                    errors={"409": "shortcut taken on this site"},
+                ),
+            },
+            "/api/sites/{site_id}/canned/{canned_id}": {
+                "put": _operation(
+                    "Replace a canned response (site admins)",
+                    rest.CannedResponse,
+                    body=rest.CannedResponseIn,
+                    path_ids=("site_id", "canned_id"),
+                    bearer=True,
+                    errors={"409": "shortcut taken on this site", **not_found},
+                ),
+                "delete": _operation(
+                    "Delete a canned response (site admins)",
+                    None,
+                    path_ids=("site_id", "canned_id"),
+                    bearer=True,
+                    errors=not_found,
+                ),
             },
             "/api/sites/{site_id}/identity": {
                 "get": _operation(

@@ -20,6 +20,8 @@ from ..errors import ApiError
 from ..origins import origin_allowed
 from ..services import services
 
+MAX_USER_AGENT_CHARS = 512
+
 
 async def visitor_session(request: Request) -> Response:
     """A returning visitor (a token of this site, live or expired within the refresh window)
@@ -39,14 +41,28 @@ async def visitor_session(request: Request) -> Response:
         # A token is only reused by the very user it was given to: user B on a browser that
         # user A (or an anonymous visitor) used starts afresh, and never sees A's conversation.
         returning = None
+    user_agent = _user_agent(request)
     if returning is None:
         visitor, token = await visitors.create_visitor(
-            db, site.id, locale=body.locale, page_url=body.page_url, user_id=user_id
+            db,
+            site.id,
+            locale=body.locale,
+            page_url=body.page_url,
+            user_id=user_id,
+            time_zone=body.time_zone,
+            user_agent=user_agent,
         )
     else:
         visitor, token = returning
         token = await visitors.renew_token(db, visitor, token)
-        await visitors.touch_visitor(db, visitor.id, page_url=body.page_url, locale=body.locale)
+        await visitors.touch_visitor(
+            db,
+            visitor.id,
+            page_url=body.page_url,
+            locale=body.locale,
+            time_zone=body.time_zone,
+            user_agent=user_agent,
+        )
     conversation = await conversations.open_conversation_of(db, visitor.id)
     if conversation is None:
         conversation = await conversations.create_conversation(db, site.id, visitor.id)
@@ -57,6 +73,12 @@ async def visitor_session(request: Request) -> Response:
         config=site.widget_config(),
     )
     return JSONResponse(session.model_dump())
+
+
+def _user_agent(request: Request) -> str | None:
+    """The browser's User-Agent header, for the agents' context panel; cut to a length worth
+    storing (real ones are a few hundred characters)."""
+    return request.headers.get("user-agent", "")[:MAX_USER_AGENT_CHARS] or None
 
 
 def _page_origin(request: Request, page_url: str | None) -> str | None:
