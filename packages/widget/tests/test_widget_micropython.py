@@ -2,7 +2,8 @@
 
 The browser runs the apps on MicroPython, which lacks much of CPython (no `typing`, unordered
 dicts, an unstable sort, a smaller `re`), so passing on CPython proves little. This runs the
-same test functions (`test_widget_state.py`, `test_widget_helpers.py`, `test_widget_inbox.py`)
+same test functions (`test_widget_state.py`, `test_widget_helpers.py`, `test_widget_inbox.py`,
+`test_widget_console_tools.py`)
 on the npm MicroPython build in Node, one process for all, and compiles every module the build
 ships with MicroPython's compiler.
 """
@@ -21,8 +22,23 @@ import pytest
 from helpway.widget import bundle, runtime
 
 HERE = Path(__file__).parent
-PURE_MODULES = ("drafts", "state", "keyed", "pacing", "links", "inbox")
-TEST_MODULES = ("test_widget_state", "test_widget_helpers", "test_widget_inbox")
+PURE_MODULES = (
+    "drafts",
+    "state",
+    "keyed",
+    "pacing",
+    "links",
+    "inbox",
+    "shortcuts",
+    "canned_replies",
+    "alerts",
+)
+TEST_MODULES = (
+    "test_widget_state",
+    "test_widget_helpers",
+    "test_widget_inbox",
+    "test_widget_console_tools",
+)
 
 
 def _load(name: str) -> ModuleType:

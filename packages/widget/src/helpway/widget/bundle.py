@@ -55,7 +55,16 @@ COMMON = (*CODEC, "drafts", "state", "keyed", "pacing", "links", "transport", "c
 # The modules each app loads, and the entry script PyScript runs.
 APPS = {
     "widget": (*COMMON, "widget_view", "widget_app"),
-    "console": (*COMMON, "inbox", "console_view", "console_app"),
+    "console": (
+        *COMMON,
+        "inbox",
+        "shortcuts",
+        "canned_replies",
+        "alerts",
+        "console_panels",
+        "console_view",
+        "console_app",
+    ),
 }
 ENTRIES = {"widget": "widget_main", "console": "console_main"}
 # JavaScript modules the apps import through PyScript's `js_modules` (name → file in app/).

@@ -7,11 +7,19 @@ live frames, drawn by the same `state` and `chat_dom` as the widget. The agent t
 sessionStorage: it survives a reload of the tab and ends with it. What the agent has read lives
 in localStorage (in memory if the browser refuses storage), per agent, so a reload or a new tab
 does not mark everything unread again.
+
+The aids around a conversation: search over messages (`GET /api/search`), the visitor's context
+(`GET /api/conversations/{id}/visitor`), the site's canned responses (loaded on sign-in), an
+AI-suggested draft (`POST /api/conversations/{id}/suggested-reply`, only ever put in the
+composer), keyboard shortcuts (`actions`: add a row to `shortcuts.SHORTCUTS` and an entry
+here) and, while the tab is hidden, a notification and a chime for visitors' news.
 """
 
 import asyncio
 import json
 
+import alerts
+import canned_replies
 import chat_dom
 import console_view
 import drafts
@@ -22,6 +30,11 @@ import state
 import transport
 import wire
 import wire_spec
+
+# mypy reads this as true; MicroPython (no `typing`) never runs the import below.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Coroutine
 
 SESSION_KEY = "helpway:agent"
 SEEN_KEY = "helpway:seen:"  # + the agent's id
@@ -43,6 +56,18 @@ class ConsoleApp:
         self.connection = ""
         self.typing_signal = pacing.TypingSignal()
         self.sent = 0
+        self.canned: dict = {}  # site id -> its canned responses
+        self._search: dict = {}  # the search shown: {"text", "next": query of its next page}
+        # What each keyboard shortcut's action does (see `shortcuts`).
+        self.actions = {
+            "next": lambda: self.step(1),
+            "previous": lambda: self.step(-1),
+            "reply": self._focus_reply,
+            "search": self._focus_search,
+            "help": self._show_help,
+            "escape": self._escape,
+        }
+        self._aid_tasks: list = []
         self.view = console_view.ConsoleView(js.document, self)
         self._login_task: asyncio.Task | None = None
         self._logout_task: asyncio.Task | None = None
@@ -100,6 +125,8 @@ class ConsoleApp:
             self.inbox_channel.stop()
             self.inbox_channel = None
         self.inbox = inbox.Inbox()
+        self.canned = {}
+        self._search = {}
         self.view.show_login(message)
 
     def _enter(self, session: dict) -> None:
@@ -115,6 +142,12 @@ class ConsoleApp:
             welcomed=False,
         )
         self.inbox_channel.start()
+        self._run(self._load_canned(list(session.get("site_ids") or [])))
+
+    def _run(self, job: "Coroutine") -> None:
+        """Run a request of the aids; keep only unfinished tasks referenced."""
+        self._aid_tasks = [task for task in self._aid_tasks if not task.done()]
+        self._aid_tasks.append(asyncio.create_task(job))
 
     def _token(self) -> str:
         return self.agent_session["token"] if self.agent_session is not None else ""
@@ -170,8 +203,129 @@ class ConsoleApp:
             self._inbox_task = asyncio.create_task(self._load_inbox(self.inbox.next_page))
 
     def _inbox_frame(self, frame: dict) -> None:
-        if frame["type"] == "inbox.update" and self.inbox.update(frame["conversation"]):
+        if frame["type"] != "inbox.update":
+            return
+        summary = frame["conversation"]
+        held = self.inbox.get(summary["id"])
+        if self.inbox.update(summary):
             self.view.render_inbox(self.inbox)
+            kind = alerts.news(held, summary)
+            if kind is not None and js.document.hidden:
+                self._alert(kind, summary)
+
+    def _alert(self, kind: str, summary: dict) -> None:
+        """Tell an agent looking elsewhere: a chime, and a notification if they allowed them."""
+        transport.bridge.chime()
+        if str(transport.bridge.notificationPermission()) == "granted":
+            heading, body = alerts.notification(
+                kind, console_view.visitor_name(summary["visitor"]), summary["last_text"]
+            )
+            transport.bridge.notify(heading, body, summary["id"])
+
+    def _focus_reply(self) -> None:
+        self.view.focus_reply()
+
+    def _focus_search(self) -> None:
+        self.view.search.focus()
+
+    def _show_help(self) -> None:
+        self.view.help.show()
+
+    def _escape(self) -> None:
+        self.view.escape()
+
+    def step(self, step: int) -> None:
+        """Open the next (1) or previous (-1) conversation of the inbox as drawn."""
+        conversation_id = self.inbox.neighbour(step)
+        if conversation_id is not None:
+            self.open(conversation_id)
+
+    # ------------------------------------------------------------------ search
+
+    def search(self, text: str, more: bool) -> None:
+        """Search messages for `text`; `more`: the next page of the search shown."""
+        cursor = self._search.get("next") if more and self._search.get("text") == text else None
+        if more and cursor is None:
+            return
+        self._search = {"text": text, "next": None}
+        self._run(self._find(text, cursor))
+
+    async def _find(self, text: str, cursor: dict | None) -> None:
+        query = "?q=" + str(js.encodeURIComponent(text))
+        page = cursor or {}
+        for name in sorted(page):
+            query += "&" + name + "=" + str(js.encodeURIComponent(str(page[name])))
+        status, data = await transport.request(
+            "GET", self.origin + "/api/search" + query, token=self._token()
+        )
+        if self._search.get("text") != text:
+            return  # another search went out meanwhile
+        if status == 401:
+            self.logout("Your session ended. Please sign in again.")
+            return
+        if status != 200 or not isinstance(data, dict):
+            self.view.search.failed()
+            return
+        hits = [hit for hit in data.get("hits") or [] if _is_hit(hit)]
+        more = bool(data.get("more")) and bool(hits)
+        if more:
+            last = hits[-1]["conversation"]
+            cursor_next = {"before_updated_at": last["updated_at"], "before_id": last["id"]}
+            self._search["next"] = cursor_next
+        self.view.search.show(hits, more, cursor is None)
+
+    def open_hit(self, summary: dict) -> None:
+        self.inbox.update(summary)
+        self.view.render_inbox(self.inbox)
+        self.open(summary["id"])
+
+    # ------------------------------------------------------------------ canned responses
+
+    async def _load_canned(self, site_ids: list) -> None:
+        for site_id in site_ids:
+            path = "/api/sites/" + str(js.encodeURIComponent(site_id)) + "/canned"
+            status, data = await transport.request("GET", self.origin + path, token=self._token())
+            if status == 200 and isinstance(data, dict):
+                found = data.get("responses") or []
+                self.canned[site_id] = [r for r in found if canned_replies.is_response(r)]
+
+    def canned_responses(self) -> list:
+        """The canned responses of the open conversation's site."""
+        summary = self.inbox.get(self.inbox.selected) if self.inbox.selected else None
+        return self.canned.get(summary["site_id"], []) if summary is not None else []
+
+    # ------------------------------------------------------------------ suggested reply
+
+    def suggest(self) -> None:
+        if self.inbox.selected is not None:
+            self._run(self._suggest(self.inbox.selected))
+
+    async def _suggest(self, conversation_id: str) -> None:
+        path = "/api/conversations/" + conversation_id + "/suggested-reply"
+        status, data = await transport.request("POST", self.origin + path, token=self._token())
+        if self.inbox.selected != conversation_id:
+            return
+        if status == 401:
+            self.logout("Your session ended. Please sign in again.")
+        elif status == 409:
+            self.view.suggested("", "The visitor has not asked anything yet.")
+        elif status != 200 or not isinstance(data, dict) or not isinstance(data.get("text"), str):
+            self.view.suggested("", "No suggestion right now. Please try again.")
+        elif data.get("resolution") != "answered":
+            self.view.suggested("", "The knowledge base has no answer to this question.")
+        else:
+            titles = [c.get("title") or c.get("url") for c in data.get("citations") or []]
+            sources = ", ".join(str(t) for t in titles if t)
+            note = "Suggested from the knowledge base" + (": " + sources if sources else "")
+            self.view.suggested(data["text"], note + ". Edit it, then send.")
+
+    # ------------------------------------------------------------------ visitor context
+
+    async def _load_context(self, conversation_id: str) -> None:
+        path = "/api/conversations/" + conversation_id + "/visitor"
+        status, data = await transport.request("GET", self.origin + path, token=self._token())
+        if self.inbox.selected == conversation_id and status == 200 and isinstance(data, dict):
+            self.view.context.show(data)
 
     # ------------------------------------------------------------------ one conversation
 
@@ -186,6 +340,7 @@ class ConsoleApp:
         self.view.open_conversation(summary, look)
         self.view.render_inbox(self.inbox)
         self._remember_seen()
+        self._run(self._load_context(conversation_id))
         conversation = self.conversation
         token = self._token()
         self.channel = transport.Channel(
@@ -274,6 +429,17 @@ class ConsoleApp:
             self._signal(self.typing_signal.tick(transport.now_ms()))
             self.render()
             self._remember_seen()
+            self.view.context.tick()
+
+
+def _is_hit(data: object) -> bool:
+    """A search hit as `rest.SearchHit`: a valid inbox row and a text snippet."""
+    if not isinstance(data, dict) or not isinstance(data.get("snippet"), str):
+        return False
+    created = data.get("created_at")
+    if not isinstance(created, int) or isinstance(created, bool):
+        return False
+    return wire.check(data.get("conversation"), SUMMARY_SPEC) is None
 
 
 def _is_agent_session(data: object) -> bool:

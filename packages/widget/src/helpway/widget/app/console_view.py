@@ -5,10 +5,14 @@ controls to the app and keeps the lists in step with the state (through `chat_do
 so an update redraws only the rows that changed).
 """
 
+import alerts
+import canned_replies
 import chat_dom
+import console_panels
 import drafts
 import inbox
 import js
+import shortcuts
 import state
 from jsffi import create_proxy
 
@@ -26,7 +30,8 @@ def visitor_name(summary_visitor: dict) -> str:
 
 class ConsoleView:
     """`app` provides login(email, password), sign_out(), open(conversation_id), load_more(),
-    send(text), retry(client_id) and typed(has_text)."""
+    send(text), retry(client_id), typed(has_text), search(text, more), open_hit(summary),
+    suggest(), canned_responses() and `actions` (shortcut action -> what it does)."""
 
     def __init__(self, doc: js.Document, app: "console_app.ConsoleApp") -> None:
         self.app = app
@@ -40,7 +45,7 @@ class ConsoleView:
         self.logout_button = find(".hc-logout")
         self.list = find(".hc-list")
         self.empty = find(".hc-empty")
-        self.more = find(".hc-more")
+        self.more = find(".hc-inbox-more")
         self.waiting = find(".hc-waiting")
         self.placeholder = find(".hc-placeholder")
         self.head = find(".hc-conv-head")
@@ -52,6 +57,14 @@ class ConsoleView:
         self.reply = find(".hc-reply")
         self.reply_input = find(".hc-reply textarea")
         self.problem = find(".hc-problem")
+        self.suggestion = find(".hc-suggestion")
+        self.suggest_button = find(".hc-suggest")
+        self.keys_button = find(".hc-keys-button")
+        self.search = console_panels.SearchPanel(doc, app.search, app.open_hit, visitor_name)
+        self.context = console_panels.ContextPanel(doc)
+        self.canned = console_panels.CannedMenu(doc, self._canned_picked)
+        self.help = console_panels.HelpOverlay(doc, app.actions)
+        self.notify = console_panels.NotifySwitch(doc)
         self.rows = chat_dom.ItemList(self.list, self._row)
         self.items: chat_dom.ItemList | None = None
         self._inbox: inbox.Inbox | None = None
@@ -61,6 +74,9 @@ class ConsoleView:
         self.reply.addEventListener("submit", create_proxy(self._submitted))
         self.reply_input.addEventListener("keydown", create_proxy(self._key))
         self.reply_input.addEventListener("input", create_proxy(self._typed))
+        self.suggest_button.addEventListener("click", create_proxy(self._suggest))
+        self.keys_button.addEventListener("click", create_proxy(self._show_help))
+        doc.addEventListener("keydown", create_proxy(self._shortcut))
         self.login_button.disabled = False
         self.login_button.textContent = "Log in"
 
@@ -76,12 +92,19 @@ class ConsoleView:
         self.rows.clear()
         self.more.hidden = True
         self.close_conversation()
+        self.search.clear()
+        self.help.hide()
+        self.notify.refresh(False)
+        self.keys_button.hidden = True
+        js.document.title = alerts.title(0)
 
     def show_desk(self, agent: dict) -> None:
         self.login_page.hidden = True
         self.desk.hidden = False
         self.logout_button.hidden = False
+        self.keys_button.hidden = False
         self.me.textContent = agent.get("name") or "Agent"
+        self.notify.refresh(True)
 
     # ------------------------------------------------------------------ inbox
 
@@ -108,6 +131,7 @@ class ConsoleView:
         self.more.disabled = False
         waiting = box.waiting()
         self.waiting.textContent = f"{waiting} waiting for a human" if waiting else ""
+        js.document.title = alerts.title(box.unread_count())
 
     def _row(self, item: state.Item) -> js.Element:
         row = item.data
@@ -161,6 +185,10 @@ class ConsoleView:
         self.log.hidden = True
         self.reply.hidden = True
         self.typing.textContent = ""
+        self.context.hide()
+        self.canned.close()
+        self._show_suggestion("")
+        self.suggest_button.disabled = False
 
     def render_conversation(
         self, conversation: state.Conversation, connection: str, now_ms: int
@@ -216,6 +244,20 @@ class ConsoleView:
         self._submit()
 
     def _key(self, event: js.Event) -> None:
+        if self.canned.open and not event.isComposing:
+            step = {"ArrowDown": 1, "ArrowUp": -1}.get(str(event.key))
+            if step is not None:
+                event.preventDefault()
+                self.canned.move(step)
+                return
+            if event.key in ("Enter", "Tab") and not event.shiftKey:
+                event.preventDefault()
+                self.canned.pick()
+                return
+            if event.key == "Escape":
+                event.stopPropagation()  # closes the menu, not the search or the help
+                self.canned.close()
+                return
         if event.key == "Enter" and not event.shiftKey and not event.isComposing:
             event.preventDefault()
             self._submit()
@@ -227,4 +269,64 @@ class ConsoleView:
     def _typed(self, _event: js.Event) -> None:
         if not self.problem.hidden:  # about a draft that is no longer there
             self._show_draft_problem("")
-        self.app.typed(bool(str(self.reply_input.value).strip()))
+        draft = str(self.reply_input.value)
+        self.canned.show(canned_replies.offers(self.app.canned_responses(), draft))
+        self.app.typed(bool(draft.strip()))
+
+    def _canned_picked(self, response: dict) -> None:
+        self.reply_input.value = canned_replies.expand(str(self.reply_input.value), response)
+        self.reply_input.focus()
+        self.app.typed(True)
+
+    # ------------------------------------------------------------------ suggested reply
+
+    def _suggest(self, _event: js.Event) -> None:
+        self.suggest_button.disabled = True
+        self._show_suggestion("Asking the knowledge base…")
+        self.app.suggest()
+
+    def suggested(self, text: str, note: str) -> None:
+        """A draft from the knowledge base goes into the composer (replacing what was there)
+        for the agent to edit and send; `note` says where it came from, or why there is none."""
+        self.suggest_button.disabled = False
+        self._show_suggestion(note)
+        if text:
+            self.reply_input.value = text
+            self.reply_input.focus()
+            self.app.typed(True)
+
+    def _show_suggestion(self, text: str) -> None:
+        self.suggestion.textContent = text
+        self.suggestion.hidden = not text
+
+    # ------------------------------------------------------------------ keyboard
+
+    def focus_reply(self) -> None:
+        if not self.reply.hidden:
+            self.reply_input.focus()
+
+    def _show_help(self, _event: js.Event) -> None:
+        self.help.show()
+
+    def escape(self) -> None:
+        if self.help.shown:
+            self.help.hide()
+        elif self.search.shown:
+            self.search.clear()
+
+    def _shortcut(self, event: js.Event) -> None:
+        if not self.login_page.hidden or event.isComposing:
+            return
+        target = event.target
+        tag = str(target.tagName or "") if target else ""
+        editable = bool(target and target.isContentEditable)
+        in_field = tag in ("INPUT", "TEXTAREA", "SELECT") or editable
+        name = shortcuts.action(
+            str(event.key), bool(event.altKey), bool(event.ctrlKey or event.metaKey), in_field
+        )
+        if name is None or (self.help.shown and name != "escape"):
+            return
+        handler = self.app.actions.get(name)
+        if handler is not None:
+            event.preventDefault()
+            handler()

@@ -103,6 +103,21 @@ class Inbox:
         rows.sort(key=lambda row: (row["status"] != WAITING, -row["updated_at"], row["id"]))
         return rows
 
+    def unread_count(self) -> int:
+        """How many conversations hold messages the agent has not seen (the title's badge)."""
+        return len([row for row in self._rows.values() if self.unread(row["id"])])
+
+    def neighbour(self, step: int) -> str | None:
+        """The conversation `step` rows after the open one (before it when negative), in the
+        order drawn; the first row when none is open, None past either end."""
+        order = [row["id"] for row in self.rows()]
+        if not order:
+            return None
+        if self.selected not in order:
+            return order[0]
+        at = order.index(self.selected) + step
+        return order[at] if 0 <= at < len(order) else None
+
     def waiting(self) -> int:
         """How many conversations wait for a human."""
         return len([row for row in self._rows.values() if row["status"] == WAITING])

@@ -102,6 +102,7 @@ class WidgetApp:
                 "site_id": self.site,
                 "page_url": self.page_url[:2048],
                 "locale": str(js.navigator.language or "")[:35] or None,
+                "time_zone": _time_zone(),
             }
             if token:
                 body["visitor_token"] = token
@@ -256,3 +257,14 @@ def start() -> WidgetApp:
     app = WidgetApp(host)
     app.start()
     return app
+
+
+_ZONE_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+-/"
+
+
+def _time_zone() -> str | None:
+    """The browser's IANA time zone, for the agents' view of the visitor's local time; None
+    unless it is a plain zone name, because the edge refuses a session carrying anything else."""
+    zone = str(transport.bridge.timeZone())
+    plain = 0 < len(zone) <= 64 and all(char in _ZONE_CHARS for char in zone)
+    return zone if plain else None

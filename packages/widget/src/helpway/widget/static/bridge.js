@@ -82,3 +82,81 @@ export function entropy() {
     return Math.floor(Math.random() * 2147483647);
   }
 }
+
+// The browser's IANA time zone ("" if it will not say).
+export function timeZone() {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+  } catch {
+    return "";
+  }
+}
+
+// HH:MM now in time zone `zone` ("" for a zone this browser does not know: it throws).
+export function localTime(zone) {
+  try {
+    const options = { timeZone: zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+    return new Date().toLocaleTimeString("en-GB", options);
+  } catch {
+    return "";
+  }
+}
+
+// "default", "granted", "denied", or "unsupported" (no Notification API, or it throws).
+export function notificationPermission() {
+  try {
+    return globalThis.Notification ? Notification.permission : "unsupported";
+  } catch {
+    return "unsupported";
+  }
+}
+
+// Ask for permission; browsers allow it only from a user action, which is where it is called.
+export async function askNotifications() {
+  try {
+    return await Notification.requestPermission();
+  } catch {
+    return "denied";
+  }
+}
+
+// Show a notification; clicking it brings the console tab forward.
+export function notify(title, body, tag) {
+  try {
+    const shown = new Notification(title, { body, tag });
+    shown.onclick = () => {
+      globalThis.focus();
+      shown.close();
+    };
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// A short two-note chime from an oscillator: no sound file to fetch.
+let audio = null;
+export function chime() {
+  try {
+    audio ??= new AudioContext();
+    const start = audio.currentTime;
+    const gain = audio.createGain();
+    gain.connect(audio.destination);
+    gain.gain.setValueAtTime(0.0001, start);
+    gain.gain.exponentialRampToValueAtTime(0.15, start + 0.02);
+    gain.gain.exponentialRampToValueAtTime(0.0001, start + 0.45);
+    for (const [frequency, at] of [
+      [880, 0],
+      [1320, 0.12],
+    ]) {
+      const tone = audio.createOscillator();
+      tone.frequency.value = frequency;
+      tone.connect(gain);
+      tone.start(start + at);
+      tone.stop(start + at + 0.3);
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
