@@ -31,7 +31,7 @@ from helpway.rooms.cloudflare.testing import (
 )
 from helpway.rooms.ratelimit import DEFAULT_SEND_LIMITS, Rate, SendLimits
 from helpway.shared import limits
-from helpway.store import agent_sessions, agents, sites
+from helpway.store import agent_sessions, agents, canned, sites
 from helpway.store.cloudflare.d1 import D1Database
 
 
@@ -170,6 +170,44 @@ async def test_a_conversation_on_its_object_reaches_d1_and_the_inbox(world: Worl
     updates = of_type(inbox_ws, "inbox.update")
     assert updates[-1]["conversation"]["id"] == conversation
     assert updates[-1]["conversation"]["last_seq"] == 2
+
+
+async def test_the_consoles_aids_work_over_d1(world: World) -> None:
+    """Search, the visitor's context, the suggested reply and canned responses, on the Worker's
+    app over D1 (the FTS5 indexes of 0008 included)."""
+    session = await world.http.post(
+        "/api/visitor/session",
+        json={"site_id": "demo", "page_url": "https://helpway.example/p", "time_zone": "UTC"},
+        headers={"user-agent": "Mozilla/5.0 (Windows NT 10.0) Chrome/131.0.0.0 Safari/537.36"},
+    )
+    visitor = session.json()
+    conversation = visitor["conversation_id"]
+    ws = await world.connect(conversation, visitor["visitor_token"])
+    await world.room(conversation).message(ws, send("c1", "How do I reset my password?"))
+    for _ in range(100):  # the assistant answers in a task of the object
+        if len(of_type(ws, "message")) == 2:
+            break
+        await asyncio.sleep(0.005)
+    await world.alarm(conversation)
+    bearer = {"authorization": f"Bearer {(await world.agent())['token']}"}
+
+    found = await world.http.get("/api/search", params={"q": "reset"}, headers=bearer)
+    assert [hit["conversation"]["id"] for hit in found.json()["hits"]] == [conversation]
+    context = await world.http.get(f"/api/conversations/{conversation}/visitor", headers=bearer)
+    assert (context.json()["browser"], context.json()["time_zone"]) == (
+        "Chrome 131 on Windows",
+        "UTC",
+    )
+    suggested = await world.http.post(
+        f"/api/conversations/{conversation}/suggested-reply", headers=bearer
+    )
+    assert suggested.json()["resolution"] == "answered"
+    assert suggested.json()["citations"][0]["url"] == "/help/password-reset#reset-your-password"
+    await canned.create_canned(
+        D1Database(world.env.DB), "demo", "hi", "Greeting", "Hello! How can I help?"
+    )
+    listed = await world.http.get("/api/sites/demo/canned", headers=bearer)
+    assert [r["shortcut"] for r in listed.json()["responses"]] == ["hi"]
 
 
 async def test_the_door_refuses_like_the_local_edge(world: World) -> None:
