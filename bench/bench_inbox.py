@@ -2,7 +2,8 @@
 
 Two sites are written straight into the local edge's D1 file (real SQLite, the store's own
 message statements, so the FTS triggers index every message): `inbox-big` with 10,000
-conversations (1,000 with `--quick`), `inbox-small` with 100. Then, per site, each the median
+conversations (1,000 with `--quick`), `inbox-small` with 100; one conversation in 50 waits for
+a human (the first page lists all of those: 300 rows for 10,000). Then, per site, each the median
 (and min) of several runs:
 
 - store_inbox_ms: `conversations.inbox` (the first page: every conversation waiting for a human,
