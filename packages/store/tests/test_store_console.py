@@ -3,12 +3,18 @@ visitor's browser context — on local SQLite and on the D1 double alike (the `d
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from helpway.shared import frames
 from helpway.store import canned, conversations, data_rights, search, sites, visitors
+from helpway.store.cloudflare.d1 import D1Database
+from helpway.store.cloudflare.testing import FakeD1
 from helpway.store.database import Database
 from helpway.store.errors import Conflict
+from helpway.store.migrate import MIGRATIONS_DIR, apply_migrations
+from helpway.store.sqlite import SqliteDatabase
 
 
 async def _conversation(db: Database, site_id: str, texts: list[str], at: int) -> str:
@@ -134,3 +140,46 @@ async def test_visitor_keeps_time_zone_and_user_agent(
     assert (again.time_zone, again.user_agent) == ("Europe/Paris", "Mozilla/5.0 Firefox/128.0")
     exported = await data_rights.export_visitor(db, visitor.id)
     assert exported is not None and exported["visitor"]["time_zone"] == "Europe/Paris"
+
+
+@pytest.mark.parametrize("adapter", ["sqlite", "d1"])
+async def test_messages_stored_before_the_search_migration_are_found(
+    adapter: str, tmp_path: Path
+) -> None:
+    """0008 indexes the messages already there (its FTS 'rebuild'), not only new ones."""
+    before = tmp_path / "before"
+    before.mkdir()
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        if path.name < "0008":
+            (before / path.name).write_text(path.read_text())
+    binding = FakeD1(tmp_path / "d1.sqlite")
+    local = SqliteDatabase(tmp_path / "local.sqlite")
+    older: Database = local if adapter == "sqlite" else D1Database(binding)
+    try:
+        await apply_migrations(older, before)
+        # Rows as the code before 0008 wrote them (it knew no time zone).
+        await older.batch(
+            [
+                ("INSERT INTO sites (id, name, created_at) VALUES ('one', 'One', 1)", ()),
+                (
+                    "INSERT INTO visitors (id, site_id, token_hash, name, created_at, "
+                    "last_seen_at) VALUES ('v', 'one', 'h', 'V', 1, 1)",
+                    (),
+                ),
+                (
+                    "INSERT INTO conversations (id, site_id, visitor_id, created_at, updated_at)"
+                    " VALUES ('c', 'one', 'v', 1, 1)",
+                    (),
+                ),
+            ]
+        )
+        author = frames.Author(id="v", role="visitor", name="V")
+        said = frames.Message(
+            type="message", seq=1, id="m1", author=author, text="old bananas", created_at=2
+        )
+        await conversations.apply_entries(older, "c", [said])
+        assert "0008_agent_console.sql" in await apply_migrations(older)
+        assert await _found(older, ["one"], "banana") == ["c"]
+    finally:
+        local.close()
+        binding.close()
