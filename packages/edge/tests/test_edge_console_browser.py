@@ -206,3 +206,19 @@ def test_keyboard_shortcuts_and_alerts_for_a_hidden_tab(
     agent_page.locator("body").click()
     agent_page.keyboard.press("/")
     expect(agent_page.get_by_role("searchbox", name="Search messages")).to_be_focused()
+
+
+def test_notifications_are_asked_for_only_from_a_click(visitor_page: Page, edge) -> None:
+    asked: list[str] = []
+    visitor_page.expose_function("__asked", lambda: asked.append("asked"))
+    visitor_page.add_init_script(
+        "const ask = Notification.requestPermission.bind(Notification);"
+        "Notification.requestPermission = () => { window.__asked(); return ask(); };"
+    )
+    sign_in(visitor_page, edge.url)  # a context with no permission granted
+    switch = visitor_page.get_by_role("button", name="Turn on notifications")
+    expect(switch).to_be_visible()
+    assert asked == []  # signing in asked nothing
+    switch.click()
+    expect(switch).to_be_hidden()  # answered (here: denied), so not offered again
+    assert asked == ["asked"]
