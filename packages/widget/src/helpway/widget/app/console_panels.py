@@ -45,6 +45,7 @@ class SearchPanel:
         self._pick = pick
         self._name = name
         self.form.addEventListener("submit", create_proxy(self._submitted))
+        self.input.addEventListener("search", create_proxy(self._emptied))
         self.more.addEventListener("click", create_proxy(self._more))
         find(".hc-search-clear").addEventListener("click", create_proxy(self._cleared))
 
@@ -69,6 +70,11 @@ class SearchPanel:
         self.inbox_list.hidden = True
         self._search(text, False)
 
+    def _emptied(self, _event: js.Event) -> None:
+        """The search field's own clear button (or Esc in it) ends the search."""
+        if not str(self.input.value).strip():
+            self.clear()
+
     def _more(self, _event: js.Event) -> None:
         self.more.disabled = True
         self._search(str(self.input.value).strip(), True)
@@ -89,9 +95,10 @@ class SearchPanel:
         for hit in hits:
             self.hits.appendChild(self._hit(hit))
         count = int(self.hits.childElementCount)
-        self.note.textContent = (
-            "No conversation says that." if count == 0 else f"{count} conversation(s)"
-        )
+        if count == 0:
+            self.note.textContent = "No conversation says that."
+        else:
+            self.note.textContent = f"{count} conversation" + ("" if count == 1 else "s")
         self.more.hidden = not more
         self.more.disabled = False
 

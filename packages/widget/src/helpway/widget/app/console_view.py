@@ -74,6 +74,7 @@ class ConsoleView:
         self.reply.addEventListener("submit", create_proxy(self._submitted))
         self.reply_input.addEventListener("keydown", create_proxy(self._key))
         self.reply_input.addEventListener("input", create_proxy(self._typed))
+        self.reply_input.addEventListener("blur", create_proxy(self._left_reply))
         self.suggest_button.addEventListener("click", create_proxy(self._suggest))
         self.keys_button.addEventListener("click", create_proxy(self._show_help))
         doc.addEventListener("keydown", create_proxy(self._shortcut))
@@ -272,6 +273,9 @@ class ConsoleView:
         draft = str(self.reply_input.value)
         self.canned.show(canned_replies.offers(self.app.canned_responses(), draft))
         self.app.typed(bool(draft.strip()))
+
+    def _left_reply(self, _event: js.Event) -> None:
+        self.canned.close()  # picking an option keeps the focus, so this is leaving
 
     def _canned_picked(self, response: dict) -> None:
         self.reply_input.value = canned_replies.expand(str(self.reply_input.value), response)
