@@ -168,8 +168,11 @@ def test_search_context_suggestion_and_canned_response(
 
 
 def test_keyboard_shortcuts_and_alerts_for_a_hidden_tab(
-    visitor_page: Page, agent_page: Page, edge
+    chromium: Browser, visitor_page: Page, agent_page: Page, edge
 ) -> None:
+    other = _context(chromium)  # a second visitor, so the inbox holds two at least
+    visitor_says(other.new_page(), edge.url, "A first question")
+    other.close()
     sign_in(agent_page, edge.url)
     rows = agent_page.locator(".hc-inbox-list button.hc-conv")
     agent_page.locator("body").click()
