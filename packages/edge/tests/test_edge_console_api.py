@@ -103,6 +103,8 @@ async def test_search_finds_the_agents_conversations_only(client: Any, desk: Des
     hits = found.json()["hits"]
     assert [hit["conversation"]["id"] for hit in hits] == [said["conversation_id"]]
     assert "parcel tracking number" in hits[0]["snippet"] and hits[0]["seq"] == 1
+    marked = [hits[0]["snippet"][start:end] for start, end in hits[0]["highlights"]]
+    assert marked == ["tracking", "number"]
     assert found.json()["more"] is False
 
     theirs = await client.http.get(

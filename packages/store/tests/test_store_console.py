@@ -54,6 +54,8 @@ async def test_search_finds_stemmed_words_with_a_snippet_of_the_newest_match(
     assert [hit.conversation.id for hit in hits] == [refund] and not more
     assert (hits[0].seq, hits[0].created_at) == (2, 1_001)  # the newest matching message
     assert "refunded the first charge" in hits[0].snippet
+    [(start, end)] = hits[0].highlights  # the matched word, by character range
+    assert hits[0].snippet[start:end] == "charge"
     # Every term must match, the last may be a word still being typed.
     assert await _found(db, ["one"], "refu") == [refund]
     assert (await search.search_messages(db, ["one"], "charged export"))[0] == []
@@ -67,6 +69,7 @@ async def test_search_reads_scripts_without_spaces_through_trigrams(
     hits, _ = await search.search_messages(db, ["one"], "รหัสผ่าน")  # password
     assert [hit.conversation.id for hit in hits] == [thai]
     assert "รหัสผ่าน" in hits[0].snippet
+    assert [hits[0].snippet[s:e] for s, e in hits[0].highlights] == ["รหัสผ่าน"]
     assert (await search.search_messages(db, ["one"], "รห"))[0] == []  # under a trigram
 
 

@@ -59,12 +59,12 @@ def test_picking_a_response_replaces_the_slash_word():
     assert not canned_replies.is_response(None)
 
 
-def row(conversation_id, last_seq, role="visitor", updated_at=1):
+def row(conversation_id, last_seq, role="visitor", updated_at=1, status="open"):
     return {
         "id": conversation_id,
         "site_id": "demo",
         "visitor": {"id": "v", "role": "visitor", "name": "Ana"},
-        "status": "open",
+        "status": status,
         "last_seq": last_seq,
         "last_text": "hi",
         "last_author_role": role,
@@ -77,7 +77,16 @@ def test_only_visitors_news_is_worth_an_alert():
     assert alerts.news(row("a", 1), row("a", 2)) == "message"
     assert alerts.news(row("a", 2), row("a", 2)) is None  # a replay of what we hold
     assert alerts.news(row("a", 1), row("a", 2, role="agent")) is None
-    assert alerts.news(None, row("a", 1, role="assistant")) is None
+    assert alerts.news(None, row("a", 1, role="agent")) is None
+    # The assistant answering what was announced is not news; a summary that folded a
+    # visitor's message and the answer together is.
+    assert alerts.news(row("a", 1), row("a", 2, role="assistant")) is None
+    assert alerts.news(row("a", 2, role="agent"), row("a", 4, role="assistant")) == "message"
+    assert alerts.news(None, row("a", 2, role="assistant")) == "conversation"
+    waiting = row("a", 3, role="assistant", status="waiting_human")
+    assert alerts.news(row("a", 2, role="assistant"), waiting) == "handoff"
+    assert alerts.news(waiting, waiting) is None
+    assert alerts.notification("handoff", "Ana", "hi")[0] == "Wants a human · Ana"
     heading, body = alerts.notification("message", "Ana", "x" * 300)
     assert heading == "New message · Ana" and len(body) == 120
 

@@ -104,12 +104,14 @@ class Inbox(Body):
 
 class SearchHit(Body):
     """A conversation holding a message that matches, and a snippet of its newest such message
-    (`seq`, sent at `created_at`), as plain text."""
+    (`seq`, sent at `created_at`), as plain text; `highlights` are the [start, end) character
+    ranges of the matched terms in it."""
 
     conversation: ConversationSummary
     seq: Seq
     snippet: str
     created_at: Millis
+    highlights: list[tuple[Annotated[int, Field(ge=0)], Annotated[int, Field(ge=0)]]] = []
 
 
 class SearchResult(Body):

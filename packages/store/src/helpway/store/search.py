@@ -8,9 +8,10 @@ quoted term matches as a substring; anything else to the word index, Porter-stem
 "refunds" finds "refund". Every term is quoted: agent text never becomes FTS syntax.
 
 Results are conversations, newest activity first like the inbox, each with a snippet of its
-newest matching message, paged with the inbox's cursor. The site filter applies after the
-match: the indexes span every site, and a conversation of a site the caller does not serve is
-never returned.
+newest matching message and where in it the matched terms are (character ranges, so a client
+can mark them without ever parsing the snippet as markup), paged with the inbox's cursor.
+The site filter applies after the match: the indexes span every site, and a conversation of a
+site the caller does not serve is never returned.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ MAX_TERMS = 16
 # Trigram terms shorter than three characters match nothing: they are dropped.
 _TRIGRAM = 3
 _SNIPPET_TOKENS = 12
+# What FTS5 puts around a matched term in a snippet; taken out again by `_marked`.
+_OPEN, _CLOSE = "\x02", "\x03"
 _NO_SPACE_SCRIPTS = re.compile(
     "[\u0e00-\u0e7f\u0e80-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]"
 )
@@ -44,6 +47,7 @@ class SearchHit:
     seq: int
     snippet: str
     created_at: int
+    highlights: tuple[tuple[int, int], ...] = ()  # [start, end) of each matched term
 
 
 def _quote(term: str) -> str:
@@ -103,9 +107,10 @@ async def search_messages(
     hits = []
     for row in page:
         summary = found.get(row["id"])
-        snippet, created_at = snippets.get(row["message_rowid"], ("", 0))
+        marked, created_at = snippets.get(row["message_rowid"], ("", 0))
         if summary is not None:  # erased between the two reads
-            hits.append(SearchHit(summary, row["seq"], snippet, created_at))
+            snippet, highlights = _marked(marked)
+            hits.append(SearchHit(summary, row["seq"], snippet, created_at, highlights))
     return hits, len(rows) > limit
 
 
@@ -118,9 +123,28 @@ async def _snippets(
         return {}
     rows = await db.all(
         f"SELECT {table}.rowid AS rowid, m.created_at AS created_at, "
-        f"snippet({table}, 0, '', '', '…', {_SNIPPET_TOKENS}) AS snippet "
+        f"snippet({table}, 0, ?, ?, '…', {_SNIPPET_TOKENS}) AS snippet "
         f"FROM {table} JOIN messages AS m ON m.rowid = {table}.rowid "
         f"WHERE {table} MATCH ? AND {table}.rowid IN (SELECT value FROM json_each(?))",
-        (match, json.dumps(rowids)),
+        (_OPEN, _CLOSE, match, json.dumps(rowids)),
     )
     return {row["rowid"]: (row["snippet"], row["created_at"]) for row in rows}
+
+
+def _marked(snippet: str) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """The snippet without FTS5's marks, and the ranges they enclosed. A message holding the
+    mark characters itself (control characters no one types) loses them from its snippet, and
+    a range may be off; an unpaired mark encloses nothing."""
+    text: list[str] = []
+    ranges: list[tuple[int, int]] = []
+    start: int | None = None
+    for char in snippet:
+        if char == _OPEN:
+            start = len(text)
+        elif char == _CLOSE:
+            if start is not None and start < len(text):
+                ranges.append((start, len(text)))
+            start = None
+        else:
+            text.append(char)
+    return "".join(text), tuple(ranges)

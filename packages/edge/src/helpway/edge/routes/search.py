@@ -55,6 +55,7 @@ async def search_messages(request: Request) -> Response:
                 seq=hit.seq,
                 snippet=hit.snippet,
                 created_at=hit.created_at,
+                highlights=list(hit.highlights),
             )
             for hit in hits
         ],

@@ -116,7 +116,7 @@ class SearchPanel:
         button.appendChild(
             chat_dom.element("span", "hc-conv-time", chat_dom.clock(hit["created_at"]))
         )
-        button.appendChild(chat_dom.element("span", "hc-conv-last hc-snippet", hit["snippet"]))
+        button.appendChild(_snippet(hit["snippet"], hit.get("highlights")))
 
         def clicked(_event: js.Event) -> None:
             self._pick(summary)
@@ -124,6 +124,26 @@ class SearchPanel:
         button.addEventListener("click", create_proxy(clicked))
         entry.appendChild(button)
         return entry
+
+
+def _snippet(text: str, highlights: object) -> js.Element:
+    """The snippet as text, its matched terms in <mark>s (ranges out of order or bounds are
+    left unmarked)."""
+    node = chat_dom.element("span", "hc-conv-last hc-snippet")
+    at = 0
+    for pair in highlights if isinstance(highlights, list) else []:
+        if not (isinstance(pair, list) and len(pair) == 2):
+            continue
+        start, end = pair
+        if not (isinstance(start, int) and isinstance(end, int) and at <= start < end):
+            continue
+        if end > len(text):
+            continue
+        node.appendChild(js.document.createTextNode(text[at:start]))
+        node.appendChild(chat_dom.element("mark", "", text[start:end]))
+        at = end
+    node.appendChild(js.document.createTextNode(text[at:]))
+    return node
 
 
 class ContextPanel:
