@@ -9,7 +9,8 @@ in localStorage (in memory if the browser refuses storage), per agent, so a relo
 does not mark everything unread again.
 
 The aids around a conversation: search over messages (`GET /api/search`), the visitor's context
-(`GET /api/conversations/{id}/visitor`), the site's canned responses (loaded on sign-in), an
+(`GET /api/conversations/{id}/visitor`, again whenever the visitor speaks), the site's canned
+responses (loaded with each conversation opened, so an admin's changes show), an
 AI-suggested draft (`POST /api/conversations/{id}/suggested-reply`, only ever put in the
 composer), keyboard shortcuts (`actions`: add a row to `shortcuts.SHORTCUTS` and an entry
 here) and, while the tab is hidden, a notification and a chime for visitors' news.
@@ -142,7 +143,6 @@ class ConsoleApp:
             welcomed=False,
         )
         self.inbox_channel.start()
-        self._run(self._load_canned(list(session.get("site_ids") or [])))
 
     def _run(self, job: "Coroutine") -> None:
         """Run a request of the aids; keep only unfinished tasks referenced."""
@@ -209,6 +209,9 @@ class ConsoleApp:
         held = self.inbox.get(summary["id"])
         if self.inbox.update(summary):
             self.view.render_inbox(self.inbox)
+            if summary["id"] == self.inbox.selected and summary["last_author_role"] == "visitor":
+                # The visitor may have come back from another page since the panel was drawn.
+                self._run(self._load_context(summary["id"]))
             kind = alerts.news(held, summary)
             if kind is not None and js.document.hidden:
                 self._alert(kind, summary)
@@ -281,13 +284,12 @@ class ConsoleApp:
 
     # ------------------------------------------------------------------ canned responses
 
-    async def _load_canned(self, site_ids: list) -> None:
-        for site_id in site_ids:
-            path = "/api/sites/" + str(js.encodeURIComponent(site_id)) + "/canned"
-            status, data = await transport.request("GET", self.origin + path, token=self._token())
-            if status == 200 and isinstance(data, dict):
-                found = data.get("responses") or []
-                self.canned[site_id] = [r for r in found if canned_replies.is_response(r)]
+    async def _load_canned(self, site_id: str) -> None:
+        path = "/api/sites/" + str(js.encodeURIComponent(site_id)) + "/canned"
+        status, data = await transport.request("GET", self.origin + path, token=self._token())
+        if status == 200 and isinstance(data, dict):
+            found = data.get("responses") or []
+            self.canned[site_id] = [r for r in found if canned_replies.is_response(r)]
 
     def canned_responses(self) -> list:
         """The canned responses of the open conversation's site."""
@@ -341,6 +343,8 @@ class ConsoleApp:
         self.view.render_inbox(self.inbox)
         self._remember_seen()
         self._run(self._load_context(conversation_id))
+        # Fresh for each conversation: an admin may have changed them meanwhile.
+        self._run(self._load_canned(summary["site_id"]))
         conversation = self.conversation
         token = self._token()
         self.channel = transport.Channel(
