@@ -206,9 +206,11 @@ async def test_canned_responses_admins_manage_agents_use(client: Any, desk: Desk
 
     one = f"{path}/{canned_id}"
     changed = {**refund, "text": "Refunds take 3 days."}
-    assert (await client.http.put(one, json=changed, headers=bearer(desk.agent))).status_code == 403
-    put = await client.http.put(one, json=changed, headers=bearer(desk.admin))
-    assert put.status_code == 200 and put.json()["text"] == "Refunds take 3 days."
+    assert (
+        await client.http.post(one, json=changed, headers=bearer(desk.agent))
+    ).status_code == 403
+    replaced = await client.http.post(one, json=changed, headers=bearer(desk.admin))
+    assert replaced.status_code == 200 and replaced.json()["text"] == "Refunds take 3 days."
     other_site = f"/api/sites/console-other-{desk.site_id.split('-')[-1]}/canned/{canned_id}"
     assert (await client.http.delete(other_site, headers=bearer(desk.stranger))).status_code == 404
     assert (await client.http.delete(one, headers=bearer(desk.agent))).status_code == 403

@@ -53,7 +53,7 @@ API_ROUTES: list[BaseRoute] = [
 CORS = Middleware(
     CORSMiddleware,
     allow_origins=["*"],
-    allow_methods=["GET", "POST", "PUT", "DELETE"],
+    allow_methods=["GET", "POST", "DELETE"],
     allow_headers=["authorization", "content-type"],
     expose_headers=["retry-after"],
     max_age=600,

@@ -85,6 +85,6 @@ CANNED_PATH = "/api/sites/{site_id}/canned"
 ROUTES = [
     Route(CANNED_PATH, list_canned, methods=["GET"]),
     Route(CANNED_PATH, create_canned, methods=["POST"]),
-    Route(CANNED_PATH + "/{canned_id}", update_canned, methods=["PUT"]),
+    Route(CANNED_PATH + "/{canned_id}", update_canned, methods=["POST"]),
     Route(CANNED_PATH + "/{canned_id}", delete_canned, methods=["DELETE"]),
 ]

@@ -213,7 +213,7 @@ def document() -> dict[str, Any]:
                 ),
             },
             "/api/sites/{site_id}/canned/{canned_id}": {
-                "put": _operation(
+                "post": _operation(
                     "Replace a canned response (site admins)",
                     rest.CannedResponse,
                     body=rest.CannedResponseIn,
