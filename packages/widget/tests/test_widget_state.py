@@ -347,3 +347,61 @@ def test_client_ids_differ_by_clock_entropy_and_counter():
         assert all(char in "0123456789abcdefghijklmnopqrstuvwxyz-" for char in client_id)
     assert state.new_client_id(0, 0, 0) == "c0-0-0"
     assert state.new_client_id(35, 36, 71) == "cz-10-1z"
+
+
+def test_the_outbox_outlives_the_page_until_each_message_is_acked():
+    before = joined()
+    before.add_pending("c-1", "First")
+    before.add_pending("c-2", "Second")
+    before.add_pending("c-3", "Refused")
+    before.apply({"type": "error", "code": "rate_limited", "message": "x", "client_id": "c-3"}, NOW)
+    saved = before.saved_outbox()
+    assert saved == [{"client_id": "c-1", "text": "First"}, {"client_id": "c-2", "text": "Second"}]
+
+    # The next page: restored before anything is known of the room, drawn as sending.
+    after = state.Conversation()
+    after.restore_outbox(saved)
+    after.restore_outbox(saved)  # twice (an identity change re-reads storage): no duplicates
+    assert keys(after) == ["p:c-1", "p:c-2"]
+    assert [item.data["state"] for item in after.items()] == [state.SENDING, state.SENDING]
+    after.apply(welcome(last_seq=4), NOW)
+    assert [p["client_id"] for p in after.outbox()] == ["c-1", "c-2"]
+    # c-1 reached the room before the reload (its ack was lost): the history settles it.
+    after.apply(message(4, text="First", client_id="c-1"), NOW)
+    after.apply({"type": "ack", "client_id": "c-2", "seq": 5, "id": "c1.5"}, NOW)
+    assert keys(after) == ["m:c1.4", "m:c1.5"]
+    assert after.saved_outbox() == []
+
+
+def test_a_malformed_saved_outbox_restores_only_what_is_well_formed():
+    conversation = state.Conversation()
+    for junk in (None, "text", {"client_id": "c-1"}, 7):
+        conversation.restore_outbox(junk)
+    conversation.restore_outbox(
+        [None, "c-0", {"client_id": 1, "text": "x"}, {"client_id": "c-1", "text": "kept"}]
+    )
+    assert texts(conversation) == ["kept"]
+
+
+def test_news_is_what_reaches_the_log_after_the_first_welcome_each_once():
+    conversation = state.Conversation()
+    conversation.apply(message(1, author=AGENT), NOW)  # no welcome yet: not news
+    conversation.apply(welcome(last_seq=2), NOW)
+    conversation.apply(message(2, author=AGENT), NOW)  # history sent on joining
+    assert conversation.take_news() == []
+    conversation.add_pending("c-1", "Mine")
+    conversation.apply({"type": "ack", "client_id": "c-1", "seq": 3, "id": "c1.3"}, NOW)
+    conversation.apply(message(4, author=ASSISTANT, text="Answer"), NOW)
+    conversation.apply(message(4, author=ASSISTANT, text="Answer"), NOW)  # replayed
+    conversation.apply(message(3, text="Mine", client_id="c-1"), NOW)  # our broadcast
+    assert [(f["seq"], f["author"]["role"]) for f in conversation.take_news()] == [
+        (3, "visitor"),
+        (4, "assistant"),
+    ]
+    assert conversation.take_news() == []
+    # A reconnect: what came while we were away is news too, the history before it is not.
+    conversation.disconnected()
+    conversation.apply(welcome(last_seq=5), NOW)
+    conversation.apply(message(2, author=AGENT), NOW)
+    conversation.apply(message(5, author=AGENT, text="While away"), NOW)
+    assert [f["text"] for f in conversation.take_news()] == ["While away"]

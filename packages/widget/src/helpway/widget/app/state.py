@@ -10,7 +10,11 @@ Rules it keeps:
   duplicates or replays the frames arrive in;
 - a message being sent shows at once ("sending"), turns into the log entry when the room acks
   it (or when its broadcast arrives first), and is resent with the same `client_id` after a
-  reconnect until then, so the room can drop the duplicate;
+  reconnect until then, so the room can drop the duplicate; the messages still waiting
+  (`saved_outbox`) outlive the page: the next page load restores them (`restore_outbox`) and
+  resends them with their `client_id`;
+- messages that reach the log after our first `welcome` are news (`take_news`), each once:
+  what the host page hears about and counts as unread; the history sent on joining is not;
 - a message is never left "sending" by a refusal: one naming its `client_id` fails it, and one
   the server could not tie to a frame (too large or unreadable, so it never learnt the id)
   fails every message in flight; an ack that comes after all heals a wrongly failed one;
@@ -90,6 +94,9 @@ class Conversation:
         self._finished: set = set()  # answer ids whose message arrived
         self._typing: dict = {}  # author id -> (author, expires at ms)
         self._rev = 0
+        # The room's last seq at our first welcome: messages after it are news.
+        self._baseline: int | None = None
+        self._news: list = []
 
     # ------------------------------------------------------------------ reading
 
@@ -141,6 +148,21 @@ class Conversation:
                 names.append(author.get("name") or _role_label(author.get("role", "")))
         return names
 
+    def saved_outbox(self) -> list:
+        """What to keep for the next page load: [{"client_id", "text"}] of every message
+        still waiting for its ack, in send order. A failed one is not kept: it was refused."""
+        return [
+            {"client_id": p["client_id"], "text": p["text"]}
+            for p in self._pending
+            if p["state"] == SENDING
+        ]
+
+    def take_news(self) -> list:
+        """The message frames that reached the log since the last call, in arrival order."""
+        news = self._news
+        self._news = []
+        return news
+
     def can_request_human(self) -> bool:
         return self.joined and not self.handoff_requested and not self.human_joined
 
@@ -162,6 +184,21 @@ class Conversation:
                 "after_seq": self.last_seq,
             }
         )
+
+    def restore_outbox(self, saved: object) -> None:
+        """Put back what `saved_outbox` kept, as read back from storage: anything malformed is
+        skipped, and a message already here is not added twice."""
+        if not isinstance(saved, list):
+            return
+        known = {p["client_id"] for p in self._pending}
+        for record in saved:
+            if not isinstance(record, dict):
+                continue
+            client_id = record.get("client_id")
+            text = record.get("text")
+            if isinstance(client_id, str) and isinstance(text, str) and client_id not in known:
+                known.add(client_id)
+                self.add_pending(client_id, text)
 
     def retry(self, client_id: str) -> bool:
         """Put a failed message back in the outbox; False if there is no such failed message."""
@@ -214,6 +251,8 @@ class Conversation:
         self.status = frame["status"]
         self.joined = True
         self._streams = []  # the room resends the answer so far in one piece
+        if self._baseline is None:
+            self._baseline = frame["last_seq"]
         if frame["last_seq"] < self.last_seq:  # the room lost entries we kept: start over
             self._entries = {}
             self._seq_ids = {}
@@ -264,6 +303,8 @@ class Conversation:
 
     def _message(self, frame: dict) -> None:
         author = frame["author"]
+        if self._baseline is not None and frame["seq"] > self._baseline:
+            self._news.append(frame)
         self._typing.pop(author["id"], None)
         if author["role"] == "agent":
             self.human_joined = True

@@ -9,9 +9,18 @@ storage) reconnects at once so replies that came while they were away are there.
 conversation socket: `join` with the token and the last seq we hold; the room replies `welcome`,
 the log after that seq, then live frames. A page load starts from seq 0, so history comes back
 after a reload, each entry once.
+
+What the visitor sent that the room has not acked yet is kept in storage with its `client_id`
+(the frame's localStorage, on the edge's origin; in memory if the browser refuses storage): a
+reload draws it "Sending…" again and resends it once joined, and the room drops a copy it
+already has. The host page's `Helpway("identify", …)` and `Helpway("reset")` reach us through
+`frame.js` (`data-user`, `data-reset`, "helpway:identify" and "helpway:reset"): a new identity
+or a reset starts over with another visitor. New messages are told to the host page
+(`helpwayTell`, from `frame.js`) for its `message` and `unread` events.
 """
 
 import asyncio
+import json
 
 import chat_dom
 import drafts
@@ -38,6 +47,9 @@ class WidgetApp:
         self.page_url = str(host.getAttribute("data-page") or js.location.href)
         self.store = transport.bridge.storage("localStorage")
         self.token_key = "helpway:" + self.site + ":visitor"
+        self.outbox_key = "helpway:" + self.site + ":outbox"
+        self._saved_outbox = ""  # what storage holds under `outbox_key`
+        self.user = _identity(host)  # {"user_id", "user_hash"} from identify, or {}
         self.conversation = state.Conversation()
         self.look = chat_dom.Look(self.conversation, "visitor", self.origin)
         self.look.on_retry = self.retry
@@ -53,12 +65,22 @@ class WidgetApp:
 
     def start(self) -> None:
         self.host.addEventListener("helpway:open", create_proxy(self._opened))
+        self.host.addEventListener("helpway:identify", create_proxy(self._identified))
+        self.host.addEventListener("helpway:reset", create_proxy(self._reset))
+        if self.host.hasAttribute("data-reset"):  # reset before we were ready
+            self._forget()
+        self._restore_outbox()
         self.host.setAttribute("data-ready", "")
         if self.host.hasAttribute("open"):
             self._opened(None)
-        elif self.store.get(self.token_key):
-            self.connect_soon()
+        else:
+            self._connect_if_known()
         self._ticker = asyncio.create_task(self._tick())
+
+    def _connect_if_known(self) -> None:
+        """A returning visitor, or messages waiting from the last page: connect now."""
+        if self.store.get(self.token_key) or self.conversation.outbox():
+            self.connect_soon()
 
     def _opened(self, _event: object) -> None:
         if self.view is None:
@@ -73,6 +95,60 @@ class WidgetApp:
         self.render()
         self.view.scroll_to_end()
         self.connect_soon()
+
+    # ------------------------------------------------------------------ visitor changes
+
+    def _identified(self, _event: object) -> None:
+        user = _identity(self.host)
+        if user != self.user:
+            self.user = user
+            self._start_over()
+
+    def _reset(self, _event: object) -> None:
+        """`Helpway("reset")` (a shared browser): forget this visitor; the next open starts a
+        new anonymous one."""
+        self._forget()
+        self.user = _identity(self.host)
+        self._start_over()
+
+    def _forget(self) -> None:
+        self.host.removeAttribute("data-reset")
+        self.store.remove(self.token_key)
+        self.store.remove(self.outbox_key)
+        self._saved_outbox = ""
+
+    def _start_over(self) -> None:
+        """Drop the socket, the session and what is drawn, then connect as the visitor we now
+        are (a visitor is tied to one identity: the edge gives another one another visitor)."""
+        if self.channel is not None:
+            self.channel.stop()
+            self.channel = None
+        if self._connect_task is not None:
+            self._connect_task.cancel()
+            self._connect_task = None
+        self.session = None
+        self.status = "idle"
+        self.conversation = state.Conversation()
+        self.look.conversation = self.conversation
+        self.look.on_retry = self.retry
+        self._show_problem("")
+        if self.view is not None:
+            self.view.items.clear()
+        self._restore_outbox()
+        self.changed()
+        if self.host.hasAttribute("open"):
+            self.connect_soon()
+        else:
+            self._connect_if_known()
+
+    def _restore_outbox(self) -> None:
+        saved = str(self.store.get(self.outbox_key) or "")
+        try:
+            records = json.loads(saved) if saved else None
+        except ValueError:  # cut short: nothing to resend
+            records = None
+        self.conversation.restore_outbox(records)
+        self._saved_outbox = saved
 
     # ------------------------------------------------------------------ connecting
 
@@ -104,6 +180,7 @@ class WidgetApp:
                 "locale": str(js.navigator.language or "")[:35] or None,
                 "time_zone": _time_zone(),
             }
+            body.update(self.user)
             if token:
                 body["visitor_token"] = token
             status, data = await transport.request(
@@ -132,7 +209,7 @@ class WidgetApp:
         self.conversation.set_greeting(config.get("greeting") or "")
         if self.view is not None:
             self.view.set_title(config.get("title") or "Chat with us")
-        self.render()
+        self.changed()
 
     def _join(self) -> dict:
         assert self.session is not None
@@ -149,7 +226,7 @@ class WidgetApp:
             self.store.remove(self.token_key)
             self.channel = None
             self.connect_soon()
-        self.render()
+        self.changed()
 
     def _end(self, status: str, problem: str) -> None:
         """The chat cannot work on this page: say so once, everywhere, and keep nothing
@@ -159,7 +236,7 @@ class WidgetApp:
         self.conversation.fail_outbox(status)
         self.look.on_retry = None
         self._show_problem(problem)
-        self.render()
+        self.changed()
 
     def _frame(self, frame: dict) -> None:
         changed = self.conversation.apply(frame, transport.now_ms())
@@ -170,7 +247,7 @@ class WidgetApp:
         elif kind == "error" and not frame.get("client_id"):
             js.console.warn("helpway: the chat refused a frame:", frame["code"], frame["message"])
         if changed:
-            self.render()
+            self.changed()
 
     # ------------------------------------------------------------------ actions from the view
 
@@ -183,7 +260,7 @@ class WidgetApp:
         if self.status in _ENDED:  # typed before the app knew (queued while it was loading)
             self.conversation.fail_outbox(self.status)
         self.typing_signal.stop()  # the room clears our typing when the message lands
-        self.render()
+        self.changed()
         for pending in self.conversation.outbox():
             if pending["client_id"] == client_id:
                 self._send_pending(pending)
@@ -191,7 +268,7 @@ class WidgetApp:
 
     def retry(self, client_id: str) -> None:
         if self.status not in _ENDED and self.conversation.retry(client_id):
-            self.render()
+            self.changed()
             for pending in self.conversation.outbox():
                 if pending["client_id"] == client_id:
                     self._send_pending(pending)
@@ -212,6 +289,28 @@ class WidgetApp:
             self.channel.send({"type": "typing", "active": active})
 
     # ------------------------------------------------------------------ drawing
+
+    def changed(self) -> None:
+        """After every change of state: keep the outbox for the next page, tell the host page
+        what is new, and redraw."""
+        saved = self.conversation.saved_outbox()
+        text = json.dumps(saved) if saved else ""
+        if text != self._saved_outbox:
+            self._saved_outbox = text
+            if text:
+                self.store.set(self.outbox_key, text)
+            else:
+                self.store.remove(self.outbox_key)
+        for frame in self.conversation.take_news():
+            news = {
+                "id": frame["id"],
+                "seq": frame["seq"],
+                "role": frame["author"]["role"],
+                "name": frame["author"].get("name") or "",
+                "text": frame["text"],
+            }
+            js.helpwayTell(json.dumps({"helpway": "message", "message": news}))
+        self.render()
 
     def render(self) -> None:
         if self.view is not None:
@@ -250,6 +349,22 @@ def _is_session(data: object) -> bool:
         if not isinstance(data.get(key), str) or not data[key]:
             return False
     return isinstance(data.get("config"), dict)
+
+
+def _identity(host: js.Element) -> dict:
+    """The identity `frame.js` holds for the host page's `identify` (JSON in `data-user`):
+    what the visitor session request carries."""
+    raw = host.getAttribute("data-user")
+    try:
+        user = json.loads(str(raw)) if raw else {}
+    except ValueError:
+        user = {}
+    out = {}
+    if isinstance(user, dict):
+        for key in ("user_id", "user_hash"):
+            if isinstance(user.get(key), str) and user[key]:
+                out[key] = user[key]
+    return out
 
 
 def start() -> WidgetApp:

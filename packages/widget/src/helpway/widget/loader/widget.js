@@ -7,6 +7,12 @@
 // Styles go through a constructed stylesheet, so a strict style-src CSP does not block them.
 // The host page may have replaced builtins (Array.prototype, JSON): this script uses none of
 // those, only the DOM.
+//
+// The page's API: `Helpway("open" | "close" | "reset")`, `Helpway("identify", {user_id,
+// user_hash, name, email})`, `Helpway("on", "open" | "close" | "message" | "unread", fn)`, which
+// returns a function that unsubscribes. Calls made through the stub before this script ran
+// (`Helpway.q`) are replayed once the launcher is drawn. Handlers get the message or the
+// unread count.
 (function () {
   "use strict";
   // Included twice, or re-run by a single-page app: the first copy wins.
@@ -14,6 +20,13 @@
   var script = document.currentScript;
   if (window[KEY] || !script || !script.src) return;
   window[KEY] = true;
+  var calls = (window.Helpway && window.Helpway.q) || [];
+  var handlers = {};
+  var subscribed = 0;
+  var unread = 0;
+  // What waits for the frame's shell to listen, in order.
+  var outbox = [];
+  var listening = false;
 
   var SVG = "http://www.w3.org/2000/svg";
   var BUBBLE = "M5 3h14a3 3 0 0 1 3 3v9a3 3 0 0 1-3 3h-8l-5 4v-4a3 3 0 0 1-3-3V6a3 3 0 0 1 3-3z";
@@ -21,7 +34,8 @@
   var CSS =
     ":host{all:initial!important;display:block!important;position:fixed!important;right:20px!important;bottom:20px!important;z-index:2147483647!important;--hw-accent:#2563eb}" +
     "[hidden]{display:none!important}:focus-visible{outline:2px solid var(--hw-accent);outline-offset:2px}" +
-    "button{width:56px;height:56px;border:0;border-radius:50%;background:var(--hw-accent);color:#fff;display:grid;place-items:center;cursor:pointer;box-shadow:0 6px 20px rgba(0,0,0,.22)}" +
+    "button{position:relative;width:56px;height:56px;border:0;border-radius:50%;background:var(--hw-accent);color:#fff;display:grid;place-items:center;cursor:pointer;box-shadow:0 6px 20px rgba(0,0,0,.22)}" +
+    ".n{position:absolute;top:-4px;right:-4px;min-width:10px;padding:0 5px;border-radius:10px;background:#d22;font:700 12px/20px sans-serif}" +
     "svg{width:28px;height:28px;fill:currentColor}.x{fill:none;stroke:currentColor;stroke-width:2.2;stroke-linecap:round}" +
     ":host([open]) .b,.x{display:none}:host([open]) .x{display:block}" +
     "iframe{position:absolute;right:0;bottom:72px;width:370px;height:580px;max-height:calc(100vh - 110px);border:0;border-radius:16px;background:#fff;box-shadow:0 12px 48px rgba(0,0,0,.22);color-scheme:light}" +
@@ -30,7 +44,7 @@
   var src = new URL(script.src);
   var host = document.createElement("helpway-widget");
   var root = host.attachShadow({ mode: "open" });
-  var launcher, frame;
+  var launcher, frame, badge;
 
   function el(tag, attrs) {
     var node = document.createElement(tag);
@@ -68,8 +82,28 @@
     root.appendChild(frame);
   }
 
-  function tell() {
-    if (frame) frame.contentWindow.postMessage({ helpway: "open", open: host.hasAttribute("open") }, src.origin);
+  // To the frame, only on the edge's origin; held until its shell listens.
+  function post(message) {
+    boot();
+    if (listening) frame.contentWindow.postMessage(message, src.origin);
+    else outbox[outbox.length] = message;
+  }
+
+  function emit(name, detail) {
+    var fns = handlers[name];
+    for (var id in fns) {
+      try {
+        fns[id](detail);
+      } catch (e) {}
+    }
+  }
+
+  function count(n) {
+    if (n === unread) return;
+    unread = n;
+    badge.textContent = n;
+    badge.hidden = !n;
+    emit("unread", n);
   }
 
   function toggle(open) {
@@ -78,26 +112,55 @@
     host.toggleAttribute("open", open);
     frame.hidden = !open;
     launcher.setAttribute("aria-expanded", String(open));
-    host.dispatchEvent(new CustomEvent("helpway:" + (open ? "open" : "close")));
-    if (open) frame.focus();
-    else launcher.focus();
-    tell();
+    if (open) {
+      count(0);
+      frame.focus();
+    } else launcher.focus();
+    post({ helpway: "open", open: open });
+    emit(open ? "open" : "close");
+  }
+
+  function api(command, arg, fn) {
+    if (command === "on") {
+      var id = ++subscribed;
+      (handlers[arg] = handlers[arg] || {})[id] = fn;
+      return function () {
+        delete handlers[arg][id];
+      };
+    }
+    if (!launcher) calls[calls.length] = [command, arg];
+    else if (command === "open" || command === "close") toggle(command === "open");
+    else if (command === "identify" && arg) post({ helpway: "identify", user: { user_id: arg.user_id, user_hash: arg.user_hash, name: arg.name, email: arg.email } });
+    else if (command === "reset") {
+      toggle(false);
+      count(0);
+      post({ helpway: "reset" });
+    }
   }
 
   function heard(event) {
     var data = event.data;
     if (!frame || event.source !== frame.contentWindow || event.origin !== src.origin || !data) return;
-    if (data.helpway === "shell") tell();
-    else if (data.helpway === "close") toggle(false);
+    if (data.helpway === "shell") {
+      // What was said before (opening, closing, identify, reset) goes now, in order.
+      listening = true;
+      for (var i = 0; i < outbox.length; i++) post(outbox[i]);
+      outbox = [];
+    } else if (data.helpway === "close") toggle(false);
     else if (data.helpway === "ready") host.setAttribute("data-ready", "");
     else if (data.helpway === "accent") host.style.setProperty("--hw-accent", String(data.color));
+    else if (data.helpway === "message" && data.message) {
+      emit("message", data.message);
+      if (!host.hasAttribute("open") && data.message.role !== "visitor") count(unread + 1);
+    }
   }
 
   function mount() {
     host.setAttribute("data-site", script.getAttribute("data-site") || "");
     style();
     launcher = el("button", { type: "button", "aria-label": "Open chat", "aria-expanded": "false" });
-    launcher.append(icon(BUBBLE, "b"), icon(CROSS, "x"));
+    badge = el("span", { class: "n", hidden: "" });
+    launcher.append(icon(BUBBLE, "b"), icon(CROSS, "x"), badge);
     launcher.addEventListener("click", function () {
       toggle(!host.hasAttribute("open"));
     });
@@ -106,9 +169,14 @@
     root.appendChild(launcher);
     window.addEventListener("message", heard);
     document.body.appendChild(host);
+    for (var i = 0; i < calls.length; i++) api(calls[i][0], calls[i][1], calls[i][2]);
     if (window.requestIdleCallback) requestIdleCallback(boot, { timeout: 3000 });
     else setTimeout(boot, 1);
   }
+
+  // The first connection to the edge starts now, before the frame asks for it.
+  document.head.appendChild(el("link", { rel: "preconnect", href: src.origin }));
+  window.Helpway = api;
 
   if (document.body) mount();
   else document.addEventListener("DOMContentLoaded", mount);

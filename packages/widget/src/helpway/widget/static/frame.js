@@ -1,38 +1,59 @@
 // The panel's shell inside the widget frame, until and beside the Python app.
 //
 // The loader on the host page frames this document (the edge's origin) and talks to it only by
-// `postMessage`: {helpway: "open", open} from the loader; {helpway: "shell" | "ready" |
-// "close"} and {helpway: "accent", color} from here. The app reads what it needs from <body>:
-// `data-site`, `data-api`, `data-page` (the host page's URL), `open`, `data-queued` (a message
-// was sent before it was ready), and hears "helpway:open"; it marks `data-ready` and
-// `data-accent`, which are passed on to the loader.
+// `postMessage`, each side sending to the other's origin only and hearing only the other's
+// window from that origin: {helpway: "open", open}, {helpway: "identify", user} and
+// {helpway: "reset"} from the loader; {helpway: "shell" | "ready" | "close"}, {helpway:
+// "accent", color} and {helpway: "message", message} from here. The app reads what it needs
+// from <body>: `data-site`, `data-api`, `data-page` (the host page's URL), `open`,
+// `data-queued` (a message was sent before it was ready), `data-user` (the identity, JSON),
+// `data-reset` (a reset came before it was ready), and hears "helpway:open",
+// "helpway:identify" and "helpway:reset"; it marks `data-ready` and `data-accent`, which are
+// passed on to the loader, and tells news through `helpwayTell(json)`.
 (function () {
   "use strict";
   const body = document.body;
   const panel = document.querySelector(".hw-panel");
   const input = panel.querySelector(".hw-input");
   const params = new URLSearchParams(location.hash.slice(1));
+  const claimed = params.get("page") || "";
+  // The origin that framed us, as the browser says (the loader's claim where it cannot).
+  const framer = parent === window ? "" : hostOrigin();
   body.setAttribute("data-site", params.get("site") || "");
   body.setAttribute("data-api", location.origin);
-  body.setAttribute("data-page", pageUrl(params.get("page") || ""));
+  body.setAttribute("data-page", pageUrl());
+
+  function hostOrigin() {
+    if (location.ancestorOrigins) return location.ancestorOrigins[0] || "";
+    try {
+      return new URL(document.referrer || claimed).origin;
+    } catch {
+      return "";
+    }
+  }
 
   // The page we run on, as the edge checks it against the site's allowed origins: the URL the
-  // loader passed, if it is on the origin the browser says framed us, else that origin.
-  function pageUrl(claimed) {
+  // loader passed, if it is on the origin that framed us, else that origin.
+  function pageUrl() {
     if (parent === window) return location.href;
-    const framer = location.ancestorOrigins
-      ? location.ancestorOrigins[0]
-      : document.referrer && new URL(document.referrer).origin;
-    if (!framer) return "";
+    if (!framer || framer === "null") return "";
     try {
       if (new URL(claimed).origin === framer) return claimed;
     } catch {}
     return framer + "/";
   }
 
+  // Only to the host page's origin: a page navigated elsewhere under us hears nothing.
   function tell(message) {
-    if (parent !== window) parent.postMessage(message, "*");
+    if (framer && framer !== "null") parent.postMessage(message, framer);
   }
+
+  // The app's news for the host page, as JSON (MicroPython hands over a string).
+  window.helpwayTell = (json) => {
+    try {
+      tell(JSON.parse(json));
+    } catch {}
+  };
 
   function setOpen(open) {
     if (open === body.hasAttribute("open")) return;
@@ -61,9 +82,28 @@
     panel.querySelector(".hw-sub").textContent = "";
   }
 
+  // Only the string fields the visitor session takes, for the app to send.
+  function identify(user) {
+    const fields = {};
+    for (const key of ["user_id", "user_hash", "name", "email"]) {
+      if (typeof user?.[key] === "string") fields[key] = user[key];
+    }
+    body.setAttribute("data-user", JSON.stringify(fields));
+    body.dispatchEvent(new CustomEvent("helpway:identify"));
+  }
+
+  function reset() {
+    body.removeAttribute("data-user");
+    body.setAttribute("data-reset", "");
+    body.dispatchEvent(new CustomEvent("helpway:reset"));
+  }
+
   window.addEventListener("message", (event) => {
-    if (event.source !== parent || !event.data || event.data.helpway !== "open") return;
-    setOpen(event.data.open === true);
+    const data = event.data;
+    if (event.source !== parent || event.origin !== framer || !data) return;
+    if (data.helpway === "open") setOpen(data.open === true);
+    else if (data.helpway === "identify") identify(data.user);
+    else if (data.helpway === "reset") reset();
   });
   new MutationObserver(() => {
     if (body.hasAttribute("data-ready")) tell({ helpway: "ready" });
