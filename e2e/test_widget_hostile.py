@@ -5,7 +5,8 @@ The page replaces builtins the widget could lean on (`Array.prototype.forEach`/`
 corner with a maximal z-index, carries PyScript tags of its own, and includes the loader twice
 (in `<head>` without `async`, and at the end of `<body>`). The chat still works end to end, and
 nothing of ours shows or runs on the host: the host's Python tags stay inert, its document gains
-one element (ours, with a shadow root), and no builtin it replaced is called.
+one element (ours, with a shadow root) and a preconnect hint to the edge, and no builtin it
+replaced is called.
 """
 
 from __future__ import annotations
@@ -93,7 +94,8 @@ def test_the_chat_works_on_a_hostile_page_and_leaves_it_alone(
     assert page.title() == "Hostile host"
     assert [url for url in requests if not url.startswith((edge.url, hostile))] == []
     assert not [url for url in requests if "pyodide" in url]
-    # Its document gained exactly one element, ours, whose insides it cannot style or see.
+    # Its document gained two elements: ours, whose insides it cannot style or see, and the
+    # hint that opens a connection to the edge early.
     after = page.evaluate("document.getElementsByTagName('*').length")
     assert after == before  # `before` was counted once the loader had mounted
     added = page.evaluate(
@@ -101,13 +103,15 @@ def test_the_chat_works_on_a_hostile_page_and_leaves_it_alone(
           const ours = [];
           for (const node of document.getElementsByTagName('*')) {
             const tag = node.tagName;
-            if (/^(HELPWAY-WIDGET|PY-CONFIG|LINK|IFRAME)$/.test(tag)) ours.push(tag);
+            if (/^(HELPWAY-WIDGET|PY-CONFIG|IFRAME)$/.test(tag)) ours.push(tag);
+            if (tag === 'LINK') ours.push(node.rel + ' ' + node.href);
             if (tag === 'SCRIPT' && node.type !== '') ours.push(node.type);
           }
           return ours.join(' ');
         }"""
     )
-    assert added == "mpy py HELPWAY-WIDGET"  # the host's own two Python tags, and us
+    # The host's own two Python tags, and us.
+    assert added == f"preconnect {edge.url}/ mpy py HELPWAY-WIDGET"
     assert "plugins" not in page.evaluate("document.body.innerText")
     assert page.evaluate("hostileCalls.length") == 0  # none of the replaced builtins was used
     # Our launcher is where it belongs despite the reset: fixed in the bottom-right corner.

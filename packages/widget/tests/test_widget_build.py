@@ -181,3 +181,18 @@ def test_loader_fetches_nothing_from_elsewhere(out: Path) -> None:
     # It runs on pages that may have replaced these builtins: it must not need them.
     for builtin in (".forEach(", ".map(", "JSON.", ".filter(", ".reduce("):
         assert builtin not in text, builtin
+
+
+def test_messages_between_host_and_frame_name_their_target_origin(out: Path) -> None:
+    """postMessage to "*" would hand what the frame says to any page that frames it or that
+    the host page navigated to: every post names the origin it is meant for."""
+    sources = {
+        "widget.js": (out / "widget.js").read_text(),
+        "frame.js": (bundle.STATIC_DIR / "frame.js").read_text(),
+    }
+    for name, text in sources.items():
+        posts = re.findall(r"postMessage\(([^;]*)\)", text)
+        assert posts, name
+        for args in posts:
+            assert "*" not in args, (name, args)
+            assert args.rsplit(",", 1)[1].strip() in {"src.origin", "framer"}, (name, args)
