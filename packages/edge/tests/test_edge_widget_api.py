@@ -167,9 +167,9 @@ def test_queued_calls_events_and_the_unread_badge(page: Page, edge: Any, shop: P
     early = (
         "<script>Helpway('on', 'open', () => (window.openedEarly = true)); Helpway('open')</script>"
     )
-    page.goto(shop.add(STUB + RECORDER + early + snippet(edge)))
     with page.expect_response("**/api/visitor/session") as started:
-        connected(page)
+        page.goto(shop.add(STUB + RECORDER + early + snippet(edge)))
+    connected(page)
     session = started.value.json()
     assert page.evaluate("window.openedEarly") is True
     assert page.evaluate("heard.open.length") == 1
@@ -412,24 +412,16 @@ class Switch:
             self.open = []
 
 
-def _session_of(page: Page, edge: Any) -> dict[str, Any]:
-    frame = widget(page)
-    token = stored(frame, "helpway:demo:visitor")
-    body = {"site_id": "demo", "visitor_token": token}
-    response = httpx.post(edge.url + "/api/visitor/session", json=body)
-    assert response.status_code == 200, response.text
-    return dict(response.json())
-
-
 def test_unacked_messages_outlive_a_reload_and_arrive_once(
     page: Page, edge: Any, shop: Pages
 ) -> None:
     switch = Switch(page)
     url = shop.add(snippet(edge))
     page.goto(url)
-    launcher(page).click()
+    with page.expect_response("**/api/visitor/session") as started:
+        launcher(page).click()
     connected(page)
-    session = _session_of(page, edge)
+    session = started.value.json()
 
     switch.set("deaf")
     send(page, "Stored before the reload")

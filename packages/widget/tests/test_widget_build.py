@@ -195,4 +195,4 @@ def test_messages_between_host_and_frame_name_their_target_origin(out: Path) -> 
         assert posts, name
         for args in posts:
             assert "*" not in args, (name, args)
-            assert args.rsplit(",", 1)[1].strip() in {"src.origin", "framer"}, (name, args)
+            assert args.rsplit(",", 1)[1].strip() in {"src.origin", "host"}, (name, args)

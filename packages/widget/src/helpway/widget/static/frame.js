@@ -17,16 +17,19 @@
   const input = panel.querySelector(".hw-input");
   const params = new URLSearchParams(location.hash.slice(1));
   const claimed = params.get("page") || "";
-  // The origin that framed us, as the browser says (the loader's claim where it cannot).
-  const framer = parent === window ? "" : hostOrigin();
+  // The origin that framed us, as the browser says; the edge trusts only that one.
+  const framer = parent === window ? "" : origin(location.ancestorOrigins?.[0] || document.referrer);
+  // Where we post and whom we hear: that origin, else (a browser that says neither) the
+  // loader's claim, which a page of another origin cannot receive messages for anyway.
+  const host = framer || (parent === window ? "" : origin(claimed));
   body.setAttribute("data-site", params.get("site") || "");
   body.setAttribute("data-api", location.origin);
   body.setAttribute("data-page", pageUrl());
 
-  function hostOrigin() {
-    if (location.ancestorOrigins) return location.ancestorOrigins[0] || "";
+  function origin(url) {
     try {
-      return new URL(document.referrer || claimed).origin;
+      const found = new URL(url).origin;
+      return found === "null" ? "" : found;
     } catch {
       return "";
     }
@@ -36,7 +39,7 @@
   // loader passed, if it is on the origin that framed us, else that origin.
   function pageUrl() {
     if (parent === window) return location.href;
-    if (!framer || framer === "null") return "";
+    if (!framer) return "";
     try {
       if (new URL(claimed).origin === framer) return claimed;
     } catch {}
@@ -45,7 +48,7 @@
 
   // Only to the host page's origin: a page navigated elsewhere under us hears nothing.
   function tell(message) {
-    if (framer && framer !== "null") parent.postMessage(message, framer);
+    if (host) parent.postMessage(message, host);
   }
 
   // The app's news for the host page, as JSON (MicroPython hands over a string).
@@ -100,7 +103,7 @@
 
   window.addEventListener("message", (event) => {
     const data = event.data;
-    if (event.source !== parent || event.origin !== framer || !data) return;
+    if (event.source !== parent || event.origin !== host || !data) return;
     if (data.helpway === "open") setOpen(data.open === true);
     else if (data.helpway === "identify") identify(data.user);
     else if (data.helpway === "reset") reset();
