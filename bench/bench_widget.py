@@ -77,10 +77,12 @@ new MutationObserver(() => {
 }).observe(document, {subtree: true, childList: true, attributes: true});
 addEventListener('click', () => { __marks.click = stamp(); }, true);
 """
-FOCUS_MARK = """() => new Promise((resolve) => {
+# Armed before the click and read after it: the promise is kept on the window, since waiting on
+# it where it is made would wait for the click that has not happened yet.
+FOCUS_MARK = """() => { window.__focused = new Promise((resolve) => {
   document.addEventListener('focusin', () => requestAnimationFrame(() =>
     resolve(performance.timeOrigin + performance.now())), {once: true});
-})"""
+}); }"""
 
 WIDGET_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Shop</title>
 <script src="EDGE/widget.js" data-site="demo" async></script></head>
@@ -165,9 +167,9 @@ def _load(context: BrowserContext, url: str, throttled: bool) -> dict[str, float
 
 def _click(page: Page) -> float:
     frame = page.frames[1] if len(page.frames) > 1 else page.main_frame
-    focused = frame.evaluate_handle(FOCUS_MARK)
+    frame.evaluate(FOCUS_MARK)
     page.locator('button[aria-label="Open chat"]').click()
-    at = float(focused.evaluate("time => time"))
+    at = float(frame.evaluate("() => window.__focused"))
     return at - float(page.evaluate("window.__marks.click"))
 
 
