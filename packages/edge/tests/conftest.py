@@ -42,7 +42,7 @@ from helpway.edge.cloudflare.conversation_object import ConversationObject
 from helpway.edge.cloudflare.inbox_object import InboxObject
 from helpway.edge.cloudflare.routing import ConversationSocket, InboxSocket, target
 from helpway.edge.cloudflare.settings import CloudflareSettings
-from helpway.edge.cloudflare.testing import FakeEnv, FakeNamespace
+from helpway.edge.cloudflare.testing import FakeEnv, FakeNamespace, FakeRoomNamespace
 from helpway.edge.local import demo
 from helpway.edge.local.widget_build import build as build_widget
 from helpway.knowledge.cloudflare.testing import FakeVectorize, FakeWorkersAI, quote_first_passage
@@ -312,6 +312,7 @@ async def worker_env(folder: Path, clock: WorkerClock) -> FakeEnv:
     )
     env.INBOX = FakeNamespace(lambda name: InboxObject(FakeDurableObjectState(), env, clock=clock))
     env.LIMITER = FakeNamespace(lambda name: BucketObject(clock))
+    env.ROOMS = FakeRoomNamespace(folder, lambda state: ConversationObject(state, env, clock=clock))
     await demo.seed(db, cloudflare_knowledge(db, env, CloudflareSettings.from_env(env)))
     return env
 
@@ -329,18 +330,15 @@ class WorkerClient(Client):
         self.http = http
         self.folder = folder
         self.clock = clock
-        self._rooms: dict[str, FakeDurableObjectState] = {}
 
     @property
     def d1_path(self) -> Path:
         return self.folder / "d1.sqlite"
 
     def room(self, conversation_id: str) -> tuple[FakeDurableObjectState, ConversationObject]:
-        """The conversation's object (a new instance each time, as after hibernation)."""
-        if conversation_id not in self._rooms:
-            path = self.folder / f"room-{len(self._rooms)}.sqlite"
-            self._rooms[conversation_id] = FakeDurableObjectState(path)
-        ctx = self._rooms[conversation_id]
+        """The conversation's object (a new instance each time, as after hibernation), on the
+        state the Worker's RPCs reach too."""
+        ctx = self.env.ROOMS.state(conversation_id)
         return ctx, ConversationObject(ctx, self.env, clock=self.clock)
 
     async def say(self, conversation_id: str, token: str, client_id: str, text: str) -> None:

@@ -49,7 +49,7 @@ class World:
 
     def room(self, conversation_id: str) -> ConversationObject:
         if conversation_id not in self.rooms:
-            ctx = FakeDurableObjectState(self.folder / f"{conversation_id}.sqlite")
+            ctx = self.env.ROOMS.state(conversation_id)  # the state the Worker's RPCs reach
             self.rooms[conversation_id] = (ctx, self._object(ctx))
         return self.rooms[conversation_id][1]
 

@@ -19,7 +19,7 @@ from helpway.store.conversations import Conversation
 from helpway.store.database import Database
 
 from .errors import ApiError
-from .origins import caller_allowed
+from .origins import http_origin, origin_allowed, page_origin
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,8 @@ class Caller:
     key: ApiKey | None = None
 
 
-# Scopes an agent holds on each of its sites by role; API keys hold the scopes they were made with.
+# Scopes an agent holds on each of its sites by role (owners hold an admin's); API keys hold the
+# scopes they were made with.
 AGENT_SCOPES: frozenset[str] = frozenset({"kb:read", "kb:write"})
 ADMIN_SCOPES: frozenset[str] = frozenset(api_keys.SCOPES)
 
@@ -76,9 +77,21 @@ async def require_scope(db: Database, caller: Caller, site_id: str, scope: api_k
         raise ApiError(errors.FORBIDDEN, f"this API key may not {scope} on this site")
     assert caller.agent is not None
     role = await agents.site_role(db, caller.agent.agent.id, site_id)
-    granted = ADMIN_SCOPES if role == "admin" else AGENT_SCOPES if role == "agent" else set()
+    granted = AGENT_SCOPES if role == "agent" else ADMIN_SCOPES if role is not None else set()
     if scope not in granted:
         raise ApiError(errors.FORBIDDEN, f"not allowed to {scope} on this site")
+
+
+async def caller_rank(db: Database, caller: Caller, site_id: str) -> int:
+    """The caller's standing on the site as an `agents.ROLE_RANK` (-1: none). An API key with
+    `site:admin` of the site stands as an admin: it never manages admins or owners, nor
+    deletes the site."""
+    if caller.key is not None:
+        admin = caller.key.site_id == site_id and "site:admin" in caller.key.scopes
+        return agents.ROLE_RANK["admin"] if admin else -1
+    assert caller.agent is not None
+    role = await agents.site_role(db, caller.agent.agent.id, site_id)
+    return -1 if role is None else agents.ROLE_RANK[role]
 
 
 async def agent_for(db: Database, token: str) -> AgentIdentity:
@@ -89,10 +102,18 @@ async def agent_for(db: Database, token: str) -> AgentIdentity:
 
 
 async def check_visitor_origin(connection: HTTPConnection, db: Database, site_id: str) -> None:
-    """Refuse a visitor's request made from a page origin the site does not allow (the
-    session checked it when it started; this keeps a token copied onto another page useless)."""
+    """Refuse a visitor's request or socket made from a page origin the site does not allow
+    (the session checked it when it started; this keeps a token copied onto another page
+    useless)."""
+    own = http_origin(str(connection.url))
+    await check_page_origin(db, site_id, page_origin(connection.headers.get("origin"), own))
+
+
+async def check_page_origin(db: Database, site_id: str, origin: str | None) -> None:
+    """`check_visitor_origin` for an origin `origins.page_origin` already picked (a Durable
+    Object keeps it in its socket's attachment)."""
     site = await sites.get_site(db, site_id)
-    if site is None or not caller_allowed(connection, site.allowed_origins):
+    if site is None or not origin_allowed(origin, site.allowed_origins):
         raise ApiError(errors.FORBIDDEN, "this page's origin may not use the site's widget")
 
 

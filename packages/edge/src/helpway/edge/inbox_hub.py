@@ -16,20 +16,33 @@ from helpway.shared import frames
 log = logging.getLogger("helpway.edge.inbox")
 
 Send = Callable[[frames.InboxUpdate], Awaitable[None]]
+Close = Callable[[], Awaitable[None]]
 
 
 class Subscription:
-    def __init__(self, site_ids: frozenset[str], send: Send) -> None:
+    def __init__(
+        self, site_ids: frozenset[str], send: Send, agent_id: str | None, close: Close | None
+    ) -> None:
         self.site_ids = site_ids
         self.send = send
+        self.agent_id = agent_id
+        self.close = close
 
 
 class InboxHub:
     def __init__(self) -> None:
         self._by_site: dict[str, set[Subscription]] = {}
 
-    def subscribe(self, site_ids: Iterable[str], send: Send) -> Subscription:
-        subscription = Subscription(frozenset(site_ids), send)
+    def subscribe(
+        self,
+        site_ids: Iterable[str],
+        send: Send,
+        *,
+        agent_id: str | None = None,
+        close: Close | None = None,
+    ) -> Subscription:
+        """`close` ends the subscriber's socket when `disconnect` removes `agent_id`."""
+        subscription = Subscription(frozenset(site_ids), send, agent_id, close)
         for site_id in subscription.site_ids:
             self._by_site.setdefault(site_id, set()).add(subscription)
         return subscription
@@ -42,6 +55,17 @@ class InboxHub:
             subscribers.discard(subscription)
             if not subscribers:
                 del self._by_site[site_id]
+
+    async def disconnect(self, site_id: str, agent_id: str) -> int:
+        """The agent no longer answers for the site: its inbox sockets subscribed to the site
+        are unsubscribed and closed (the console reconnects with its remaining sites).
+        Returns how many."""
+        ended = [s for s in self._by_site.get(site_id, ()) if s.agent_id == agent_id]
+        for subscription in ended:
+            self.unsubscribe(subscription)
+            if subscription.close is not None:
+                await subscription.close()
+        return len(ended)
 
     def subscribers(self, site_id: str) -> int:
         return len(self._by_site.get(site_id, ()))

@@ -4,7 +4,10 @@ An allowed entry is an origin (`https://shop.example`); one without a port match
 that scheme and host, so `http://localhost` covers any local dev server. `*` allows all, and so
 does an empty list: a site that has not named its origins yet is not locked down (the CLI says
 so when it creates one). Requests without an `Origin` header (the CLI, curl, server-to-server)
-are not browsers running a foreign page, and pass.
+are not browsers running a foreign page, and pass. The widget runs in a frame the edge
+serves, so its own calls (and its sockets: browsers send `Origin` on upgrades too) carry the
+edge's origin, which `page_origin` lets through (the page that framed it was checked when its
+session started); any other page origin must be one of the site's.
 """
 
 from __future__ import annotations
@@ -12,24 +15,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from starlette.requests import HTTPConnection
+
+def http_origin(url: str) -> str:
+    """The http(s) origin of a request URL (ws → http, wss → https)."""
+    parts = urlsplit(url)
+    scheme = {"ws": "http", "wss": "https"}.get(parts.scheme, parts.scheme)
+    return f"{scheme}://{parts.netloc}"
 
 
-def caller_allowed(connection: HTTPConnection, allowed: Iterable[str]) -> bool:
-    """May this request, made for a visitor of a site with `allowed` origins, proceed? The
-    widget runs in a frame the edge serves, so its own calls carry the edge's origin (the page
-    that framed it was checked when its session started); any other page origin must be one
-    of the site's. For WebSocket upgrades the browser sends `Origin` too, and http(s) is what
-    it names, so the edge's own origin is computed with the matching scheme."""
-    origin = connection.headers.get("origin")
-    if origin is not None and origin == _http_origin(connection):
-        return True
-    return origin_allowed(origin, allowed)
-
-
-def _http_origin(connection: HTTPConnection) -> str:
-    scheme = {"ws": "http", "wss": "https"}.get(connection.url.scheme, connection.url.scheme)
-    return f"{scheme}://{connection.url.netloc}"
+def page_origin(origin: str | None, own_origin: str) -> str | None:
+    """The page origin still to check: None for a request without `Origin` or from the edge's
+    own origin (the widget frame, the console)."""
+    return None if origin is None or origin == own_origin else origin
 
 
 def origin_allowed(origin: str | None, allowed: Iterable[str]) -> bool:

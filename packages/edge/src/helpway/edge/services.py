@@ -17,10 +17,11 @@ from helpway.knowledge.answers import AnswerEvent
 from helpway.knowledge.documents import Format
 from helpway.knowledge.ingest import DocumentResult
 from helpway.knowledge.retrieval import Hit
-from helpway.rooms.effects import ServerFrame
+from helpway.rooms.effects import Entry, ServerFrame
 from helpway.rooms.session import Session
 from helpway.shared import frames
 from helpway.store.database import Database
+from helpway.store.kb import KbDocument
 
 from .inbox_hub import InboxHub
 from .throttle import LoginLimits
@@ -39,6 +40,18 @@ class RoomHost(Protocol):
 
     async def leave(self, session: Session) -> None: ...
 
+    async def erase(self, conversation_id: str) -> None:
+        """Close the room's sockets and delete its storage (log, outbox) for good."""
+        ...
+
+    async def disconnect(self, site_id: str, participant_id: str) -> int:
+        """End the participant's sockets in the site's rooms; how many were ended."""
+        ...
+
+    async def room_log(self, conversation_id: str, after_seq: int) -> list[Entry]:
+        """The room's log entries after `after_seq` (what D1 may not hold yet)."""
+        ...
+
 
 class Knowledge(Protocol):
     """A site's knowledge base: what the HTTP API and the assistant need of it."""
@@ -52,6 +65,10 @@ class Knowledge(Protocol):
     async def search(self, site_id: str, query: str, k: int = ...) -> Sequence[Hit]: ...
 
     def answer(self, site_id: str, question: str) -> AsyncIterator[AnswerEvent]: ...
+
+    async def documents(self, site_id: str) -> list[KbDocument]: ...
+
+    async def delete_document(self, site_id: str, url: str) -> bool: ...
 
 
 @dataclass(frozen=True)

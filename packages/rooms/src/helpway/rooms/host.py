@@ -41,6 +41,9 @@ log = logging.getLogger("helpway.rooms")
 T = TypeVar("T")
 
 DEFAULT_IDLE_EVICT_S = 300.0
+# The close code of a socket the host ends (erased conversation, access removed): the edge's
+# `unauthorized` close, so clients do not reconnect into a door that stays shut.
+CLOSE_ENDED = 4401
 DEFAULT_BACKOFF = Backoff()
 
 
@@ -95,6 +98,8 @@ class LocalRoomHost:
         self._drains: dict[str, asyncio.Task[None]] = {}
         self._sweeper: asyncio.Task[None] | None = None
         self._closed = False
+        # Erased conversations: never loaded (so never re-created on disk) again.
+        self._erased: set[str] = set()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -211,6 +216,62 @@ class LocalRoomHost:
         now = self._clock()
         await self._input(conversation_id, site_id, lambda live: live.room.close(by, now), None)
 
+    # ------------------------------------------------------------------ access and erasure
+
+    async def erase(self, conversation_id: str) -> None:
+        """Erase the room for good (GDPR, a deleted site): its sockets are told `not_found`
+        and closed, its answer, alarm and outbox drain stop (entries not yet published are
+        dropped with the rest), and its storage file is deleted. The conversation must already
+        be gone from D1, so nobody can join it again; this host never reloads it."""
+        self._erased.add(conversation_id)
+        live = self._rooms.pop(conversation_id, None)
+        tasks = [self._drains.pop(conversation_id, None)]
+        if live is not None:
+            tasks += [live.answer, live.alarm]
+        pending = [task for task in tasks if task is not None]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        if live is not None:
+            async with live.lock:  # an input in progress finishes first
+                live.evicted = True
+                live.storage.close()
+        outlets = self._outlets.pop(conversation_id, {})
+        for outlet in outlets.values():
+            outlet.stop()
+        gone = "this conversation was erased"
+        await asyncio.gather(*(_end(o.session, errors.NOT_FOUND, gone) for o in outlets.values()))
+        self._folder.delete(conversation_id)
+
+    async def disconnect(self, site_id: str, participant_id: str) -> int:
+        """End the sockets of `participant_id` in the site's rooms (an agent removed from the
+        site): each is told `unauthorized` and closed, and leaves its room at once. Returns
+        how many were ended."""
+        ended = [
+            outlet.session
+            for outlets in self._outlets.values()
+            for outlet in outlets.values()
+            if outlet.session.site_id == site_id and outlet.session.participant.id == participant_id
+        ]
+        for session in ended:
+            await self.leave(session)
+            await _end(session, errors.UNAUTHORIZED, "no longer an agent of this site")
+        return len(ended)
+
+    async def room_log(self, conversation_id: str, after_seq: int) -> list[Entry]:
+        """The room's log after `after_seq` (entries its outbox has not copied to D1 yet, for a
+        data export); empty for a room never stored or erased."""
+        if conversation_id in self._erased:
+            return []
+
+        async def read(live: _Live) -> list[Entry]:
+            return self._read(live.storage, after_seq, live.room.meta.last_seq)
+
+        try:
+            return await self._locked(conversation_id, None, read)
+        except LookupError:
+            return []
+
     # ------------------------------------------------------------------ memory
 
     def is_live(self, conversation_id: str) -> bool:
@@ -259,6 +320,8 @@ class LocalRoomHost:
             return live
         if self._closed:
             raise RuntimeError("the room host is closed")
+        if conversation_id in self._erased:
+            raise LookupError(f"conversation {conversation_id!r} was erased")
         storage = self._folder.open(conversation_id)
         room = self._restore(conversation_id, site_id, storage)
         live = self._rooms[conversation_id] = _Live(room, storage)
@@ -466,6 +529,16 @@ class LocalRoomHost:
         finally:
             if self._drains.get(conversation_id) is asyncio.current_task():
                 del self._drains[conversation_id]
+
+
+async def _end(session: Session, code: frames.ErrorCode, message: str) -> None:
+    """Tell a session why it ends and close its socket (best effort: it may be gone)."""
+    try:
+        await session.send(_error(code, message))
+        if session.close is not None:
+            await session.close(CLOSE_ENDED, code)
+    except Exception as exc:
+        log.info("session %s: ending it failed: %r", session.id, exc)
 
 
 def _error(code: frames.ErrorCode, message: str, client_id: str | None = None) -> frames.Error:

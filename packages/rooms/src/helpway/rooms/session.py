@@ -21,6 +21,7 @@ from .effects import ServerFrame
 log = logging.getLogger("helpway.rooms")
 
 SendFrame = Callable[[ServerFrame], Awaitable[None]]
+CloseSocket = Callable[[int, str], Awaitable[None]]
 # A session whose socket falls this far behind is dropped; it resumes with `last_seq` later.
 MAX_PENDING_FRAMES = 10_000
 
@@ -34,7 +35,9 @@ class Session:
     """One socket in one conversation: who (already authenticated) and how to reach it.
 
     `site_id` is the conversation's site; a room created by this session's join belongs to it.
-    `ip` is the client's address, for the per-IP send limit (None: not limited by address)."""
+    `ip` is the client's address, for the per-IP send limit (None: not limited by address).
+    `close` ends the socket (code, reason): the host calls it when the conversation is erased
+    or the participant loses access (None: the host cannot end it, only stop writing)."""
 
     conversation_id: str
     site_id: str
@@ -42,6 +45,7 @@ class Session:
     send: SendFrame
     id: str = field(default_factory=_session_id)
     ip: str | None = None
+    close: CloseSocket | None = None
 
 
 class Outlet:

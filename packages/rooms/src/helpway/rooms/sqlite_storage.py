@@ -141,6 +141,20 @@ class SqliteRoomFolder:
             self.folder / f"{conversation_id}{SUFFIX}", busy_timeout_s=self._busy_timeout_s
         )
 
+    def delete(self, conversation_id: str) -> bool:
+        """The room's file and its WAL and shared-memory siblings."""
+        if _SAFE_ID.fullmatch(conversation_id) is None:
+            raise ValueError(f"not a conversation id: {conversation_id!r}")
+        path = self.folder / f"{conversation_id}{SUFFIX}"
+        existed = path.exists()
+        for sibling in (
+            path,
+            path.with_name(path.name + "-wal"),
+            path.with_name(path.name + "-shm"),
+        ):
+            sibling.unlink(missing_ok=True)
+        return existed
+
     def conversation_ids(self) -> Iterator[str]:
         """Every room stored in the folder."""
         if self.folder.is_dir():

@@ -61,3 +61,8 @@ class RoomFolder(Protocol):
     def conversation_ids(self) -> Iterable[str]:
         """Every stored room, so a host can drain outboxes left over from a previous run."""
         ...
+
+    def delete(self, conversation_id: str) -> bool:
+        """Remove the room's storage (log, outbox, meta) for good; True if there was any. The
+        storage must be closed."""
+        ...

@@ -7,8 +7,9 @@ Errors are always `ErrorBody` with an HTTP status that fits; the `code` values a
 from __future__ import annotations
 
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from . import limits
 from .frames import (
@@ -175,6 +176,153 @@ class CannedResponseList(Body):
     responses: list[CannedResponse]
 
 
+# ---------------------------------------------------------------- sites
+
+# Site ids go unescaped into the snippet's attribute, URLs (`/kb/<site>/...`) and storage keys.
+SiteId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,52}$")]
+SiteRole = Literal["agent", "admin", "owner"]
+
+
+def _origin(value: str) -> str:
+    """`*`, or a page origin (scheme, host, optional port; no path), normalized."""
+    if value == "*":
+        return value
+    parts = urlsplit(value)
+    try:
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError:
+        raise ValueError(f"{value!r} is not an origin like https://shop.example") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
+        raise ValueError(f"{value!r} is not an origin like https://shop.example")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError(f"{value!r} is not an origin like https://shop.example")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+Origin = Annotated[
+    str, Field(min_length=1, max_length=limits.MAX_URL_CHARS), AfterValidator(_origin)
+]
+Origins = Annotated[list[Origin], Field(max_length=50)]
+SiteName = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class SiteIn(Body):
+    """A new site. Without `id`, one is drawn. Any signed-in agent may make one and becomes
+    its owner."""
+
+    id: SiteId | None = None
+    name: SiteName
+    allowed_origins: Origins = []
+
+
+class SiteUpdate(Body):
+    """Change a site's name and/or allowed origins (an empty list: any origin). Site admins."""
+
+    name: SiteName | None = None
+    allowed_origins: Origins | None = None
+
+
+class SiteInfo(Body):
+    """A site as its agents see it, with the caller's role there (None for an API key). Times
+    are Unix ms."""
+
+    id: Id
+    name: str
+    allowed_origins: list[str]
+    role: SiteRole | None = None
+    created_at: int
+
+
+class SiteList(Body):
+    sites: list[SiteInfo]
+
+
+class SiteDeleted(Body):
+    """What deleting a site removed: its conversations (D1 rows and room storage), visitors,
+    KB documents (rows and vectors); its keys, invites and memberships went with it."""
+
+    site_id: Id
+    conversations: int
+    visitors: int
+    kb_documents: int
+
+
+# ---------------------------------------------------------------- a site's agents
+
+
+class Member(Body):
+    agent_id: Id
+    email: str
+    name: str
+    role: SiteRole
+
+
+class MemberList(Body):
+    agents: list[Member]
+
+
+class RoleUpdate(Body):
+    """A member's new role. Admins change agents only; owners change anyone, and a site keeps
+    at least one owner."""
+
+    role: SiteRole
+
+
+class InviteIn(Body):
+    """Invite an e-mail to the site as an agent (admins) or an admin (owners)."""
+
+    email: Annotated[str, Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")]
+    role: Literal["agent", "admin"] = "agent"
+
+
+class InviteInfo(Body):
+    """An invite as listed (never its token). Times are Unix ms."""
+
+    id: Id
+    email: str
+    role: Literal["agent", "admin"]
+    created_at: int
+    expires_at: int
+    used_at: int | None = None
+
+
+class InviteCreated(Body):
+    """The answer to making an invite: `url` is the one-time link (its token is in this answer
+    only); give it to the invitee."""
+
+    url: str
+    token: str
+    info: InviteInfo
+
+
+class InviteList(Body):
+    invites: list[InviteInfo]
+
+
+class InviteAccept(Body):
+    """Accept an invite: a new account's name and password (8+ characters), or an existing
+    account's password (its name stays)."""
+
+    token: Token
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    password: Annotated[str, Field(min_length=1, max_length=256)]
+
+
+# ---------------------------------------------------------------- conversations
+
+
+class Transcript(Body):
+    """A whole conversation, for its site's agents: every log entry, oldest first. Texts are
+    exactly as typed: a client shows them as text, never as HTML."""
+
+    conversation_id: Id
+    site_id: Id
+    visitor_id: Id
+    status: Status
+    created_at: int
+    entries: list[Message | Event]
+
+
 # ---------------------------------------------------------------- site admin
 
 
@@ -295,6 +443,11 @@ __all__ = [
     "ErrorBody",
     "History",
     "Inbox",
+    "InviteAccept",
+    "InviteCreated",
+    "InviteIn",
+    "InviteInfo",
+    "InviteList",
     "KbDocumentIn",
     "KbDocumentList",
     "KbDocumentStatus",
@@ -302,11 +455,20 @@ __all__ = [
     "KbIngestResult",
     "KbSearchResult",
     "LoginRequest",
+    "Member",
+    "MemberList",
+    "RoleUpdate",
     "SearchHit",
     "SearchResult",
+    "SiteDeleted",
     "SiteIdentity",
     "SiteIdentityUpdate",
+    "SiteIn",
+    "SiteInfo",
+    "SiteList",
+    "SiteUpdate",
     "SuggestedReply",
+    "Transcript",
     "VisitorContext",
     "VisitorSession",
     "VisitorSessionRequest",

@@ -45,3 +45,8 @@ async def resolve_agent_session(
 async def revoke_agent_session(db: Database, token: str) -> bool:
     """End a session (logout); True if it existed."""
     return await db.run("DELETE FROM agent_sessions WHERE token_hash = ?", (hash_token(token),)) > 0
+
+
+async def revoke_agent_sessions(db: Database, agent_id: str) -> int:
+    """End every session of the agent (a lost laptop, a removed colleague); how many ended."""
+    return await db.run("DELETE FROM agent_sessions WHERE agent_id = ?", (agent_id,))

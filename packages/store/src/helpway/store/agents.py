@@ -12,7 +12,11 @@ from .database import Database, Row
 from .errors import Conflict
 from .ids import new_id, now_ms
 
-SiteRole = Literal["agent", "admin"]
+SiteRole = Literal["agent", "admin", "owner"]
+# What each role may do on its site, in order: an agent answers; an admin also changes the
+# site's settings, keys, KB, visitors' data and its agents; an owner also manages admins and
+# owners and may delete the site. A site keeps at least one owner.
+ROLE_RANK: dict[str, int] = {"agent": 0, "admin": 1, "owner": 2}
 
 
 @dataclass(frozen=True)
@@ -111,3 +115,38 @@ async def site_role(db: Database, agent_id: str, site_id: str) -> SiteRole | Non
         "SELECT role FROM site_agents WHERE agent_id = ? AND site_id = ?", (agent_id, site_id)
     )
     return None if row is None else row["role"]  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class Member:
+    """An agent of a site, with its role there."""
+
+    agent: Agent
+    role: SiteRole
+
+
+async def site_members(db: Database, site_id: str) -> list[Member]:
+    """The site's agents, owners first, then by e-mail."""
+    rows = await db.all(
+        "SELECT agents.*, site_agents.role AS role FROM site_agents "
+        "JOIN agents ON agents.id = site_agents.agent_id WHERE site_agents.site_id = ? "
+        "ORDER BY CASE site_agents.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END, "
+        "agents.email",
+        (site_id,),
+    )
+    return [Member(Agent.from_row(row), row["role"]) for row in rows]
+
+
+async def owner_count(db: Database, site_id: str) -> int:
+    row = await db.first(
+        "SELECT COUNT(*) AS n FROM site_agents WHERE site_id = ? AND role = 'owner'", (site_id,)
+    )
+    return int(row["n"]) if row else 0
+
+
+async def remove_agent_from_site(db: Database, site_id: str, agent_id: str) -> bool:
+    """The agent stops answering for the site (its account stays); True if it did."""
+    changed = await db.run(
+        "DELETE FROM site_agents WHERE site_id = ? AND agent_id = ?", (site_id, agent_id)
+    )
+    return changed > 0

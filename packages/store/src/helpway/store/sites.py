@@ -107,14 +107,29 @@ async def list_sites(db: Database) -> list[Site]:
     return [Site.from_row(row) for row in rows]
 
 
+async def sites_of_agent(db: Database, agent_id: str) -> list[tuple[Site, str]]:
+    """The sites the agent answers for, each with the agent's role there, oldest first."""
+    rows = await db.all(
+        "SELECT sites.*, site_agents.role AS role FROM site_agents "
+        "JOIN sites ON sites.id = site_agents.site_id WHERE site_agents.agent_id = ? "
+        "ORDER BY sites.created_at, sites.id",
+        (agent_id,),
+    )
+    return [(Site.from_row(row), row["role"]) for row in rows]
+
+
 async def update_site(
     db: Database,
     site_id: str,
     *,
     config: SiteConfig | None = None,
     allowed_origins: Sequence[str] | None = None,
+    name: str | None = None,
 ) -> Site | None:
-    """Replace the widget config and/or the allowed origins; None if the site is unknown."""
+    """Replace the name, the widget config and/or the allowed origins; None if the site is
+    unknown."""
+    if name is not None:
+        await db.run("UPDATE sites SET name = ? WHERE id = ?", (name, site_id))
     if config is not None:
         await db.run("UPDATE sites SET config = ? WHERE id = ?", (config.to_json(), site_id))
     if allowed_origins is not None:
@@ -143,3 +158,39 @@ async def set_identity(
         (secret, int(enforce), site_id),
     )
     return await get_site(db, site_id)
+
+
+@dataclass(frozen=True)
+class DeletedSite:
+    """What deleting a site removed from D1, and what the caller still erases elsewhere: each
+    conversation's room storage (by id) and each KB document's vectors (the KB's own delete
+    removes a document's rows and vectors together, so documents go first, through it)."""
+
+    conversation_ids: list[str]
+    visitors: int
+
+
+async def delete_site(db: Database, site_id: str) -> DeletedSite | None:
+    """Delete the site and every D1 row of it in one batch: its conversations and their log,
+    its visitors, its agents' memberships (the agents' accounts stay: they may answer for other
+    sites), its API keys, invites, KB documents and chunks. None if the site is unknown. The
+    caller deletes the KB documents (and so their vectors) before, and the rooms after."""
+    if await get_site(db, site_id) is None:
+        return None
+    rows = await db.all("SELECT id FROM conversations WHERE site_id = ?", (site_id,))
+    counted = await db.first("SELECT COUNT(*) AS n FROM visitors WHERE site_id = ?", (site_id,))
+    of_site = "SELECT id FROM conversations WHERE site_id = ?"
+    await db.batch(
+        [
+            (f"DELETE FROM messages WHERE conversation_id IN ({of_site})", (site_id,)),
+            ("DELETE FROM conversations WHERE site_id = ?", (site_id,)),
+            ("DELETE FROM visitors WHERE site_id = ?", (site_id,)),
+            ("DELETE FROM kb_chunks WHERE site_id = ?", (site_id,)),
+            ("DELETE FROM kb_documents WHERE site_id = ?", (site_id,)),
+            ("DELETE FROM api_keys WHERE site_id = ?", (site_id,)),
+            ("DELETE FROM agent_invites WHERE site_id = ?", (site_id,)),
+            ("DELETE FROM site_agents WHERE site_id = ?", (site_id,)),
+            ("DELETE FROM sites WHERE id = ?", (site_id,)),
+        ]
+    )
+    return DeletedSite([row["id"] for row in rows], int(counted["n"]) if counted else 0)

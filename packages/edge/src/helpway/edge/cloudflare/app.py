@@ -13,23 +13,25 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+from pydantic import TypeAdapter
 from starlette.applications import Starlette
 
 from helpway.knowledge.cloudflare.vectorize import VectorizeIndex
 from helpway.knowledge.cloudflare.workers_ai import WorkersAiEmbedder, WorkersAiGenerator
 from helpway.knowledge.confidence import AnswerPolicy
 from helpway.knowledge.knowledge_base import KnowledgeBase
-from helpway.rooms.effects import ServerFrame
+from helpway.rooms.effects import Entry, ServerFrame
 from helpway.rooms.session import Session
 from helpway.shared import frames
 from helpway.store.cloudflare.d1 import D1Database
 from helpway.store.database import Database
 
 from ..app import build_app
-from ..inbox_hub import InboxHub
 from ..services import Services
+from .inbox_object import InboxObjects
 from .settings import CloudflareSettings
 
+_entries: TypeAdapter[list[Entry]] = TypeAdapter(list[Entry])
 # The knowledge base keeps nothing on disk here (D1, Vectorize and Workers AI hold it all).
 _NO_DATA_DIR = Path("/nonexistent")
 
@@ -47,8 +49,35 @@ def cloudflare_knowledge(db: Database, env: Any, settings: CloudflareSettings) -
 
 
 class SocketsAreDurableObjects:
-    """The app's room host on the Worker: never called, because the Worker routes every
-    conversation socket to its Durable Object before the app sees the request."""
+    """The app's room host on the Worker: the Worker routes every conversation socket to its
+    Durable Object before the app sees the request, so joining and frames never come here;
+    what the HTTP routes ask of rooms (erase, end a participant's sockets, read a log) goes to
+    the conversation objects over RPC.
+
+    `disconnect` reaches the objects of the site's conversations that are not closed (a closed
+    conversation's room rarely has sockets, and waking every object a site ever had would cost
+    one call each); an agent's socket left on a closed one can still read it until it closes,
+    but no route or new socket lets the agent in."""
+
+    def __init__(self, namespace: Any, db: Database) -> None:
+        self._namespace = namespace
+        self._db = db
+
+    async def erase(self, conversation_id: str) -> None:
+        await self._namespace.getByName(conversation_id).erase()
+
+    async def disconnect(self, site_id: str, participant_id: str) -> int:
+        rows = await self._db.all(
+            "SELECT id FROM conversations WHERE site_id = ? AND status != 'closed'", (site_id,)
+        )
+        ended = 0
+        for row in rows:
+            ended += int(await self._namespace.getByName(row["id"]).disconnect(participant_id))
+        return ended
+
+    async def room_log(self, conversation_id: str, after_seq: int) -> list[Entry]:
+        text = await self._namespace.getByName(conversation_id).room_log(after_seq)
+        return _entries.validate_json(str(text))
 
     async def join(self, session: Session, last_seq: int = 0) -> None:
         raise RuntimeError("conversation sockets are served by the ConversationRoom object")
@@ -67,9 +96,9 @@ def worker_services(env: Any) -> Services:
     db = D1Database(env.DB)
     return Services(
         db=db,
-        rooms=SocketsAreDurableObjects(),
+        rooms=SocketsAreDurableObjects(env.ROOMS, db),
         knowledge=cloudflare_knowledge(db, env, CloudflareSettings.from_env(env)),
-        inbox=InboxHub(),
+        inbox=InboxObjects(env),
     )
 
 

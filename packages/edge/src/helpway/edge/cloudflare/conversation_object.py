@@ -5,7 +5,8 @@ The door is the local conversation socket's (`sockets/conversation.py`), rewritt
 the object gets one call per message rather than a loop per socket. Frames that fail to decode
 get an error frame and the socket stays; the first frame must be `join` of our protocol version
 (else `not_joined`, or 4400); its token must belong to a participant of this conversation
-(else 4401); then every frame goes to the room host. A socket's messages are handled one at a
+(else 4401), and a visitor's upgrade must come from a page origin its site allows (else
+4401); then every frame goes to the room host. A socket's messages are handled one at a
 time, in order, even while one waits on D1 (the runtime delivers the next message meanwhile).
 
 Visitors' new messages are charged to the `RateLimiter` objects of their visitor id and client
@@ -29,7 +30,7 @@ from helpway.shared import errors, frames, limits
 from helpway.store.cloudflare.d1 import D1Database
 
 from ..assistant import kb_assistant
-from ..auth import participant_for
+from ..auth import check_page_origin, participant_for
 from ..errors import ApiError
 from ..framing import Refusal, decode, encode
 from ..publishing import publisher
@@ -60,9 +61,25 @@ class ConversationObject:
         )
         self._turns: dict[str, asyncio.Lock] = {}  # socket id → its messages' turn
 
-    def accept(self, ws: Any, conversation_id: str, ip: str | None) -> None:
-        """A new socket for this conversation (the upgrade the Worker forwarded)."""
-        self.host.accept(ws, conversation_id, ip)
+    def accept(
+        self, ws: Any, conversation_id: str, ip: str | None, origin: str | None = None
+    ) -> None:
+        """A new socket for this conversation (the upgrade the Worker forwarded); `origin` is
+        the page origin to check for a visitor (`origins.page_origin` of the upgrade)."""
+        self.host.accept(ws, conversation_id, ip, origin)
+
+    async def erase(self) -> None:
+        """The conversation was erased from D1: close its sockets, delete the storage."""
+        await self.host.erase()
+
+    async def disconnect(self, participant_id: str) -> int:
+        """The participant lost access to the site: end its sockets here."""
+        return await self.host.disconnect(participant_id)
+
+    def room_log(self, after_seq: int) -> str:
+        """The log after `after_seq` as a JSON list of entries (RPC passes text)."""
+        entries = self.host.room_log(after_seq)
+        return "[" + ",".join(entry.model_dump_json() for entry in entries) + "]"
 
     async def message(self, ws: Any, raw: str | bytes) -> None:
         socket = self.host.heard(ws)
@@ -105,6 +122,9 @@ class ConversationObject:
             return
         try:
             participant = await participant_for(self._db, frame.token, socket.conversation_id)
+            if participant.author.role == "visitor":
+                site_id = participant.conversation.site_id
+                await check_page_origin(self._db, site_id, socket.origin)
         except ApiError as exc:
             # Not found and forbidden end the socket too, exactly as locally.
             self._refuse(ws, errors.UNAUTHORIZED, exc.message, CLOSE_UNAUTHORIZED)

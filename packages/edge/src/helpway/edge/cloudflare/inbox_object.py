@@ -33,6 +33,7 @@ from helpway.store.cloudflare.d1 import D1Database
 from ..auth import agent_for
 from ..errors import ApiError
 from ..framing import Refusal, decode, encode
+from ..inbox_hub import InboxHub
 from ..sockets.joining import CLOSE_UNAUTHORIZED, CLOSE_UNSUPPORTED_VERSION
 from .routing import inbox_object_name
 
@@ -61,6 +62,19 @@ class InboxNotifier:
     async def publish(self, summary: frames.ConversationSummary) -> None:
         hub = self._namespace.getByName(inbox_object_name(summary.site_id))
         await hub.publish(summary.model_dump_json())
+
+
+class InboxObjects(InboxHub):
+    """The Worker's inbox hub: its HTTP side holds no sockets (each site's hub object does), so
+    `disconnect` goes to the site's hub object."""
+
+    def __init__(self, env: Any) -> None:
+        super().__init__()
+        self._namespace = env.INBOX
+
+    async def disconnect(self, site_id: str, agent_id: str) -> int:
+        hub = self._namespace.getByName(inbox_object_name(site_id))
+        return int(await hub.disconnect(agent_id))
 
 
 class InboxObject:
@@ -111,6 +125,20 @@ class InboxObject:
                 ws.send(update)
             except Exception as exc:  # gone: the runtime reports its close
                 log.info("inbox send failed: %r", exc)
+
+    async def disconnect(self, agent_id: str) -> int:
+        """The agent no longer answers for the hub's site: its sockets here are told
+        `unauthorized` and closed. Returns how many."""
+        ended = 0
+        for ws in self._open_sockets():
+            data = _attachment(ws)
+            if data is not None and data["agent"] == agent_id:
+                _attach(ws, {**data, "agent": None})
+                self._refuse(
+                    ws, errors.UNAUTHORIZED, "no longer an agent of this site", CLOSE_UNAUTHORIZED
+                )
+                ended += 1
+        return ended
 
     async def alarm(self) -> None:
         now = self._clock()

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from helpway.knowledge.cloudflare.testing import FakeVectorize, FakeWorkersAI
+from helpway.rooms.cloudflare.testing import FakeDurableObjectState
 from helpway.store.cloudflare.testing import FakeD1, to_js_value
 
 
@@ -44,9 +46,29 @@ class FakeNamespace:
         return FakeStub(self.objects[name])
 
 
+class FakeRoomNamespace:
+    """`ROOMS`: one Durable Object state per conversation id, kept as its storage and sockets
+    are; each stub reaches a new object instance on that state (as after hibernation, which
+    the runtime may do between any two calls). `make(state)` builds an instance."""
+
+    def __init__(self, folder: Path, make: Callable[[FakeDurableObjectState], Any]) -> None:
+        self._folder = folder
+        self._make = make
+        self.states: dict[str, FakeDurableObjectState] = {}
+
+    def state(self, name: str) -> FakeDurableObjectState:
+        if name not in self.states:
+            path = self._folder / f"room-{len(self.states)}.sqlite"
+            self.states[name] = FakeDurableObjectState(path)
+        return self.states[name]
+
+    def getByName(self, name: str) -> FakeStub:
+        return FakeStub(self._make(self.state(name)))
+
+
 class FakeEnv:
-    """`env` with the bindings of wrangler.toml: DB, AI, VECTORIZE, INBOX, LIMITER (and
-    vars)."""
+    """`env` with the bindings of wrangler.toml: DB, AI, VECTORIZE, INBOX, LIMITER, ROOMS
+    (and vars)."""
 
     def __init__(
         self,
@@ -55,6 +77,7 @@ class FakeEnv:
         vectorize: FakeVectorize,
         inbox: FakeNamespace | None = None,
         limiter: FakeNamespace | None = None,
+        rooms: FakeNamespace | FakeRoomNamespace | None = None,
         **variables: str,
     ) -> None:
         self.DB = db
@@ -64,5 +87,7 @@ class FakeEnv:
             self.INBOX = inbox
         if limiter is not None:
             self.LIMITER = limiter
+        if rooms is not None:
+            self.ROOMS = rooms
         for name, value in variables.items():
             setattr(self, name, value)

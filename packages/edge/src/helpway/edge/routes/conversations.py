@@ -1,15 +1,22 @@
-"""A conversation's history, for visitors and agents (the socket's catch-up, over HTTP)."""
+"""A conversation's history, for visitors and agents (the socket's catch-up, over HTTP), and its
+whole transcript for the site's agents, as JSON or plain text.
+
+A transcript carries whatever visitors typed, so it is never served as something a browser
+could render: JSON or `text/plain` (with `nosniff`, as every API answer), as a download, under a
+sandboxing CSP; in the text form a message's own line breaks are indented, so a typed line can
+never pass for another entry."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import UTC, datetime
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from helpway.shared import errors, frames, limits
+from helpway.shared import errors, frames, limits, rest
 from helpway.store import messages
 
 from ..auth import bearer_token, check_visitor_origin, participant_for
@@ -38,4 +45,67 @@ async def history(request: Request) -> Response:
     return JSONResponse(page.model_dump(mode="json", exclude_none=True))
 
 
-ROUTES = [Route("/api/conversations/{conversation_id}/history", history)]
+class TranscriptQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal["json", "text"] = "json"
+
+
+TRANSCRIPT_HEADERS = {"content-security-policy": "default-src 'none'; sandbox"}
+
+
+async def transcript(request: Request) -> Response:
+    query = read_query(request, TranscriptQuery)
+    conversation_id = request.path_params["conversation_id"]
+    db = services(request).db
+    participant = await participant_for(db, bearer_token(request), conversation_id)
+    if participant.author.role == "visitor":
+        raise ApiError(errors.FORBIDDEN, "transcripts are for the site's agents")
+    conversation = participant.conversation
+    entries: list[frames.Message | frames.Event] = []
+    after = 0
+    while (page := await messages.history_page(db, conversation_id, after)) is not None:
+        entries += page.entries
+        if not page.more or not page.entries:
+            break
+        after = page.entries[-1].seq
+    body = rest.Transcript(
+        conversation_id=conversation.id,
+        site_id=conversation.site_id,
+        visitor_id=conversation.visitor_id,
+        status=conversation.status,
+        created_at=conversation.created_at,
+        entries=entries,
+    )
+    name = f"conversation-{conversation.id}"
+    if query.format == "text":
+        headers = {
+            **TRANSCRIPT_HEADERS,
+            "content-disposition": f'attachment; filename="{name}.txt"',
+        }
+        return PlainTextResponse(transcript_text(body), headers=headers)
+    headers = {**TRANSCRIPT_HEADERS, "content-disposition": f'attachment; filename="{name}.json"'}
+    return JSONResponse(body.model_dump(mode="json", exclude_none=True), headers=headers)
+
+
+def _when(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def transcript_text(body: rest.Transcript) -> str:
+    lines = [f"Conversation {body.conversation_id} (site {body.site_id}, {body.status})", ""]
+    for entry in body.entries:
+        who = f"{entry.author.name} ({entry.author.role})"
+        if isinstance(entry, frames.Event):
+            lines.append(f"[{_when(entry.created_at)}] * {entry.name} by {who}: {entry.status}")
+            continue
+        text = entry.text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\n    ")
+        lines.append(f"[{_when(entry.created_at)}] {who}: {text}")
+        lines += [f"    source: {c.title} <{c.url}>" for c in entry.citations]
+    return "\n".join(lines) + "\n"
+
+
+ROUTES = [
+    Route("/api/conversations/{conversation_id}/history", history),
+    Route("/api/conversations/{conversation_id}/transcript", transcript),
+]

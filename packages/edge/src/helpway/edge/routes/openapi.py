@@ -19,7 +19,7 @@ from starlette.routing import Route
 from helpway.shared import rest
 
 from .agents import InboxQuery
-from .conversations import HistoryQuery
+from .conversations import HistoryQuery, TranscriptQuery
 from .kb import DocumentQuery, DocumentsQuery, SearchQuery
 from .search import SearchQuery as MessageSearchQuery
 
@@ -47,6 +47,18 @@ BODY_MODELS: list[type[BaseModel]] = [
     rest.ApiKeyCreated,
     rest.ApiKeyList,
     rest.KbDocumentList,
+    rest.SiteIn,
+    rest.SiteUpdate,
+    rest.SiteInfo,
+    rest.SiteList,
+    rest.SiteDeleted,
+    rest.MemberList,
+    rest.RoleUpdate,
+    rest.InviteIn,
+    rest.InviteCreated,
+    rest.InviteList,
+    rest.InviteAccept,
+    rest.Transcript,
 ]
 # Every failure is an ErrorBody; these are the statuses a client should expect on any route.
 COMMON_ERRORS = {"400": "malformed JSON", "413": "body too large", "422": "invalid field"}
@@ -115,6 +127,19 @@ def _operation(
         }
     if bearer:
         operation["security"] = [{"bearer": []}]
+    return operation
+
+
+def _transcript() -> dict[str, Any]:
+    operation = _operation(
+        "A conversation's whole log as JSON or plain text (the site's agents)",
+        rest.Transcript,
+        query=TranscriptQuery,
+        path_ids=("conversation_id",),
+        bearer=True,
+        errors={"404": "no such resource"},
+    )
+    operation["responses"]["200"]["content"]["text/plain"] = {"schema": {"type": "string"}}
     return operation
 
 
@@ -228,6 +253,94 @@ def document() -> dict[str, Any]:
                     bearer=True,
                     errors=not_found,
                 ),
+            },
+            "/api/conversations/{conversation_id}/transcript": {"get": _transcript()},
+            "/api/sites": {
+                "get": _operation("The caller's sites, with its role", rest.SiteList, bearer=True),
+                "post": _operation(
+                    "Make a site; the signed-in agent becomes its owner",
+                    rest.SiteInfo,
+                    body=rest.SiteIn,
+                    bearer=True,
+                    errors={"409": "a site with that id exists"},
+                ),
+            },
+            "/api/sites/{site_id}": {
+                "post": _operation(
+                    "Rename a site and/or change its allowed origins (site admins)",
+                    rest.SiteInfo,
+                    body=rest.SiteUpdate,
+                    path_ids=("site_id",),
+                    bearer=True,
+                    errors=not_found,
+                ),
+                "delete": _operation(
+                    "Delete a site and everything of it (site owners)",
+                    rest.SiteDeleted,
+                    path_ids=("site_id",),
+                    bearer=True,
+                    errors=not_found,
+                ),
+            },
+            "/api/sites/{site_id}/agents": {
+                "get": _operation(
+                    "A site's agents and their roles (site admins)",
+                    rest.MemberList,
+                    path_ids=("site_id",),
+                    bearer=True,
+                )
+            },
+            "/api/sites/{site_id}/agents/{agent_id}": {
+                "post": _operation(
+                    "Change a member's role (admins: agents only; owners: anyone)",
+                    None,
+                    body=rest.RoleUpdate,
+                    path_ids=("site_id", "agent_id"),
+                    bearer=True,
+                    errors={**not_found, "409": "the site's last owner"},
+                ),
+                "delete": _operation(
+                    "Remove a member: their access and sockets end at once",
+                    None,
+                    path_ids=("site_id", "agent_id"),
+                    bearer=True,
+                    errors={**not_found, "409": "the site's last owner"},
+                ),
+            },
+            "/api/sites/{site_id}/agents/{agent_id}/sessions": {
+                "delete": _operation(
+                    "Log a member out everywhere: sessions revoked, sockets closed",
+                    None,
+                    path_ids=("site_id", "agent_id"),
+                    bearer=True,
+                    errors=not_found,
+                )
+            },
+            "/api/sites/{site_id}/invites": {
+                "get": _operation(
+                    "A site's invites, never their tokens (site admins)",
+                    rest.InviteList,
+                    path_ids=("site_id",),
+                    bearer=True,
+                ),
+                "post": _operation(
+                    "Invite an e-mail; the one-time link is in this answer only",
+                    rest.InviteCreated,
+                    body=rest.InviteIn,
+                    path_ids=("site_id",),
+                    bearer=True,
+                ),
+            },
+            "/api/invites/accept": {
+                "post": _operation(
+                    "Use an invite: become an agent of its site, signed in",
+                    rest.AgentSession,
+                    body=rest.InviteAccept,
+                    errors={
+                        "403": "the e-mail's account has another password",
+                        "404": "invite unknown, used or expired",
+                    },
+                )
             },
             "/api/sites/{site_id}/identity": {
                 "get": _operation(

@@ -1,7 +1,14 @@
 """Site administration over HTTP, for the site's admins and its API keys with the scope (an
 agent of the site who is not an admin gets `forbidden`, as does anyone of another site):
-identity verification settings, API keys, and a visitor's data rights — export as JSON,
-erase."""
+the site itself (made by any signed-in agent, who becomes its owner; listed for its agents;
+renamed and its origins changed by its admins; deleted by its owners), identity verification
+settings, API keys, and a visitor's data rights — export as JSON, erase everywhere.
+
+What deleting a site removes: every KB document (rows and vectors), then in one D1 batch its
+conversations and their log, visitors, memberships, API keys and invites, then each
+conversation's room storage (its sockets closed first); the agents' inbox sockets for the site
+are closed. Agents' accounts stay (they may answer for other sites), and so do files the CLI
+ingested from (they are the owner's, outside the data folder)."""
 
 from __future__ import annotations
 
@@ -10,14 +17,97 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from helpway.shared import errors, rest
-from helpway.store import api_keys, data_rights, sites, visitors
+from helpway.store import agents, api_keys, data_rights, sites, visitors
 from helpway.store.api_keys import Scope
 from helpway.store.database import Database
+from helpway.store.errors import Conflict
 
-from ..auth import bearer_token, caller_for, require_scope
+from ..auth import agent_for, bearer_token, caller_for, caller_rank, require_scope
 from ..bodies import read_model
 from ..errors import ApiError
 from ..services import services
+
+
+def _site_info(site: sites.Site, role: agents.SiteRole | None) -> rest.SiteInfo:
+    return rest.SiteInfo.model_validate(
+        {
+            "id": site.id,
+            "name": site.name,
+            "allowed_origins": list(site.allowed_origins),
+            "role": role,
+            "created_at": site.created_at,
+        }
+    )
+
+
+async def create_site(request: Request) -> Response:
+    """Any signed-in agent may make a site (a platform of many tenants: nobody else is
+    affected) and becomes its owner; API keys belong to one site and cannot."""
+    db = services(request).db
+    me = await agent_for(db, bearer_token(request))
+    body = await read_model(request, rest.SiteIn)
+    try:
+        site = await sites.create_site(
+            db, name=body.name, site_id=body.id, allowed_origins=body.allowed_origins
+        )
+    except Conflict as exc:
+        raise ApiError(errors.CONFLICT, str(exc)) from None
+    await agents.add_agent_to_site(db, site.id, me.agent.id, "owner")
+    return JSONResponse(_site_info(site, "owner").model_dump())
+
+
+async def list_sites(request: Request) -> Response:
+    """The caller's sites (an agent's), with its role on each."""
+    db = services(request).db
+    me = await agent_for(db, bearer_token(request))
+    mine = await sites.sites_of_agent(db, me.agent.id)
+    listed = rest.SiteList(sites=[_site_info(site, role) for site, role in mine])
+    return JSONResponse(listed.model_dump())
+
+
+async def update_site(request: Request) -> Response:
+    db = services(request).db
+    caller = await caller_for(db, bearer_token(request))
+    site_id = str(request.path_params["site_id"])
+    await require_scope(db, caller, site_id, "site:admin")
+    change = await read_model(request, rest.SiteUpdate)
+    site = await sites.update_site(
+        db, site_id, name=change.name, allowed_origins=change.allowed_origins
+    )
+    if site is None:
+        raise ApiError(errors.NOT_FOUND, "no such site")
+    role = (
+        None if caller.agent is None else await agents.site_role(db, caller.agent.agent.id, site_id)
+    )
+    return JSONResponse(_site_info(site, role).model_dump())
+
+
+async def delete_site(request: Request) -> Response:
+    """Owners only (see the module's docstring for what goes)."""
+    found = services(request)
+    db = found.db
+    caller = await caller_for(db, bearer_token(request))
+    site_id = str(request.path_params["site_id"])
+    if await caller_rank(db, caller, site_id) < agents.ROLE_RANK["owner"]:
+        raise ApiError(errors.FORBIDDEN, "only the site's owners may delete it")
+    members = await agents.site_members(db, site_id)
+    documents = await found.knowledge.documents(site_id)
+    for document in documents:
+        await found.knowledge.delete_document(site_id, document.url)
+    deleted = await sites.delete_site(db, site_id)
+    if deleted is None:
+        raise ApiError(errors.NOT_FOUND, "no such site")
+    for conversation_id in deleted.conversation_ids:
+        await found.rooms.erase(conversation_id)
+    for member in members:
+        await found.inbox.disconnect(site_id, member.agent.id)
+    body = rest.SiteDeleted(
+        site_id=site_id,
+        conversations=len(deleted.conversation_ids),
+        visitors=deleted.visitors,
+        kb_documents=len(documents),
+    )
+    return JSONResponse(body.model_dump())
 
 
 async def _admin_site(request: Request, db: Database, scope: Scope) -> str:
@@ -69,22 +159,34 @@ async def _site_visitor(request: Request, db: Database, scope: Scope) -> str:
 
 
 async def export_visitor(request: Request) -> Response:
-    db = services(request).db
-    visitor_id = await _site_visitor(request, db, "visitors:export")
-    exported = await data_rights.export_visitor(db, visitor_id)
+    """What D1 holds, plus, per conversation, `room_entries`: log entries its room holds that
+    D1 does not yet (the outbox copies them shortly), in their wire form."""
+    found = services(request)
+    visitor_id = await _site_visitor(request, found.db, "visitors:export")
+    exported = await data_rights.export_visitor(found.db, visitor_id)
     if exported is None:
         raise ApiError(errors.NOT_FOUND, "no such visitor on this site")
+    for conversation in exported["conversations"]:
+        in_d1 = max((entry["seq"] for entry in conversation["entries"]), default=0)
+        extra = await found.rooms.room_log(conversation["id"], in_d1)
+        conversation["room_entries"] = [
+            entry.model_dump(mode="json", exclude_none=True) for entry in extra
+        ]
     return JSONResponse(exported)
 
 
 async def erase_visitor(request: Request) -> Response:
-    """Erase the visitor from D1 (profile, conversations, log): their token stops working and
-    no agent can open their conversations any more."""
-    db = services(request).db
-    visitor_id = await _site_visitor(request, db, "visitors:erase")
-    erased = await data_rights.erase_visitor(db, visitor_id)
+    """Erase the visitor everywhere: D1 (profile, conversations, log) in one batch, then each
+    conversation's room (its sockets closed, its storage — log and pending outbox — deleted).
+    Their token stops working and no agent can open their conversations any more. The KB holds
+    nothing of visitors (it is the site's own articles), so there is nothing to erase there."""
+    found = services(request)
+    visitor_id = await _site_visitor(request, found.db, "visitors:erase")
+    erased = await data_rights.erase_visitor(found.db, visitor_id)
     if erased is None:
         raise ApiError(errors.NOT_FOUND, "no such visitor on this site")
+    for conversation_id in erased:
+        await found.rooms.erase(conversation_id)
     return JSONResponse({"visitor_id": visitor_id, "conversation_ids": erased})
 
 
@@ -129,6 +231,10 @@ SITE_PATH = "/api/sites/{site_id}/identity"
 KEYS_PATH = "/api/sites/{site_id}/keys"
 VISITOR_PATH = "/api/sites/{site_id}/visitors/{visitor_id}"
 ROUTES = [
+    Route("/api/sites", list_sites, methods=["GET"]),
+    Route("/api/sites", create_site, methods=["POST"]),
+    Route("/api/sites/{site_id}", update_site, methods=["POST"]),
+    Route("/api/sites/{site_id}", delete_site, methods=["DELETE"]),
     Route(SITE_PATH, read_identity, methods=["GET"]),
     Route(SITE_PATH, update_identity, methods=["POST"]),
     Route(VISITOR_PATH + "/export", export_visitor, methods=["GET"]),

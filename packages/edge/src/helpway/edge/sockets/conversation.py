@@ -2,6 +2,7 @@
 
 The edge's part is the door: decode frames (refusing bad ones with an error frame and keeping
 the socket), require `join` first, resolve its token to a participant of *this* conversation,
+refuse a visitor whose page `Origin` the site does not allow (as the history route does),
 then hand every later frame to the room host, which owns ordering, storage and fan-out. The
 session carries the client's address for the per-IP send limit (uvicorn resolves it from
 `X-Forwarded-For` when the edge runs behind a trusted proxy). A `join` after a `room_full`
@@ -16,7 +17,7 @@ from starlette.websockets import WebSocket
 from helpway.rooms.session import Session
 from helpway.shared import errors
 
-from ..auth import participant_for
+from ..auth import check_visitor_origin, participant_for
 from ..errors import ApiError
 from ..framing import Refusal, decode
 from ..services import services
@@ -35,6 +36,8 @@ async def conversation_socket(ws: WebSocket) -> None:
             participant = await participant_for(
                 found.db, join.token, ws.path_params["conversation_id"]
             )
+            if participant.author.role == "visitor":
+                await check_visitor_origin(ws, found.db, participant.conversation.site_id)
         except ApiError as exc:
             # Not found and forbidden end the socket too: retrying cannot help, so the client
             # must see the same close as for a bad token.
@@ -46,6 +49,7 @@ async def conversation_socket(ws: WebSocket) -> None:
             participant=participant.author,
             send=channel.send,
             ip=ws.client.host if ws.client else None,
+            close=channel.close,
         )
         await found.rooms.join(session, join.last_seq)
         try:

@@ -29,7 +29,14 @@ async def inbox_socket(ws: WebSocket) -> None:
         except ApiError as exc:
             await refuse(channel, errors.UNAUTHORIZED, exc.message, CLOSE_UNAUTHORIZED)
             return
-        subscription = hub.subscribe(identity.site_ids, channel.offer)
+
+        async def end() -> None:
+            message = "no longer an agent of this site"
+            await refuse(channel, errors.UNAUTHORIZED, message, CLOSE_UNAUTHORIZED)
+
+        subscription = hub.subscribe(
+            identity.site_ids, channel.offer, agent_id=identity.agent.id, close=end
+        )
         try:
             while (frame := await next_frame(channel)) is not None:
                 if isinstance(frame, frames.Ping):

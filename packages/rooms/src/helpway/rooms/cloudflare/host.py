@@ -56,6 +56,7 @@ from .storage import DurableRoomStorage
 log = logging.getLogger("helpway.rooms.cloudflare")
 
 CLOSE_IDLE = 4408
+CLOSE_ENDED = 4401  # as the local host: erased conversation, access removed
 DEFAULT_BACKOFF = Backoff()
 MAX_ATTACHMENT_BYTES = 2048
 _OPEN_STATES = (0, 1)  # WebSocket CONNECTING, OPEN
@@ -76,6 +77,9 @@ class Socket:
     participant: frames.Author | None = None  # set once its join's token checked out
     site_id: str | None = None
     joined: bool = False
+    # The page origin the upgrade came from, for the door to check against the site's allowed
+    # origins (None: no `Origin`, or the edge's own, e.g. the widget frame).
+    origin: str | None = None
 
     def to_json(self) -> str:
         data = {
@@ -86,6 +90,7 @@ class Socket:
             "p": None if self.participant is None else self.participant.model_dump(),
             "site": self.site_id,
             "j": self.joined,
+            "o": self.origin,
         }
         text = json.dumps(data, separators=(",", ":"))
         if len(text.encode()) > MAX_ATTACHMENT_BYTES:
@@ -104,6 +109,7 @@ class Socket:
             participant=None if who is None else frames.Author.model_validate(who),
             site_id=data["site"],
             joined=data["j"],
+            origin=data.get("o"),
         )
 
 
@@ -152,13 +158,16 @@ class DurableRoomHost:
         self._answer_task: asyncio.Task[None] | None = None
         self._retry_at: int | None = None  # when a failed publish is tried again
         self._attempt = 0
+        self._erased = False
 
     # ------------------------------------------------------------------ sockets (the door's calls)
 
-    def accept(self, ws: Any, conversation_id: str, ip: str | None) -> Socket:
+    def accept(
+        self, ws: Any, conversation_id: str, ip: str | None, origin: str | None = None
+    ) -> Socket:
         """Take a new server-side WebSocket into the object (hibernatable), before its join."""
         self._ctx.acceptWebSocket(ws)
-        socket = Socket(secrets.token_urlsafe(9), conversation_id, ip, self._clock())
+        socket = Socket(secrets.token_urlsafe(9), conversation_id, ip, self._clock(), origin=origin)
         _store(ws, socket)
         return socket
 
@@ -241,10 +250,62 @@ class DurableRoomHost:
             await self._perform(room.leave(socket.id))
             await self._arm()
 
+    # ------------------------------------------------------------------ access and erasure
+
+    async def erase(self) -> None:
+        """Erase the room for good (GDPR, a deleted site): every socket is told `not_found`
+        and closed, the answer stops, and the object's storage — log, outbox (entries not yet
+        published included), meta — and its alarm are deleted. The conversation is already gone
+        from D1, so no socket can join it again; this instance stores nothing more."""
+        async with self._lock:
+            self._erased = True
+            if self._answer_task is not None:
+                self._answer_task.cancel()
+                self._answer_task = None
+            for ws in self._open_sockets():
+                self._end(ws, errors.NOT_FOUND, "this conversation was erased")
+            self._sockets = {}
+            self._room = None
+            await self._ctx.storage.deleteAlarm()
+            await self._ctx.storage.deleteAll()
+
+    async def disconnect(self, participant_id: str) -> int:
+        """End the sockets of `participant_id` (an agent removed from the site): told
+        `unauthorized`, closed, and out of the room at once. Returns how many."""
+        ended = 0
+        for ws in self._open_sockets():
+            socket = socket_of(ws)
+            if socket is None or socket.participant is None:
+                continue
+            if socket.participant.id != participant_id:
+                continue
+            await self.leave(ws)
+            self._end(ws, errors.UNAUTHORIZED, "no longer an agent of this site")
+            ended += 1
+        return ended
+
+    def room_log(self, after_seq: int) -> list[Entry]:
+        """The log after `after_seq` (for a data export: entries not yet copied to D1)."""
+        if self._erased:
+            return []
+        stored = self._storage.load()
+        if stored is None:
+            return []
+        return self._read(after_seq, stored.meta.last_seq)
+
+    def _end(self, ws: Any, code: frames.ErrorCode, message: str) -> None:
+        self._deliver(ws, _error(code, message))
+        try:
+            ws.close(CLOSE_ENDED, code)
+        except Exception as exc:  # already closing
+            log.debug("closing a socket failed: %r", exc)
+
     # ------------------------------------------------------------------ the alarm
 
     async def alarm(self) -> None:
         """The object's alarm: expire typists, close idle sockets, drain the outbox, re-arm."""
+        if self._erased:
+            return
         now = self._clock()
         async with self._lock:
             room = self._restore()
@@ -308,6 +369,8 @@ class DurableRoomHost:
         return self._room
 
     def _loaded(self, conversation_id: str, site_id: str | None) -> Room:
+        if self._erased:
+            raise LookupError(f"conversation {conversation_id!r} was erased")
         room = self._restore()
         if room is not None:
             return room

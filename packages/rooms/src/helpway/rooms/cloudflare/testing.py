@@ -190,6 +190,24 @@ class FakeDurableObjectStorage:
     async def deleteAlarm(self) -> None:
         self.alarm = None
 
+    async def deleteAll(self) -> None:
+        """What a SQLite-backed object's `deleteAll()` does: every table (and so every row the
+        object's SQL wrote) is gone; the alarm is not touched (`deleteAlarm` is separate)."""
+        self.sql.internal = True
+        try:
+            names = [
+                name
+                for (name,) in self._conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' "
+                    "AND name NOT LIKE 'sqlite_%'"
+                )
+            ]
+            for name in names:
+                self._conn.execute(f'DROP TABLE IF EXISTS "{name}"')
+            self._conn.execute("VACUUM")
+        finally:
+            self.sql.internal = False
+
     def take_alarm(self) -> int:
         """What the runtime does as it calls `alarm()`: the due alarm is unset (a handler that
         wants another one sets it). Returns when it was due."""

@@ -5,7 +5,8 @@ Everything here is a shell over `helpway.edge.cloudflare`, whose code runs on CP
 tests: `Default` routes a request (conversation socket → its `ConversationRoom` object, inbox
 socket → its site's `InboxHub` object, anything else → the Starlette app through the SDK's ASGI
 bridge); the Durable Object classes turn the runtime's calls (`fetch` for the upgrade,
-`webSocketMessage`, `webSocketClose`, `webSocketError`, `alarm`, the hub's `publish` RPC and
+`webSocketMessage`, `webSocketClose`, `webSocketError`, `alarm`, the conversation's `erase`,
+`disconnect` and `room_log` RPCs, the hub's `publish` and `disconnect` RPCs and
 the `RateLimiter`'s `take`/`give_back` RPCs) into calls on the runtime-free objects. Importing
 it does no I/O and draws nothing random: Python Workers snapshot memory after import.
 """
@@ -26,6 +27,7 @@ from helpway.edge.cloudflare.routing import (
     inbox_object_name,
     target,
 )
+from helpway.edge.origins import http_origin, page_origin
 from helpway.rooms.cloudflare.host import now_ms
 from helpway.rooms.cloudflare.ratelimit import BucketObject
 from helpway.shared import errors
@@ -80,8 +82,18 @@ class ConversationRoom(DurableObject):
             return _upgrade_expected()
         client, server = _accept_pair()
         ip = request.headers.get("cf-connecting-ip")
-        self.room.accept(server, where.conversation_id, ip)
+        origin = page_origin(request.headers.get("origin"), http_origin(request.url))
+        self.room.accept(server, where.conversation_id, ip, origin)
         return Response(None, status=101, web_socket=client)
+
+    async def erase(self) -> None:
+        await self.room.erase()
+
+    async def disconnect(self, participant_id: str) -> int:
+        return await self.room.disconnect(participant_id)
+
+    async def room_log(self, after_seq: int) -> str:
+        return self.room.room_log(int(after_seq))
 
     async def webSocketMessage(self, ws: Any, message: Any) -> None:
         await self.room.message(ws, _text(message))
@@ -111,6 +123,9 @@ class InboxHub(DurableObject):
 
     async def publish(self, summary_json: str) -> None:
         await self.hub.publish(summary_json)
+
+    async def disconnect(self, agent_id: str) -> int:
+        return await self.hub.disconnect(agent_id)
 
     async def webSocketMessage(self, ws: Any, message: Any) -> None:
         await self.hub.message(ws, _text(message))
