@@ -14,7 +14,6 @@ import tempfile
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
-from urllib.parse import urlsplit
 
 import click
 from pydantic import ValidationError
@@ -28,13 +27,27 @@ from helpway.knowledge.evaluation import (
 )
 from helpway.knowledge.ingest import IngestProgress, IngestReport, UnknownSiteError
 from helpway.knowledge.manifest import ManifestError
+from helpway.rooms.sqlite_storage import SqliteRoomFolder
 from helpway.shared import rest
-from helpway.store import agents, api_keys, canned, data_rights, identity, passwords, sites
+from helpway.store import (
+    agent_sessions,
+    agents,
+    api_keys,
+    canned,
+    data_rights,
+    identity,
+    invites,
+    passwords,
+    sites,
+)
+from helpway.store.database import Database
 from helpway.store.errors import Conflict
 
+from . import erasure
 from .local.data import open_database, open_knowledge
 from .local.kb_files import kb_base_url
-from .local.settings import Settings, SettingsError
+from .local.settings import Settings, SettingsError, load_dev_vars
+from .routes.members import invite_url
 
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar
@@ -58,7 +71,14 @@ def _run(job: Callable[[Settings], Coroutine[object, object, T]]) -> T:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
-    """Helpway: edge-native customer-support chat."""
+    """Helpway: edge-native customer-support chat.
+
+    Settings come from the environment and `.dev.vars` at the repository root (KEY=VALUE, as
+    wrangler reads it; the environment wins)."""
+    try:
+        load_dev_vars()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 # ---------------------------------------------------------------- running
@@ -97,16 +117,10 @@ def build_widget(out: Path | None) -> None:
 
 
 def _origin(value: str) -> str:
-    if value == "*":
-        return value
-    parts = urlsplit(value)
     try:
-        parts.port  # noqa: B018 - raises on a malformed port
-    except ValueError:
-        parts = parts._replace(netloc="")
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
-        raise click.BadParameter(f"{value!r} is not an origin like https://shop.example")
-    return f"{parts.scheme}://{parts.netloc}"
+        return rest.normalize_origin(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 # Site ids go unescaped into the snippet's attribute, URLs (`/kb/<site>/...`) and storage keys.
@@ -146,14 +160,21 @@ def sites_group() -> None:
 @click.option(
     "--origin", "origins", multiple=True, help="An origin allowed to load the widget (repeatable)."
 )
-def sites_create(site_id: str, name: str, origins: tuple[str, ...]) -> None:
+@click.option("--owner", "owner_email", default=None, help="An existing agent to own the site.")
+def sites_create(
+    site_id: str, name: str, origins: tuple[str, ...], owner_email: str | None
+) -> None:
     """Create a site."""
     allowed = [_origin(o) for o in origins]
 
     async def job(settings: Settings) -> sites.Site:
         db = await open_database(settings)
         try:
-            return await sites.create_site(db, name=name, site_id=site_id, allowed_origins=allowed)
+            owner = None if owner_email is None else await _agent(db, owner_email)
+            site = await sites.create_site(db, name=name, site_id=site_id, allowed_origins=allowed)
+            if owner is not None:
+                await agents.add_agent_to_site(db, site.id, owner.id, "owner")
+            return site
         finally:
             db.close()
 
@@ -165,6 +186,93 @@ def sites_create(site_id: str, name: str, origins: tuple[str, ...]) -> None:
     click.echo(f'  <script src="https://YOUR-EDGE/widget.js" data-site="{site.id}" async></script>')
     if not allowed:
         click.echo("No --origin given: pages on any origin may use its widget.")
+
+
+@sites_group.command("list")
+def sites_list() -> None:
+    """Every site: id, allowed origins (or 'any origin'), name."""
+
+    async def job(settings: Settings) -> list[sites.Site]:
+        db = await open_database(settings)
+        try:
+            return await sites.list_sites(db)
+        finally:
+            db.close()
+
+    for site in _run(job):
+        origins = " ".join(site.allowed_origins) or "any origin"
+        click.echo(f"{site.id}  {origins}  {site.name}")
+
+
+@sites_group.command("update")
+@click.option("--site", "site_id", required=True, callback=_site_id)
+@click.option("--name", default=None)
+@click.option(
+    "--origin", "origins", multiple=True, help="The origins allowed from now on (repeatable)."
+)
+@click.option("--any-origin", is_flag=True, help="Let pages on any origin use the widget.")
+def sites_update(
+    site_id: str, name: str | None, origins: tuple[str, ...], any_origin: bool
+) -> None:
+    """Rename a site and/or replace its allowed origins."""
+    if origins and any_origin:
+        raise click.UsageError("--origin and --any-origin exclude each other")
+    allowed = [] if any_origin else [_origin(o) for o in origins] or None
+
+    async def job(settings: Settings) -> sites.Site | None:
+        db = await open_database(settings)
+        try:
+            return await sites.update_site(db, site_id, name=name, allowed_origins=allowed)
+        finally:
+            db.close()
+
+    site = _run(job)
+    if site is None:
+        raise click.ClickException(f"no site {site_id!r}")
+    click.echo(f"site {site.id!r} ({site.name}): {' '.join(site.allowed_origins) or 'any origin'}")
+
+
+@sites_group.command("delete")
+@click.option("--site", "site_id", required=True, callback=_site_id)
+@click.option("--yes", is_flag=True, required=True, help="Yes, delete everything of the site.")
+def sites_delete(site_id: str, yes: bool) -> None:
+    """Delete a site and everything of it: conversations (D1 and room files), visitors, KB
+    documents and vectors, keys, invites, memberships. With `helpway dev` running, prefer
+    `DELETE /api/sites/ID`: it also closes the site's open sockets."""
+
+    async def job(settings: Settings) -> rest.SiteDeleted | None:
+        db = await open_database(settings)
+        try:
+            return await erasure.delete_site(
+                db, open_knowledge(db, settings), _room_eraser(settings), site_id
+            )
+        finally:
+            db.close()
+
+    deleted = _run(job)
+    if deleted is None:
+        raise click.ClickException(f"no site {site_id!r}")
+    click.echo(
+        f"site {site_id} deleted with {deleted.conversations} conversation(s), "
+        f"{deleted.visitors} visitor(s), {deleted.kb_documents} KB document(s)"
+    )
+
+
+def _room_eraser(settings: Settings) -> erasure.EraseRoom:
+    """Delete a room's file in the data folder (the CLI has no live rooms to close)."""
+    folder = SqliteRoomFolder(settings.rooms_dir)
+
+    async def erase(conversation_id: str) -> None:
+        folder.delete(conversation_id)
+
+    return erase
+
+
+async def _agent(db: Database, email: str) -> agents.Agent:
+    agent = await agents.find_agent(db, email)
+    if agent is None:
+        raise click.ClickException(f"no agent {email!r}: create it with `helpway agents create`")
+    return agent
 
 
 @sites_group.command("identity")
@@ -250,10 +358,11 @@ def agents_group() -> None:
 )
 @click.option(
     "--role",
-    type=click.Choice(["agent", "admin"]),
+    type=click.Choice(["agent", "admin", "owner"]),
     default="agent",
     show_default=True,
-    help="On these sites: admins may also change the site's settings.",
+    help="On these sites: admins may also change the site's settings and agents; owners "
+    "also manage admins and may delete the site.",
 )
 def agents_create(
     email: str, name: str, password: str, site_ids: tuple[str, ...], role: agents.SiteRole
@@ -294,10 +403,11 @@ def agents_create(
 )
 @click.option(
     "--role",
-    type=click.Choice(["agent", "admin"]),
+    type=click.Choice(["agent", "admin", "owner"]),
     default="agent",
     show_default=True,
-    help="On these sites: admins may also change the site's settings.",
+    help="On these sites: admins may also change the site's settings and agents; owners "
+    "also manage admins and may delete the site.",
 )
 def agents_add_to_site(email: str, site_ids: tuple[str, ...], role: agents.SiteRole) -> None:
     """Let an existing agent answer for more sites (it sees them at its next sign-in); on a
@@ -322,6 +432,109 @@ def agents_add_to_site(email: str, site_ids: tuple[str, ...], role: agents.SiteR
 
     agent, answered = _run(job)
     click.echo(f"agent {agent.email} answers for {', '.join(answered)}")
+
+
+@agents_group.command("list")
+@click.option("--site", "site_id", required=True, callback=_site_id)
+def agents_list(site_id: str) -> None:
+    """The site's agents: role, e-mail, name."""
+
+    async def job(settings: Settings) -> list[agents.Member]:
+        db = await open_database(settings)
+        try:
+            return await agents.site_members(db, site_id)
+        finally:
+            db.close()
+
+    for member in _run(job):
+        click.echo(f"{member.role:5}  {member.agent.email}  {member.agent.name}")
+
+
+@agents_group.command("invite")
+@click.option("--site", "site_id", required=True, callback=_site_id)
+@click.option("--email", required=True)
+@click.option("--role", type=click.Choice(["agent", "admin"]), default="agent", show_default=True)
+def agents_invite(site_id: str, email: str, role: agents.SiteRole) -> None:
+    """Make a one-time invite link (valid 7 days) and print it: the invitee opens it, sets a
+    name and password, and becomes an agent of the site."""
+    if "@" not in email:
+        raise click.BadParameter("not an e-mail address", param_hint="--email")
+
+    async def job(settings: Settings) -> tuple[invites.Invite, str]:
+        db = await open_database(settings)
+        try:
+            if await sites.get_site(db, site_id) is None:
+                raise click.ClickException(f"no site {site_id!r}")
+            return await invites.create_invite(db, site_id, email, role)
+        finally:
+            db.close()
+
+    invite, token = _run(job)
+    click.echo(f"invite for {invite.email} ({invite.role} of {site_id}); send them this link:")
+    click.echo(invite_url(_settings().base_url, token))
+
+
+@agents_group.command("set-role")
+@click.option("--site", "site_id", required=True, callback=_site_id)
+@click.option("--email", required=True)
+@click.option("--role", type=click.Choice(["agent", "admin", "owner"]), required=True)
+def agents_set_role(site_id: str, email: str, role: agents.SiteRole) -> None:
+    """Change an agent's role on a site it answers for."""
+
+    async def job(settings: Settings) -> None:
+        db = await open_database(settings)
+        try:
+            agent = await _agent(db, email)
+            current = await agents.site_role(db, agent.id, site_id)
+            if current is None:
+                raise click.ClickException(f"{email} is not an agent of {site_id}")
+            if current == "owner" and role != "owner" and await agents.owner_count(db, site_id) < 2:
+                raise click.ClickException(f"{email} is the last owner of {site_id}")
+            await agents.add_agent_to_site(db, site_id, agent.id, role)
+        finally:
+            db.close()
+
+    _run(job)
+    click.echo(f"{email} is {role} of {site_id}")
+
+
+@agents_group.command("remove")
+@click.option("--site", "site_id", required=True, callback=_site_id)
+@click.option("--email", required=True)
+def agents_remove(site_id: str, email: str) -> None:
+    """Stop an agent answering for a site (its account stays). With `helpway dev` running,
+    prefer `DELETE /api/sites/S/agents/ID`: it also closes the agent's open sockets."""
+
+    async def job(settings: Settings) -> bool:
+        db = await open_database(settings)
+        try:
+            agent = await _agent(db, email)
+            if await agents.site_role(db, agent.id, site_id) == "owner" and (
+                await agents.owner_count(db, site_id) < 2
+            ):
+                raise click.ClickException(f"{email} is the last owner of {site_id}")
+            return await agents.remove_agent_from_site(db, site_id, agent.id)
+        finally:
+            db.close()
+
+    if not _run(job):
+        raise click.ClickException(f"{email} is not an agent of {site_id}")
+    click.echo(f"{email} no longer answers for {site_id}")
+
+
+@agents_group.command("revoke-sessions")
+@click.option("--email", required=True)
+def agents_revoke_sessions(email: str) -> None:
+    """Log an agent out everywhere: every session token of theirs stops working at once."""
+
+    async def job(settings: Settings) -> int:
+        db = await open_database(settings)
+        try:
+            return await agent_sessions.revoke_agent_sessions(db, (await _agent(db, email)).id)
+        finally:
+            db.close()
+
+    click.echo(f"{_run(job)} session(s) of {email} revoked")
 
 
 @main.group("keys")
@@ -537,12 +750,14 @@ def visitors_export(visitor_id: str) -> None:
 @visitors_group.command("erase")
 @click.option("--id", "visitor_id", required=True, help=ID_HELP)
 def visitors_erase(visitor_id: str) -> None:
-    """Erase the visitor, their conversations and their messages from D1."""
+    """Erase the visitor, their conversations and their messages from D1 and the room files.
+    With `helpway dev` running, prefer `DELETE /api/sites/S/visitors/ID`: it also closes the
+    conversations' open sockets."""
 
     async def job(settings: Settings) -> list[str] | None:
         db = await open_database(settings)
         try:
-            return await data_rights.erase_visitor(db, visitor_id)
+            return await erasure.erase_visitor(db, _room_eraser(settings), visitor_id)
         finally:
             db.close()
 

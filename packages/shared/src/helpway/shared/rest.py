@@ -183,7 +183,7 @@ SiteId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,52}$")]
 SiteRole = Literal["agent", "admin", "owner"]
 
 
-def _origin(value: str) -> str:
+def normalize_origin(value: str) -> str:
     """`*`, or a page origin (scheme, host, optional port; no path), normalized."""
     if value == "*":
         return value
@@ -200,7 +200,7 @@ def _origin(value: str) -> str:
 
 
 Origin = Annotated[
-    str, Field(min_length=1, max_length=limits.MAX_URL_CHARS), AfterValidator(_origin)
+    str, Field(min_length=1, max_length=limits.MAX_URL_CHARS), AfterValidator(normalize_origin)
 ]
 Origins = Annotated[list[Origin], Field(max_length=50)]
 SiteName = Annotated[str, Field(min_length=1, max_length=100)]

@@ -1,17 +1,28 @@
-"""Where the local edge keeps its data and listens, from the environment.
+"""Where the local edge keeps its data and listens, from the environment and `.dev.vars`.
 
 `helpway dev` and every CLI command read the same settings, so the CLI always works on the
 data of the edge the developer is running.
+
+Secrets and settings stay out of the repository: as wrangler does for `wrangler dev`, the local
+runtime reads `.dev.vars` beside `wrangler.toml` (the repository root; `HELPWAY_DEV_VARS` names
+another file) — `KEY=VALUE` lines, `#` comments, values optionally in single or double quotes —
+into the environment before anything reads it, so every `HELPWAY_*` setting (`HELPWAY_DATA`,
+`PORT`, `HELPWAY_LLM_BASE_URL`/`_MODEL`/`_API_KEY`, `HELPWAY_SOCKET_IDLE_S`) may live there. A
+variable already in the environment wins over the file, so a one-off `PORT=8788 make dev` still
+works. `.dev.vars` is git-ignored; on Cloudflare the same names are `[vars]` or Worker secrets.
 """
 
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 
 # packages/edge/src/helpway/edge/local/settings.py → the repository root.
 REPO_ROOT = Path(__file__).resolve().parents[6]
+DEV_VARS = REPO_ROOT / ".dev.vars"
 DEFAULT_PORT = 8787
 HOST = "127.0.0.1"
 
@@ -62,3 +73,43 @@ def _port(value: str) -> int:
     if not value.isdigit() or not 1 <= int(value) <= 65535:
         raise SettingsError(f"PORT must be a port number from 1 to 65535, not {value!r}")
     return int(value)
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def parse_dev_vars(text: str) -> dict[str, str]:
+    """`KEY=VALUE` lines as wrangler reads `.dev.vars`. Raises `SettingsError` naming the first
+    line that is neither that, a comment, nor blank (never echoing a value: it may be secret)."""
+    found: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, equals, value = line.removeprefix("export ").partition("=")
+        name, value = name.strip(), value.strip()
+        if not equals or not _NAME.fullmatch(name):
+            raise SettingsError(f".dev.vars line {number}: expected KEY=VALUE")
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            quote, value = value[0], value[1:-1]
+            if quote == '"':
+                value = value.replace("\\n", "\n")
+        found[name] = value
+    return found
+
+
+def load_dev_vars(environ: MutableMapping[str, str] = os.environ) -> list[str]:
+    """Put `.dev.vars` (or the file `HELPWAY_DEV_VARS` names) into `environ`, never replacing
+    a variable already set; returns the names it set. A missing file sets nothing."""
+    path = Path(environ.get("HELPWAY_DEV_VARS") or DEV_VARS)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise SettingsError(f"cannot read {path}: {exc.strerror or exc}") from None
+    values = parse_dev_vars(text)
+    added = [name for name in values if name not in environ]
+    for name in added:
+        environ[name] = values[name]
+    return added

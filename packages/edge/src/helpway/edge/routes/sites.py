@@ -4,11 +4,11 @@ the site itself (made by any signed-in agent, who becomes its owner; listed for 
 renamed and its origins changed by its admins; deleted by its owners), identity verification
 settings, API keys, and a visitor's data rights — export as JSON, erase everywhere.
 
-What deleting a site removes: every KB document (rows and vectors), then in one D1 batch its
-conversations and their log, visitors, memberships, API keys and invites, then each
-conversation's room storage (its sockets closed first); the agents' inbox sockets for the site
-are closed. Agents' accounts stay (they may answer for other sites), and so do files the CLI
-ingested from (they are the owner's, outside the data folder)."""
+What deleting a site removes (`erasure.delete_site`): every KB document (rows and vectors),
+then in one D1 batch its conversations and their log, visitors, memberships, API keys and
+invites, then each conversation's room storage (its sockets closed first); the agents' inbox
+sockets for the site are closed. Agents' accounts stay (they may answer for other sites), and
+so do files the CLI ingested from (they are the owner's, outside the data folder)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from helpway.store.api_keys import Scope
 from helpway.store.database import Database
 from helpway.store.errors import Conflict
 
+from .. import erasure
 from ..auth import agent_for, bearer_token, caller_for, caller_rank, require_scope
 from ..bodies import read_model
 from ..errors import ApiError
@@ -91,22 +92,11 @@ async def delete_site(request: Request) -> Response:
     if await caller_rank(db, caller, site_id) < agents.ROLE_RANK["owner"]:
         raise ApiError(errors.FORBIDDEN, "only the site's owners may delete it")
     members = await agents.site_members(db, site_id)
-    documents = await found.knowledge.documents(site_id)
-    for document in documents:
-        await found.knowledge.delete_document(site_id, document.url)
-    deleted = await sites.delete_site(db, site_id)
-    if deleted is None:
+    body = await erasure.delete_site(db, found.knowledge, found.rooms.erase, site_id)
+    if body is None:
         raise ApiError(errors.NOT_FOUND, "no such site")
-    for conversation_id in deleted.conversation_ids:
-        await found.rooms.erase(conversation_id)
     for member in members:
         await found.inbox.disconnect(site_id, member.agent.id)
-    body = rest.SiteDeleted(
-        site_id=site_id,
-        conversations=len(deleted.conversation_ids),
-        visitors=deleted.visitors,
-        kb_documents=len(documents),
-    )
     return JSONResponse(body.model_dump())
 
 
@@ -182,11 +172,9 @@ async def erase_visitor(request: Request) -> Response:
     nothing of visitors (it is the site's own articles), so there is nothing to erase there."""
     found = services(request)
     visitor_id = await _site_visitor(request, found.db, "visitors:erase")
-    erased = await data_rights.erase_visitor(found.db, visitor_id)
+    erased = await erasure.erase_visitor(found.db, found.rooms.erase, visitor_id)
     if erased is None:
         raise ApiError(errors.NOT_FOUND, "no such visitor on this site")
-    for conversation_id in erased:
-        await found.rooms.erase(conversation_id)
     return JSONResponse({"visitor_id": visitor_id, "conversation_ids": erased})
 
 
