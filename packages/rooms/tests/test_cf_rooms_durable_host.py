@@ -216,3 +216,31 @@ async def test_only_an_authenticated_socket_joins(room: Object) -> None:
     room.host.accept(stranger, "c1", None)
     with pytest.raises(ValueError, match="authenticated"):
         await room.host.join(stranger)
+
+
+async def test_erase_closes_sockets_and_deletes_storage_and_alarm(room: Object) -> None:
+    visitor, agent = await room.connect(VISITOR), await room.connect(AGENT)
+    room.publisher.failing = True
+    await room.host.receive(visitor, send("v1", "my address is 1 Main St"))
+    assert [e.seq for e in room.host.room_log(0)] == [1]
+    assert room.ctx.storage.alarm is not None  # the outbox drain is pending
+
+    await room.host.erase()
+    for ws in (visitor, agent):
+        assert ws.close_code == 4401 and of_type(ws, "error")[-1]["code"] == "not_found"
+    tables = room.ctx.storage.sql.exec(
+        "SELECT name FROM sqlite_master WHERE type = 'table'"
+    ).toArray()
+    assert tables == [] and room.ctx.storage.alarm is None
+    assert room.host.room_log(0) == []
+    await room.host.alarm()  # a late alarm stores nothing again
+    assert room.ctx.storage.sql.exec("SELECT name FROM sqlite_master").toArray() == []
+
+
+async def test_disconnect_ends_one_participants_sockets(room: Object) -> None:
+    visitor, agent = await room.connect(VISITOR), await room.connect(AGENT)
+    assert await room.host.disconnect(AGENT.id) == 1
+    assert agent.close_code == 4401 and of_type(agent, "error")[-1]["code"] == "unauthorized"
+    assert visitor.close_code is None
+    await room.host.receive(visitor, send("v1", "after the agent left"))
+    assert not [f for f in entries(agent) if f["seq"] == 1]

@@ -379,3 +379,65 @@ def test_buckets_refill_at_their_rate_and_are_forgotten_when_full() -> None:
         assert limiter.admit(session, now_ms=n) == 0
     # Pruned at the 1024th take: only the buckets taken in the last 250 ms (one refill) remain.
     assert len(limiter) == 250
+
+
+class Closable(Client):
+    """A client whose socket the host may end: records the close code."""
+
+    def __init__(self, conversation_id: str, author: frames.Author, site_id: str = "demo") -> None:
+        super().__init__(conversation_id, author, site_id)
+        self.closed: list[int] = []
+        self.session.close = self._close
+
+    async def _close(self, code: int, reason: str) -> None:
+        self.closed.append(code)
+
+
+def room_files(folder: Path, conversation_id: str) -> list[str]:
+    return sorted(p.name for p in folder.glob(f"{conversation_id}.room.sqlite*"))
+
+
+async def test_erase_closes_sockets_drops_the_outbox_and_deletes_the_file(
+    host: LocalRoomHost, publisher: Publisher, tmp_path: Path
+) -> None:
+    folder = tmp_path / "rooms"
+    visitor, agent = Closable("c1", VISITOR), Closable("c1", AGENT)
+    await host.join(visitor.session)
+    await host.join(agent.session)
+    publisher.failing = True  # entries stay in the outbox, unpublished
+    await host.receive(visitor.session, visitor.message("v1", "my address is 1 Main St"))
+    await eventually(lambda: publisher.failures > 0)
+    assert room_files(folder, "c1") and stored_seqs(folder, "c1") == [1]
+    assert [e.seq for e in await host.room_log("c1", 0)] == [1]
+
+    await host.erase("c1")
+    for client in (visitor, agent):
+        assert client.closed == [4401]
+        error = client.of_type(frames.Error)[-1]
+        assert isinstance(error, frames.Error) and error.code == "not_found"
+    assert room_files(folder, "c1") == []
+    assert await host.room_log("c1", 0) == []
+    publisher.failing = False
+    published_before = len(publisher.batches)
+    # A frame still in flight from a closed socket does not bring the room back.
+    await host.receive(visitor.session, visitor.message("v2", "again"))
+    with pytest.raises(LookupError):
+        await host.join(Client("c1", VISITOR).session)
+    await asyncio.sleep(0.05)  # the drain's backoff is 5-20 ms: it would have retried by now
+    assert room_files(folder, "c1") == [] and len(publisher.batches) == published_before
+    assert "c1" not in list(SqliteRoomFolder(folder).conversation_ids())
+
+
+async def test_disconnect_ends_one_participants_sockets_in_one_site(host: LocalRoomHost) -> None:
+    visitor, agent = Closable("c1", VISITOR), Closable("c1", AGENT)
+    elsewhere = Closable("c2", AGENT, site_id="other")
+    for client in (visitor, agent, elsewhere):
+        await host.join(client.session)
+    assert await host.disconnect("demo", AGENT.id) == 1
+    assert agent.closed == [4401] and visitor.closed == [] and elsewhere.closed == []
+    error = agent.of_type(frames.Error)[-1]
+    assert isinstance(error, frames.Error) and error.code == "unauthorized"
+    seen = len(agent.frames)
+    await host.receive(visitor.session, visitor.message("v1", "after the agent left"))
+    await eventually(lambda: any(e.seq == 1 for e in visitor.entries()))
+    assert len(agent.frames) == seen  # nothing more reaches the removed agent
