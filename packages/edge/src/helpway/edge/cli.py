@@ -234,11 +234,13 @@ def sites_update(
 
 @sites_group.command("delete")
 @click.option("--site", "site_id", required=True, callback=_site_id)
-@click.option("--yes", is_flag=True, required=True, help="Yes, delete everything of the site.")
+@click.option("--yes", is_flag=True, help="Yes, delete everything of the site (required).")
 def sites_delete(site_id: str, yes: bool) -> None:
     """Delete a site and everything of it: conversations (D1 and room files), visitors, KB
     documents and vectors, keys, invites, memberships. With `helpway dev` running, prefer
     `DELETE /api/sites/ID`: it also closes the site's open sockets."""
+    if not yes:
+        raise click.UsageError("this deletes everything of the site: pass --yes")
 
     async def job(settings: Settings) -> rest.SiteDeleted | None:
         db = await open_database(settings)
