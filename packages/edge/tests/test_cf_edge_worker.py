@@ -24,6 +24,7 @@ from helpway.edge.cloudflare.routing import (
 )
 from helpway.edge.cloudflare.testing import FakeEnv, FakeNamespace
 from helpway.edge.local import demo
+from helpway.edge.origins import http_origin, page_origin
 from helpway.rooms.cloudflare.testing import (
     FakeDurableObjectState,
     FakeJsException,
@@ -473,3 +474,125 @@ async def test_an_unreachable_limiter_fails_open_with_a_warning(
         await world.room(conversation).message(ws, send(f"c{n}", "hello"))
     assert len(of_type(ws, "ack")) == 3 and of_type(ws, "error") == []
     assert "rate limiter visitor:" in caplog.text and "admitting the message" in caplog.text
+
+
+# ---------------------------------------------------------------- origins, access, erasure
+
+
+async def _member(world: World, site_id: str, email: str, role: agents.SiteRole) -> tuple[str, str]:
+    """An agent of the site with `role`: its id and a session token."""
+    db = D1Database(world.env.DB)
+    agent = await agents.create_agent(db, email=email, name=email, password="member password")
+    await agents.add_agent_to_site(db, site_id, agent.id, role)
+    return agent.id, await agent_sessions.create_agent_session(db, agent.id)
+
+
+def test_the_worker_checks_the_page_origin_not_its_own() -> None:
+    own = http_origin("https://helpway.example/ws/conversations/abc")
+    assert own == "https://helpway.example"
+    assert page_origin("https://helpway.example", own) is None  # the widget frame
+    assert page_origin(None, own) is None
+    assert page_origin("https://evil.example", own) == "https://evil.example"
+
+
+async def test_a_visitor_upgrade_from_a_foreign_origin_is_refused(world: World) -> None:
+    db = D1Database(world.env.DB)
+    await sites.create_site(
+        db, name="Shop", site_id="shop", allowed_origins=["https://shop.example"]
+    )
+    started = await world.http.post(
+        "/api/visitor/session", json={"site_id": "shop"}, headers={"origin": "https://shop.example"}
+    )
+    visitor = started.json()
+    cid, token = visitor["conversation_id"], visitor["visitor_token"]
+    room = world.room(cid)
+    for origin, welcome in [
+        ("https://evil.example", False),
+        ("https://shop.example", True),
+        (None, True),  # no Origin, or the edge's own (the frame): `page_origin` gives None
+    ]:
+        ws = FakeWebSocket()
+        room.accept(ws, cid, "198.51.100.7", origin)
+        await room.message(ws, join(token))
+        if welcome:
+            assert ws.frames()[0]["type"] == "welcome", origin
+        else:
+            assert (ws.frames()[-1]["code"], ws.close_code) == ("unauthorized", 4401)
+            assert "origin" in ws.frames()[-1]["message"]
+    # The attachment keeps the origin across hibernation: a woken object still refuses it.
+    late = FakeWebSocket()
+    world.room(cid).accept(late, cid, None, "https://evil.example")
+    await world.wake(cid).message(late, join(token))
+    assert late.close_code == 4401
+
+
+async def test_export_and_erase_reach_the_conversation_object(world: World) -> None:
+    _, token = await _member(world, "demo", "admin@demo.example", "admin")
+    bearer = {"authorization": f"Bearer {token}"}
+    visitor = await world.visitor()
+    cid = visitor["conversation_id"]
+    ws = await world.connect(cid, visitor["visitor_token"])
+    await world.room(cid).message(ws, send("c1", "my passport is X123"))
+    ctx, _ = world.rooms[cid]
+    assert ctx.storage.alarm is not None  # the outbox has not reached D1: no alarm ran yet
+    path = f"/api/sites/demo/visitors/{visitor['visitor_id']}"
+
+    exported = (await world.http.get(path + "/export", headers=bearer)).json()
+    [conversation] = exported["conversations"]
+    assert conversation["entries"] == []  # nothing in D1 yet...
+    texts = [e.get("text") for e in conversation["room_entries"]]
+    assert "my passport is X123" in texts  # ...but the room's own log is exported
+
+    erased = await world.http.delete(path, headers=bearer)
+    assert erased.status_code == 200 and erased.json()["conversation_ids"] == [cid]
+    assert (ws.frames()[-1]["code"], ws.close_code) == ("not_found", 4401)
+    tables = ctx.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table'").toArray()
+    assert tables == [] and ctx.storage.alarm is None
+
+
+async def test_removing_a_member_closes_their_sockets_on_the_objects(world: World) -> None:
+    _, owner = await _member(world, "demo", "owner@demo.example", "owner")
+    dana_id, dana = await _member(world, "demo", "dana@demo.example", "agent")
+    visitor = await world.visitor()
+    cid = visitor["conversation_id"]
+    await world.connect(cid, visitor["visitor_token"])
+    in_room = await world.connect(cid, dana)
+    in_inbox = await world.inbox(dana)
+    removed = await world.http.delete(
+        f"/api/sites/demo/agents/{dana_id}", headers={"authorization": f"Bearer {owner}"}
+    )
+    assert removed.status_code == 204, removed.text
+    for ws in (in_room, in_inbox):
+        assert (ws.frames()[-1]["code"], ws.close_code) == ("unauthorized", 4401)
+
+
+async def test_deleting_a_site_erases_its_rooms_and_vectors(world: World) -> None:
+    _, owner = await _member(world, "demo", "founder@demo.example", "agent")
+    bearer = {"authorization": f"Bearer {owner}"}
+    made = await world.http.post("/api/sites", json={"id": "doomed", "name": "D"}, headers=bearer)
+    assert made.status_code == 200 and made.json()["role"] == "owner"
+    doc = {"site_id": "doomed", "url": "/help/a", "content": "# A\n\nAbout the doomed shop."}
+    assert (await world.http.post("/api/kb/documents", json=doc, headers=bearer)).status_code == 200
+    vectors = world.env.VECTORIZE._vectors
+    assert any(v.namespace == "doomed" for v in vectors.values())
+    visitor = await world.visitor(site_id="doomed")
+    cid = visitor["conversation_id"]
+    ws = await world.connect(cid, visitor["visitor_token"])
+    await world.room(cid).message(ws, send("c1", "hello"))
+
+    demo_admin = await world.agent()  # an agent of demo only
+    refused = await world.http.delete(
+        "/api/sites/doomed", headers={"authorization": f"Bearer {demo_admin['token']}"}
+    )
+    assert refused.status_code == 403
+    deleted = await world.http.delete("/api/sites/doomed", headers=bearer)
+    assert deleted.json() == {
+        "site_id": "doomed",
+        "conversations": 1,
+        "visitors": 1,
+        "kb_documents": 1,
+    }
+    assert ws.close_code == 4401
+    ctx, _ = world.rooms[cid]
+    assert ctx.storage.sql.exec("SELECT name FROM sqlite_master").toArray() == []
+    assert not any(v.namespace == "doomed" for v in vectors.values())
