@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -345,8 +346,17 @@ async def test_gdpr_erase_deletes_room_files_and_closes_live_sockets(
         assert await db.all("SELECT 1 FROM messages WHERE text = ?", (marker,)) == []
     finally:
         db.close()
-    # Not left anywhere in the room folder either (another room's file, a stray WAL).
+    # Not left anywhere in the room folder either (another room's file, a stray WAL), nor in
+    # D1's file once its WAL is checkpointed (deletes overwrite the freed content).
     assert all(marker.encode() not in p.read_bytes() for p in (edge.data / "rooms").iterdir())
+    checkpoint = sqlite3.connect(edge.data / "d1.sqlite3")
+    try:
+        busy, _, _ = checkpoint.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        checkpoint.close()
+    assert busy == 0
+    for path in edge.data.glob("d1.sqlite3*"):
+        assert marker.encode() not in path.read_bytes(), path.name
 
 
 async def test_transcripts_are_text_never_markup(client: Any, edge: Any) -> None:

@@ -12,7 +12,8 @@ from .database import Params, Row, Statement
 class SqliteDatabase:
     """One connection, used from one event loop; statements are short, so they run inline.
 
-    WAL mode lets the CLI read while the local edge writes.
+    WAL mode lets the CLI read while the local edge writes. `secure_delete` overwrites what a
+    delete frees, so an erased visitor's messages do not linger in the file's free pages.
     """
 
     def __init__(self, path: Path | str) -> None:
@@ -23,6 +24,7 @@ class SqliteDatabase:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA foreign_keys=ON")
         self._conn.execute("PRAGMA busy_timeout=5000")
+        self._conn.execute("PRAGMA secure_delete=ON")
 
     async def all(self, sql: str, params: Params = ()) -> list[Row]:
         return [dict(row) for row in self._conn.execute(sql, tuple(params)).fetchall()]
