@@ -54,6 +54,7 @@ def test_migrations_apply_on_a_fresh_local_d1(tmp_path: Path) -> None:
     # each kind on the trigram tokenizer: D1 must accept them.
     assert {"kb_chunks_fts", "messages_fts", "messages_trigram_fts"} <= tables, tables
     assert "canned_responses" in tables
+    assert {"site_agents", "agent_invites"} <= tables  # 0009 rebuilt site_agents in place
 
 
 def test_message_search_indexes_follow_inserts_and_deletes_on_d1(tmp_path: Path) -> None:

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TypeAlias
 
-from helpway.shared import frames
+from helpway.shared import frames, rest
 
 from . import passwords
 from .database import Database, Row
 from .errors import Conflict
 from .ids import new_id, now_ms
 
-SiteRole = Literal["agent", "admin", "owner"]
+SiteRole: TypeAlias = rest.SiteRole  # the REST API's names for an agent's role on a site
 # What each role may do on its site, in order: an agent answers; an admin also changes the
 # site's settings, keys, KB, visitors' data and its agents; an owner also manages admins and
 # owners and may delete the site. A site keeps at least one owner.
