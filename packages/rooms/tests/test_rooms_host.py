@@ -441,3 +441,10 @@ async def test_disconnect_ends_one_participants_sockets_in_one_site(host: LocalR
     await host.receive(visitor.session, visitor.message("v1", "after the agent left"))
     await eventually(lambda: any(e.seq == 1 for e in visitor.entries()))
     assert len(agent.frames) == seen  # nothing more reaches the removed agent
+
+
+async def test_reading_the_log_of_a_room_never_stored_creates_nothing(
+    host: LocalRoomHost, tmp_path: Path
+) -> None:
+    assert await host.room_log("never", 0) == []
+    assert room_files(tmp_path / "rooms", "never") == []

@@ -261,7 +261,9 @@ class LocalRoomHost:
     async def room_log(self, conversation_id: str, after_seq: int) -> list[Entry]:
         """The room's log after `after_seq` (entries its outbox has not copied to D1 yet, for a
         data export); empty for a room never stored or erased."""
-        if conversation_id in self._erased:
+        if conversation_id in self._erased or not (
+            self.is_live(conversation_id) or self._folder.exists(conversation_id)
+        ):
             return []
 
         async def read(live: _Live) -> list[Entry]:

@@ -134,18 +134,16 @@ class SqliteRoomFolder:
         self._busy_timeout_s = busy_timeout_s
 
     def open(self, conversation_id: str) -> SqliteRoomStorage:
-        if _SAFE_ID.fullmatch(conversation_id) is None:
-            raise ValueError(f"not a conversation id: {conversation_id!r}")
+        path = self._path(conversation_id)
         self.folder.mkdir(parents=True, exist_ok=True)
-        return SqliteRoomStorage(
-            self.folder / f"{conversation_id}{SUFFIX}", busy_timeout_s=self._busy_timeout_s
-        )
+        return SqliteRoomStorage(path, busy_timeout_s=self._busy_timeout_s)
+
+    def exists(self, conversation_id: str) -> bool:
+        return self._path(conversation_id).exists()
 
     def delete(self, conversation_id: str) -> bool:
         """The room's file and its WAL and shared-memory siblings."""
-        if _SAFE_ID.fullmatch(conversation_id) is None:
-            raise ValueError(f"not a conversation id: {conversation_id!r}")
-        path = self.folder / f"{conversation_id}{SUFFIX}"
+        path = self._path(conversation_id)
         existed = path.exists()
         for sibling in (
             path,
@@ -154,6 +152,11 @@ class SqliteRoomFolder:
         ):
             sibling.unlink(missing_ok=True)
         return existed
+
+    def _path(self, conversation_id: str) -> Path:
+        if _SAFE_ID.fullmatch(conversation_id) is None:
+            raise ValueError(f"not a conversation id: {conversation_id!r}")
+        return self.folder / f"{conversation_id}{SUFFIX}"
 
     def conversation_ids(self) -> Iterator[str]:
         """Every room stored in the folder."""

@@ -62,6 +62,10 @@ class RoomFolder(Protocol):
         """Every stored room, so a host can drain outboxes left over from a previous run."""
         ...
 
+    def exists(self, conversation_id: str) -> bool:
+        """Whether the room has storage (without creating it)."""
+        ...
+
     def delete(self, conversation_id: str) -> bool:
         """Remove the room's storage (log, outbox, meta) for good; True if there was any. The
         storage must be closed."""
