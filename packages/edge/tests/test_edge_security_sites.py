@@ -468,3 +468,54 @@ async def test_cli_manages_sites_and_agents(client: Any, edge: Any, helpway: Any
     deleted = helpway(edge.data, "sites", "delete", "--site", site, "--yes").stdout
     assert "1 conversation(s), 1 visitor(s)" in deleted
     assert site not in helpway(edge.data, "sites", "list").stdout
+
+
+async def test_api_keys_stand_as_admins_of_their_own_site_only(
+    client: Any, edge: Any, helpway: Any
+) -> None:
+    n = next(_n)
+    site, other = f"keyed-site{n}", f"keyed-other{n}"
+    for site_id in (site, other):
+        helpway(edge.data, "sites", "create", "--id", site_id, "--name", site_id)
+
+    def key(site_id: str, *scopes: str) -> dict[str, str]:
+        args = [arg for scope in scopes for arg in ("--scope", scope)]
+        out = helpway(edge.data, "keys", "create", "--site", site_id, "--name", "k", *args)
+        return {"authorization": f"Bearer {out.stdout.strip().splitlines()[-1]}"}
+
+    admin_key, reader_key, foreign_key = (
+        key(site, "site:admin"),
+        key(site, "kb:read"),
+        key(other, "site:admin"),
+    )
+    members = f"/api/sites/{site}/agents"
+    _status(await client.http.get(members, headers=admin_key), 200)
+    made = await client.http.post(
+        f"/api/sites/{site}/invites", json={"email": "k@k.example"}, headers=admin_key
+    )
+    _status(made, 200)
+    patched = await client.http.patch(
+        f"/api/sites/{site}", json={"name": "renamed"}, headers=admin_key
+    )
+    assert _status(patched, 200)["role"] is None
+    # Never an owner's powers, never another site's, never a reader's more than reading.
+    for headers, method, path, body in [
+        (
+            admin_key,
+            "POST",
+            f"/api/sites/{site}/invites",
+            {"email": "a@k.example", "role": "admin"},
+        ),
+        (admin_key, "DELETE", f"/api/sites/{site}", None),
+        (reader_key, "GET", members, None),
+        (reader_key, "PATCH", f"/api/sites/{site}", {"name": "x"}),
+        (foreign_key, "GET", members, None),
+        (foreign_key, "GET", f"/api/sites/{site}/invites", None),
+        (foreign_key, "PATCH", f"/api/sites/{site}", {"name": "x"}),
+        (foreign_key, "DELETE", f"/api/sites/{site}", None),
+    ]:
+        refused = await client.http.request(method, path, json=body, headers=headers)
+        assert refused.status_code == 403, (method, path, refused.text)
+    # Keys are not agents: they neither make sites nor list "their" sites.
+    _status(await client.http.post("/api/sites", json={"name": "k"}, headers=admin_key), 401)
+    _status(await client.http.get("/api/sites", headers=admin_key), 401)
