@@ -68,8 +68,6 @@ class Knowledge(Protocol):
 
     async def documents(self, site_id: str) -> list[KbDocument]: ...
 
-    async def delete_document(self, site_id: str, url: str) -> bool: ...
-
 
 @dataclass(frozen=True)
 class Services:
