@@ -3,7 +3,9 @@
 `worker_app(env)` builds it on the first request of an isolate, never at import (a Python
 Worker's memory snapshot is taken after import, and must not hold bindings or drawn values).
 Conversation and inbox sockets never reach it — the Worker hands their upgrades to Durable
-Objects — so its room host is a guard that says so, and its inbox hub stays empty.
+Objects — so its room host and inbox hub hold no sockets: they reach the conversation and hub
+objects over RPC for what HTTP routes ask of them (erase a room, read its log, end an agent's
+sockets).
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ def cloudflare_knowledge(db: Database, env: Any, settings: CloudflareSettings) -
     )
 
 
-class SocketsAreDurableObjects:
+class ConversationObjects:
     """The app's room host on the Worker: the Worker routes every conversation socket to its
     Durable Object before the app sees the request, so joining and frames never come here;
     what the HTTP routes ask of rooms (erase, end a participant's sockets, read a log) goes to
@@ -96,7 +98,7 @@ def worker_services(env: Any) -> Services:
     db = D1Database(env.DB)
     return Services(
         db=db,
-        rooms=SocketsAreDurableObjects(env.ROOMS, db),
+        rooms=ConversationObjects(env.ROOMS, db),
         knowledge=cloudflare_knowledge(db, env, CloudflareSettings.from_env(env)),
         inbox=InboxObjects(env),
     )
