@@ -104,7 +104,7 @@ async def test_sites_roles_invites_and_ending_access(client: Any, edge: Any) -> 
         s["id"] for s in _status(await client.http.get("/api/sites", headers=as_bob), 200)["sites"]
     ] == [theirs]
 
-    renamed = await client.http.patch(
+    renamed = await client.http.post(
         f"/api/sites/{mine}", json={"name": "Ann's shop", "allowed_origins": []}, headers=as_ann
     )
     assert _status(renamed, 200)["name"] == "Ann's shop"
@@ -189,7 +189,7 @@ async def test_sites_roles_invites_and_ending_access(client: Any, edge: Any) -> 
     visitor = await client.visitor(site_id=mine)
     cid = visitor["conversation_id"]
     for method, path, body in [
-        ("PATCH", f"/api/sites/{mine}", {"name": "taken"}),
+        ("POST", f"/api/sites/{mine}", {"name": "taken"}),
         ("DELETE", f"/api/sites/{mine}", None),
         ("GET", f"/api/sites/{mine}/agents", None),
         ("POST", f"/api/sites/{mine}/agents/{ids[dan]}", {"role": "admin"}),
@@ -494,7 +494,7 @@ async def test_api_keys_stand_as_admins_of_their_own_site_only(
         f"/api/sites/{site}/invites", json={"email": "k@k.example"}, headers=admin_key
     )
     _status(made, 200)
-    patched = await client.http.patch(
+    patched = await client.http.post(
         f"/api/sites/{site}", json={"name": "renamed"}, headers=admin_key
     )
     assert _status(patched, 200)["role"] is None
@@ -508,10 +508,10 @@ async def test_api_keys_stand_as_admins_of_their_own_site_only(
         ),
         (admin_key, "DELETE", f"/api/sites/{site}", None),
         (reader_key, "GET", members, None),
-        (reader_key, "PATCH", f"/api/sites/{site}", {"name": "x"}),
+        (reader_key, "POST", f"/api/sites/{site}", {"name": "x"}),
         (foreign_key, "GET", members, None),
         (foreign_key, "GET", f"/api/sites/{site}/invites", None),
-        (foreign_key, "PATCH", f"/api/sites/{site}", {"name": "x"}),
+        (foreign_key, "POST", f"/api/sites/{site}", {"name": "x"}),
         (foreign_key, "DELETE", f"/api/sites/{site}", None),
     ]:
         refused = await client.http.request(method, path, json=body, headers=headers)

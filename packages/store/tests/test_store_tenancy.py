@@ -15,6 +15,7 @@ from helpway.store import (
     agents,
     api_keys,
     conversations,
+    data_rights,
     invites,
     kb,
     passwords,
@@ -135,6 +136,11 @@ async def _populate(db: Database, site_id: str) -> tuple[str, str]:
         updated_at=1,
     )
     await kb.save_document(db, doc, [])
+    await db.run(
+        "INSERT INTO canned_responses (id, site_id, shortcut, title, text, created_at, "
+        "updated_at) VALUES (?, ?, 'hi', 'Hi', 'Hello!', 1, 1)",
+        (f"canned-{site_id}", site_id),
+    )
     return agent.id, conversation.id
 
 
@@ -153,6 +159,7 @@ SITE_TABLES = (
     "api_keys",
     "agent_invites",
     "kb_documents",
+    "canned_responses",
 )
 
 
@@ -173,3 +180,28 @@ async def test_deleting_a_site_removes_its_rows_only(db: Database) -> None:
     assert await agents.get_agent(db, agent_id) is not None
     assert await agents.agent_site_ids(db, agent_id) == []
     assert await sites.delete_site(db, "gone") is None
+
+
+async def test_erasing_leaves_no_word_in_the_message_search_indexes(db: Database) -> None:
+    """FTS5 drops a deleted row's entries as tombstones only; the erase rewrites both indexes."""
+    await sites.create_site(db, name="A", site_id="a")
+    erased_id = ""
+    for i in range(3):
+        visitor, _ = await visitors.create_visitor(db, "a")
+        conversation = await conversations.create_conversation(db, "a", visitor.id)
+        text = f"my passport is qwzxunique{i}"
+        message = frames.Message(
+            type="message", seq=1, id="m1", author=visitor.author(), text=text, created_at=1
+        )
+        await conversations.apply_entries(db, conversation.id, [message])
+        erased_id = visitor.id
+    await data_rights.erase_visitor(db, erased_id)
+    gone = [b"qwzxunique2".hex().upper(), b"ue2".hex().upper()]  # a word, a trigram
+    for table in ("messages_fts_data", "messages_trigram_fts_data"):
+        blocks = [row["h"] for row in await db.all(f"SELECT hex(block) AS h FROM {table}")]
+        assert not any(word in (block or "") for block in blocks for word in gone), table
+    # The others are still found.
+    found = await db.all(
+        "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?", ('"qwzxunique1"',)
+    )
+    assert len(found) == 1

@@ -1,7 +1,10 @@
 """A visitor's data rights in D1: export everything stored about them as JSON, and erase it.
 
 Erasing removes the visitor, their conversations and every log entry of those conversations in
-one batch, so nothing half-erased is ever visible. The caller erases what lives outside D1 —
+one batch, so nothing half-erased is ever visible. The message search indexes (0008) drop deleted
+rows only as tombstones, leaving the words in older segments until a merge: the batch ends by
+optimizing both (a rewrite of the index, which an erase — rare — can afford), so no word of the
+visitor's stays in them. The caller erases what lives outside D1 —
 each conversation's room storage (log and outbox) — using the conversation ids returned.
 """
 
@@ -10,8 +13,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .database import Database
+from .database import Database, Statement
 
+# Rewrite the message search indexes without the entries of deleted rows (see above).
+PURGE_MESSAGE_INDEXES: list[Statement] = [
+    ("INSERT INTO messages_fts (messages_fts) VALUES ('optimize')", ()),
+    ("INSERT INTO messages_trigram_fts (messages_trigram_fts) VALUES ('optimize')", ()),
+]
 _VISITOR_COLUMNS = (
     "id, site_id, name, locale, page_url, user_id, time_zone, user_agent, created_at, last_seen_at"
 )
@@ -60,6 +68,7 @@ async def erase_visitor(db: Database, visitor_id: str) -> list[str] | None:
             (f"DELETE FROM messages WHERE conversation_id IN ({mine})", (visitor_id,)),
             ("DELETE FROM conversations WHERE visitor_id = ?", (visitor_id,)),
             ("DELETE FROM visitors WHERE id = ?", (visitor_id,)),
+            *PURGE_MESSAGE_INDEXES,
         ]
     )
     return [row["id"] for row in rows]

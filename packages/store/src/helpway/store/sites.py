@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, fields
 
 from helpway.shared import rest
 
-from . import identity
+from . import data_rights, identity
 from .database import Database, Row
 from .errors import Conflict
 from .ids import new_id, now_ms
@@ -173,7 +173,8 @@ class DeletedSite:
 async def delete_site(db: Database, site_id: str) -> DeletedSite | None:
     """Delete the site and every D1 row of it in one batch: its conversations and their log,
     its visitors, its agents' memberships (the agents' accounts stay: they may answer for other
-    sites), its API keys, invites, KB documents and chunks. None if the site is unknown. The
+    sites), its API keys, invites, canned responses, KB documents and chunks, and the message
+    search indexes are rewritten without its messages. None if the site is unknown. The
     caller deletes the KB documents (and so their vectors) before, and the rooms after."""
     if await get_site(db, site_id) is None:
         return None
@@ -189,8 +190,10 @@ async def delete_site(db: Database, site_id: str) -> DeletedSite | None:
             ("DELETE FROM kb_documents WHERE site_id = ?", (site_id,)),
             ("DELETE FROM api_keys WHERE site_id = ?", (site_id,)),
             ("DELETE FROM agent_invites WHERE site_id = ?", (site_id,)),
+            ("DELETE FROM canned_responses WHERE site_id = ?", (site_id,)),
             ("DELETE FROM site_agents WHERE site_id = ?", (site_id,)),
             ("DELETE FROM sites WHERE id = ?", (site_id,)),
+            *data_rights.PURGE_MESSAGE_INDEXES,
         ]
     )
     return DeletedSite([row["id"] for row in rows], int(counted["n"]) if counted else 0)
