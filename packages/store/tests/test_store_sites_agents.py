@@ -22,13 +22,15 @@ async def test_site_create_get_list_and_config(db: SqliteDatabase) -> None:
     assert await sites.get_site(db, "demo") == demo
     assert await sites.get_site(db, "missing") is None
     assert [s.id for s in await sites.list_sites(db)] == ["demo", other.id]
-    assert demo.widget_config().model_dump() == {
+    served = demo.widget_config().model_dump()
+    assert {k: served[k] for k in ("site_id", "title", "greeting", "color", "assistant_name")} == {
         "site_id": "demo",
         "title": "Help",
         "greeting": "Hi! How can we help?",
         "color": "#2563eb",
         "assistant_name": "Assistant",
     }
+    assert served["open"] is True and served["languages"] == ["en"]  # no hours: always open
 
     config = sites.SiteConfig(
         title="Acme help", greeting="Hello", color="#000", assistant_name="Ada"

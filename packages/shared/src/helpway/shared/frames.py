@@ -196,6 +196,8 @@ class ConversationSummary(Frame):
     last_text: Annotated[str, Field(max_length=limits.MAX_TEXT_CHARS)]
     last_author_role: Role
     updated_at: Millis
+    # The e-mail the visitor left for a reply (outside the site's business hours), if any.
+    visitor_email: Annotated[str, Field(max_length=254)] | None = None
 
 
 class InboxUpdate(Frame):

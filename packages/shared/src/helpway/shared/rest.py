@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from . import limits
+from . import hours, limits
 from .frames import (
     Author,
     Citation,
@@ -41,14 +41,142 @@ class ErrorBody(Body):
 # ---------------------------------------------------------------- widget
 
 
+# The languages the widget has UI strings for (its `i18n` catalogues); ar and he are drawn
+# right to left.
+Language = Literal["en", "es", "id", "pt", "th", "ar", "he"]
+Position = Literal["left", "right"]
+# A colour goes into the widget's CSS as is: only hex, so nothing else can be smuggled in.
+Color = Annotated[str, Field(pattern=r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")]
+Clock = Annotated[str, Field(pattern=r"^[0-2][0-9]:[0-5][0-9]$")]
+Greeting = Annotated[str, Field(max_length=500)]
+
+
+def _avatar_url(url: str) -> str:
+    """An https URL, or a path on the edge's own origin ("/..."): never http, data: or
+    javascript:, nor a protocol-relative "//host" (browsers read a backslash as a slash)."""
+    if "\\" in url or any(char <= " " for char in url):
+        raise ValueError("must not hold spaces, control characters or backslashes")
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return url
+    if not parts.scheme and not parts.netloc and url.startswith("/") and not url.startswith("//"):
+        return url
+    raise ValueError("must be an https:// URL or a path on the edge's origin starting with /")
+
+
+def _time_zone(name: str) -> str:
+    hours.zone(name)
+    return name
+
+
+AvatarUrl = Annotated[
+    str, Field(min_length=1, max_length=limits.MAX_URL_CHARS), AfterValidator(_avatar_url)
+]
+TimeZone = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_time_zone)]
+
+
+class OpeningSpan(Body):
+    """The team is in on `day` from `opens` until `closes` (wall clock in the site's zone)."""
+
+    day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    opens: Clock
+    closes: Clock
+
+    @model_validator(mode="after")
+    def _ordered(self) -> OpeningSpan:
+        hours.check_span(self.day, self.opens, self.closes)
+        return self
+
+
+class BusinessHours(Body):
+    """When a human answers. Outside these hours the widget shows the away message (per
+    language, else its own) and, with `collect_email`, asks for an e-mail to reply to."""
+
+    time_zone: TimeZone
+    weekly: Annotated[list[OpeningSpan], Field(max_length=70)]
+    away_messages: dict[Language, Greeting] = Field(default_factory=dict)
+    collect_email: bool = True
+
+
+class WidgetSettings(Body):
+    """A site's widget as its admins set it (`/api/sites/{id}/widget`, `helpway sites config`).
+
+    `languages` are those the widget may speak, `default_language` first among them: a visitor
+    gets the first of their browser's languages the site allows, else the default. `greeting`
+    is said in any language `greetings` has no text for."""
+
+    title: Annotated[str, Field(min_length=1, max_length=80)] = "Help"
+    greeting: Greeting = "Hi! How can we help?"
+    greetings: dict[Language, Greeting] = Field(default_factory=dict)
+    color: Color = "#2563eb"
+    assistant_name: Annotated[str, Field(min_length=1, max_length=60)] = "Assistant"
+    default_language: Language = "en"
+    languages: Annotated[list[Language], Field(min_length=1, max_length=7)] = ["en"]
+    position: Position = "right"
+    launcher_text: Annotated[str, Field(max_length=40)] = ""
+    avatar_url: AvatarUrl | None = None
+    business_hours: BusinessHours | None = None
+
+    @model_validator(mode="after")
+    def _languages(self) -> WidgetSettings:
+        if len(set(self.languages)) != len(self.languages):
+            raise ValueError("languages: each language once")
+        if self.default_language not in self.languages:
+            raise ValueError("default_language must be one of languages")
+        return self
+
+
+class WidgetSettingsUpdate(Body):
+    """A change to a site's widget: each field given replaces the stored one, the others stay
+    (`business_hours: null` removes the hours: always open)."""
+
+    title: Annotated[str, Field(min_length=1, max_length=80)] | None = None
+    greeting: Greeting | None = None
+    greetings: dict[Language, Greeting] | None = None
+    color: Color | None = None
+    assistant_name: Annotated[str, Field(min_length=1, max_length=60)] | None = None
+    default_language: Language | None = None
+    languages: Annotated[list[Language], Field(min_length=1, max_length=7)] | None = None
+    position: Position | None = None
+    launcher_text: Annotated[str, Field(max_length=40)] | None = None
+    avatar_url: AvatarUrl | None = None
+    business_hours: BusinessHours | None = None
+
+    def applied_to(self, settings: WidgetSettings) -> WidgetSettings:
+        """The settings with this change made; `ValueError` if the result is inconsistent
+        (a default language the site does not allow)."""
+        changed = {name: getattr(self, name) for name in self.model_fields_set}
+        return WidgetSettings.model_validate({**settings.model_dump(), **changed})
+
+
 class WidgetConfig(Body):
-    """What the widget needs to draw itself; inlined into the loader served for a site."""
+    """What the widget needs to draw itself, with the business-hours decision already made:
+    `open` (always true for a site without hours) and, when closed, `next_open_at` (Unix ms,
+    None if the team is never in) and whether to ask for an e-mail."""
 
     site_id: Id
     title: str
     greeting: str
+    greetings: dict[Language, str] = Field(default_factory=dict)
     color: str
     assistant_name: str
+    default_language: Language = "en"
+    languages: list[Language] = ["en"]
+    position: Position = "right"
+    launcher_text: str = ""
+    avatar_url: str | None = None
+    open: bool = True
+    next_open_at: int | None = None
+    away_messages: dict[Language, str] = Field(default_factory=dict)
+    collect_email: bool = False
+
+
+class VisitorEmail(Body):
+    """An e-mail the visitor leaves for the team to reply to (outside business hours)."""
+
+    email: Annotated[
+        str, Field(min_length=3, max_length=254, pattern=r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+    ]
 
 
 class VisitorSessionRequest(Body):
@@ -436,6 +564,7 @@ __all__ = [
     "ApiKeyList",
     "ApiScope",
     "Author",
+    "BusinessHours",
     "CannedResponse",
     "CannedResponseIn",
     "CannedResponseList",
@@ -454,9 +583,11 @@ __all__ = [
     "KbHit",
     "KbIngestResult",
     "KbSearchResult",
+    "Language",
     "LoginRequest",
     "Member",
     "MemberList",
+    "OpeningSpan",
     "RoleUpdate",
     "SearchHit",
     "SearchResult",
@@ -470,7 +601,10 @@ __all__ = [
     "SuggestedReply",
     "Transcript",
     "VisitorContext",
+    "VisitorEmail",
     "VisitorSession",
     "VisitorSessionRequest",
     "WidgetConfig",
+    "WidgetSettings",
+    "WidgetSettingsUpdate",
 ]

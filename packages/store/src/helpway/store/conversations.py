@@ -92,7 +92,7 @@ class InboxCursor:
 
 _SUMMARY_SELECT = (
     "SELECT c.id, c.site_id, c.status, c.last_seq, c.last_text, c.last_author_role, "
-    "c.updated_at, v.id AS visitor_id, v.name AS visitor_name "
+    "c.updated_at, v.id AS visitor_id, v.name AS visitor_name, v.email AS visitor_email "
     "FROM conversations AS c JOIN visitors AS v ON v.id = c.visitor_id "
 )
 _INBOX_WHERE = (
@@ -111,6 +111,7 @@ def _summary(row: Row) -> frames.ConversationSummary:
         last_text=row["last_text"],
         last_author_role=row["last_author_role"],
         updated_at=row["updated_at"],
+        visitor_email=row["visitor_email"],
     )
 
 

@@ -21,7 +21,8 @@ PURGE_MESSAGE_INDEXES: list[Statement] = [
     ("INSERT INTO messages_trigram_fts (messages_trigram_fts) VALUES ('optimize')", ()),
 ]
 _VISITOR_COLUMNS = (
-    "id, site_id, name, locale, page_url, user_id, time_zone, user_agent, created_at, last_seen_at"
+    "id, site_id, name, locale, page_url, user_id, time_zone, user_agent, email, email_at, "
+    "created_at, last_seen_at"
 )
 _MESSAGE_COLUMNS = (
     "seq, id, kind, author_id, author_role, author_name, text, client_id, citations, answer_id, "

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 
+from pydantic import ValidationError
+
+from helpway.shared import hours as business_hours
 from helpway.shared import rest
 
 from . import data_rights, identity
@@ -14,24 +17,29 @@ from .errors import Conflict
 from .ids import new_id, now_ms
 
 
-@dataclass(frozen=True)
-class SiteConfig:
-    """What the widget shows; stored as JSON so new keys need no migration."""
+# What the widget shows and speaks, and when the team is in, as the site's admins set it;
+# stored as JSON in `sites.config`, so new keys need no migration.
+SiteConfig = rest.WidgetSettings
 
-    title: str = "Help"
-    greeting: str = "Hi! How can we help?"
-    color: str = "#2563eb"
-    assistant_name: str = "Assistant"
 
-    @classmethod
-    def from_json(cls, text: str) -> SiteConfig:
-        """Unknown keys are ignored and missing ones take defaults, so old rows keep working."""
-        data = json.loads(text or "{}")
-        known = {f.name for f in fields(cls)}
-        return cls(**{key: str(value) for key, value in data.items() if key in known})
+def _config_from_json(text: str) -> SiteConfig:
+    """Unknown keys are ignored and missing ones take defaults, so old rows keep working; a
+    stored value today's rules refuse (a colour from before colours were checked) takes its
+    default too, rather than taking the site down."""
+    data = json.loads(text or "{}")
+    known = {key: value for key, value in data.items() if key in SiteConfig.model_fields}
+    try:
+        return SiteConfig.model_validate(known)
+    except ValidationError as exc:
+        bad = {error["loc"][0] for error in exc.errors() if error["loc"]}
+    try:
+        return SiteConfig.model_validate({k: v for k, v in known.items() if k not in bad})
+    except ValidationError:
+        return SiteConfig()
 
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), separators=(",", ":"))
+
+def _config_json(config: SiteConfig) -> str:
+    return config.model_dump_json(exclude_defaults=True)
 
 
 @dataclass(frozen=True)
@@ -46,8 +54,23 @@ class Site:
     identity_secret: str | None = None
     identity_required: bool = False
 
-    def widget_config(self) -> rest.WidgetConfig:
-        return rest.WidgetConfig(site_id=self.id, **asdict(self.config))
+    def widget_config(self, now: int | None = None) -> rest.WidgetConfig:
+        """The config served to the widget, with the business-hours decision made for `now`."""
+        config = self.config
+        served = config.model_dump(exclude={"business_hours"})
+        hours = config.business_hours
+        if hours is not None:
+            spans = [(span.day, span.opens, span.closes) for span in hours.weekly]
+            is_open, next_open = business_hours.decide(
+                hours.time_zone, spans, now_ms() if now is None else now
+            )
+            served.update(
+                open=is_open,
+                next_open_at=next_open,
+                away_messages=hours.away_messages,
+                collect_email=hours.collect_email and not is_open,
+            )
+        return rest.WidgetConfig(site_id=self.id, **served)
 
     @classmethod
     def from_row(cls, row: Row) -> Site:
@@ -55,7 +78,7 @@ class Site:
             id=row["id"],
             name=row["name"],
             allowed_origins=tuple(json.loads(row["allowed_origins"])),
-            config=SiteConfig.from_json(row["config"]),
+            config=_config_from_json(row["config"]),
             created_at=row["created_at"],
             identity_secret=row["identity_secret"],
             identity_required=bool(row["identity_required"]),
@@ -89,7 +112,7 @@ async def create_site(
             site.id,
             site.name,
             json.dumps(list(site.allowed_origins)),
-            site.config.to_json(),
+            _config_json(site.config),
             site.created_at,
         ),
     )
@@ -131,7 +154,7 @@ async def update_site(
     if name is not None:
         await db.run("UPDATE sites SET name = ? WHERE id = ?", (name, site_id))
     if config is not None:
-        await db.run("UPDATE sites SET config = ? WHERE id = ?", (config.to_json(), site_id))
+        await db.run("UPDATE sites SET config = ? WHERE id = ?", (_config_json(config), site_id))
     if allowed_origins is not None:
         await db.run(
             "UPDATE sites SET allowed_origins = ? WHERE id = ?",

@@ -37,6 +37,8 @@ class Visitor:
     # What the browser says of itself: its IANA time zone and its User-Agent header.
     time_zone: str | None = None
     user_agent: str | None = None
+    # The e-mail the visitor left for the team to reply to (outside business hours).
+    email: str | None = None
 
     def token_live(self, now: int) -> bool:
         return self.token_expires_at is None or self.token_expires_at > now
@@ -59,6 +61,7 @@ class Visitor:
             token_expires_at=row["token_expires_at"],
             time_zone=row["time_zone"],
             user_agent=row["user_agent"],
+            email=row["email"],
         )
 
 
@@ -173,4 +176,12 @@ async def touch_visitor(
         "page_url = COALESCE(?, page_url), locale = COALESCE(?, locale), "
         "time_zone = COALESCE(?, time_zone), user_agent = COALESCE(?, user_agent) WHERE id = ?",
         (now_ms() if now is None else now, page_url, locale, time_zone, user_agent, visitor_id),
+    )
+
+
+async def set_email(db: Database, visitor_id: str, email: str, *, now: int | None = None) -> None:
+    """Keep the e-mail the visitor left (a later one replaces it), for agents to reply to."""
+    await db.run(
+        "UPDATE visitors SET email = ?, email_at = ? WHERE id = ?",
+        (email, now_ms() if now is None else now, visitor_id),
     )
