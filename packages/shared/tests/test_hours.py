@@ -67,8 +67,14 @@ def test_unknown_zones_are_refused(name: str) -> None:
 
 @pytest.mark.parametrize(
     ("day", "opens", "closes"),
-    [("mon", "10:00", "09:00"), ("mon", "09:00", "09:00"), ("mon", "9:00", "10:00"),
-     ("mon", "09:00", "24:01"), ("mon", "09:60", "10:00"), ("funday", "09:00", "10:00")],
+    [
+        ("mon", "10:00", "09:00"),
+        ("mon", "09:00", "09:00"),
+        ("mon", "9:00", "10:00"),
+        ("mon", "09:00", "24:01"),
+        ("mon", "09:60", "10:00"),
+        ("funday", "09:00", "10:00"),
+    ],
 )
 def test_bad_spans_are_refused(day: str, opens: str, closes: str) -> None:
     with pytest.raises(ValueError):

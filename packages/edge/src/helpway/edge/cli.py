@@ -13,7 +13,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeVar, get_args
 
 import click
 from pydantic import ValidationError
@@ -28,7 +28,7 @@ from helpway.knowledge.evaluation import (
 from helpway.knowledge.ingest import IngestProgress, IngestReport, UnknownSiteError
 from helpway.knowledge.manifest import ManifestError
 from helpway.rooms.sqlite_storage import SqliteRoomFolder
-from helpway.shared import rest
+from helpway.shared import hours, rest
 from helpway.store import (
     agent_sessions,
     agents,
@@ -44,6 +44,7 @@ from helpway.store.database import Database
 from helpway.store.errors import Conflict
 
 from . import erasure
+from .bodies import describe
 from .local.data import open_database, open_knowledge
 from .local.kb_files import kb_base_url
 from .local.settings import Settings, SettingsError, load_dev_vars
@@ -335,6 +336,144 @@ def sites_sign_user(site_id: str, user_id: str) -> None:
     if site.identity_secret is None:
         raise click.ClickException(f"site {site_id!r} has no identity secret: run sites identity")
     click.echo(identity.user_hash(site.identity_secret, user_id))
+
+
+def _per_language(pairs: tuple[str, ...], what: str) -> dict[str, str]:
+    """LANG=TEXT options, e.g. `es=¡Hola!`, as a dict."""
+    found = {}
+    for pair in pairs:
+        language, sep, text = pair.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{pair!r}: write {what} as LANG=TEXT, e.g. es=Hola")
+        found[language.strip()] = text
+    return found
+
+
+def _opening_spans(specs: tuple[str, ...]) -> list[dict[str, str]]:
+    """ "mon-fri 09:00-17:00", "sat 10:00-14:00", "mon,wed 08:00-12:00" as opening spans."""
+    spans = []
+    for spec in specs:
+        days, _, clocks = spec.strip().partition(" ")
+        opens, sep, closes = clocks.strip().partition("-")
+        if not sep:
+            raise click.BadParameter(f"{spec!r}: write hours like 'mon-fri 09:00-17:00'")
+        for part in days.lower().split(","):
+            first, _, last = part.partition("-")
+            if first not in hours.DAYS or (last and last not in hours.DAYS):
+                raise click.BadParameter(f"{spec!r}: days are {', '.join(hours.DAYS)}")
+            start = hours.DAYS.index(first)
+            end = hours.DAYS.index(last) if last else start
+            for day in hours.DAYS[start : end + 1]:
+                spans.append({"day": day, "opens": opens.strip(), "closes": closes.strip()})
+    return spans
+
+
+@sites_group.command("config")
+@click.option("--site", "site_id", required=True, callback=_site_id)
+@click.option("--title")
+@click.option("--greeting", help="Said in any language without a greeting of its own.")
+@click.option("--greeting-for", "greetings", multiple=True, help="LANG=TEXT (repeatable).")
+@click.option("--color", help="Hex, e.g. #0f766e.")
+@click.option("--assistant-name")
+@click.option(
+    "--language",
+    "languages",
+    multiple=True,
+    help="A language the widget may speak (repeatable; replaces the list): "
+    + ", ".join(get_args(rest.Language))
+    + ".",
+)
+@click.option("--default-language", help="Spoken when the browser asks for none of them.")
+@click.option("--position", type=click.Choice(["left", "right"]))
+@click.option("--launcher-text", help="Text beside the launcher icon ('' for none).")
+@click.option("--avatar-url", help="https:// URL or a path on the edge ('' for none).")
+@click.option("--time-zone", help="The team's IANA time zone, e.g. Asia/Jakarta.")
+@click.option(
+    "--hours",
+    "opening",
+    multiple=True,
+    help="When the team is in, e.g. 'mon-fri 09:00-17:00' (repeatable; replaces the hours).",
+)
+@click.option("--away-message", "away", multiple=True, help="LANG=TEXT outside hours.")
+@click.option("--email-capture/--no-email-capture", default=None, help="Ask for an e-mail.")
+@click.option("--no-hours", is_flag=True, help="Remove the business hours: always open.")
+def sites_config(
+    site_id: str,
+    title: str | None,
+    greeting: str | None,
+    greetings: tuple[str, ...],
+    color: str | None,
+    assistant_name: str | None,
+    languages: tuple[str, ...],
+    default_language: str | None,
+    position: str | None,
+    launcher_text: str | None,
+    avatar_url: str | None,
+    time_zone: str | None,
+    opening: tuple[str, ...],
+    away: tuple[str, ...],
+    email_capture: bool | None,
+    no_hours: bool,
+) -> None:
+    """Show or change the site's widget: languages, theme, greetings and business hours.
+
+    Options given replace the stored values, the others stay; prints every setting as JSON
+    (what GET /api/sites/{id}/widget answers)."""
+    change: dict[str, object] = {
+        name: value
+        for name, value in {
+            "title": title,
+            "greeting": greeting,
+            "color": color,
+            "assistant_name": assistant_name,
+            "default_language": default_language,
+            "position": position,
+            "launcher_text": launcher_text,
+        }.items()
+        if value is not None
+    }
+    if greetings:
+        change["greetings"] = _per_language(greetings, "greetings")
+    if languages:
+        change["languages"] = list(languages)
+    if avatar_url is not None:
+        change["avatar_url"] = avatar_url or None
+
+    async def job(settings: Settings) -> sites.Site | None:
+        db = await open_database(settings)
+        try:
+            site = await sites.get_site(db, site_id)
+            if site is None:
+                return None
+            hours_now = site.config.business_hours
+            if no_hours:
+                change["business_hours"] = None
+            elif time_zone or opening or away or email_capture is not None:
+                current = hours_now.model_dump() if hours_now else {"weekly": []}
+                if time_zone:
+                    current["time_zone"] = time_zone
+                if opening:
+                    current["weekly"] = _opening_spans(opening)
+                if away:
+                    current["away_messages"] = _per_language(away, "away messages")
+                if email_capture is not None:
+                    current["collect_email"] = email_capture
+                if "time_zone" not in current:
+                    raise click.UsageError("business hours need --time-zone")
+                change["business_hours"] = current
+            try:
+                update = rest.WidgetSettingsUpdate.model_validate(change)
+                config = update.applied_to(site.config)
+            except ValidationError as exc:
+                raise click.ClickException(describe(exc)) from None
+            return await sites.update_site(db, site_id, config=config)
+        finally:
+            db.close()
+
+    site = _run(job)
+    if site is None:
+        raise click.ClickException(f"no site {site_id!r}")
+    click.echo(json.dumps(site.config.model_dump(mode="json"), ensure_ascii=False, indent=2))
 
 
 @main.group("agents")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeAlias
 
 from pydantic import ValidationError
 
@@ -16,10 +17,9 @@ from .database import Database, Row
 from .errors import Conflict
 from .ids import new_id, now_ms
 
-
 # What the widget shows and speaks, and when the team is in, as the site's admins set it;
 # stored as JSON in `sites.config`, so new keys need no migration.
-SiteConfig = rest.WidgetSettings
+SiteConfig: TypeAlias = rest.WidgetSettings
 
 
 def _config_from_json(text: str) -> SiteConfig:

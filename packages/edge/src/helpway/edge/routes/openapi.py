@@ -41,6 +41,9 @@ BODY_MODELS: list[type[BaseModel]] = [
     rest.KbDocumentIn,
     rest.KbIngestResult,
     rest.KbSearchResult,
+    rest.VisitorEmail,
+    rest.WidgetSettings,
+    rest.WidgetSettingsUpdate,
     rest.SiteIdentityUpdate,
     rest.SiteIdentity,
     rest.ApiKeyIn,
@@ -167,6 +170,14 @@ def document() -> dict[str, Any]:
                     rest.VisitorSession,
                     body=rest.VisitorSessionRequest,
                     errors={"403": "origin not allowed for the site", **not_found},
+                )
+            },
+            "/api/visitor/email": {
+                "post": _operation(
+                    "Leave an e-mail for the team to reply to (visitor token)",
+                    None,
+                    body=rest.VisitorEmail,
+                    bearer=True,
                 )
             },
             "/api/conversations/{conversation_id}/history": {
@@ -341,6 +352,23 @@ def document() -> dict[str, Any]:
                         "404": "invite unknown, used or expired",
                     },
                 )
+            },
+            "/api/sites/{site_id}/widget": {
+                "get": _operation(
+                    "A site's widget settings: languages, theme, business hours (site admins)",
+                    rest.WidgetSettings,
+                    path_ids=("site_id",),
+                    bearer=True,
+                    errors=not_found,
+                ),
+                "post": _operation(
+                    "Change some of a site's widget settings; answers all of them (site admins)",
+                    rest.WidgetSettings,
+                    body=rest.WidgetSettingsUpdate,
+                    path_ids=("site_id",),
+                    bearer=True,
+                    errors=not_found,
+                ),
             },
             "/api/sites/{site_id}/identity": {
                 "get": _operation(

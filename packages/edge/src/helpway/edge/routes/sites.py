@@ -1,8 +1,9 @@
 """Site administration over HTTP, for the site's admins and its API keys with the scope (an
 agent of the site who is not an admin gets `forbidden`, as does anyone of another site):
 the site itself (made by any signed-in agent, who becomes its owner; listed for its agents;
-renamed and its origins changed by its admins; deleted by its owners), identity verification
-settings, API keys, and a visitor's data rights — export as JSON, erase everywhere.
+renamed and its origins changed by its admins; deleted by its owners), the widget's settings
+(languages, theme, business hours), identity verification settings, API keys, and a visitor's
+data rights — export as JSON, erase everywhere.
 
 What deleting a site removes (`erasure.delete_site`): every KB document (rows and vectors),
 then in one D1 batch its conversations and their log, visitors, memberships, API keys and
@@ -12,6 +13,7 @@ so do files the CLI ingested from (they are the owner's, outside the data folder
 
 from __future__ import annotations
 
+from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -24,7 +26,7 @@ from helpway.store.errors import Conflict
 
 from .. import erasure
 from ..auth import agent_for, bearer_token, caller_for, caller_rank, require_scope
-from ..bodies import read_model
+from ..bodies import describe, read_model
 from ..errors import ApiError
 from ..services import services
 
@@ -106,6 +108,31 @@ async def _admin_site(request: Request, db: Database, scope: Scope) -> str:
     site_id = str(request.path_params["site_id"])
     await require_scope(db, caller, site_id, scope)
     return site_id
+
+
+async def read_widget(request: Request) -> Response:
+    db = services(request).db
+    site = await sites.get_site(db, await _admin_site(request, db, "site:admin"))
+    if site is None:
+        raise ApiError(errors.NOT_FOUND, "no such site")
+    return JSONResponse(site.config.model_dump(mode="json"))
+
+
+async def update_widget(request: Request) -> Response:
+    """Change some of the widget's settings; the answer is all of them as they now are. Visitors
+    get them with their next session."""
+    db = services(request).db
+    site_id = await _admin_site(request, db, "site:admin")
+    change = await read_model(request, rest.WidgetSettingsUpdate)
+    site = await sites.get_site(db, site_id)
+    if site is None:
+        raise ApiError(errors.NOT_FOUND, "no such site")
+    try:
+        settings = change.applied_to(site.config)
+    except ValidationError as exc:
+        raise ApiError(errors.INVALID, describe(exc)) from None
+    await sites.update_site(db, site_id, config=settings)
+    return JSONResponse(settings.model_dump(mode="json"))
 
 
 def _identity(site: sites.Site, show_secret: bool) -> Response:
@@ -216,6 +243,7 @@ async def revoke_key(request: Request) -> Response:
 
 
 SITE_PATH = "/api/sites/{site_id}/identity"
+WIDGET_PATH = "/api/sites/{site_id}/widget"
 KEYS_PATH = "/api/sites/{site_id}/keys"
 VISITOR_PATH = "/api/sites/{site_id}/visitors/{visitor_id}"
 ROUTES = [
@@ -223,6 +251,8 @@ ROUTES = [
     Route("/api/sites", create_site, methods=["POST"]),
     Route("/api/sites/{site_id}", update_site, methods=["POST"]),
     Route("/api/sites/{site_id}", delete_site, methods=["DELETE"]),
+    Route(WIDGET_PATH, read_widget, methods=["GET"]),
+    Route(WIDGET_PATH, update_widget, methods=["POST"]),
     Route(SITE_PATH, read_identity, methods=["GET"]),
     Route(SITE_PATH, update_identity, methods=["POST"]),
     Route(VISITOR_PATH + "/export", export_visitor, methods=["GET"]),

@@ -1,5 +1,5 @@
 """Visitor sessions: the widget's first call, which starts or resumes a visitor and hands it
-the conversation to join."""
+the conversation to join; and the e-mail a visitor leaves outside business hours."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from helpway.store.database import Database
 from helpway.store.sites import Site
 from helpway.store.visitors import Visitor
 
+from ..auth import bearer_token, check_visitor_origin
 from ..bodies import read_model
 from ..errors import ApiError
 from ..origins import origin_allowed
@@ -123,4 +124,23 @@ async def _returning_visitor(
     return visitor, token
 
 
-ROUTES = [Route("/api/visitor/session", visitor_session, methods=["POST"])]
+async def visitor_email(request: Request) -> Response:
+    """The visitor (by their token) leaves an e-mail for the team to reply to; agents see it on
+    the conversation's inbox row. A later one replaces it."""
+    db = services(request).db
+    visitor = await visitors.resolve_visitor(db, bearer_token(request))
+    if visitor is None:
+        raise ApiError(errors.UNAUTHORIZED, "unknown or expired visitor token")
+    await check_visitor_origin(request, db, visitor.site_id)
+    site = await sites.get_site(db, visitor.site_id)
+    if site is not None and site.identity_required and visitor.user_id is None:
+        raise ApiError(errors.FORBIDDEN, "this site requires a verified user")
+    body = await read_model(request, rest.VisitorEmail)
+    await visitors.set_email(db, visitor.id, body.email)
+    return Response(status_code=204)
+
+
+ROUTES = [
+    Route("/api/visitor/session", visitor_session, methods=["POST"]),
+    Route("/api/visitor/email", visitor_email, methods=["POST"]),
+]
