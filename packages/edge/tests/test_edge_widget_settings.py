@@ -235,3 +235,35 @@ async def test_cli_sets_the_widget_and_the_session_serves_it(
         ok=False,
     )
     assert "avatar_url" in refused.stderr
+
+
+async def test_the_config_before_any_session_is_checked_and_makes_no_visitor(
+    client: Any, edge: Any
+) -> None:
+    site, tokens = await _site_with_roles(client, edge)
+    await client.http.post(
+        f"/api/sites/{site}/widget",
+        json={"languages": ["en", "th"], "position": "left"},
+        headers=tokens["admin"],
+    )
+    db = SqliteDatabase(edge.data / "d1.sqlite3")
+    try:
+        before = await db.first("SELECT COUNT(*) AS n FROM visitors WHERE site_id = ?", (site,))
+        answer = await client.http.get("/api/visitor/config", params={"site_id": site})
+        after = await db.first("SELECT COUNT(*) AS n FROM visitors WHERE site_id = ?", (site,))
+    finally:
+        db.close()
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["languages"] == ["en", "th"] and answer.json()["position"] == "left"
+    assert before is not None and after is not None and before["n"] == after["n"]
+    assert (
+        await client.http.get("/api/visitor/config", params={"site_id": "nope"})
+    ).status_code == 404
+    demo = await client.http.get(
+        "/api/visitor/config",
+        params={"site_id": "demo"},
+        headers={"origin": "https://evil.example"},
+    )
+    assert demo.status_code == 403 and demo.json()["code"] == "forbidden"
+    bad = await client.http.get("/api/visitor/config", params={"site_id": site, "x": "1"})
+    assert bad.status_code == 422

@@ -149,7 +149,7 @@ def test_a_draft_within_the_character_limit_can_be_too_big_to_send():
     too_big = drafts.problem("\x01" * (fits + 1))
     assert (
         too_big
-        == drafts.TOO_LONG + " to send: it holds many special characters. Please shorten it."
+        == "Your message is too long to send: it holds many special characters. Please shorten it."
     )
     assert drafts.problem("\x01" * 2800) == too_big
     assert drafts.frame_bytes(drafts.send_frame("c1", "\x01" * 2800)) > limits.MAX_FRAME_BYTES
@@ -159,7 +159,7 @@ def test_draft_problems_by_characters_and_blanks():
     assert drafts.problem("Hello") is None
     assert drafts.problem('"' * limits.MAX_TEXT_CHARS) is None  # two bytes each: it fits
     assert drafts.problem("a" * (limits.MAX_TEXT_CHARS + 1)) == (
-        drafts.TOO_LONG + ": " + str(limits.MAX_TEXT_CHARS + 1) + " of 4000 characters."
+        "Your message is too long: " + str(limits.MAX_TEXT_CHARS + 1) + " of 4000 characters."
     )
     assert drafts.problem("") == ""
     assert drafts.problem(" \n\t") == ""

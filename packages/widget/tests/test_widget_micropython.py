@@ -3,7 +3,7 @@
 The browser runs the apps on MicroPython, which lacks much of CPython (no `typing`, unordered
 dicts, an unstable sort, a smaller `re`), so passing on CPython proves little. This runs the
 same test functions (`test_widget_state.py`, `test_widget_helpers.py`, `test_widget_inbox.py`,
-`test_widget_console_tools.py`)
+`test_widget_console_tools.py`, `test_widget_i18n.py`)
 on the npm MicroPython build in Node, one process for all, and compiles every module the build
 ships with MicroPython's compiler.
 """
@@ -23,6 +23,7 @@ from helpway.widget import bundle, runtime
 
 HERE = Path(__file__).parent
 PURE_MODULES = (
+    "i18n",
     "drafts",
     "state",
     "keyed",
@@ -38,6 +39,7 @@ TEST_MODULES = (
     "test_widget_helpers",
     "test_widget_inbox",
     "test_widget_console_tools",
+    "test_widget_i18n",
 )
 
 

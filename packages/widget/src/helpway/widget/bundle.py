@@ -51,7 +51,7 @@ COMPRESS_MIN = 1024
 COMPRESSED = (".br", ".gz")
 
 CODEC = ("errors", "limits", "wire_spec", "wire")
-COMMON = (*CODEC, "drafts", "state", "keyed", "pacing", "links", "transport", "chat_dom")
+COMMON = (*CODEC, "i18n", "drafts", "state", "keyed", "pacing", "links", "transport", "chat_dom")
 # The modules each app loads, and the entry script PyScript runs.
 APPS = {
     "widget": (*COMMON, "widget_view", "widget_app"),

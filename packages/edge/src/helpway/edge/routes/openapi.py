@@ -22,6 +22,7 @@ from .agents import InboxQuery
 from .conversations import HistoryQuery, TranscriptQuery
 from .kb import DocumentQuery, DocumentsQuery, SearchQuery
 from .search import SearchQuery as MessageSearchQuery
+from .visitor import ConfigQuery
 
 REF = "#/components/schemas/{model}"
 BODY_MODELS: list[type[BaseModel]] = [
@@ -42,6 +43,7 @@ BODY_MODELS: list[type[BaseModel]] = [
     rest.KbIngestResult,
     rest.KbSearchResult,
     rest.VisitorEmail,
+    rest.WidgetConfig,
     rest.WidgetSettings,
     rest.WidgetSettingsUpdate,
     rest.SiteIdentityUpdate,
@@ -169,6 +171,14 @@ def document() -> dict[str, Any]:
                     "Start or resume a visitor and its open conversation",
                     rest.VisitorSession,
                     body=rest.VisitorSessionRequest,
+                    errors={"403": "origin not allowed for the site", **not_found},
+                )
+            },
+            "/api/visitor/config": {
+                "get": _operation(
+                    "The site's widget config, hours decided, for a page it may run on",
+                    rest.WidgetConfig,
+                    query=ConfigQuery,
                     errors={"403": "origin not allowed for the site", **not_found},
                 )
             },

@@ -1,10 +1,13 @@
 """Visitor sessions: the widget's first call, which starts or resumes a visitor and hands it
-the conversation to join; and the e-mail a visitor leaves outside business hours."""
+the conversation to join; the widget's config before any session (so a page shows its theme
+and language before anyone opens the chat); and the e-mail a visitor leaves outside business
+hours."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from pydantic import BaseModel, ConfigDict
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -16,7 +19,7 @@ from helpway.store.sites import Site
 from helpway.store.visitors import Visitor
 
 from ..auth import bearer_token, check_visitor_origin
-from ..bodies import read_model
+from ..bodies import read_model, read_query
 from ..errors import ApiError
 from ..origins import origin_allowed
 from ..services import services
@@ -82,6 +85,25 @@ def _user_agent(request: Request) -> str | None:
     return request.headers.get("user-agent", "")[:MAX_USER_AGENT_CHARS] or None
 
 
+class ConfigQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    site_id: rest.Id
+    page_url: rest.Url | None = None
+
+
+async def widget_config(request: Request) -> Response:
+    """The site's widget config for a page its widget may run on: no visitor is made, so a
+    page view that never opens the chat stores nothing."""
+    query = read_query(request, ConfigQuery)
+    site = await sites.get_site(services(request).db, query.site_id)
+    if site is None:
+        raise ApiError(errors.NOT_FOUND, "no such site")
+    if not origin_allowed(_page_origin(request, query.page_url), site.allowed_origins):
+        raise ApiError(errors.FORBIDDEN, "this page's origin may not use the site's widget")
+    return JSONResponse(site.widget_config().model_dump())
+
+
 def _page_origin(request: Request, page_url: str | None) -> str | None:
     """The origin of the page the widget runs on. The widget runs in a frame the edge serves, so
     its requests carry the edge's own origin; the frame then names the page that framed it (its
@@ -142,5 +164,6 @@ async def visitor_email(request: Request) -> Response:
 
 ROUTES = [
     Route("/api/visitor/session", visitor_session, methods=["POST"]),
+    Route("/api/visitor/config", widget_config, methods=["GET"]),
     Route("/api/visitor/email", visitor_email, methods=["POST"]),
 ]

@@ -5,6 +5,7 @@ shown as text, never parsed as HTML. Citation URLs pass through `links.citation_
 Browser-only (imports `js`); the decisions it draws from live in the pure `state` and `keyed`.
 """
 
+import i18n
 import js
 import keyed
 import links
@@ -25,12 +26,12 @@ def element(tag: str, cls: str = "", text: str | None = None) -> js.Element:
     return node
 
 
-def typing_line(names: list) -> str:
+def typing_line(names: list, lang: str = i18n.DEFAULT) -> str:
     if not names:
         return ""
     if len(names) == 1:
-        return names[0] + " is typing…"
-    return ", ".join(names[:-1]) + " and " + names[-1] + " are typing…"
+        return i18n.text(lang, "typing_one", {"name": names[0]})
+    return i18n.text(lang, "typing_many", {"names": i18n.names_list(lang, names)})
 
 
 def clock(ms: int) -> str:
@@ -46,7 +47,8 @@ class Look:
         self.conversation = conversation
         self.viewer = viewer  # "visitor" or "agent"
         self.origin = origin  # the edge, for relative citation links
-        self.assistant_name = "Assistant"
+        self.lang = i18n.DEFAULT  # the language of every string drawn
+        self.assistant_name = i18n.text(self.lang, "assistant")
         # Gets the client_id to resend; None: failed messages cannot be retried (no Retry).
         self.on_retry: Callable[[str], None] | None = None
 
@@ -70,7 +72,7 @@ class Look:
         author = frame["author"]
         meta = clock(frame["created_at"]) if frame["created_at"] else ""
         if self.conversation.is_mine(author):
-            meta = (meta + " · " if meta else "") + "Sent"
+            meta = (meta + " · " if meta else "") + self._t("sent")
         row = self._row(author, frame["text"], meta)
         row.setAttribute("data-seq", str(frame["seq"]))
         row.setAttribute("data-id", frame["id"])
@@ -84,10 +86,11 @@ class Look:
     def _pending(self, pending: dict) -> js.Element:
         me = self.conversation.me or {"id": "", "role": self.viewer, "name": ""}
         failed = pending["state"] == state.FAILED
-        row = self._row(me, pending["text"], "Not sent" if failed else "Sending…", mine=True)
+        meta = self._t("not_sent" if failed else "sending")
+        row = self._row(me, pending["text"], meta, mine=True)
         row.classList.add("hw-failed" if failed else "hw-sending")
         if failed and self.on_retry is not None:
-            retry = element("button", "hw-retry", "Retry")
+            retry = element("button", "hw-retry", self._t("retry"))
             retry.setAttribute("type", "button")
             client_id = pending["client_id"]
 
@@ -118,13 +121,11 @@ class Look:
         role = author.get("role", "")
         if role == "assistant":  # the site's name for its assistant, not the room's generic one
             return self.assistant_name
-        if role == "visitor" and self.viewer == "agent":
-            return author.get("name") or "Visitor"
-        return author.get("name") or ("Visitor" if role == "visitor" else "Agent")
+        return author.get("name") or self._t("visitor" if role == "visitor" else "agent")
 
     def _sources(self, citations: list) -> js.Element:
         box = element("div", "hw-sources")
-        box.appendChild(element("div", "hw-sources-label", "Sources"))
+        box.appendChild(element("div", "hw-sources-label", self._t("sources")))
         listing = element("ul")
         for citation in citations:
             title = citation["title"] or citation["url"]
@@ -152,16 +153,19 @@ class Look:
     def _event_text(self, frame: dict) -> str:
         name = frame["name"]
         author = frame["author"]
-        who = "You" if self.conversation.is_mine(author) else self._name(author)
+        who = {"name": self._t("you") if self.conversation.is_mine(author) else self._name(author)}
         if name == "handoff.requested":
             if self.viewer == "visitor":
-                return "You asked for a human. Someone from the team will join shortly."
-            return who + " asked for a human"
+                return self._t("you_asked_human")
+            return self._t("asked_human", who)
         if name == "agent.joined":
-            return who + " joined the conversation"
+            return self._t("joined", who)
         if name == "closed":
-            return "Conversation closed by " + who
-        return "Conversation reopened by " + who
+            return self._t("closed_by", who)
+        return self._t("reopened_by", who)
+
+    def _t(self, key: str, params: dict | None = None) -> str:
+        return i18n.text(self.lang, key, params)
 
 
 class ItemList:

@@ -11,7 +11,9 @@ runtime's own (`wire.encode`): in the browser, exactly the bytes that would be s
 
 try:
     from helpway.shared import limits, wire, wire_spec
+    from helpway.widget.app import i18n
 except ImportError:  # MicroPython: the codec modules sit flat on the path
+    import i18n
     import limits
     import wire
     import wire_spec
@@ -19,7 +21,6 @@ except ImportError:  # MicroPython: the codec modules sit flat on the path
 TEXT_SPEC = wire_spec.CLIENT["message.send"]["properties"]["text"]
 # Measured with the longest client id a frame may carry, so the verdict holds for every id.
 LONGEST_CLIENT_ID = "c" * limits.MAX_CLIENT_ID_CHARS
-TOO_LONG = "Your message is too long"
 
 
 def send_frame(client_id: str, text: str) -> dict:
@@ -31,13 +32,14 @@ def frame_bytes(frame: dict) -> int:
     return len(wire.encode(frame).encode("utf-8"))
 
 
-def problem(text: str) -> str | None:
-    """Why `text` cannot be sent ("" when it is merely blank, which needs no notice), None when
-    it can."""
+def problem(text: str, lang: str = i18n.DEFAULT) -> str | None:
+    """Why `text` cannot be sent, said in `lang` ("" when it is merely blank, which needs no
+    notice), None when it can."""
     if wire.check(text, TEXT_SPEC) is not None:
         if len(text) > limits.MAX_TEXT_CHARS:
-            return TOO_LONG + f": {len(text)} of {limits.MAX_TEXT_CHARS} characters."
+            params = {"count": len(text), "limit": limits.MAX_TEXT_CHARS}
+            return i18n.text(lang, "too_long", params)
         return ""
     if frame_bytes(send_frame(LONGEST_CLIENT_ID, text)) > limits.MAX_FRAME_BYTES:
-        return TOO_LONG + " to send: it holds many special characters. Please shorten it."
+        return i18n.text(lang, "too_long_bytes")
     return None
