@@ -35,8 +35,9 @@ def typing_line(names: list, lang: str = i18n.DEFAULT) -> str:
 
 
 def clock(ms: int) -> str:
-    """HH:MM in the browser's time zone."""
-    date = js.Date.new(ms)
+    """HH:MM in the browser's time zone. The float matters: MicroPython hands a big int
+    (Unix ms are past 2**31) to JavaScript cut to 32 bits, a date in January 1970."""
+    date = js.Date.new(float(ms))
     return f"{int(date.getHours()):02d}:{int(date.getMinutes()):02d}"
 
 

@@ -123,6 +123,7 @@ class ConsoleView:
                     str(box.unread(row["id"])),
                     row["last_text"],
                     visitor_name(row["visitor"]),
+                    row.get("visitor_email") or "",
                 )
             )
             items.append(state.Item(row["id"], rev, "row", row))
@@ -152,6 +153,8 @@ class ConsoleView:
         )
         last = _ROLE_PREFIX.get(row["last_author_role"], "") + row["last_text"]
         button.appendChild(chat_dom.element("span", "hc-conv-last", last))
+        if row.get("visitor_email"):  # left outside business hours, to reply to
+            button.appendChild(chat_dom.element("span", "hc-conv-email", row["visitor_email"]))
         badge = chat_dom.element("span", "hc-badge", inbox.STATUS_LABELS[row["status"]])
         badge.setAttribute("data-status", row["status"])
         button.appendChild(badge)

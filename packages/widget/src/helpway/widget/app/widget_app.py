@@ -17,6 +17,11 @@ already has. The host page's `Helpway("identify", …)` and `Helpway("reset")` r
 `frame.js` (`data-user`, `data-reset`, "helpway:identify" and "helpway:reset"): a new identity
 or a reset starts over with another visitor. New messages are told to the host page
 (`helpwayTell`, from `frame.js`) for its `message` and `unread` events.
+
+The site's config (theme, languages, business hours decided by the edge) comes with the session,
+and before that from `GET /api/visitor/config` as soon as the app runs, so the launcher takes the
+site's look and the panel speaks the visitor's language before anyone opens it. The launcher
+lives on the host page: its look goes out as `<body>` attributes that `frame.js` passes on.
 """
 
 import asyncio
@@ -24,6 +29,7 @@ import json
 
 import chat_dom
 import drafts
+import i18n
 import js
 import pacing
 import state
@@ -31,12 +37,14 @@ import transport
 import widget_view
 from jsffi import create_proxy
 
-# Statuses whose subtitle says we are not connected.
-_OFFLINE = {"connecting": "Connecting…", "retrying": "Reconnecting…"}
+# Statuses whose subtitle says we are not connected (the i18n key of each subtitle).
+_OFFLINE = {"connecting": "connecting", "retrying": "reconnecting"}
 # Statuses after which the chat cannot work on this page (the edge refused the site or this
 # page's origin, or speaks a newer protocol): the header says so, the composer is off, and no
 # message waits to be sent.
-_ENDED = {"unavailable": "Chat unavailable", "unsupported": "Please reload the page"}
+_ENDED = {"unavailable": "unavailable", "unsupported": "reload"}
+# How the next opening is shown, in the visitor's own time zone: "Mon 09:00".
+_WHEN = '{"weekday": "short", "hour": "2-digit", "minute": "2-digit"}'
 
 
 class WidgetApp:
@@ -57,11 +65,15 @@ class WidgetApp:
         self.view: widget_view.WidgetView | None = None
         self.channel: transport.Channel | None = None
         self.session: dict | None = None
+        self.config: dict | None = None
+        self.lang = i18n.DEFAULT
         self.status = "idle"
-        self.problem = ""
+        self.problem = ""  # an i18n key, "" for none
         self.sent = 0
         self._connect_task: asyncio.Task | None = None
         self._ticker: asyncio.Task | None = None
+        self._config_task: asyncio.Task | None = None
+        self._email_task: asyncio.Task | None = None
 
     def start(self) -> None:
         self.host.addEventListener("helpway:open", create_proxy(self._opened))
@@ -75,6 +87,7 @@ class WidgetApp:
             self._opened(None)
         else:
             self._connect_if_known()
+        self._config_task = asyncio.create_task(self._load_config())
         self._ticker = asyncio.create_task(self._tick())
 
     def _connect_if_known(self) -> None:
@@ -86,9 +99,10 @@ class WidgetApp:
         if self.view is None:
             panel = js.document.querySelector(".hw-panel")
             self.view = widget_view.WidgetView(panel, self.look, self)
-            self.view.show_problem(self.problem)
-            if self.session is not None:
-                self._apply_config(self.session["config"])
+            self.view.apply_language(self.lang)
+            self.view.show_problem(self._t(self.problem) if self.problem else "")
+            if self.config is not None:
+                self._apply_config(self.config)
             if self.host.hasAttribute("data-queued"):  # sent before Python was ready
                 self.host.removeAttribute("data-queued")
                 self.view.submit()
@@ -194,22 +208,69 @@ class WidgetApp:
                 self.store.remove(self.token_key)
                 continue
             if 400 <= status < 500:
-                self._end("unavailable", "The chat is not available on this site.")
+                self._end("unavailable", "not_on_site")
                 return None
-            self._show_problem("Can't reach the chat. Retrying…")
+            self._show_problem("cant_reach")
             await asyncio.sleep(pacing.reconnect_delay_ms(attempt, float(js.Math.random())) / 1000)
             attempt += 1
 
+    async def _load_config(self) -> None:
+        """The site's config before any session; the session's, when it comes, wins. A refusal
+        says nothing here: the session decides whether the chat is available."""
+        query = "?site_id=" + str(js.encodeURIComponent(self.site))
+        query += "&page_url=" + str(js.encodeURIComponent(self.page_url[:2048]))
+        status, data = await transport.request("GET", self.origin + "/api/visitor/config" + query)
+        if status == 200 and isinstance(data, dict) and self.session is None:
+            self._apply_config(data)
+
     def _apply_config(self, config: dict) -> None:
+        self.config = config
+        languages = js.navigator.languages
+        browser = [str(languages[i]) for i in range(int(languages.length))]
+        lang = i18n.negotiate(
+            browser, config.get("languages") or [], config.get("default_language") or ""
+        )
+        changed = lang != self.lang
+        self.lang = self.look.lang = lang
         color = config.get("color")
         if isinstance(color, str) and color:
             self.host.style.setProperty("--hw-accent", color)
-            self.host.setAttribute("data-accent", color)  # the launcher, on the host page
-        self.look.assistant_name = config.get("assistant_name") or "Assistant"
-        self.conversation.set_greeting(config.get("greeting") or "")
+            self.host.setAttribute("data-accent", color)
+        # The launcher's look, passed on to the loader on the host page by frame.js.
+        self.host.setAttribute("data-side", "left" if config.get("position") == "left" else "right")
+        self.host.setAttribute("data-label", self._t("open_chat"))
+        self.host.setAttribute("data-launcher", str(config.get("launcher_text") or ""))
+        self.look.assistant_name = config.get("assistant_name") or self._t("assistant")
+        greeting = config.get("greeting") or ""
+        self.conversation.set_greeting(i18n.site_text(config.get("greetings"), lang, greeting))
         if self.view is not None:
-            self.view.set_title(config.get("title") or "Chat with us")
+            if changed:
+                self.view.apply_language(lang)
+                self.view.show_problem(self._t(self.problem) if self.problem else "")
+            self.view.set_title(config.get("title") or self._t("panel_title"))
+            self.view.set_avatar(str(config.get("avatar_url") or ""))
+            self.view.show_away(self._away())
         self.changed()
+
+    def _away(self) -> dict | None:
+        """What the panel says outside business hours; None while the team is in."""
+        config = self.config
+        if config is None or config.get("open", True):
+            return None
+        next_open = config.get("next_open_at")
+        back = ""
+        if isinstance(next_open, int):
+            date = js.Date.new(float(next_open))  # a float: see chat_dom.clock
+            when = date.toLocaleString(self.lang, js.JSON.parse(_WHEN))
+            back = self._t("back_at", {"when": str(when)})
+        return {
+            "message": i18n.site_text(config.get("away_messages"), self.lang, self._t("away")),
+            "back": back,
+            "email": bool(config.get("collect_email")),
+        }
+
+    def _t(self, key: str, params: dict | None = None) -> str:
+        return i18n.text(self.lang, key, params)
 
     def _join(self) -> dict:
         assert self.session is not None
@@ -217,7 +278,7 @@ class WidgetApp:
 
     def _status(self, status: str) -> None:
         if status == "unsupported":
-            self._end(status, "This chat was updated. Please reload the page.")
+            self._end(status, "updated")
             return
         self.status = status
         if status in _OFFLINE:
@@ -229,8 +290,8 @@ class WidgetApp:
         self.changed()
 
     def _end(self, status: str, problem: str) -> None:
-        """The chat cannot work on this page: say so once, everywhere, and keep nothing
-        "sending" that never will be."""
+        """The chat cannot work on this page: say so (`problem`, an i18n key) once,
+        everywhere, and keep nothing "sending" that never will be."""
         self.status = status
         self.conversation.disconnected()
         self.conversation.fail_outbox(status)
@@ -277,6 +338,31 @@ class WidgetApp:
         if self.channel is not None and self.conversation.can_request_human():
             self.channel.send({"type": "handoff.request"})
 
+    def leave_email(self, address: str) -> None:
+        self._email_task = asyncio.create_task(self._leave_email(address))
+
+    async def _leave_email(self, address: str) -> None:
+        if self.view is None:
+            return
+        at = address.find("@")
+        if at < 1 or "." not in address[at:] or " " in address:
+            self.view.email_status(self._t("email_invalid"), False)
+            return
+        status = 0
+        if self.session is not None:
+            status, _data = await transport.request(
+                "POST",
+                self.origin + "/api/visitor/email",
+                {"email": address},
+                self.session["visitor_token"],
+            )
+        if status == 204:
+            self.view.email_status(self._t("email_saved", {"email": address}), True)
+        elif status == 422:
+            self.view.email_status(self._t("email_invalid"), False)
+        else:
+            self.view.email_status(self._t("email_failed"), False)
+
     def typed(self, has_text: bool) -> None:
         self._signal(self.typing_signal.keystroke(transport.now_ms(), has_text))
 
@@ -319,19 +405,20 @@ class WidgetApp:
 
     def _subtitle(self) -> str:
         if self.status in _ENDED:
-            return _ENDED[self.status]
+            return self._t(_ENDED[self.status])
         if self.status in _OFFLINE or self.channel is None:
-            return _OFFLINE.get(self.status, "Connecting…")
+            return self._t(_OFFLINE.get(self.status, "connecting"))
         if self.conversation.human_joined:
-            return "You are chatting with our team"
+            return self._t("with_team")
         if self.conversation.handoff_requested:
-            return "Waiting for someone from the team…"
-        return self.look.assistant_name + " answers right away"
+            return self._t("waiting_team")
+        return self._t("answers_now", {"name": self.look.assistant_name})
 
-    def _show_problem(self, text: str) -> None:
-        self.problem = text
+    def _show_problem(self, key: str) -> None:
+        """`key`: the i18n key of the notice, "" for none."""
+        self.problem = key
         if self.view is not None:
-            self.view.show_problem(text)
+            self.view.show_problem(self._t(key) if key else "")
 
     async def _tick(self) -> None:
         """Once a second: say we stopped typing, and let stale typing indicators expire."""

@@ -7,6 +7,7 @@ the conversation and wires the controls to the app.
 
 import chat_dom
 import drafts
+import i18n
 import js
 import state
 from jsffi import create_proxy
@@ -21,10 +22,15 @@ STICKY_PX = 80
 
 
 class WidgetView:
-    """`app` provides send(text), retry(client_id), request_human() and typed(has_text)."""
+    """`app` provides send(text), retry(client_id), request_human(), typed(has_text) and
+    leave_email(address)."""
 
     def __init__(self, panel: js.Element, look: chat_dom.Look, app: "widget_app.WidgetApp") -> None:
         self.app = app
+        self.panel = panel
+        self.lang = look.lang
+        self.head = panel.querySelector(".hw-head")
+        self.close = panel.querySelector(".hw-close")
         self.title = panel.querySelector(".hw-title")
         self.sub = panel.querySelector(".hw-sub")
         self.log = panel.querySelector(".hw-log")
@@ -40,6 +46,12 @@ class WidgetView:
         self._draft_problem = ""
         self._app_problem = ""
         self.form.before(self.notice)
+        self.avatar = chat_dom.element("img", "hw-avatar")
+        self.avatar.setAttribute("alt", "")
+        self.avatar.hidden = True
+        self.head.prepend(self.avatar)
+        self.away = self._away_box()
+        self.human.parentElement.before(self.away)
         self.log.replaceChildren()
         self.items = chat_dom.ItemList(self.log, look.draw)
         self.form.addEventListener("submit", create_proxy(self._submitted))
@@ -47,7 +59,80 @@ class WidgetView:
         self.input.addEventListener("input", create_proxy(self._typed))
         self.human.addEventListener("click", create_proxy(self._human))
 
+    def _away_box(self) -> js.Element:
+        """Outside business hours: the away message, when the team is back, and a form to
+        leave an e-mail for the reply."""
+        box = chat_dom.element("div", "hw-away")
+        box.setAttribute("role", "status")
+        box.hidden = True
+        self.away_text = chat_dom.element("p", "hw-away-text")
+        self.away_back = chat_dom.element("p", "hw-away-back")
+        self.email_form = chat_dom.element("form", "hw-email")
+        self.email_form.setAttribute("novalidate", "")  # our notice, in the panel's language
+        self.email_prompt = chat_dom.element("label", "hw-email-prompt")
+        self.email_prompt.setAttribute("for", "hw-email-input")
+        self.email_input = chat_dom.element("input", "hw-email-input")
+        self.email_input.id = "hw-email-input"
+        self.email_input.setAttribute("type", "email")
+        self.email_input.setAttribute("autocomplete", "email")
+        self.email_input.setAttribute("placeholder", "name@example.com")
+        self.email_button = chat_dom.element("button", "hw-email-save")
+        self.email_button.setAttribute("type", "submit")
+        self.email_note = chat_dom.element("p", "hw-email-note")
+        self.email_note.hidden = True
+        row = chat_dom.element("div", "hw-email-row")
+        row.append(self.email_input, self.email_button)
+        self.email_form.append(self.email_prompt, row)
+        box.append(self.away_text, self.away_back, self.email_form, self.email_note)
+        self.email_form.addEventListener("submit", create_proxy(self._email_submitted))
+        return box
+
     # ------------------------------------------------------------------ drawing
+
+    def apply_language(self, lang: str) -> None:
+        """Say every fixed string of the panel in `lang`, laid out in its direction."""
+        self.lang = lang
+        root = js.document.documentElement
+        root.setAttribute("lang", lang)
+        root.setAttribute("dir", i18n.direction(lang))
+        labels = (
+            (self.panel, "chat_label"),
+            (self.close, "close_chat"),
+            (self.log, "messages_label"),
+            (self.input, "message_label"),
+            (self.send_button, "send"),
+        )
+        for node, key in labels:
+            node.setAttribute("aria-label", i18n.text(lang, key))
+        self.input.setAttribute("placeholder", i18n.text(lang, "placeholder"))
+        self.human.textContent = i18n.text(lang, "human")
+        self.email_prompt.textContent = i18n.text(lang, "email_prompt")
+        self.email_input.setAttribute("aria-label", i18n.text(lang, "email_label"))
+        self.email_button.textContent = i18n.text(lang, "email_submit")
+        self.items.clear()  # drawn in the language before: drawn again on the next render
+
+    def set_avatar(self, url: str) -> None:
+        if url:
+            self.avatar.setAttribute("src", url)
+        self.avatar.hidden = not url
+
+    def show_away(self, away: dict | None) -> None:
+        """`away`: None while the team is in, else {"message", "back", "email"}."""
+        self.away.hidden = away is None
+        if away is None:
+            return
+        self.away_text.textContent = away["message"]
+        self.away_back.textContent = away["back"]
+        self.away_back.hidden = not away["back"]
+        self.email_form.hidden = not away["email"] or self.email_note.hasAttribute("data-saved")
+
+    def email_status(self, text: str, saved: bool) -> None:
+        self.email_note.textContent = text
+        self.email_note.hidden = not text
+        self.email_button.disabled = False
+        if saved:
+            self.email_note.setAttribute("data-saved", "")
+            self.email_form.hidden = True
 
     def render(
         self, conversation: state.Conversation, subtitle: str, now_ms: int, available: bool
@@ -56,10 +141,13 @@ class WidgetView:
         near_end = self._near_end()
         if self.items.render(conversation.items()) and near_end:
             self.scroll_to_end()
-        self.typing.textContent = chat_dom.typing_line(conversation.typing_names(now_ms))
+        self.typing.textContent = chat_dom.typing_line(conversation.typing_names(now_ms), self.lang)
         self.sub.textContent = subtitle
         self.human.hidden = (
-            not available or conversation.handoff_requested or conversation.human_joined
+            not available
+            or not self.away.hidden  # nobody is in to talk to: the e-mail form is the way
+            or conversation.handoff_requested
+            or conversation.human_joined
         )
         self.human.disabled = not conversation.can_request_human()
         self.input.disabled = not available
@@ -89,7 +177,7 @@ class WidgetView:
     def submit(self) -> None:
         """Send the draft, or say why it cannot go (it stays in the box to be shortened)."""
         text = str(self.input.value)
-        problem = drafts.problem(text)
+        problem = drafts.problem(text, self.lang)
         if problem is not None:
             if problem:
                 self._draft_problem = problem
@@ -115,6 +203,11 @@ class WidgetView:
             self._draft_problem = ""
             self._show_notice()
         self.app.typed(bool(str(self.input.value).strip()))
+
+    def _email_submitted(self, event: js.Event) -> None:
+        event.preventDefault()
+        self.email_button.disabled = True
+        self.app.leave_email(str(self.email_input.value).strip())
 
     def _human(self, _event: js.Event) -> None:
         self.human.disabled = True

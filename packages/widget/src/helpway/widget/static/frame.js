@@ -4,12 +4,13 @@
 // `postMessage`, each side sending to the other's origin only and hearing only the other's
 // window from that origin: {helpway: "open", open}, {helpway: "identify", user} and
 // {helpway: "reset"} from the loader; {helpway: "shell" | "ready" | "close"}, {helpway:
-// "accent", color} and {helpway: "message", message} from here. The app reads what it needs
+// "look", color, side, label, text} (the launcher's colour, side, label and text) and
+// {helpway: "message", message} from here. The app reads what it needs
 // from <body>: `data-site`, `data-api`, `data-page` (the host page's URL), `open`,
 // `data-queued` (a message was sent before it was ready), `data-user` (the identity, JSON),
 // `data-reset` (a reset came before it was ready), and hears "helpway:open",
-// "helpway:identify" and "helpway:reset"; it marks `data-ready` and `data-accent`, which are
-// passed on to the loader, and tells news through `helpwayTell(json)`.
+// "helpway:identify" and "helpway:reset"; it marks `data-ready` and the launcher's look
+// (`data-accent`, `data-side`, `data-label`, `data-launcher`), which are passed on to the loader, and tells news through `helpwayTell(json)`.
 (function () {
   "use strict";
   const body = document.body;
@@ -108,11 +109,13 @@
     else if (data.helpway === "identify") identify(data.user);
     else if (data.helpway === "reset") reset();
   });
+  const look = ["data-accent", "data-side", "data-label", "data-launcher"];
   new MutationObserver(() => {
     if (body.hasAttribute("data-ready")) tell({ helpway: "ready" });
-    const color = body.getAttribute("data-accent");
-    if (color) tell({ helpway: "accent", color });
-  }).observe(body, { attributes: true, attributeFilter: ["data-ready", "data-accent"] });
+    if (!body.hasAttribute("data-label")) return;
+    const [color, side, label, text] = look.map((name) => body.getAttribute(name) || "");
+    tell({ helpway: "look", color, side, label, text });
+  }).observe(body, { attributes: true, attributeFilter: ["data-ready", ...look] });
 
   panel.querySelector(".hw-close").addEventListener("click", close);
   panel.addEventListener("keydown", (event) => {
