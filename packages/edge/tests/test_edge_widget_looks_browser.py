@@ -287,3 +287,39 @@ def test_long_words_and_emoji_wrap_inside_the_bubble(
         assert bubble["height"] > 40  # wrapped onto several lines
     assert rows.locator(".hw-text").all_inner_texts() == texts
     page.context.close()
+
+
+def test_the_playground_shows_each_theme_language_and_state(
+    chromium: Browser, widget_built: None, edge: Any
+) -> None:
+    page = new_page(chromium, viewport={"width": 1400, "height": 900})
+    page.goto(edge.url + "/playground")
+
+    def tile(site: str) -> FrameLocator:
+        return page.frame_locator(f'iframe[data-tile="{site}"]')
+
+    def panel(site: str) -> FrameLocator:
+        return tile(site).frame_locator("helpway-widget iframe")
+
+    for site, lang, direction in [
+        ("pg-es", "es", "ltr"),
+        ("pg-ar", "ar", "rtl"),
+        ("pg-he", "he", "rtl"),
+        ("pg-th", "th", "ltr"),
+    ]:
+        root = panel(site).locator("html")
+        expect(root).to_have_attribute("lang", lang)
+        expect(root).to_have_attribute("dir", direction)
+    expect(tile("pg-es").get_by_role("button", name="Abrir chat")).to_have_text("¿Ayuda?")
+    expect(panel("pg-pt").locator(".hw-avatar")).to_be_visible()
+    expect(panel("pg-away").locator(".hw-away .hw-away-text")).to_have_text(
+        "Our team is away right now."
+    )
+    expect(panel("pg-away-ar").locator(".hw-away .hw-away-text")).to_have_text(
+        "فريقنا غير متواجد الآن."
+    )
+    expect(panel("pg-missing").locator(".hw-sub")).to_have_text("Chat unavailable")
+    launcher = tile("pg-launcher").get_by_role("button", name="Open chat")
+    expect(launcher).to_have_text("Chat")
+    expect(launcher).to_have_attribute("aria-expanded", "false")
+    page.context.close()

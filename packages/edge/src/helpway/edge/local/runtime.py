@@ -34,7 +34,7 @@ from ..inbox_hub import InboxHub
 from ..publishing import publisher
 from ..routes import assets
 from ..services import Services
-from . import demo, kb_files, pages
+from . import demo, kb_files, pages, playground
 from .data import open_database, open_knowledge
 from .settings import Settings
 from .widget_build import WIDGET_BUILD_DIR
@@ -68,6 +68,7 @@ def local_app(settings: Settings, widget_dir: Path = WIDGET_BUILD_DIR) -> Starle
         )
         await rooms.start()
         report = await demo.seed(db, knowledge, progress=_seed_progress)
+        await playground.seed(db)
         app.state.services = Services(db=db, rooms=rooms, knowledge=knowledge, inbox=hub)
         _banner(settings, report.chunks, time.perf_counter() - started, widget_dir)
         try:
@@ -76,7 +77,12 @@ def local_app(settings: Settings, widget_dir: Path = WIDGET_BUILD_DIR) -> Starle
             await rooms.aclose()
             db.close()
 
-    routes = [*pages.ROUTES, *kb_files.ROUTES, *assets.routes(widget_dir, CONSOLE_PAGE)]
+    routes = [
+        *pages.ROUTES,
+        *playground.ROUTES,
+        *kb_files.ROUTES,
+        *assets.routes(widget_dir, CONSOLE_PAGE),
+    ]
     return build_app(lifespan, routes)
 
 
@@ -89,6 +95,7 @@ def _banner(settings: Settings, chunks: int, seconds: float, widget_dir: Path) -
         f"  Helpway local edge ready in {seconds:.1f}s (data: {settings.data_dir})\n"
         f"  Demo site      {url}/\n"
         f"  Agent console  {url}/console\n"
+        f"  Playground     {url}/playground (the widget in each theme, language, state)\n"
         f"    e-mail       {demo.AGENT_EMAIL}\n"
         f"    password     {demo.AGENT_PASSWORD}\n"
         f"  Demo KB        {chunks} sections, {url}/help/\n"
