@@ -36,8 +36,27 @@ class Tile:
     seeded: bool = True
 
 
+# The site's own words in each tile's language (a real site writes these itself).
+_WORDS = {
+    "es": ("Ayuda", "Asistente"),
+    "pt": ("Ajuda", "Assistente"),
+    "id": ("Bantuan", "Asisten"),
+    "th": ("ช่วยเหลือ", "ผู้ช่วย"),
+    "ar": ("المساعدة", "المساعد"),
+    "he": ("עזרה", "עוזר"),
+}
+
+
 def _one(lang: str, **settings: Any) -> dict[str, Any]:
-    return {"languages": [lang], "default_language": lang, **settings}
+    """Settings of a site that speaks `lang` only, so its tile does whatever the browser's."""
+    title, assistant = _WORDS[lang]
+    return {
+        "languages": [lang],
+        "default_language": lang,
+        "title": title,
+        "assistant_name": assistant,
+        **settings,
+    }
 
 
 TILES = (
