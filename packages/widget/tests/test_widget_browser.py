@@ -164,6 +164,36 @@ def test_widget_opens_at_once_and_python_takes_over(site: str, page: Page) -> No
     expect(launcher).to_be_focused()
 
 
+def test_the_shell_speaks_the_browsers_language_before_python(site: str) -> None:
+    """An Arabic browser: the panel opens right to left in Arabic while Python is held back;
+    once it runs (this server knows no site, so no config comes) it keeps that language."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(locale="ar-EG")
+            held: list[Route] = []
+            page.route("**/micropython.wasm", lambda route: held.append(route))
+            page.goto(site + "/")
+            page.get_by_role("button", name="Open chat").click()
+            frame = page.frame_locator("helpway-widget iframe")
+            expect(frame.get_by_role("dialog", name="الدردشة")).to_be_visible()
+            expect(frame.locator("html")).to_have_attribute("dir", "rtl")
+            message = frame.get_by_role("textbox", name="الرسالة")
+            expect(message).to_have_attribute("placeholder", "اكتب رسالتك…")
+            expect(frame.locator(".hw-log")).to_have_text("جارٍ تحميل الدردشة…")
+            expect(frame.get_by_role("button", name="التحدث إلى موظف")).to_be_visible()
+            assert page.locator("helpway-widget[data-ready]").count() == 0
+
+            for route in held:
+                route.continue_()
+            page.wait_for_selector("helpway-widget[data-ready]", state="attached")
+            expect(frame.locator(".hw-sub")).to_have_text("الدردشة غير متاحة")
+            expect(frame.locator(".hw-problem")).to_have_text("الدردشة غير متاحة على هذا الموقع.")
+            expect(frame.locator("html")).to_have_attribute("lang", "ar")
+        finally:
+            browser.close()
+
+
 def test_console_wires_up_its_sign_in_form(site: str, page: Page) -> None:
     page.goto(site + "/console")
     page.wait_for_selector("body[data-ready]", state="attached")

@@ -38,6 +38,7 @@ import brotli
 from helpway.shared import wire
 
 from . import runtime
+from .app import i18n
 
 PACKAGE = Path(__file__).parent
 APP_DIR = PACKAGE / "app"
@@ -71,6 +72,21 @@ ENTRIES = {"widget": "widget_main", "console": "console_main"}
 JS_MODULES = {"bridge": "bridge.js"}
 STYLES = ("chat.css", "frame.css", "console.css")
 PAGES = {"widget": "frame.html", "console": "console.html"}
+# The widget shell's strings (frame.html's `data-text`/`data-aria`/`data-placeholder`, and
+# frame.js's notice when the app cannot run), inlined per language so it speaks before Python.
+SHELL_KEYS = (
+    "chat_label",
+    "panel_title",
+    "connecting",
+    "close_chat",
+    "messages_label",
+    "loading",
+    "human",
+    "message_label",
+    "placeholder",
+    "send",
+    "shell_unavailable",
+)
 
 
 def build(out_dir: Path) -> None:
@@ -185,6 +201,8 @@ def app_page(app: str, paths: dict[str, str]) -> str:
     }
     for css in STYLES:
         slots["{{" + css.replace(".", "_") + "}}"] = ASSETS + paths[f"app/{css}"]
+    if app == "widget":
+        slots["{{shell_text}}"] = shell_text()
     page = (STATIC_DIR / PAGES[app]).read_text("utf-8")
     for slot, value in slots.items():
         if page.count(slot) > 1:
@@ -193,6 +211,17 @@ def app_page(app: str, paths: dict[str, str]) -> str:
     if "{{" in page:
         raise ValueError(f"{PAGES[app]} holds an unknown slot")
     return page
+
+
+def shell_text() -> str:
+    """The shell's strings as JSON safe inside a <script> element ("<" escaped), with each
+    language's direction under "dir"."""
+    texts = {
+        lang: {"dir": i18n.direction(lang), **{key: catalogue[key] for key in SHELL_KEYS}}
+        for lang, catalogue in i18n.CATALOGUES.items()
+    }
+    data = json.dumps(texts, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return data.replace("<", "\\u003c")
 
 
 def _module_source(module: str) -> Path:

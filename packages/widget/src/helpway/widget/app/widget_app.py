@@ -66,7 +66,9 @@ class WidgetApp:
         self.channel: transport.Channel | None = None
         self.session: dict | None = None
         self.config: dict | None = None
-        self.lang = i18n.DEFAULT
+        # Until the site's config says which it allows: the browser's, as the shell guessed.
+        self.lang = i18n.negotiate(_browser_languages(), list(i18n.CATALOGUES), i18n.DEFAULT)
+        self.look.lang = self.lang
         self.status = "idle"
         self.problem = ""  # an i18n key, "" for none
         self.sent = 0
@@ -225,10 +227,10 @@ class WidgetApp:
 
     def _apply_config(self, config: dict) -> None:
         self.config = config
-        languages = js.navigator.languages
-        browser = [str(languages[i]) for i in range(int(languages.length))]
         lang = i18n.negotiate(
-            browser, config.get("languages") or [], config.get("default_language") or ""
+            _browser_languages(),
+            config.get("languages") or [],
+            config.get("default_language") or "",
         )
         changed = lang != self.lang
         self.lang = self.look.lang = lang
@@ -427,6 +429,11 @@ class WidgetApp:
             self._signal(self.typing_signal.tick(transport.now_ms()))
             if self.view is not None and self.conversation.joined:
                 self.render()
+
+
+def _browser_languages() -> list:
+    languages = js.navigator.languages
+    return [str(languages[i]) for i in range(int(languages.length))]
 
 
 def _is_session(data: object) -> bool:

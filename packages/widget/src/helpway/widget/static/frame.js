@@ -10,12 +10,14 @@
 // `data-queued` (a message was sent before it was ready), `data-user` (the identity, JSON),
 // `data-reset` (a reset came before it was ready), and hears "helpway:open",
 // "helpway:identify" and "helpway:reset"; it marks `data-ready` and the launcher's look
-// (`data-accent`, `data-side`, `data-label`, `data-launcher`), which are passed on to the loader, and tells news through `helpwayTell(json)`.
+// (`data-accent`, `data-side`, `data-label`, `data-launcher`), which are passed on to the
+// loader, and tells news through `helpwayTell(json)`.
 (function () {
   "use strict";
   const body = document.body;
   const panel = document.querySelector(".hw-panel");
   const input = panel.querySelector(".hw-input");
+  const text = shellText();
   const params = new URLSearchParams(location.hash.slice(1));
   const claimed = params.get("page") || "";
   // The origin that framed us, as the browser says; the edge trusts only that one.
@@ -45,6 +47,22 @@
       if (new URL(claimed).origin === framer) return claimed;
     } catch {}
     return framer + "/";
+  }
+
+  // Until the app knows the site's languages it says the shell in the browser's language, if
+  // the widget has it (the app then settles on one the site allows).
+  function shellText() {
+    const texts = JSON.parse(document.getElementById("hw-shell-text").textContent);
+    const wanted = (navigator.languages || []).map((tag) => tag.toLowerCase().split(/[-_]/)[0]);
+    const lang = wanted.find((code) => Object.hasOwn(texts, code)) || "en";
+    document.documentElement.lang = lang;
+    document.documentElement.dir = texts[lang].dir;
+    const say = (attr, apply) =>
+      document.querySelectorAll(`[${attr}]`).forEach((node) => apply(node, texts[lang][node.getAttribute(attr)]));
+    say("data-text", (node, value) => (node.textContent = value));
+    say("data-aria", (node, value) => node.setAttribute("aria-label", value));
+    say("data-placeholder", (node, value) => node.setAttribute("placeholder", value));
+    return texts[lang];
   }
 
   // Only to the host page's origin: a page navigated elsewhere under us hears nothing.
@@ -82,7 +100,7 @@
 
   function unavailable() {
     const notice = panel.querySelector(".hw-notice");
-    if (notice) notice.textContent = "The chat is unavailable right now. Please try again later.";
+    if (notice) notice.textContent = text.shell_unavailable;
     panel.querySelector(".hw-sub").textContent = "";
   }
 
