@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -79,3 +81,14 @@ def test_unknown_zones_are_refused(name: str) -> None:
 def test_bad_spans_are_refused(day: str, opens: str, closes: str) -> None:
     with pytest.raises(ValueError):
         hours.check_span(day, opens, closes)
+
+
+def test_zones_work_without_a_system_time_zone_database() -> None:
+    """Pyodide (the Worker) has no /usr/share/zoneinfo: the `tzdata` package must answer."""
+    script = (
+        "import zoneinfo; zoneinfo.reset_tzpath([]); from helpway.shared import hours; "
+        "print(hours.decide('Asia/Jakarta', [('mon', '09:00', '17:00')], 0))"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    # 1970-01-01 was a Thursday: the next Monday 09:00 in Jakarta (UTC+7) is 02:00 UTC on the 5th.
+    assert run.stdout.strip() == "(False, 352800000)"
