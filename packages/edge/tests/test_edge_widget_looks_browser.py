@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 from playwright.sync_api import Browser, FrameLocator, Page, expect
 
-from helpway.store import sites
+from helpway.store import agents, sites
 from helpway.store.sqlite import SqliteDatabase
 
 TIMEOUT_MS = 30_000
@@ -61,8 +61,12 @@ def shop() -> Iterator[str]:
     thread.join()
 
 
+AGENT_PASSWORD = "looks password 1"
+
+
 def make_site(edge: Any, **settings: Any) -> str:
-    """A new site (any origin may carry it) with these widget settings."""
+    """A new site (any origin may carry it) with these widget settings, and an agent
+    (agent@<site>.example)."""
     site_id = f"looks{next(_n)}"
 
     async def seed(data: Path) -> None:
@@ -70,6 +74,10 @@ def make_site(edge: Any, **settings: Any) -> str:
         try:
             config = sites.SiteConfig.model_validate(settings)
             await sites.create_site(db, name=site_id, site_id=site_id, config=config)
+            agent = await agents.create_agent(
+                db, email=f"agent@{site_id}.example", name="Agent", password=AGENT_PASSWORD
+            )
+            await agents.add_agent_to_site(db, site_id, agent.id)
         finally:
             db.close()
 
@@ -234,6 +242,17 @@ def test_outside_business_hours_the_visitor_leaves_an_email_that_reaches_d1(
     composer.fill("Hola, ¿me escribís mañana?")
     composer.press("Enter")
     expect(chat.locator(".hw-row.hw-mine[data-seq]")).to_have_count(1)
+
+    # The site's agent sees the e-mail on the conversation's inbox row.
+    console = page.context.new_page()
+    console.goto(edge.url + "/console")
+    expect(console.locator("body[data-ready]")).to_have_count(1)
+    console.get_by_label("Email").fill(f"agent@{site}.example")
+    console.get_by_label("Password").fill(AGENT_PASSWORD)
+    console.get_by_role("button", name="Log in").click()
+    row = console.locator("button.hc-conv")
+    expect(row).to_have_count(1)
+    expect(row.locator(".hc-conv-email")).to_have_text("ana@shop.example")
     page.context.close()
 
 
