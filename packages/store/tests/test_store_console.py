@@ -13,6 +13,7 @@ from helpway.store.cloudflare.d1 import D1Database
 from helpway.store.cloudflare.testing import FakeD1
 from helpway.store.database import Database
 from helpway.store.errors import Conflict
+from helpway.store.messages import upsert_statements
 from helpway.store.migrate import MIGRATIONS_DIR, apply_migrations
 from helpway.store.sqlite import SqliteDatabase
 
@@ -170,8 +171,9 @@ async def test_messages_stored_before_the_search_migration_are_found(
                     (),
                 ),
                 (
-                    "INSERT INTO conversations (id, site_id, visitor_id, created_at, updated_at)"
-                    " VALUES ('c', 'one', 'v', 1, 1)",
+                    "INSERT INTO conversations (id, site_id, visitor_id, last_seq, last_text, "
+                    "last_author_role, created_at, updated_at)"
+                    " VALUES ('c', 'one', 'v', 1, 'old bananas', 'visitor', 1, 2)",
                     (),
                 ),
             ]
@@ -180,7 +182,8 @@ async def test_messages_stored_before_the_search_migration_are_found(
         said = frames.Message(
             type="message", seq=1, id="m1", author=author, text="old bananas", created_at=2
         )
-        await conversations.apply_entries(older, "c", [said])
+        # The log rows and summary as stored then (today's summary read needs later columns).
+        await older.batch(upsert_statements("c", [said]))
         assert "0008_agent_console.sql" in await apply_migrations(older)
         assert await _found(older, ["one"], "banana") == ["c"]
     finally:
