@@ -38,15 +38,13 @@
     ".n{position:absolute;top:-4px;right:-4px;min-width:10px;padding:0 5px;border-radius:10px;background:#d22;font:700 12px/20px sans-serif}" +
     "svg{width:28px;height:28px;fill:currentColor}.x{fill:none;stroke:currentColor;stroke-width:2.2;stroke-linecap:round}" +
     ":host([open]) .b,.x{display:none}:host([open]) .x{display:block}" +
-    ":host([data-side=left]){right:auto!important;left:20px!important}:host([data-side=left]) iframe{right:auto;left:0}" +
-    "button.t{width:auto;gap:8px;padding:0 20px 0 16px;border-radius:28px;display:flex;align-items:center;font:600 15px system-ui,sans-serif}.t span{white-space:nowrap}" +
     "iframe{position:absolute;right:0;bottom:72px;width:370px;height:580px;max-height:calc(100vh - 110px);border:0;border-radius:16px;background:#fff;box-shadow:0 12px 48px rgba(0,0,0,.22);color-scheme:light}" +
     "@media (max-width:480px){:host([open]){inset:0!important}:host([open]) button{display:none}iframe{position:fixed;inset:0;width:100%;height:100%;max-height:none;border-radius:0}}";
 
   var src = new URL(script.src);
   var host = document.createElement("helpway-widget");
   var root = host.attachShadow({ mode: "open" });
-  var launcher, label, frame, badge;
+  var launcher, label, frame, badge, sheet;
 
   function el(tag, attrs) {
     var node = document.createElement(tag);
@@ -67,7 +65,7 @@
 
   function style() {
     try {
-      var sheet = new CSSStyleSheet();
+      sheet = new CSSStyleSheet();
       sheet.replaceSync(CSS);
       root.adoptedStyleSheets = [sheet];
     } catch (e) {
@@ -150,20 +148,17 @@
       outbox = [];
     } else if (data.helpway === "close") toggle(false);
     else if (data.helpway === "ready") host.setAttribute("data-ready", "");
-    else if (data.helpway === "look") look(data);
+    // The site's look, as the frame got it from the edge: the launcher's label and text, and
+    // the rules for its colour, side and text (made by frame.js, outside this file's budget).
+    else if (data.helpway === "look") {
+      sheet && sheet.replaceSync(CSS + data.css);
+      launcher.setAttribute("aria-label", data.label);
+      label.textContent = data.text;
+    }
     else if (data.helpway === "message" && data.message) {
       emit("message", data.message);
       if (!host.hasAttribute("open") && data.message.role !== "visitor") count(unread + 1);
     }
-  }
-
-  // The site's look, as the frame got it from the edge: colour, side, label and text.
-  function look(data) {
-    host.style.setProperty("--hw-accent", String(data.color || ""));
-    host.setAttribute("data-side", data.side === "left" ? "left" : "right");
-    launcher.setAttribute("aria-label", String(data.label || "Open chat"));
-    label.textContent = String(data.text || "");
-    launcher.classList.toggle("t", !!data.text);
   }
 
   function mount() {

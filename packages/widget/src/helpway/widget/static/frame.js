@@ -4,7 +4,8 @@
 // `postMessage`, each side sending to the other's origin only and hearing only the other's
 // window from that origin: {helpway: "open", open}, {helpway: "identify", user} and
 // {helpway: "reset"} from the loader; {helpway: "shell" | "ready" | "close"}, {helpway:
-// "look", color, side, label, text} (the launcher's colour, side, label and text) and
+// "look", css, label, text} (the launcher's rules for the site's colour and side, its label
+// and text) and
 // {helpway: "message", message} from here. The app reads what it needs
 // from <body>: `data-site`, `data-api`, `data-page` (the host page's URL), `open`,
 // `data-queued` (a message was sent before it was ready), `data-user` (the identity, JSON),
@@ -128,11 +129,22 @@
     else if (data.helpway === "reset") reset();
   });
   const look = ["data-accent", "data-side", "data-label", "data-launcher"];
+  // The launcher's rules for the site's look, added to the loader's own stylesheet (its budget
+  // is 2 KB; these rules live here): colour (hex only), side, and a pill for a launcher text.
+  function launcherCss(color, side, text) {
+    let css = /^#[0-9a-f]{3,6}$/i.test(color) ? `:host{--hw-accent:${color}}` : "";
+    if (side === "left") css += ":host{right:auto!important;left:20px!important}iframe{right:auto;left:0}";
+    if (text)
+      css +=
+        "button{width:auto;padding:0 18px;border-radius:28px;grid-auto-flow:column;gap:8px;" +
+        "font:600 15px sans-serif;white-space:nowrap}";
+    return css;
+  }
   new MutationObserver(() => {
     if (body.hasAttribute("data-ready")) tell({ helpway: "ready" });
     if (!body.hasAttribute("data-label")) return;
     const [color, side, label, text] = look.map((name) => body.getAttribute(name) || "");
-    tell({ helpway: "look", color, side, label, text });
+    tell({ helpway: "look", css: launcherCss(color, side, text), label, text });
   }).observe(body, { attributes: true, attributeFilter: ["data-ready", ...look] });
 
   panel.querySelector(".hw-close").addEventListener("click", close);
