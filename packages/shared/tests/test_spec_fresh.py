@@ -12,14 +12,27 @@ def test_wire_spec_is_regenerated_from_frames() -> None:
 def test_every_frame_type_is_exported() -> None:
     from helpway.shared import wire_spec
 
-    assert set(wire_spec.CLIENT) == {"join", "message.send", "typing", "handoff.request", "ping"}
+    assert set(wire_spec.CLIENT) == {
+        "join",
+        "message.send",
+        "typing",
+        "handoff.request",
+        "ping",
+        "note.send",
+        "takeover",
+        "close",
+        "reopen",
+        "assign",
+    }
     assert set(wire_spec.SERVER) == {
         "welcome",
         "message",
         "event",
+        "note",
         "ack",
         "typing",
         "assistant.delta",
+        "assistant.state",
         "error",
         "pong",
         "inbox.update",

@@ -23,7 +23,7 @@ _NOT_AN_OBJECT = {"model_type", "model_attributes_type", "dict_type"}
 
 class Refusal(Exception):
     """A client frame the server will not act on; becomes an `error` frame. `client_id` names
-    a refused `message.send`, so the sender can mark that very message as failed."""
+    a refused `message.send` (or `note.send`), so the sender can mark that very message as failed."""
 
     def __init__(self, code: str, message: str, client_id: str | None = None) -> None:
         super().__init__(message)
@@ -66,9 +66,11 @@ def _bad_frame_message(kinds: set[str]) -> str:
 
 
 def _send_client_id(raw: str | bytes) -> str | None:
-    """The `client_id` of an invalid `message.send`, when it is itself a valid one."""
+    """The `client_id` of an invalid `message.send` or `note.send`, when it is itself a valid
+    one."""
     frame = json.loads(raw)
-    client_id = frame.get("client_id") if frame.get("type") == "message.send" else None
+    sends = ("message.send", "note.send")
+    client_id = frame.get("client_id") if frame.get("type") in sends else None
     if isinstance(client_id, str) and 0 < len(client_id) <= limits.MAX_CLIENT_ID_CHARS:
         return client_id
     return None

@@ -157,7 +157,7 @@ class LocalRoomHost:
 
     async def receive(self, session: Session, frame: frames.ClientFrame) -> None:
         """A validated client frame from the session's socket."""
-        client_id = frame.client_id if isinstance(frame, frames.SendMessage) else None
+        client_id = frames.client_id_of(frame)
         if not self._attached(session):
             if isinstance(frame, frames.Join):  # a retry after `room_full`
                 await self.join(session, frame.last_seq)

@@ -164,7 +164,7 @@ class Room:
     def receive(self, session_id: str, frame: frames.ClientFrame, now: int) -> list[Effect]:
         """A validated client frame from a session; `now` is the host's clock in ms."""
         session = self._sessions.get(session_id)
-        client_id = frame.client_id if isinstance(frame, frames.SendMessage) else None
+        client_id = frames.client_id_of(frame)
         if session is None:
             return [_error(session_id, errors.NOT_JOINED, "send join first", client_id)]
         if isinstance(frame, frames.Join):

@@ -25,7 +25,9 @@ Millis = Annotated[int, Field(ge=0)]
 Role = Literal["visitor", "agent", "assistant", "system"]
 Status = Literal["open", "waiting_human", "closed"]
 Resolution = Literal["answered", "declined"]
-EventName = Literal["handoff.requested", "agent.joined", "closed", "reopened"]
+EventName = Literal[
+    "handoff.requested", "agent.joined", "closed", "reopened", "assigned", "unassigned"
+]
 ErrorCode = Literal[
     "bad_frame",
     "too_large",
@@ -86,10 +88,66 @@ class Ping(Frame):
     type: Literal["ping"]
 
 
+# ---- agents' actions (a visitor sending one gets `forbidden`)
+
+
+class SendNote(Frame):
+    """An internal note: logged like a message (deduped by `client_id`), shown to agents only,
+    never sent to a visitor by any path (live, catch-up or REST history)."""
+
+    type: Literal["note.send"]
+    client_id: ClientId
+    text: Text
+
+
+class TakeOver(Frame):
+    """The agent takes the conversation from the assistant: event `agent.joined`, the assistant
+    stops answering. Refused with `conversation_closed` in a closed conversation."""
+
+    type: Literal["takeover"]
+
+
+class Close(Frame):
+    """Close the conversation (event `closed`); closing a closed one logs nothing."""
+
+    type: Literal["close"]
+
+
+class Reopen(Frame):
+    """Reopen a closed conversation (event `reopened`, kept by the agent: the assistant stays
+    off); reopening an open one logs nothing."""
+
+    type: Literal["reopen"]
+
+
+class Assign(Frame):
+    """Assign the conversation to an agent of its site (`agent_id`), or unassign it (null):
+    event `assigned` / `unassigned`, agents only. An agent id that is not an agent of the site
+    gets `not_found`; assigning the current assignee again logs nothing."""
+
+    type: Literal["assign"]
+    agent_id: Id | None
+
+
 ClientFrame = Annotated[
-    Join | SendMessage | SetTyping | RequestHuman | Ping, Field(discriminator="type")
+    Join
+    | SendMessage
+    | SetTyping
+    | RequestHuman
+    | Ping
+    | SendNote
+    | TakeOver
+    | Close
+    | Reopen
+    | Assign,
+    Field(discriminator="type"),
 ]
 client_frame_adapter: TypeAdapter[ClientFrame] = TypeAdapter(ClientFrame)
+
+
+def client_id_of(frame: Frame) -> str | None:
+    """The client id of a send (a message or a note): what a refusal of it names."""
+    return frame.client_id if isinstance(frame, SendMessage | SendNote) else None
 
 
 # ---------------------------------------------------------------- room → client
@@ -136,7 +194,9 @@ class Message(Frame):
 
 
 class Event(Frame):
-    """A status change, logged in the same sequence as messages so resume replays it too."""
+    """A status change, logged in the same sequence as messages so resume replays it too.
+    `assigned` and `unassigned` name the `assignee` (None once unassigned) and, like notes, are
+    for agents only: a visitor never receives them."""
 
     type: Literal["event"]
     seq: Seq
@@ -145,6 +205,33 @@ class Event(Frame):
     author: Author
     status: Status
     created_at: Millis
+    assignee: Author | None = None
+
+
+class Note(Frame):
+    """An internal note of an agent, in the log's sequence; sent to agents only. A visitor's
+    view of the log therefore has gaps in `seq`, which is why clients order by seq and never
+    expect it to be dense."""
+
+    type: Literal["note"]
+    seq: Seq
+    id: Id
+    client_id: ClientId | None = None
+    author: Author
+    text: Annotated[str, Field(min_length=1, max_length=limits.MAX_TEXT_CHARS)]
+    created_at: Millis
+
+
+# Events only agents receive, like notes: the team's own bookkeeping.
+AGENT_ONLY_EVENTS = ("assigned", "unassigned")
+
+
+def agents_only(entry: Message | Event | Note) -> bool:
+    """Whether a log entry is for agents only (a note, an assignment): the one rule every path
+    to a visitor (the room's live frames and catch-up, the REST history) applies."""
+    if isinstance(entry, Note):
+        return True
+    return isinstance(entry, Event) and entry.name in AGENT_ONLY_EVENTS
 
 
 class Ack(Frame):
@@ -169,6 +256,14 @@ class AssistantDelta(Frame):
     type: Literal["assistant.delta"]
     answer_id: Id
     text: Annotated[str, Field(min_length=1, max_length=limits.MAX_TEXT_CHARS)]
+
+
+class AssistantState(Frame):
+    """Whether the assistant is working on an answer right now (the console's "AI is
+    answering…"): sent to agents when it starts and stops, and to an agent joining meanwhile."""
+
+    type: Literal["assistant.state"]
+    answering: bool
 
 
 class Error(Frame):
@@ -198,6 +293,7 @@ class ConversationSummary(Frame):
     updated_at: Millis
     # The e-mail the visitor left for a reply (outside the site's business hours), if any.
     visitor_email: Annotated[str, Field(max_length=254)] | None = None
+    assignee: Author | None = None
 
 
 class InboxUpdate(Frame):
@@ -209,7 +305,17 @@ class InboxUpdate(Frame):
 
 
 ServerFrame = Annotated[
-    Welcome | Message | Event | Ack | Typing | AssistantDelta | Error | Pong | InboxUpdate,
+    Welcome
+    | Message
+    | Event
+    | Note
+    | Ack
+    | Typing
+    | AssistantDelta
+    | AssistantState
+    | Error
+    | Pong
+    | InboxUpdate,
     Field(discriminator="type"),
 ]
 server_frame_adapter: TypeAdapter[ServerFrame] = TypeAdapter(ServerFrame)

@@ -21,6 +21,7 @@ from .frames import (
     Id,
     Message,
     Millis,
+    Note,
     Seq,
     Status,
 )
@@ -204,11 +205,12 @@ class VisitorSession(Body):
 
 
 class History(Body):
-    """A page of a conversation's log after `after_seq`, oldest first; `more` if cut."""
+    """A page of a conversation's log after `after_seq`, oldest first; `more` if cut. A
+    visitor's pages hold no agents-only entries (`frames.agents_only`)."""
 
     conversation_id: Id
     status: Status
-    entries: list[Message | Event]
+    entries: list[Message | Event | Note]
     last_seq: Seq
     more: bool
 
@@ -225,6 +227,11 @@ class AgentSession(Body):
     token: Token
     agent: Author
     site_ids: list[Id]
+
+
+# `GET /api/inbox?filter=`: all (the default), open (not closed: open or waiting), waiting
+# (for a human), mine (assigned to the caller, not closed), unassigned (not closed), closed.
+InboxFilter = Literal["all", "open", "waiting", "mine", "unassigned", "closed"]
 
 
 class Inbox(Body):
@@ -572,6 +579,7 @@ __all__ = [
     "ErrorBody",
     "History",
     "Inbox",
+    "InboxFilter",
     "InviteAccept",
     "InviteCreated",
     "InviteIn",

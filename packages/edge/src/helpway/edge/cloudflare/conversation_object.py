@@ -110,7 +110,7 @@ class ConversationObject:
             await self.host.receive(ws, frame)
             return
         if not isinstance(frame, frames.Join):
-            client_id = frame.client_id if isinstance(frame, frames.SendMessage) else None
+            client_id = frames.client_id_of(frame)
             self.host.send(ws, Refusal(errors.NOT_JOINED, "send join first", client_id).frame())
             return
         if socket.participant is not None:  # authenticated already: a retry after room_full

@@ -169,7 +169,7 @@ class InboxObject:
                 self._send(ws, Refusal(errors.INVALID, message).frame())
             return
         if not isinstance(frame, frames.Join):
-            client_id = frame.client_id if isinstance(frame, frames.SendMessage) else None
+            client_id = frames.client_id_of(frame)
             self._send(ws, Refusal(errors.NOT_JOINED, "send join first", client_id).frame())
             return
         if frame.v != limits.PROTOCOL_VERSION:

@@ -29,7 +29,7 @@ async def next_frame(channel: Channel) -> frames.ClientFrame | None:
 async def await_join(channel: Channel) -> frames.Join | None:
     while (frame := await next_frame(channel)) is not None:
         if not isinstance(frame, frames.Join):
-            client_id = frame.client_id if isinstance(frame, frames.SendMessage) else None
+            client_id = frames.client_id_of(frame)
             refusal = Refusal(errors.NOT_JOINED, "send join first", client_id)
             await channel.send(refusal.frame())
             continue

@@ -209,7 +209,7 @@ class DurableRoomHost:
     async def receive(self, ws: Any, frame: frames.ClientFrame) -> None:
         """A decoded frame from a joined socket."""
         socket = socket_of(ws)
-        client_id = frame.client_id if isinstance(frame, frames.SendMessage) else None
+        client_id = frames.client_id_of(frame)
         if socket is None or not socket.joined:
             self._deliver(ws, _error(errors.NOT_JOINED, "send join first", client_id))
             return
