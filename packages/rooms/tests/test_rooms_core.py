@@ -22,6 +22,13 @@ def typing(active: bool) -> frames.SetTyping:
 
 
 HANDOFF = frames.RequestHuman(type="handoff.request")
+CLOSE = frames.Close(type="close")
+REOPEN = frames.Reopen(type="reopen")
+TAKEOVER = frames.TakeOver(type="takeover")
+
+
+def note(client_id: str, text: str = "internal") -> frames.SendNote:
+    return frames.SendNote(type="note.send", client_id=client_id, text=text)
 
 
 def new_room() -> Room:
@@ -60,8 +67,11 @@ def test_join_welcomes_with_the_head_and_replays_the_gap() -> None:
     room.receive("s1", send("x2"), now=11)
     effects = room.join("s2", AGENT, 1)
     assert isinstance(effects[0], Send) and effects[0].frame.type == "welcome"
-    assert effects[1:] == [Replay("s2", 1, 2)]
-    assert room.join("s3", AGENT, 99)[1:] == []  # nothing is invented beyond the head
+    # An agent's catch-up includes agents-only entries; the assistant is on the first question.
+    answering = frames.AssistantState(type="assistant.state", answering=True)
+    assert effects[1:] == [Replay("s2", 1, 2, include_agents_only=True), Send(("s2",), answering)]
+    # Nothing is invented beyond the head: only the assistant's state, as to every agent.
+    assert room.join("s3", AGENT, 99)[1:] == [Send(("s3",), answering)]
 
 
 def test_frames_before_join_and_second_joins_are_refused() -> None:
@@ -86,7 +96,7 @@ def test_send_persists_then_acks_then_broadcasts_then_publishes() -> None:
     room.receive("s2", typing(True), now=1)
     effects = room.receive("s1", send("x1", "where is my order?"), now=1000)
     kinds = [type(e).__name__ for e in effects]
-    assert kinds == ["Persist", "Send", "Send", "Publish", "Ask"]
+    assert kinds == ["Persist", "Send", "Send", "Publish", "Send", "Ask"]
     [message] = persisted(effects)
     assert isinstance(message, frames.Message)
     assert (message.seq, message.id, message.client_id, message.author) == (
@@ -97,7 +107,10 @@ def test_send_persists_then_acks_then_broadcasts_then_publishes() -> None:
     )
     assert effects[1] == Send(("s1",), frames.Ack(type="ack", client_id="x1", seq=1, id="c1.1"))
     assert effects[2] == Send(("s1", "s2"), message)
-    assert effects[4] == Ask("c1.a1", "demo", "where is my order?")
+    # Agents (only) learn that the assistant is at work.
+    answering = frames.AssistantState(type="assistant.state", answering=True)
+    assert effects[4] == Send(("s2",), answering)
+    assert effects[5] == Ask("c1.a1", "demo", "where is my order?")
     assert room.meta.last_seq == 1
 
 
@@ -197,10 +210,10 @@ def test_a_message_into_a_closed_conversation_reopens_it() -> None:
     room.join("v", VISITOR, 0)
     room.join("a", AGENT, 0)
     room.receive("a", send("y1"), now=1)
-    [closed] = persisted(room.close(AGENT, now=2))
+    [closed] = persisted(room.receive("a", CLOSE, now=2))
     assert isinstance(closed, frames.Event)
     assert (closed.name, closed.status, room.meta.ai_active) == ("closed", "closed", False)
-    assert room.close(AGENT, now=3) == []
+    assert room.receive("a", CLOSE, now=3) == []
 
     effects = room.receive("v", send("x1", "one more thing"), now=4)
     reopened, message = persisted(effects)
@@ -212,13 +225,13 @@ def test_a_message_into_a_closed_conversation_reopens_it() -> None:
     ack = next(f for _, f in sends(effects) if isinstance(f, frames.Ack))
     assert ack.seq == message.seq
 
-    room.close(AGENT, now=5)
+    room.receive("a", CLOSE, now=5)
     reopened, _ = persisted(room.receive("a", send("y2", "following up"), now=6))
     assert isinstance(reopened, frames.Event)
     assert (reopened.name, reopened.author) == ("reopened", AGENT)
     assert (room.meta.status, room.meta.ai_active) == ("open", False)
 
-    room.close(AGENT, now=7)
+    room.receive("a", CLOSE, now=7)
     names = [e.name for e in persisted(room.receive("v", HANDOFF, now=8))]  # type: ignore[union-attr]
     assert names == ["reopened", "handoff.requested"]
     assert room.meta.status == "waiting_human"
@@ -299,3 +312,139 @@ def test_publish_follows_every_commit() -> None:
         persist_at = next(i for i, e in enumerate(effects) if isinstance(e, Persist))
         publish_at = next(i for i, e in enumerate(effects) if isinstance(e, Publish))
         assert persist_at == 0 < publish_at
+
+
+ANSWERING = frames.AssistantState(type="assistant.state", answering=True)
+IDLE = frames.AssistantState(type="assistant.state", answering=False)
+
+
+def test_agents_close_and_reopen_with_frames_and_visitors_cannot() -> None:
+    room = new_room()
+    room.join("v", VISITOR, 0)
+    room.join("a", AGENT, 0)
+    assert error_code(room.receive("v", CLOSE, now=1)) == "forbidden"
+    assert room.receive("a", REOPEN, now=1) == []  # not closed: nothing to log
+    [closed] = persisted(room.receive("a", CLOSE, now=2))
+    assert (closed.type, closed.name, closed.author) == ("event", "closed", AGENT)  # type: ignore[union-attr]
+    assert error_code(room.receive("v", REOPEN, now=3)) == "forbidden"
+    effects = room.receive("a", REOPEN, now=3)
+    [reopened] = persisted(effects)
+    assert isinstance(reopened, frames.Event)
+    assert (reopened.name, reopened.status, reopened.author) == ("reopened", "open", AGENT)
+    # Everyone sees status changes; the agent keeps the conversation (the assistant stays off).
+    assert (("v", "a"), reopened) in sends(effects)
+    assert (room.meta.status, room.meta.ai_active, room.meta.agent_ids) == ("open", False, {"a1"})
+    assert not [e for e in room.receive("v", send("x1"), now=4) if isinstance(e, Ask)]
+
+
+def test_takeover_stops_the_assistant_and_the_visitor_sees_a_human_joined() -> None:
+    room = new_room()
+    room.join("v", VISITOR, 0)
+    room.join("a", AGENT, 0)
+    assert error_code(room.receive("v", TAKEOVER, now=1)) == "forbidden"
+    [ask] = [e for e in room.receive("v", send("x1", "one"), now=1) if isinstance(e, Ask)]
+    room.receive("v", send("x2", "two"), now=2)  # queued behind the first question
+    effects = room.receive("a", TAKEOVER, now=3)
+    [joined] = persisted(effects)
+    assert isinstance(joined, frames.Event)
+    assert (joined.name, joined.status, joined.author) == ("agent.joined", "open", AGENT)
+    assert (("v", "a"), joined) in sends(effects)
+    assert Cancel(ask.answer_id) in effects
+    assert (("a",), IDLE) in sends(effects)
+    assert room.answering is None and not room.meta.ai_active
+    # The stream that was cancelled is dropped; nothing more is asked.
+    assert room.assistant_final(ask.answer_id, FinalAnswer("late"), now=4) == []
+    assert not [e for e in room.receive("v", send("x3"), now=5) if isinstance(e, Ask)]
+    assert room.receive("a", TAKEOVER, now=6) == []  # already this agent's
+    # Another agent may take over too; a closed conversation must be reopened first.
+    room.join("b", AGENT2, 0)
+    assert [e.name for e in persisted(room.receive("b", TAKEOVER, now=7))] == ["agent.joined"]  # type: ignore[union-attr]
+    room.receive("a", CLOSE, now=8)
+    assert error_code(room.receive("a", TAKEOVER, now=9)) == "conversation_closed"
+
+
+def test_takeover_of_a_waiting_conversation_opens_it() -> None:
+    room = new_room()
+    room.join("v", VISITOR, 0)
+    room.join("a", AGENT, 0)
+    room.receive("v", HANDOFF, now=1)
+    [joined] = persisted(room.receive("a", TAKEOVER, now=2))
+    assert (joined.status, room.meta.status) == ("open", "open")  # type: ignore[union-attr]
+
+
+def test_notes_are_logged_for_agents_only() -> None:
+    room = new_room()
+    room.join("v", VISITOR, 0)
+    room.join("a", AGENT, 0)
+    room.join("b", AGENT2, 0)
+    room.receive("a", CLOSE, now=1)
+    assert error_code(room.receive("v", note("n0"), now=2)) == "forbidden"
+    [(to, refused)] = sends(room.receive("v", note("n0"), now=2))
+    assert refused.client_id == "n0"  # type: ignore[union-attr]
+    room.receive("a", typing(True), now=2)
+    effects = room.receive("a", note("n1", "refund approved"), now=3)
+    [entry] = persisted(effects)
+    assert isinstance(entry, frames.Note)
+    assert (entry.seq, entry.author, entry.text, entry.client_id) == (2, AGENT, "refund approved", "n1")
+    delivered = sends(effects)
+    assert delivered[0] == (("a",), frames.Ack(type="ack", client_id="n1", seq=2, id="c1.2"))
+    assert (("a", "b"), entry) in delivered
+    # (The visitor is only told the agent stopped typing, as it was told it started.)
+    assert [f.type for to, f in delivered if "v" in to] == ["typing"]
+    # A note neither reopens the conversation nor counts as a reply.
+    assert room.meta.status == "closed"
+    # A resend is acked again and logs nothing.
+    assert room.receive("a", note("n1", "again"), now=4) == [
+        Send(("a",), frames.Ack(type="ack", client_id="n1", seq=2, id="c1.2"))
+    ]
+    # Catch-up: the visitor's skips agents-only entries, an agent's includes them.
+    assert room.join("v2", VISITOR, 0)[1] == Replay("v2", 0, 2, include_agents_only=False)
+    assert room.join("a2", AGENT, 0)[1] == Replay("a2", 0, 2, include_agents_only=True)
+    assert [Replay("x", 0, 2).shows(e) for e in (entry,)] == [False]
+
+
+def test_assignments_are_agents_only_events_naming_the_assignee() -> None:
+    room = new_room()
+    room.join("v", VISITOR, 0)
+    room.join("a", AGENT, 0)
+    assert error_code(room.assign("v", AGENT, now=1)) == "forbidden"
+    assert error_code(room.assign("nobody", AGENT, now=1)) == "not_joined"
+    effects = room.assign("a", AGENT2, now=2)
+    [assigned] = persisted(effects)
+    assert isinstance(assigned, frames.Event)
+    assert (assigned.name, assigned.author, assigned.assignee, assigned.status) == (
+        "assigned",
+        AGENT,
+        AGENT2,
+        "open",
+    )
+    assert sends(effects) == [(("a",), assigned)]
+    assert frames.agents_only(assigned)
+    assert room.meta.assignee_id == "a2"
+    assert room.assign("a", AGENT2, now=3) == []  # the assignee already
+    [unassigned] = persisted(room.assign("a", None, now=4))
+    assert (unassigned.name, unassigned.assignee) == ("unassigned", None)  # type: ignore[union-attr]
+    assert room.meta.assignee_id is None
+    assert room.assign("a", None, now=5) == []
+    # The frame itself is resolved by the host, never by the core.
+    assign = frames.Assign(type="assign", agent_id="a2")
+    assert error_code(room.receive("a", assign, now=6)) == "invalid"
+
+
+def test_agents_are_told_when_the_assistant_starts_and_stops() -> None:
+    room = new_room()
+    room.join("v", VISITOR, 0)
+    room.join("a", AGENT, 0)
+    effects = room.receive("v", send("x1", "one"), now=1)
+    assert (("a",), ANSWERING) in sends(effects)
+    [ask] = [e for e in effects if isinstance(e, Ask)]
+    room.receive("v", send("x2", "two"), now=2)
+    # Finishing with a question waiting keeps the assistant at work: no "stopped" in between.
+    effects = room.assistant_final(ask.answer_id, FinalAnswer("1"), now=3)
+    assert not [f for _, f in sends(effects) if isinstance(f, frames.AssistantState)]
+    [second] = [e for e in effects if isinstance(e, Ask)]
+    effects = room.assistant_failed(second.answer_id, now=4)
+    assert (("a",), IDLE) in sends(effects)
+    # The visitor never gets the assistant's state (its own widget shows the stream).
+    for effects in (room.receive("v", send("x3"), now=5), room.receive("v", HANDOFF, now=6)):
+        assert all("v" not in to for to, f in sends(effects) if f.type == "assistant.state")

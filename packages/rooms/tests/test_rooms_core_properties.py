@@ -1,7 +1,9 @@
-"""Property test: for any interleaving of joins, sends, resends, drops, resumes, handoffs,
-closes, typing, the passing of time and assistant output, every client's view equals the room's
-log, without duplicates, every ack names the one message its client id created, and no client is
-shown a typist that left, stopped, or has been silent for the typing TTL.
+"""Property test: for any interleaving of joins, sends, notes, resends, drops, resumes, handoffs,
+takeovers, closes, reopens, assignments, typing, the passing of time and assistant output, every
+agent's view equals the room's log and every visitor's view equals the log without its
+agents-only entries (visitors never see a note or an assignment, nor the assistant's state),
+without duplicates; every ack names the one entry its client id created, and no client is shown
+a typist that left, stopped, or has been silent for the typing TTL.
 
 The interpreter below is the smallest host there is: it performs effects in order against an
 in-memory log, as `LocalRoomHost` does against SQLite.
@@ -24,12 +26,14 @@ from helpway.shared import frames
 
 VISITOR = frames.Author(id="v", role="visitor", name="V")
 AGENT = frames.Author(id="a", role="agent", name="A")
-# Two tabs of the same visitor (they share client ids' namespace) and one agent.
-CLIENTS = {"tab1": VISITOR, "tab2": VISITOR, "agent": AGENT}
+AGENT2 = frames.Author(id="b", role="agent", name="B")
+# Two tabs of the same visitor (they share client ids' namespace) and two agents.
+CLIENTS = {"tab1": VISITOR, "tab2": VISITOR, "agent": AGENT, "agent2": AGENT2}
 CLIENT_IDS = ["k1", "k2", "k3", "k4"]
+ACTIONS = [frames.TakeOver(type="takeover"), frames.Close(type="close"), frames.Reopen(type="reopen")]
 # Short enough that a few steps of time make typists expire; pacing shorter than the TTL.
 # A receipt window of 2 makes most resends go through the storage lookup.
-POLICY = RoomPolicy(max_sessions=3, typing_ttl_ms=6, typing_interval_ms=2, receipt_window=2)
+POLICY = RoomPolicy(max_sessions=4, typing_ttl_ms=6, typing_interval_ms=2, receipt_window=2)
 
 
 class Client:
@@ -40,6 +44,7 @@ class Client:
         self.acks: list[frames.Ack] = []
         # Author ids this client currently shows as typing.
         self.typists: set[str] = set()
+        self.saw_assistant_state = False
 
     @property
     def last_seq(self) -> int:
@@ -71,14 +76,15 @@ class RoomMachine(RuleBasedStateMachine):
                     self.deliver(session_id, effect.frame)
             elif isinstance(effect, Replay):
                 for entry in self.log[effect.after_seq : effect.through_seq]:
-                    self.deliver(effect.to, entry)
+                    if effect.shows(entry):
+                        self.deliver(effect.to, entry)
             elif isinstance(effect, Ask):
                 self.asked.append(effect.answer_id)
 
     def stored_receipt(self, author_id: str, client_id: str) -> tuple[int, str] | None:
         """The storage lookup: the log is what storage holds."""
         for entry in self.log:
-            if isinstance(entry, frames.Message) and (entry.author.id, entry.client_id) == (
+            if not isinstance(entry, frames.Event) and (entry.author.id, entry.client_id) == (
                 author_id,
                 client_id,
             ):
@@ -89,8 +95,10 @@ class RoomMachine(RuleBasedStateMachine):
         client = self.by_session.get(session_id)
         if client is None:
             return  # an error for a session that never joined
-        if isinstance(frame, frames.Message | frames.Event):
+        if isinstance(frame, frames.Message | frames.Event | frames.Note):
             client.view.append(frame)
+        elif isinstance(frame, frames.AssistantState):
+            client.saw_assistant_state = True
         elif isinstance(frame, frames.Ack):
             client.acks.append(frame)
         elif isinstance(frame, frames.Typing):
@@ -141,6 +149,28 @@ class RoomMachine(RuleBasedStateMachine):
         frame = frames.SendMessage(type="message.send", client_id=client_id, text=f"{name}")
         self.perform(self.room.receive(session, frame, self.tick()))
 
+    @rule(name=st.sampled_from(sorted(CLIENTS)), client_id=st.sampled_from(CLIENT_IDS))
+    def note(self, name: str, client_id: str) -> None:
+        client = self.clients[name]
+        session = client.session or "never-joined"
+        frame = frames.SendNote(type="note.send", client_id=client_id, text=f"note {name}")
+        self.perform(self.room.receive(session, frame, self.tick()))
+
+    @rule(name=st.sampled_from(sorted(CLIENTS)), action=st.sampled_from(ACTIONS))
+    def act(self, name: str, action: frames.TakeOver | frames.Close | frames.Reopen) -> None:
+        session = self.clients[name].session
+        if session is not None:
+            self.perform(self.room.receive(session, action, self.tick()))
+
+    @rule(
+        name=st.sampled_from(sorted(CLIENTS)),
+        assignee=st.sampled_from([None, AGENT, AGENT2]),
+    )
+    def assign(self, name: str, assignee: frames.Author | None) -> None:
+        session = self.clients[name].session
+        if session is not None:
+            self.perform(self.room.assign(session, assignee, self.tick()))
+
     @rule(name=st.sampled_from(sorted(CLIENTS)), active=st.booleans())
     def typing(self, name: str, active: bool) -> None:
         client = self.clients[name]
@@ -160,10 +190,6 @@ class RoomMachine(RuleBasedStateMachine):
             frame = frames.RequestHuman(type="handoff.request")
             self.perform(self.room.receive(session, frame, self.tick()))
 
-    @rule()
-    def close(self) -> None:
-        self.perform(self.room.close(AGENT, self.tick()))
-
     @precondition(lambda self: bool(self.asked))
     @rule(text=st.text(min_size=0, max_size=5), finish=st.sampled_from(["delta", "final", "fail"]))
     def assistant(self, text: str, finish: str) -> None:
@@ -181,10 +207,22 @@ class RoomMachine(RuleBasedStateMachine):
         assert [e.seq for e in self.log] == list(range(1, len(self.log) + 1))
         assert self.room.meta.last_seq == len(self.log)
         for client in self.clients.values():
-            # Every client holds a prefix of the log, once each; a connected one holds all of it.
-            assert client.view == self.log[: len(client.view)]
+            # Every client holds a prefix of its view of the log, once each; a connected one
+            # holds all of it.
+            shown = self.log
+            if client.author.role != "agent":
+                shown = [e for e in self.log if not frames.agents_only(e)]
+            assert client.view == shown[: len(client.view)]
             if client.session is not None:
-                assert client.view == self.log
+                assert client.view == shown
+
+    @invariant()
+    def visitors_never_see_notes(self) -> None:
+        for client in self.clients.values():
+            if client.author.role == "visitor":
+                assert not [e for e in client.view if isinstance(e, frames.Note)]
+                assert not [e for e in client.view if frames.agents_only(e)]
+                assert not client.saw_assistant_state
 
     @invariant()
     def no_ghost_typists(self) -> None:
@@ -203,7 +241,7 @@ class RoomMachine(RuleBasedStateMachine):
     def one_message_per_client_id_and_acks_agree(self) -> None:
         created: dict[tuple[str, str], int] = {}
         for entry in self.log:
-            if isinstance(entry, frames.Message) and entry.client_id is not None:
+            if not isinstance(entry, frames.Event) and entry.client_id is not None:
                 key = (entry.author.id, entry.client_id)
                 assert key not in created, f"second message for {key}"
                 created[key] = entry.seq

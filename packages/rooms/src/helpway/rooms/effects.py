@@ -13,14 +13,16 @@ from helpway.shared import frames
 
 from .meta import RoomMeta
 
-Entry: TypeAlias = frames.Message | frames.Event
+Entry: TypeAlias = frames.Message | frames.Event | frames.Note
 ServerFrame: TypeAlias = (
     frames.Welcome
     | frames.Message
     | frames.Event
+    | frames.Note
     | frames.Ack
     | frames.Typing
     | frames.AssistantDelta
+    | frames.AssistantState
     | frames.Error
     | frames.Pong
 )
@@ -44,11 +46,17 @@ class Send:
 
 @dataclass(frozen=True)
 class Replay:
-    """Deliver to session `to` every stored entry with `after_seq` < seq ≤ `through_seq`."""
+    """Deliver to session `to` every stored entry with `after_seq` < seq ≤ `through_seq`,
+    skipping agents-only entries (`frames.agents_only`) unless `include_agents_only`: the
+    session is an agent's."""
 
     to: str
     after_seq: int
     through_seq: int
+    include_agents_only: bool = False
+
+    def shows(self, entry: Entry) -> bool:
+        return self.include_agents_only or not frames.agents_only(entry)
 
 
 @dataclass(frozen=True)

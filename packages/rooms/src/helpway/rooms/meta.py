@@ -20,6 +20,8 @@ class RoomMeta:
     last_created_at: int = 0
     # Agents who have written here since the last handoff request or reopen.
     agent_ids: frozenset[str] = frozenset()
+    # The agent the conversation is assigned to (event `assigned`), None when unassigned.
+    assignee_id: str | None = None
 
     def to_json(self) -> str:
         data = {**self.__dict__, "agent_ids": sorted(self.agent_ids)}

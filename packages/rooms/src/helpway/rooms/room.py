@@ -22,14 +22,25 @@ message, or when its session leaves.
 
 Conversation status:
 - `open`: the assistant answers visitor messages (`ai_active`), one question at a time, in order.
+  Agents are told when it starts and stops working on an answer (`assistant.state`).
 - `handoff.request` (visitor) → event `handoff.requested`, status `waiting_human`, the assistant
   stops (its current run is cancelled; queued questions are dropped).
-- An agent's first message since the last handoff or reopen → event `agent.joined`, status
-  `open`, the assistant stays off: a human owns the conversation.
-- `close` → event `closed`. Closed-conversation policy: nothing sent into a closed conversation is
-  ever dropped or refused. A message (visitor or agent) or a visitor's `handoff.request` reopens
-  it: event `reopened` by the sender, status `open`, logged before the message itself. A
-  visitor's reopen gives the conversation back to the assistant; an agent's keeps it off.
+- An agent's `takeover`, or its first message since the last handoff or reopen → event
+  `agent.joined`, status `open`, the assistant stays off: a human owns the conversation. A
+  takeover of a closed conversation is refused with `conversation_closed` (reopen it first).
+- An agent's `close` → event `closed`; its `reopen` → event `reopened`, kept by that agent.
+- The closed-conversation policy: a closed conversation stays the visitor's conversation (the
+  widget keeps it across reloads) and nothing sent into it is ever dropped or refused. A message
+  (visitor or agent) or a visitor's `handoff.request` reopens it: event `reopened` by the
+  sender, status `open`, logged before the message itself. A visitor's reopen gives the
+  conversation back to the assistant; an agent's keeps it off. Notes and assignments leave a
+  closed conversation closed.
+
+Agents only (a visitor's frame gets `forbidden`): notes (`note.send`, logged and deduped like
+messages), `takeover`, `close`, `reopen` and `assign` (event `assigned`/`unassigned` naming the
+assignee, whom the host resolved: `assign`). Notes and assignment events are agents-only entries
+(`frames.agents_only`): they go to agents' sessions only, live and in catch-up, so a visitor's
+view is the log without them.
 """
 
 from __future__ import annotations
@@ -153,8 +164,11 @@ class Room:
         )
         effects: list[Effect] = [Send((session_id,), welcome)]
         # A last_seq beyond the head (a client that kept state the room never had) gets nothing.
+        agent = participant.role == "agent"
         if last_seq < head:
-            effects.append(Replay(session_id, max(last_seq, 0), head))
+            effects.append(Replay(session_id, max(last_seq, 0), head, include_agents_only=agent))
+        if self._answer is not None and agent:
+            effects.append(Send((session_id,), _answering(True)))
         if self._answer is not None and self._answer.text:
             # Mid-stream joiners get the answer so far in one piece, then the live deltas.
             partial = clip(self._answer.text, limits.MAX_TEXT_CHARS)
@@ -175,7 +189,38 @@ class Room:
             return self._typing(session, frame.active, now)
         if isinstance(frame, frames.SendMessage):
             return self._send(session_id, session, frame, now)
-        return self._handoff(session_id, session, now)
+        if isinstance(frame, frames.RequestHuman):
+            return self._handoff(session_id, session, now)
+        author = session.participant
+        if author.role != "agent":
+            return [_error(session_id, errors.FORBIDDEN, "only agents can do this", client_id)]
+        if isinstance(frame, frames.SendNote):
+            return self._note(session_id, session, frame, now)
+        if isinstance(frame, frames.TakeOver):
+            return self._takeover(session_id, author, now)
+        if isinstance(frame, frames.Close):
+            return self._close(author, now)
+        if isinstance(frame, frames.Reopen):
+            return self._reopen(author, now)
+        # `assign` names an agent id the host must resolve first (see `assign`).
+        return [_error(session_id, errors.INVALID, "assign is resolved by the host")]
+
+    def assign(self, session_id: str, assignee: frames.Author | None, now: int) -> list[Effect]:
+        """An agent's `assign`, its `agent_id` resolved by the host to an agent of the site
+        (None: unassign). Assigning the current assignee again logs nothing."""
+        session = self._sessions.get(session_id)
+        if session is None:
+            return [_error(session_id, errors.NOT_JOINED, "send join first")]
+        author = session.participant
+        if author.role != "agent":
+            return [_error(session_id, errors.FORBIDDEN, "only agents can do this")]
+        assignee_id = None if assignee is None else assignee.id
+        if assignee_id == self.meta.assignee_id:
+            return []
+        name: frames.EventName = "unassigned" if assignee is None else "assigned"
+        meta, event = self._event(self.meta, name, author, self.meta.status, now)
+        event = event.model_copy(update={"assignee": assignee})
+        return self._commit(replace(meta, assignee_id=assignee_id), [event])
 
     def leave(self, session_id: str) -> list[Effect]:
         """A session is gone; a typing indicator it left on is switched off for the others."""
@@ -192,14 +237,6 @@ class Room:
                 session.typing_until = 0
                 effects += self._typing_sends(session.participant, active=False)
         return effects
-
-    def close(self, by: frames.Author, now: int) -> list[Effect]:
-        """Close the conversation (an agent or an admin action); closing twice logs nothing."""
-        if self.meta.status == "closed":
-            return []
-        meta, event = self._event(self.meta, "closed", by, "closed", now)
-        meta = replace(meta, ai_active=False, agent_ids=frozenset())
-        return self._commit(meta, [event]) + self._stop_answering()
 
     def assistant_delta(self, answer_id: str, text: str) -> list[Effect]:
         """A piece of the current answer; pieces of a cancelled or finished answer are dropped."""
@@ -255,6 +292,61 @@ class Room:
         if author.role == "visitor" and meta.ai_active:
             effects += self._enqueue_question(message.seq, frame.text)
         return effects
+
+    def _note(
+        self, session_id: str, session: _Session, frame: frames.SendNote, now: int
+    ) -> list[Effect]:
+        """A note is logged and acked like a message but changes nothing else: no reopen, no
+        join, no question for the assistant."""
+        author = session.participant
+        key = (author.id, frame.client_id)
+        receipt = self.receipt(*key)
+        if receipt is not None:
+            return [Send((session_id,), _ack(frame.client_id, receipt))]
+        meta, seq, entry_id, created_at = self._next(self.meta, now)
+        note = frames.Note(
+            type="note",
+            seq=seq,
+            id=entry_id,
+            client_id=frame.client_id,
+            author=author,
+            text=frame.text,
+            created_at=created_at,
+        )
+        self._receipts[key] = (seq, entry_id)
+        self._forget_old_receipts()
+        effects = self._commit(meta, [note], ack=(session_id, frame.client_id))
+        if session.typing_until:
+            session.typing_until = 0
+            effects += self._typing_sends(author, active=False)
+        return effects
+
+    def _takeover(self, session_id: str, author: frames.Author, now: int) -> list[Effect]:
+        meta = self.meta
+        if meta.status == "closed":
+            message = "the conversation is closed: reopen it first"
+            return [_error(session_id, errors.CONVERSATION_CLOSED, message)]
+        if not meta.ai_active and author.id in meta.agent_ids:
+            return []  # already this agent's
+        meta, event = self._event(meta, "agent.joined", author, "open", now)
+        meta = replace(meta, ai_active=False, agent_ids=meta.agent_ids | {author.id})
+        return self._commit(meta, [event]) + self._stop_answering()
+
+    def _close(self, by: frames.Author, now: int) -> list[Effect]:
+        """Closing twice logs nothing."""
+        if self.meta.status == "closed":
+            return []
+        meta, event = self._event(self.meta, "closed", by, "closed", now)
+        meta = replace(meta, ai_active=False, agent_ids=frozenset())
+        return self._commit(meta, [event]) + self._stop_answering()
+
+    def _reopen(self, by: frames.Author, now: int) -> list[Effect]:
+        """An agent's reopen keeps the conversation: the assistant stays off."""
+        if self.meta.status != "closed":
+            return []
+        meta, event = self._event(self.meta, "reopened", by, "open", now)
+        meta = replace(meta, ai_active=False, agent_ids=frozenset({by.id}))
+        return self._commit(meta, [event])
 
     def _reopen_or_join(self, author: frames.Author, now: int) -> tuple[RoomMeta, list[Entry]]:
         """The event (if any) a message from `author` implies before it is logged."""
@@ -313,7 +405,7 @@ class Room:
         if self._answer is not None:
             self._questions.append((seq, text))
             return []
-        return [self._ask(seq, text)]
+        return [*self._answering_sends(True), self._ask(seq, text)]
 
     def _ask(self, seq: int, question: str) -> Ask:
         self._answer = _Answer(id=f"{self.meta.conversation_id}.a{seq}")
@@ -325,7 +417,11 @@ class Room:
             return []
         cancel = Cancel(self._answer.id)
         self._answer = None
-        return [cancel]
+        return [cancel, *self._answering_sends(False)]
+
+    def _answering_sends(self, answering: bool) -> list[Effect]:
+        agents = self._agents()
+        return [Send(agents, _answering(answering))] if agents else []
 
     def _finish(
         self,
@@ -348,6 +444,8 @@ class Room:
         effects = self._commit(meta, [message])
         if self._questions and meta.ai_active:
             effects.append(self._ask(*self._questions.popleft()))
+        else:
+            effects += self._answering_sends(False)
         return effects
 
     # ------------------------------------------------------------------ the log
@@ -374,14 +472,19 @@ class Room:
             session_id, client_id = ack
             last = entries[-1]
             effects.append(Send((session_id,), _ack(client_id, (last.seq, last.id))))
-        everyone = self._everyone()
-        if everyone:
-            effects += [Send(everyone, entry) for entry in entries]
+        everyone, agents = self._everyone(), self._agents()
+        for entry in entries:
+            to = agents if frames.agents_only(entry) else everyone
+            if to:
+                effects.append(Send(to, entry))
         effects.append(Publish())
         return effects
 
     def _everyone(self) -> tuple[str, ...]:
         return tuple(self._sessions)
+
+    def _agents(self) -> tuple[str, ...]:
+        return tuple(s for s, x in self._sessions.items() if x.participant.role == "agent")
 
     def _next(self, meta: RoomMeta, now: int) -> tuple[RoomMeta, int, str, int]:
         seq = meta.last_seq + 1
@@ -448,6 +551,10 @@ def _error(
 def _ack(client_id: str, receipt: Receipt) -> frames.Ack:
     seq, entry_id = receipt
     return frames.Ack(type="ack", client_id=client_id, seq=seq, id=entry_id)
+
+
+def _answering(answering: bool) -> frames.AssistantState:
+    return frames.AssistantState(type="assistant.state", answering=answering)
 
 
 def _delta(answer_id: str, text: str) -> frames.AssistantDelta:

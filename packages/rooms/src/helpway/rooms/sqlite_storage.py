@@ -69,7 +69,7 @@ class SqliteRoomStorage:
     def commit(self, entries: Sequence[Entry], meta: RoomMeta) -> None:
         with self._transaction():
             for entry in entries:
-                client_id = entry.client_id if isinstance(entry, frames.Message) else None
+                client_id = None if isinstance(entry, frames.Event) else entry.client_id
                 self._conn.execute(
                     "INSERT INTO log (seq, id, author_id, client_id, entry) VALUES (?, ?, ?, ?, ?)",
                     (entry.seq, entry.id, entry.author.id, client_id, entry.model_dump_json()),

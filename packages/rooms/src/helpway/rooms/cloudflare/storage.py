@@ -47,7 +47,7 @@ class DurableRoomStorage:
     def commit(self, entries: Sequence[Entry], meta: RoomMeta) -> None:
         def write() -> None:
             for entry in entries:
-                client_id = entry.client_id if isinstance(entry, frames.Message) else None
+                client_id = None if isinstance(entry, frames.Event) else entry.client_id
                 self._sql.exec(
                     "INSERT INTO log (seq, id, author_id, client_id, entry) VALUES (?, ?, ?, ?, ?)",
                     entry.seq,
