@@ -379,13 +379,18 @@ def test_notes_are_logged_for_agents_only() -> None:
     room.join("b", AGENT2, 0)
     room.receive("a", CLOSE, now=1)
     assert error_code(room.receive("v", note("n0"), now=2)) == "forbidden"
-    [(to, refused)] = sends(room.receive("v", note("n0"), now=2))
+    [(_to, refused)] = sends(room.receive("v", note("n0"), now=2))
     assert refused.client_id == "n0"  # type: ignore[union-attr]
     room.receive("a", typing(True), now=2)
     effects = room.receive("a", note("n1", "refund approved"), now=3)
     [entry] = persisted(effects)
     assert isinstance(entry, frames.Note)
-    assert (entry.seq, entry.author, entry.text, entry.client_id) == (2, AGENT, "refund approved", "n1")
+    assert (entry.seq, entry.author, entry.text, entry.client_id) == (
+        2,
+        AGENT,
+        "refund approved",
+        "n1",
+    )
     delivered = sends(effects)
     assert delivered[0] == (("a",), frames.Ack(type="ack", client_id="n1", seq=2, id="c1.2"))
     assert (("a", "b"), entry) in delivered

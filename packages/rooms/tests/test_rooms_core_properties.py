@@ -30,7 +30,11 @@ AGENT2 = frames.Author(id="b", role="agent", name="B")
 # Two tabs of the same visitor (they share client ids' namespace) and two agents.
 CLIENTS = {"tab1": VISITOR, "tab2": VISITOR, "agent": AGENT, "agent2": AGENT2}
 CLIENT_IDS = ["k1", "k2", "k3", "k4"]
-ACTIONS = [frames.TakeOver(type="takeover"), frames.Close(type="close"), frames.Reopen(type="reopen")]
+ACTIONS = [
+    frames.TakeOver(type="takeover"),
+    frames.Close(type="close"),
+    frames.Reopen(type="reopen"),
+]
 # Short enough that a few steps of time make typists expire; pacing shorter than the TTL.
 # A receipt window of 2 makes most resends go through the storage lookup.
 POLICY = RoomPolicy(max_sessions=4, typing_ttl_ms=6, typing_interval_ms=2, receipt_window=2)

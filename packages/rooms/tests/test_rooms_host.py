@@ -21,7 +21,14 @@ from helpway.shared import frames
 VISITOR = frames.Author(id="v1", role="visitor", name="Visitor v1")
 AGENT = frames.Author(id="a1", role="agent", name="Ada")
 FAST = Backoff(initial_s=0.005, maximum_s=0.02)
+AGENT2 = frames.Author(id="a2", role="agent", name="Bob")
 HANDOFF = frames.RequestHuman(type="handoff.request")
+CLOSE = frames.Close(type="close")
+TAKEOVER = frames.TakeOver(type="takeover")
+
+
+def note(client_id: str, text: str = "internal") -> frames.SendNote:
+    return frames.SendNote(type="note.send", client_id=client_id, text=text)
 
 
 async def eventually(condition: Callable[[], bool]) -> None:
@@ -49,7 +56,9 @@ class Client:
         pass
 
     def entries(self) -> list[Entry]:
-        return [f for f in self.frames if isinstance(f, frames.Message | frames.Event)]
+        return [
+            f for f in self.frames if isinstance(f, frames.Message | frames.Event | frames.Note)
+        ]
 
     def of_type(self, kind: type[ServerFrame]) -> list[ServerFrame]:
         return [f for f in self.frames if isinstance(f, kind)]
@@ -247,9 +256,10 @@ async def test_frames_before_join_and_edge_refusals(host: LocalRoomHost) -> None
 
 
 async def test_closed_conversation_is_reopened_by_a_visitor_message(host: LocalRoomHost) -> None:
-    visitor = Client("c1", VISITOR)
+    visitor, agent = Client("c1", VISITOR), Client("c1", AGENT)
     await host.join(visitor.session)
-    await host.close_conversation("c1", "demo", AGENT)
+    await host.join(agent.session)
+    await host.receive(agent.session, CLOSE)
     await host.receive(visitor.session, visitor.message("x1", "one more question"))
     await eventually(lambda: len(visitor.entries()) >= 3)
     names = [e.name if isinstance(e, frames.Event) else e.type for e in visitor.entries()[:3]]

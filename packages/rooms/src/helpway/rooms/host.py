@@ -209,12 +209,18 @@ class LocalRoomHost:
         else:
             outlet.put(frame)
 
-    async def close_conversation(
-        self, conversation_id: str, site_id: str, by: frames.Author
-    ) -> None:
-        """Close a conversation (logged as event `closed` by `by`); see `Room` for reopening."""
+    async def assign(self, session: Session, assignee: frames.Author | None) -> None:
+        """An agent's `assign` frame, its agent id resolved by the edge to `assignee`, an agent
+        of the conversation's site (None: unassign)."""
+        if not self._attached(session):
+            await session.send(_error(errors.NOT_JOINED, "send join first"))
+            return
         now = self._clock()
-        await self._input(conversation_id, site_id, lambda live: live.room.close(by, now), None)
+
+        def step(live: _Live) -> list[Effect]:
+            return live.room.assign(session.id, assignee, now)
+
+        await self._input(session.conversation_id, session.site_id, step, session)
 
     # ------------------------------------------------------------------ access and erasure
 
@@ -404,7 +410,8 @@ class LocalRoomHost:
                 outlet = outlets.get(effect.to)
                 if outlet is not None:
                     for entry in self._read(live.storage, effect.after_seq, effect.through_seq):
-                        outlet.put(entry)
+                        if effect.shows(entry):
+                            outlet.put(entry)
             elif isinstance(effect, Publish):
                 self._drain_soon(conversation_id)
             elif isinstance(effect, Ask):

@@ -224,6 +224,19 @@ class DurableRoomHost:
             await self._perform(effects, origin=(socket.id, ws), client_id=client_id)
             await self._arm()
 
+    async def assign(self, ws: Any, assignee: frames.Author | None) -> None:
+        """An agent's `assign` frame, its agent id resolved by the door to `assignee`, an agent
+        of the conversation's site (None: unassign)."""
+        socket = socket_of(ws)
+        if socket is None or not socket.joined:
+            self._deliver(ws, _error(errors.NOT_JOINED, "send join first"))
+            return
+        async with self._lock:
+            room = self._loaded(socket.conversation_id, socket.site_id)
+            effects = room.assign(socket.id, assignee, self._clock())
+            await self._perform(effects, origin=(socket.id, ws))
+            await self._arm()
+
     async def _charge(self, socket: Socket, client_id: str) -> frames.Error | None:
         """Charge a new message to the send limits; a resend of a stored one is free."""
         if self._limiter is None or socket.participant is None:
@@ -435,7 +448,8 @@ class DurableRoomHost:
                     deliver(session_id, effect.frame)
             elif isinstance(effect, Replay):
                 for entry in self._read(effect.after_seq, effect.through_seq):
-                    deliver(effect.to, entry)
+                    if effect.shows(entry):
+                        deliver(effect.to, entry)
             elif isinstance(effect, Publish):
                 pass  # the outbox is in storage; `_arm` sets the alarm that drains it
             elif isinstance(effect, Ask):
