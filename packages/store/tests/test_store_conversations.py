@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 
 from helpway.shared import frames
-from helpway.store import conversations, messages, sites, visitors
+from helpway.shared import rest
+from helpway.store import agents, conversations, messages, sites, visitors
 from helpway.store.errors import NotFound
 from helpway.store.ids import hash_token
 from helpway.store.sqlite import SqliteDatabase
@@ -22,7 +23,13 @@ def message(seq: int, text: str, role: frames.Role = "visitor", at: int = 0) -> 
     )
 
 
-def event(seq: int, name: frames.EventName, status: frames.Status) -> frames.Event:
+def event(
+    seq: int,
+    name: frames.EventName,
+    status: frames.Status,
+    assignee: frames.Author | None = None,
+    at: int = 0,
+) -> frames.Event:
     author = frames.Author(id="visitor-1", role="visitor", name="Visitor")
     return frames.Event(
         type="event",
@@ -31,6 +38,19 @@ def event(seq: int, name: frames.EventName, status: frames.Status) -> frames.Eve
         name=name,
         author=author,
         status=status,
+        created_at=at or seq * 1000,
+        assignee=assignee,
+    )
+
+
+def note(seq: int, text: str, author: frames.Author) -> frames.Note:
+    return frames.Note(
+        type="note",
+        seq=seq,
+        id=f"n{seq}",
+        client_id=f"k{seq}",
+        author=author,
+        text=text,
         created_at=seq * 1000,
     )
 
@@ -63,19 +83,21 @@ async def test_visitor_token_is_hashed_resolved_and_touched(
     assert (again.page_url, again.last_seen_at) == ("http://x/b", 9)
 
 
-async def test_open_conversation_of_a_visitor(db: SqliteDatabase, site: sites.Site) -> None:
+async def test_current_conversation_of_a_visitor(db: SqliteDatabase, site: sites.Site) -> None:
     visitor, _ = await visitors.create_visitor(db, site.id)
-    assert await conversations.open_conversation_of(db, visitor.id) is None
+    assert await conversations.current_conversation_of(db, visitor.id) is None
     first = await conversations.create_conversation(db, site.id, visitor.id, now=1)
     assert await conversations.get_conversation(db, first.id) == first
-    assert await conversations.open_conversation_of(db, visitor.id) == first
+    assert await conversations.current_conversation_of(db, visitor.id) == first
 
+    # The closed-conversation policy: a closed conversation stays the visitor's current one.
     await conversations.apply_entries(
         db, first.id, [message(1, "hi"), event(2, "closed", "closed")]
     )
-    assert await conversations.open_conversation_of(db, visitor.id) is None
+    current = await conversations.current_conversation_of(db, visitor.id)
+    assert current is not None and (current.id, current.status) == (first.id, "closed")
     second = await conversations.create_conversation(db, site.id, visitor.id, now=2)
-    assert await conversations.open_conversation_of(db, visitor.id) == second
+    assert await conversations.current_conversation_of(db, visitor.id) == second
 
 
 async def test_inbox_lists_conversations_with_messages_newest_first(
@@ -218,3 +240,96 @@ async def test_history_pages_round_trip_every_field(db: SqliteDatabase, site: si
     assert tail is not None
     assert (tail.entries, tail.more) == (log[6:], False)
     assert await messages.history_page(db, "nope") is None
+
+
+async def test_notes_and_assignments_are_for_agents_only_in_d1(
+    db: SqliteDatabase, site: sites.Site
+) -> None:
+    dana = await agents.create_agent(
+        db, email="dana@x.example", name="Dana", password="pw-dana-123"
+    )
+    dana_author = dana.author()
+    visitor, _ = await visitors.create_visitor(db, site.id)
+    conversation = await conversations.create_conversation(db, site.id, visitor.id)
+    log: list[messages.Entry] = [
+        message(1, "hi"),
+        note(2, "VIP: refund approved", dana_author),
+        event(3, "assigned", "open", assignee=dana_author),
+    ]
+    summary = await conversations.apply_entries(db, conversation.id, log)
+    assert summary is not None
+    # A note is never the inbox's last text; the assignee is named with the agent's name.
+    assert (summary.last_text, summary.last_seq, summary.assignee) == ("hi", 3, dana_author)
+    agent_page = await messages.history_page(db, conversation.id, agents_only=True)
+    assert agent_page is not None and agent_page.entries == log
+    visitor_page = await messages.history_page(db, conversation.id)
+    assert visitor_page is not None
+    assert (visitor_page.entries, visitor_page.last_seq) == ([log[0]], 3)
+    assert visitor_page.model_dump_json().count("VIP") == 0
+    # Unassigning clears it; an out-of-order replay lands on the newest assignment.
+    unassigned = event(4, "unassigned", "open")
+    summary = await conversations.apply_entries(db, conversation.id, [unassigned])
+    assert summary is not None and summary.assignee is None
+    summary = await conversations.apply_entries(db, conversation.id, log)
+    assert summary is not None and summary.assignee is None
+    stored = await conversations.get_conversation(db, conversation.id)
+    assert stored is not None and stored.assignee_id is None
+
+
+async def test_inbox_filters_and_pages_each_filter(db: SqliteDatabase, site: sites.Site) -> None:
+    dana = (
+        await agents.create_agent(db, email="dana@x.example", name="Dana", password="pw-dana-123")
+    ).author()
+    bob = (
+        await agents.create_agent(db, email="bob@x.example", name="Bob", password="pw-bob-1234")
+    ).author()
+    made: dict[str, list[str]] = {"open": [], "waiting": [], "dana": [], "bob": [], "closed": []}
+    at = 100
+    for kind, count in (("open", 4), ("waiting", 3), ("dana", 4), ("bob", 2), ("closed", 5)):
+        for _ in range(count):
+            visitor, _ = await visitors.create_visitor(db, site.id)
+            conversation = await conversations.create_conversation(db, site.id, visitor.id)
+            at += 1
+            log: list[messages.Entry] = [message(1, kind, at=at)]
+            if kind == "waiting":
+                log.append(event(2, "handoff.requested", "waiting_human", at=at))
+            elif kind in ("dana", "bob"):
+                log.append(event(2, "assigned", "open", dana if kind == "dana" else bob, at=at))
+            elif kind == "closed":
+                log.append(event(2, "closed", "closed", at=at))
+            await conversations.apply_entries(db, conversation.id, log)
+            made[kind].append(conversation.id)
+
+    async def listed(filter: rest.InboxFilter, limit: int = 2) -> list[list[str]]:
+        """Every page of the filter, as the console walks them."""
+        pages = [
+            await conversations.inbox(db, [site.id], limit=limit, filter=filter, agent_id=dana.id)
+        ]
+        while others := [s for s in pages[-1] if s.status != "waiting_human"]:
+            if len(others) < limit:
+                break
+            last = others[-1]
+            cursor = conversations.InboxCursor(updated_at=last.updated_at, id=last.id)
+            pages.append(
+                await conversations.inbox(
+                    db, [site.id], limit=limit, before=cursor, filter=filter, agent_id=dana.id
+                )
+            )
+        return [[s.id for s in page] for page in pages]
+
+    newest = lambda ids: list(reversed(ids))  # noqa: E731 - made oldest first
+    everything = [cid for ids in made.values() for cid in ids]
+    assert sorted(sum(await listed("all"), [])) == sorted(everything)
+    open_pages = await listed("open")
+    assert open_pages[0][:3] == newest(made["waiting"])  # waiting first, all on page one
+    not_closed = made["open"] + made["dana"] + made["bob"]
+    assert sum(open_pages, [])[3:] == sorted(not_closed, key=everything.index, reverse=True)
+    assert await listed("waiting") == [newest(made["waiting"])]
+    mine = await listed("mine")
+    assert sum(mine, []) == newest(made["dana"]) and len(mine) == 3  # 2 + 2, then an empty page
+    unassigned = sum(await listed("unassigned"), [])
+    assert unassigned == newest(made["waiting"]) + newest(made["open"])
+    closed = await listed("closed")
+    assert sum(closed, []) == newest(made["closed"]) and [len(p) for p in closed] == [2, 2, 1]
+    summary = (await conversations.inbox(db, [site.id], filter="mine", agent_id=dana.id))[0]
+    assert summary.assignee == dana

@@ -3,6 +3,10 @@
 The room (a Durable Object, or the local host) owns a conversation's log; D1 holds a copy that
 the room's outbox publishes into with `apply_entries`. That copy is what the inbox and the REST
 history read, so applying must be idempotent and order-insensitive: an outbox retries.
+
+Closed-conversation policy (see `helpway.rooms.room`): a visitor has one current conversation,
+their newest, whatever its status. A closed one stays current — the widget shows it closed
+after a reload — and the visitor's next message reopens it in the room.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from helpway.shared import frames
+
+from helpway.shared.rest import InboxFilter
 
 from .database import Database, Row
 from .errors import NotFound
@@ -32,6 +38,7 @@ class Conversation:
     last_seq: int
     created_at: int
     updated_at: int
+    assignee_id: str | None = None
 
     @classmethod
     def from_row(cls, row: Row) -> Conversation:
@@ -43,6 +50,7 @@ class Conversation:
             last_seq=row["last_seq"],
             created_at=row["created_at"],
             updated_at=row["updated_at"],
+            assignee_id=row["assignee_id"],
         )
 
 
@@ -72,10 +80,10 @@ async def get_conversation(db: Database, conversation_id: str) -> Conversation |
     return None if row is None else Conversation.from_row(row)
 
 
-async def open_conversation_of(db: Database, visitor_id: str) -> Conversation | None:
-    """The visitor's newest conversation that is not closed, if any."""
+async def current_conversation_of(db: Database, visitor_id: str) -> Conversation | None:
+    """The visitor's current conversation: their newest, closed or not (the policy above)."""
     row = await db.first(
-        "SELECT * FROM conversations WHERE visitor_id = ? AND status != 'closed' "
+        "SELECT * FROM conversations WHERE visitor_id = ? "
         "ORDER BY created_at DESC, id DESC LIMIT 1",
         (visitor_id,),
     )
@@ -92,16 +100,31 @@ class InboxCursor:
 
 _SUMMARY_SELECT = (
     "SELECT c.id, c.site_id, c.status, c.last_seq, c.last_text, c.last_author_role, "
-    "c.updated_at, v.id AS visitor_id, v.name AS visitor_name, v.email AS visitor_email "
+    "c.updated_at, v.id AS visitor_id, v.name AS visitor_name, v.email AS visitor_email, "
+    "c.assignee_id, a.name AS assignee_name "
     "FROM conversations AS c JOIN visitors AS v ON v.id = c.visitor_id "
+    "LEFT JOIN agents AS a ON a.id = c.assignee_id "
 )
 _INBOX_WHERE = (
     "WHERE c.site_id IN (SELECT value FROM json_each(?)) AND c.last_author_role IS NOT NULL "
 )
+# What each inbox filter adds to the query; `?` is the asking agent's id.
+_FILTERS: dict[InboxFilter, str] = {
+    "all": "",
+    "open": "AND c.status != 'closed' ",
+    "waiting": "AND c.status = 'waiting_human' ",
+    "mine": "AND c.assignee_id = ? AND c.status != 'closed' ",
+    "unassigned": "AND c.assignee_id IS NULL AND c.status != 'closed' ",
+    "closed": "AND c.status = 'closed' ",
+}
 _NEWEST_FIRST = "ORDER BY c.updated_at DESC, c.id DESC LIMIT ?"
 
 
 def _summary(row: Row) -> frames.ConversationSummary:
+    assignee = None
+    if row["assignee_id"] is not None:
+        name = row["assignee_name"] or ""
+        assignee = frames.Author(id=row["assignee_id"], role="agent", name=name)
     return frames.ConversationSummary(
         id=row["id"],
         site_id=row["site_id"],
@@ -112,6 +135,7 @@ def _summary(row: Row) -> frames.ConversationSummary:
         last_author_role=row["last_author_role"],
         updated_at=row["updated_at"],
         visitor_email=row["visitor_email"],
+        assignee=assignee,
     )
 
 
@@ -121,8 +145,13 @@ async def inbox(
     *,
     limit: int = INBOX_LIMIT,
     before: InboxCursor | None = None,
+    filter: InboxFilter = "all",
+    agent_id: str = "",
 ) -> list[frames.ConversationSummary]:
     """Conversations of these sites holding at least one message, for the agents' inbox.
+
+    `filter` narrows both lists below (`mine`: assigned to `agent_id`); paging works the same
+    for every filter, so the `waiting` filter is one page and `closed` pages like the others.
 
     The first page (no `before`) lists every conversation waiting for a human first, then the
     `limit` most recently active others, so no amount of traffic pushes a visitor who asked for a
@@ -132,23 +161,21 @@ async def inbox(
 
     The site list travels as one JSON parameter, so it is not bound by D1's 100-parameter cap."""
     sites = json.dumps(list(site_ids))
+    where = _INBOX_WHERE + _FILTERS[filter]
+    scope: tuple[object, ...] = (sites, agent_id) if filter == "mine" else (sites,)
     waiting: list[Row] = []
     cursor = ""
     after: tuple[object, ...] = ()
     if before is None:
         waiting = await db.all(
-            _SUMMARY_SELECT + _INBOX_WHERE + "AND c.status = 'waiting_human' " + _NEWEST_FIRST,
-            (sites, WAITING_LIMIT),
+            _SUMMARY_SELECT + where + "AND c.status = 'waiting_human' " + _NEWEST_FIRST,
+            (*scope, WAITING_LIMIT),
         )
     else:
         cursor, after = "AND (c.updated_at, c.id) < (?, ?) ", (before.updated_at, before.id)
     others = await db.all(
-        _SUMMARY_SELECT
-        + _INBOX_WHERE
-        + "AND c.status != 'waiting_human' "
-        + cursor
-        + _NEWEST_FIRST,
-        (sites, *after, limit),
+        _SUMMARY_SELECT + where + "AND c.status != 'waiting_human' " + cursor + _NEWEST_FIRST,
+        (*scope, *after, limit),
     )
     return [_summary(row) for row in (*waiting, *others)]
 
@@ -186,9 +213,11 @@ UPDATE conversations SET
     status = COALESCE((SELECT status FROM messages WHERE conversation_id = ?1 AND kind = 'event'
         ORDER BY seq DESC LIMIT 1), status),
     last_text = COALESCE((SELECT text FROM messages WHERE conversation_id = ?1
-        AND kind = 'message' ORDER BY seq DESC LIMIT 1), last_text),
+        AND kind = 'message' AND internal = 0 ORDER BY seq DESC LIMIT 1), last_text),
     last_author_role = COALESCE((SELECT author_role FROM messages WHERE conversation_id = ?1
-        AND kind = 'message' ORDER BY seq DESC LIMIT 1), last_author_role)
+        AND kind = 'message' AND internal = 0 ORDER BY seq DESC LIMIT 1), last_author_role),
+    assignee_id = (SELECT assignee_id FROM messages WHERE conversation_id = ?1 AND kind = 'event'
+        AND event_name IN ('assigned', 'unassigned') ORDER BY seq DESC LIMIT 1)
 WHERE id = ?1
 """
 

@@ -1,4 +1,8 @@
-"""The D1 copy of each room's log: message and event rows, read back as wire frames."""
+"""The D1 copy of each room's log: message, note and event rows, read back as wire frames.
+
+Rows only agents may see (`frames.agents_only`: notes, assignment events) are marked
+`internal`; a visitor's history page never reads them.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +14,12 @@ from helpway.shared import frames, limits, rest
 
 from .database import Database, Row, Statement
 
-Entry: TypeAlias = frames.Message | frames.Event
+Entry: TypeAlias = frames.Message | frames.Event | frames.Note
 
 _COLUMNS = (
     "conversation_id, seq, id, kind, author_id, author_role, author_name, text, client_id, "
-    "citations, answer_id, resolution, event_name, status, created_at"
+    "citations, answer_id, resolution, event_name, status, created_at, internal, assignee_id, "
+    "assignee_name"
 )
 
 
@@ -31,7 +36,36 @@ def upsert_statements(conversation_id: str, entries: Sequence[Entry]) -> list[St
 
 
 def _row_values(conversation_id: str, entry: Entry) -> tuple[object, ...]:
+    internal = 1 if frames.agents_only(entry) else 0
+    return (*_entry_values(conversation_id, entry), internal, *_assignee(entry))
+
+
+def _assignee(entry: Entry) -> tuple[str | None, str | None]:
+    if isinstance(entry, frames.Event) and entry.assignee is not None:
+        return entry.assignee.id, entry.assignee.name
+    return None, None
+
+
+def _entry_values(conversation_id: str, entry: Entry) -> tuple[object, ...]:
     author = entry.author
+    if isinstance(entry, frames.Note):
+        return (
+            conversation_id,
+            entry.seq,
+            entry.id,
+            "message",
+            author.id,
+            author.role,
+            author.name,
+            entry.text,
+            entry.client_id,
+            None,
+            None,
+            None,
+            None,
+            None,
+            entry.created_at,
+        )
     if isinstance(entry, frames.Message):
         citations = (
             json.dumps([c.model_dump() for c in entry.citations]) if entry.citations else None
@@ -75,6 +109,11 @@ def _row_values(conversation_id: str, entry: Entry) -> tuple[object, ...]:
 def entry_from_row(row: Row) -> Entry:
     author = frames.Author(id=row["author_id"], role=row["author_role"], name=row["author_name"])
     if row["kind"] == "event":
+        assignee = None
+        if row["assignee_id"] is not None:
+            assignee = frames.Author(
+                id=row["assignee_id"], role="agent", name=row["assignee_name"] or ""
+            )
         return frames.Event(
             type="event",
             seq=row["seq"],
@@ -82,6 +121,17 @@ def entry_from_row(row: Row) -> Entry:
             name=row["event_name"],
             author=author,
             status=row["status"],
+            created_at=row["created_at"],
+            assignee=assignee,
+        )
+    if row["internal"]:
+        return frames.Note(
+            type="note",
+            seq=row["seq"],
+            id=row["id"],
+            client_id=row["client_id"],
+            author=author,
+            text=row["text"],
             created_at=row["created_at"],
         )
     return frames.Message(
@@ -99,18 +149,27 @@ def entry_from_row(row: Row) -> Entry:
 
 
 async def history_page(
-    db: Database, conversation_id: str, after_seq: int = 0, limit: int = limits.HISTORY_PAGE
+    db: Database,
+    conversation_id: str,
+    after_seq: int = 0,
+    limit: int = limits.HISTORY_PAGE,
+    *,
+    agents_only: bool = False,
 ) -> rest.History | None:
     """Entries with seq > `after_seq`, oldest first, at most `limit`; None for an unknown
-    conversation. `last_seq` is the conversation's head (as in `welcome`); when `more` is set,
-    ask again after the last entry returned."""
+    conversation. Agents-only entries are read only with `agents_only` (an agent asks), so a
+    visitor's page skips them and its seqs have gaps. `last_seq` is the conversation's head (as
+    in `welcome`); when `more` is set, ask again after the last entry returned."""
     conversation = await db.first(
         "SELECT status, last_seq FROM conversations WHERE id = ?", (conversation_id,)
     )
     if conversation is None:
         return None
+    visible = "" if agents_only else "AND internal = 0 "
     rows = await db.all(
-        "SELECT * FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+        "SELECT * FROM messages WHERE conversation_id = ? AND seq > ? "
+        + visible
+        + "ORDER BY seq LIMIT ?",
         (conversation_id, after_seq, limit + 1),
     )
     return rest.History(

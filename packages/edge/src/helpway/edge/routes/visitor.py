@@ -67,7 +67,7 @@ async def visitor_session(request: Request) -> Response:
             time_zone=body.time_zone,
             user_agent=user_agent,
         )
-    conversation = await conversations.open_conversation_of(db, visitor.id)
+    conversation = await conversations.current_conversation_of(db, visitor.id)
     if conversation is None:
         conversation = await conversations.create_conversation(db, site.id, visitor.id)
     session = rest.VisitorSession(
