@@ -596,3 +596,63 @@ async def test_deleting_a_site_erases_its_rooms_and_vectors(world: World) -> Non
     ctx, _ = world.rooms[cid]
     assert ctx.storage.sql.exec("SELECT name FROM sqlite_master").toArray() == []
     assert not any(v.namespace == "doomed" for v in vectors.values())
+
+# ---------------------------------------------------------------- agents' actions on the object
+
+
+async def test_agents_actions_on_the_object_reach_d1_and_never_a_visitor(world: World) -> None:
+    db = D1Database(world.env.DB)
+    bob = await agents.create_agent(db, email="bob@demo.example", name="Bob", password="bob-pw-12")
+    await agents.add_agent_to_site(db, "demo", bob.id)
+    stranger = await agents.create_agent(
+        db, email="eve@other.example", name="Eve", password="eve-pw-12"
+    )
+    dana = await world.agent()
+    hub = await world.inbox(dana["token"])
+    visitor = await world.visitor()
+    conversation = visitor["conversation_id"]
+    room = world.room(conversation)
+    v = await world.connect(conversation, visitor["visitor_token"])
+    d = await world.connect(conversation, dana["token"])
+
+    await room.message(d, json.dumps({"type": "takeover"}))
+    await room.message(v, send("v1", "Hello?"))
+    await room.message(d, json.dumps({"type": "note.send", "client_id": "n1", "text": "VIP"}))
+    await room.message(d, json.dumps({"type": "assign", "agent_id": stranger.id}))
+    await room.message(d, json.dumps({"type": "assign", "agent_id": bob.id}))
+    await room.message(v, json.dumps({"type": "assign", "agent_id": None}))
+    await room.message(d, json.dumps({"type": "close"}))
+    assert [e["code"] for e in of_type(d, "error")] == ["not_found"]  # another site's agent
+    assert [e["code"] for e in of_type(v, "error")] == ["forbidden"]
+    assert [n["text"] for n in of_type(d, "note")] == ["VIP"]
+    assert [e["name"] for e in of_type(v, "event")] == ["agent.joined", "closed"]
+    assert of_type(v, "note") == []
+    await world.alarm(conversation)
+    row = of_type(hub, "inbox.update")[-1]["conversation"]
+    assert (row["assignee"]["id"], row["assignee"]["name"], row["status"]) == (
+        bob.id,
+        "Bob",
+        "closed",
+    )
+    # The REST history and a visitor's catch-up after a wake-up skip the agents-only entries.
+    history = await world.http.get(
+        f"/api/conversations/{conversation}/history",
+        headers={"authorization": f"Bearer {visitor['visitor_token']}"},
+    )
+    assert [e["type"] for e in history.json()["entries"]] == ["event", "message", "event"]
+    world.wake(conversation)
+    again = await world.connect(conversation, visitor["visitor_token"])
+    assert [f["type"] for f in again.frames()[1:]] == ["event", "message", "event"]
+    agent_view = await world.connect(conversation, dana["token"])
+    assert [f["type"] for f in agent_view.frames()[1:]] == [
+        "event",
+        "message",
+        "note",
+        "event",
+        "event",
+    ]
+    token = await agent_sessions.create_agent_session(db, bob.id)
+    mine = await world.http.get(
+        "/api/inbox", params={"filter": "closed"}, headers={"authorization": f"Bearer {token}"}
+    )
+    assert [r["id"] for r in mine.json()["conversations"]] == [conversation]

@@ -122,6 +122,17 @@ async def _identity_required(db: Database, site_id: str) -> bool:
     return site is None or site.identity_required
 
 
+async def assignee_for(db: Database, agent_id: str | None, site_id: str) -> frames.Author | None:
+    """The agent an `assign` frame names, who must be an agent of the conversation's site
+    (else `not_found`: another site's agent ids are not disclosed); None unassigns."""
+    if agent_id is None:
+        return None
+    agent = await agents.get_agent(db, agent_id)
+    if agent is None or await agents.site_role(db, agent_id, site_id) is None:
+        raise ApiError(errors.NOT_FOUND, "no such agent on this site")
+    return agent.author()
+
+
 async def participant_for(db: Database, token: str, conversation_id: str) -> Participant:
     """Resolve `token` for `conversation_id`. The token is checked first, so only a holder of
     a valid token learns whether a conversation id exists (`not_found` vs `forbidden`)."""

@@ -23,7 +23,7 @@ _NOT_AN_OBJECT = {"model_type", "model_attributes_type", "dict_type"}
 
 class Refusal(Exception):
     """A client frame the server will not act on; becomes an `error` frame. `client_id` names
-    a refused `message.send` (or `note.send`), so the sender can mark that very message as failed."""
+    a refused `message.send` (or `note.send`), so the sender can mark that very one as failed."""
 
     def __init__(self, code: str, message: str, client_id: str | None = None) -> None:
         super().__init__(message)

@@ -34,6 +34,10 @@ class RoomHost(Protocol):
 
     async def receive(self, session: Session, frame: frames.ClientFrame) -> None: ...
 
+    async def assign(self, session: Session, assignee: frames.Author | None) -> None:
+        """An `assign` frame, its agent id resolved (`auth.assignee_for`)."""
+        ...
+
     async def send(self, session: Session, frame: ServerFrame) -> None:
         """A frame of the edge's own, in order with the room's frames to that session."""
         ...

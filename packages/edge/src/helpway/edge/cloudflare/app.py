@@ -90,6 +90,9 @@ class ConversationObjects:
     async def send(self, session: Session, frame: ServerFrame) -> None:
         raise RuntimeError("conversation sockets are served by the ConversationRoom object")
 
+    async def assign(self, session: Session, assignee: frames.Author | None) -> None:
+        raise RuntimeError("conversation sockets are served by the ConversationRoom object")
+
     async def leave(self, session: Session) -> None:
         raise RuntimeError("conversation sockets are served by the ConversationRoom object")
 

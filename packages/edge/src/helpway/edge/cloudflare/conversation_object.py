@@ -13,6 +13,9 @@ Visitors' new messages are charged to the `RateLimiter` objects of their visitor
 IP (`CF-Connecting-IP`, which the Worker's upgrade carries) with the local edge's `SendLimits`;
 see `helpway.rooms.cloudflare.ratelimit` (fails open if a limiter object is unreachable).
 
+An agent's `assign` names an agent id: the door resolves it in D1 to an agent of the
+conversation's site (`not_found` otherwise) before the host sees it, as locally.
+
 Committed entries are published to D1 (`apply_entries`) and then to the conversation's site's
 inbox hub object, from the object's alarm.
 """
@@ -30,7 +33,7 @@ from helpway.shared import errors, frames, limits
 from helpway.store.cloudflare.d1 import D1Database
 
 from ..assistant import kb_assistant
-from ..auth import check_page_origin, participant_for
+from ..auth import assignee_for, check_page_origin, participant_for
 from ..errors import ApiError
 from ..framing import Refusal, decode, encode
 from ..publishing import publisher
@@ -107,7 +110,10 @@ class ConversationObject:
             self.host.send(ws, refusal.frame())
             return
         if socket.joined:
-            await self.host.receive(ws, frame)
+            if isinstance(frame, frames.Assign):
+                await self._assign(ws, frame)
+            else:
+                await self.host.receive(ws, frame)
             return
         if not isinstance(frame, frames.Join):
             client_id = frames.client_id_of(frame)
@@ -131,6 +137,19 @@ class ConversationObject:
             return
         self.host.authenticated(ws, participant.author, participant.conversation.site_id)
         await self.host.join(ws, frame.last_seq)
+
+    async def _assign(self, ws: Any, frame: frames.Assign) -> None:
+        socket = socket_of(ws)
+        assert socket is not None and socket.participant is not None
+        if socket.participant.role != "agent":
+            self.host.send(ws, Refusal(errors.FORBIDDEN, "only agents can assign").frame())
+            return
+        try:
+            assignee = await assignee_for(self._db, frame.agent_id, socket.site_id or "")
+        except ApiError as exc:
+            self.host.send(ws, Refusal(exc.code, exc.message).frame())
+            return
+        await self.host.assign(ws, assignee)
 
     def _refuse(self, ws: Any, code: str, message: str, close_code: int) -> None:
         self.host.send(ws, Refusal(code, message).frame())

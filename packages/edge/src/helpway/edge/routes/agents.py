@@ -59,10 +59,12 @@ async def logout(request: Request) -> Response:
 
 class InboxQuery(BaseModel):
     """The first page (no cursor) starts with every conversation waiting for a human; a next
-    page starts after the last other conversation of the page before: its `updated_at` and id."""
+    page starts after the last other conversation of the page before: its `updated_at` and id.
+    `filter` narrows the list (`mine`: assigned to the caller); paging is the same for each."""
 
     model_config = ConfigDict(extra="forbid")
 
+    filter: rest.InboxFilter = "all"
     limit: Annotated[int, Field(ge=1, le=conversations.INBOX_LIMIT)] = conversations.INBOX_LIMIT
     # Bounded like a seq: a number SQLite can bind and a browser can hold exactly.
     before_updated_at: Annotated[int, Field(ge=0, le=limits.MAX_SEQ)] | None = None
@@ -85,7 +87,12 @@ async def inbox(request: Request) -> Response:
     db = services(request).db
     identity = await agent_for(db, bearer_token(request))
     rows = await conversations.inbox(
-        db, identity.site_ids, limit=query.limit, before=query.cursor()
+        db,
+        identity.site_ids,
+        limit=query.limit,
+        before=query.cursor(),
+        filter=query.filter,
+        agent_id=identity.agent.id,
     )
     return JSONResponse(rest.Inbox(conversations=rows).model_dump())
 

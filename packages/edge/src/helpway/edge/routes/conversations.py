@@ -4,7 +4,9 @@ whole transcript for the site's agents, as JSON or plain text.
 A transcript carries whatever visitors typed, so it is never served as something a browser
 could render: JSON or `text/plain` (with `nosniff`, as every API answer), as a download, under a
 sandboxing CSP; in the text form a message's own line breaks are indented, so a typed line can
-never pass for another entry."""
+never pass for another entry.
+
+As on the socket, a visitor's pages never hold agents-only entries (notes, assignments)."""
 
 from __future__ import annotations
 
@@ -39,7 +41,10 @@ async def history(request: Request) -> Response:
     participant = await participant_for(db, bearer_token(request), conversation_id)
     if participant.author.role == "visitor":
         await check_visitor_origin(request, db, participant.conversation.site_id)
-    page = await messages.history_page(db, conversation_id, query.after_seq, query.limit)
+    agent = participant.author.role == "agent"
+    page = await messages.history_page(
+        db, conversation_id, query.after_seq, query.limit, agents_only=agent
+    )
     if page is None:
         raise ApiError(errors.NOT_FOUND, "no such conversation")
     return JSONResponse(page.model_dump(mode="json", exclude_none=True))

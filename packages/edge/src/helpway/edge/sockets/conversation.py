@@ -7,6 +7,8 @@ then hand every later frame to the room host, which owns ordering, storage and f
 session carries the client's address for the per-IP send limit (uvicorn resolves it from
 `X-Forwarded-For` when the edge runs behind a trusted proxy). A `join` after a `room_full`
 refusal goes to the host, which retries it for the participant this socket authenticated.
+An agent's `assign` names an agent id: the door resolves it to an agent of the conversation's
+site (`not_found` otherwise) before the host sees it; a visitor's is `forbidden` at once.
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
 from helpway.rooms.session import Session
-from helpway.shared import errors
+from helpway.shared import errors, frames
+from helpway.store.database import Database
 
-from ..auth import check_visitor_origin, participant_for
+from ..auth import assignee_for, check_visitor_origin, participant_for
 from ..errors import ApiError
 from ..framing import Refusal, decode
-from ..services import services
+from ..services import RoomHost, services
 from .channel import Channel
 from .joining import CLOSE_UNAUTHORIZED, await_join, refuse
 
@@ -59,9 +62,24 @@ async def conversation_socket(ws: WebSocket) -> None:
                 except Refusal as refusal:
                     await found.rooms.send(session, refusal.frame())
                     continue
-                await found.rooms.receive(session, frame)
+                if isinstance(frame, frames.Assign):
+                    await _assign(found.db, found.rooms, session, frame)
+                else:
+                    await found.rooms.receive(session, frame)
         finally:
             await found.rooms.leave(session)
+
+
+async def _assign(db: Database, rooms: RoomHost, session: Session, frame: frames.Assign) -> None:
+    if session.participant.role != "agent":
+        await rooms.send(session, Refusal(errors.FORBIDDEN, "only agents can assign").frame())
+        return
+    try:
+        assignee = await assignee_for(db, frame.agent_id, session.site_id)
+    except ApiError as exc:
+        await rooms.send(session, Refusal(exc.code, exc.message).frame())
+        return
+    await rooms.assign(session, assignee)
 
 
 ROUTES = [WebSocketRoute("/ws/conversations/{conversation_id}", conversation_socket)]
