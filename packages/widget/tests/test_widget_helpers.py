@@ -168,3 +168,12 @@ def test_draft_problems_by_characters_and_blanks():
 def test_the_send_frame_is_a_valid_client_frame():
     frame = drafts.send_frame("c-1", "Hi \x01")
     assert wire.decode(wire.encode(frame), wire_spec.CLIENT) == (frame, None)
+
+
+def test_a_note_goes_out_as_note_send_under_the_same_limits():
+    assert drafts.send_frame("n1", "hi", note=True) == {
+        "type": "note.send",
+        "client_id": "n1",
+        "text": "hi",
+    }
+    assert drafts.send_frame("m1", "hi")["type"] == "message.send"

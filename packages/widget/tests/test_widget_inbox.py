@@ -141,3 +141,55 @@ def test_the_stored_state_keeps_the_most_recently_read():
     assert len(kept) == inbox.MAX_SEEN
     assert "c0" not in kept and "c4" not in kept
     assert "c5" in kept and "c" + str(inbox.MAX_SEEN + 4) in kept
+
+
+ME = {"id": "a1", "role": "agent", "name": "Dana"}
+OTHER = {"id": "a2", "role": "agent", "name": "Bob"}
+
+
+def assigned(conversation_id, updated_at, last_seq, assignee, status="open"):
+    row = summary(conversation_id, updated_at, last_seq, status=status)
+    row["assignee"] = assignee
+    return row
+
+
+def test_each_filter_lists_what_the_edge_lists():
+    rows = {
+        "open": summary("o", 1, 1),
+        "waiting": summary("w", 1, 1, status="waiting_human"),
+        "closed": summary("c", 1, 1, status="closed"),
+        "mine": assigned("m", 1, 1, ME),
+        "theirs": assigned("t", 1, 1, OTHER),
+        "mine-closed": assigned("mc", 1, 1, ME, status="closed"),
+    }
+    expected = {
+        "all": set(rows),
+        "open": {"open", "waiting", "mine", "theirs"},
+        "waiting": {"waiting"},
+        "mine": {"mine"},
+        "unassigned": {"open", "waiting"},
+        "closed": {"closed", "mine-closed"},
+    }
+    order = ["all", "open", "waiting", "mine", "unassigned", "closed"]
+    assert [name for name, _label in inbox.FILTERS] == order
+    for name in expected:
+        listed = {key for key, row in rows.items() if inbox.matches(row, name, ME["id"])}
+        assert listed == expected[name], name
+
+
+def test_a_filter_starts_afresh_and_live_updates_leave_it():
+    box = inbox.Inbox(me=ME["id"])
+    box.update(summary("x", 10, 1))
+    assert box.set_filter("unassigned") and ids(box) == [] and box.next_page is None
+    assert not box.set_filter("unassigned")
+    box.add_page([summary("x", 10, 1), summary("y", 11, 1)])
+    assert ids(box) == ["y", "x"]
+    # Assigned to someone: no longer unassigned, so its row goes; the open one stays.
+    box.select("y")
+    assert box.update(assigned("x", 12, 2, OTHER))
+    assert box.update(assigned("y", 12, 2, ME))
+    assert ids(box) == ["y"]
+    # A conversation that newly fits appears live.
+    assert box.update(summary("z", 13, 1))
+    assert ids(box) == ["z", "y"]
+    assert not box.update(assigned("q", 14, 1, OTHER))  # never listed here: nothing changes

@@ -405,3 +405,59 @@ def test_news_is_what_reaches_the_log_after_the_first_welcome_each_once():
     conversation.apply(message(2, author=AGENT), NOW)
     conversation.apply(message(5, author=AGENT, text="While away"), NOW)
     assert [f["text"] for f in conversation.take_news()] == ["While away"]
+
+
+AGENT2 = {"id": "a2", "role": "agent", "name": "Bob"}
+
+
+def note(seq, author=AGENT, text=None, **extra):
+    frame = message(seq, author, text if text is not None else "note " + str(seq), **extra)
+    frame["type"] = "note"
+    return frame
+
+
+def test_an_agents_note_is_sent_like_a_message_and_drawn_as_a_note():
+    conversation = joined(you=AGENT)
+    conversation.add_pending("n1", "VIP customer", note=True)
+    [pending] = conversation.outbox()
+    assert (pending["note"], pending["text"]) == (True, "VIP customer")
+    assert conversation.items()[-1].data["note"] is True
+    ack = {"type": "ack", "client_id": "n1", "seq": 1, "id": "c1.1"}
+    assert conversation.apply(ack, NOW)
+    [item] = conversation.items()
+    assert (item.kind, item.data["type"], item.data["text"]) == ("note", "note", "VIP customer")
+    # The broadcast of the note keeps one item; another agent's note is drawn too.
+    conversation.apply(note(1, AGENT, "VIP customer", client_id="n1"), NOW)
+    conversation.apply(note(2, AGENT2, "ok"), NOW)
+    assert [(i.kind, i.data["seq"]) for i in conversation.items()] == [("note", 1), ("note", 2)]
+    # A note is not a reply: nobody "joined" because of it.
+    assert not conversation.human_joined
+
+
+def test_the_assignee_and_the_assistant_state_follow_the_room():
+    conversation = joined(you=AGENT)
+    assigned = event(1, "assigned", AGENT, "open")
+    assigned["assignee"] = AGENT2
+    conversation.apply(assigned, NOW)
+    assert conversation.assignee == AGENT2
+    conversation.apply(event(2, "unassigned", AGENT, "open"), NOW)
+    assert conversation.assignee is None
+    assert conversation.apply({"type": "assistant.state", "answering": True}, NOW)
+    assert conversation.answering
+    assert not conversation.apply({"type": "assistant.state", "answering": True}, NOW)
+    conversation.disconnected()  # a new socket is told again
+    assert not conversation.answering
+    conversation.apply({"type": "assistant.state", "answering": True}, NOW)
+    conversation.apply(welcome(you=AGENT, last_seq=2), NOW)
+    assert not conversation.answering
+
+
+def test_who_may_take_over():
+    conversation = joined(you=AGENT)
+    assert conversation.can_take_over()
+    conversation.apply(event(1, "agent.joined", AGENT2, "open"), NOW)
+    assert not conversation.can_take_over()  # a human has it
+    conversation.apply(event(2, "reopened", VISITOR, "open"), NOW)
+    assert conversation.can_take_over()  # the visitor's reopen gave it back to the assistant
+    conversation.apply(event(3, "closed", AGENT, "closed"), NOW)
+    assert not conversation.can_take_over()

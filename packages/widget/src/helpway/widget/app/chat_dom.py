@@ -67,6 +67,8 @@ class Look:
         if kind == "greeting":
             author = {"id": "assistant", "role": "assistant", "name": self.assistant_name}
             return self._row(author, item.data["text"], "")
+        if kind == "note":
+            return _as_note(self._message(item.data))
         return self._message(item.data)
 
     def _message(self, frame: dict) -> js.Element:
@@ -101,7 +103,7 @@ class Look:
 
             retry.addEventListener("click", clicked)
             row.querySelector(".hw-meta").appendChild(retry)
-        return row
+        return _as_note(row) if pending.get("note") else row
 
     def _row(self, author: dict, text: str, meta: str, mine: bool = False) -> js.Element:
         role = author.get("role", "")
@@ -163,10 +165,23 @@ class Look:
             return self._t("joined", who)
         if name == "closed":
             return self._t("closed_by", who)
+        if name == "assigned":  # agents only: the console's own words
+            assignee = frame.get("assignee") or {}
+            to = "you" if self.conversation.is_mine(assignee) else self._name(assignee)
+            return who["name"] + " assigned the conversation to " + to
+        if name == "unassigned":
+            return who["name"] + " unassigned the conversation"
         return self._t("reopened_by", who)
 
     def _t(self, key: str, params: dict | None = None) -> str:
         return i18n.text(self.lang, key, params)
+
+
+def _as_note(row: js.Element) -> js.Element:
+    """An internal note looks unlike anything a visitor could have been sent."""
+    row.classList.add("hw-note")
+    row.querySelector(".hw-bubble").prepend(element("div", "hw-note-label", "Internal note"))
+    return row
 
 
 class ItemList:

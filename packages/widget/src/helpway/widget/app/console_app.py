@@ -3,7 +3,9 @@
 The inbox is the `GET /api/inbox` snapshot merged with the `inbox.update` frames of `/ws/inbox`
 (reloaded whenever that socket (re)opens, so nothing missed while it was down stays missing).
 Opening a conversation joins its room with the agent's token from seq 0: the whole history, then
-live frames, drawn by the same `state` and `chat_dom` as the widget. The agent token lives in
+live frames, drawn by the same `state` and `chat_dom` as the widget. The agent's actions on it
+(take over, assign to me / unassign, close / reopen, internal notes) are frames on that socket;
+the inbox can be filtered (`inbox.FILTERS`), each filter paged by the edge. The agent token lives in
 sessionStorage: it survives a reload of the tab and ends with it. What the agent has read lives
 in localStorage (in memory if the browser refuses storage), per agent, so a reload or a new tab
 does not mark everything unread again.
@@ -132,7 +134,8 @@ class ConsoleApp:
 
     def _enter(self, session: dict) -> None:
         self.agent_session = session
-        self.inbox = inbox.Inbox(self._stored_seen())
+        self.inbox = inbox.Inbox(self._stored_seen(), str(session["agent"].get("id") or ""))
+        self.view.render_filters(self.inbox.filter)
         self._seen_saved = self.inbox.seen_version
         self.view.show_desk(session["agent"])
         self.inbox_channel = transport.Channel(
@@ -181,7 +184,8 @@ class ConsoleApp:
 
     async def _load_inbox(self, page: dict | None = None) -> None:
         """Fetch the first page, or the page `page` (an `Inbox.next_page`) names."""
-        query = "?limit=" + str(inbox.PAGE_SIZE)
+        shown = self.inbox.filter
+        query = "?limit=" + str(inbox.PAGE_SIZE) + "&filter=" + shown
         cursor = page or {}
         for name in sorted(cursor):
             query += "&" + name + "=" + str(js.encodeURIComponent(str(cursor[name])))
@@ -191,12 +195,20 @@ class ConsoleApp:
         if status == 401:
             self.logout("Your session ended. Please sign in again.")
             return
+        if shown != self.inbox.filter:
+            return  # the agent chose another filter meanwhile: its own page is on the way
         if status != 200 or not isinstance(data, dict):
             self.view.render_inbox(self.inbox)  # lets "Load more" be clicked again
             return
         rows = [s for s in data.get("conversations") or [] if wire.check(s, SUMMARY_SPEC) is None]
         self.inbox.add_page(rows)
         self.view.render_inbox(self.inbox)
+
+    def set_filter(self, name: str) -> None:
+        if self.agent_session is not None and self.inbox.set_filter(name):
+            self.view.render_filters(name)
+            self.view.render_inbox(self.inbox)
+            self._inbox_task = asyncio.create_task(self._load_inbox())
 
     def load_more(self) -> None:
         if self.inbox.next_page is not None:
@@ -388,14 +400,15 @@ class ConsoleApp:
         if changed:
             self.render()
 
-    def send(self, text: str) -> None:
+    def send(self, text: str, note: bool = False) -> None:
+        """A reply to the visitor, or (`note`) an internal note only agents see."""
         if self.conversation is None:
             return
         self.sent += 1
         client_id = state.new_client_id(
             transport.now_ms(), int(transport.bridge.entropy()), self.sent
         )
-        self.conversation.add_pending(client_id, text)
+        self.conversation.add_pending(client_id, text, note)
         self.typing_signal.stop()
         self.render()
         for pending in self.conversation.outbox():
@@ -414,12 +427,39 @@ class ConsoleApp:
 
     def _send_pending(self, pending: dict) -> None:
         if self.channel is not None and self.conversation is not None and self.conversation.joined:
-            self.channel.send(drafts.send_frame(pending["client_id"], pending["text"]))
+            frame = drafts.send_frame(pending["client_id"], pending["text"], pending["note"])
+            self.channel.send(frame)
 
     def _signal(self, active: bool | None) -> None:
         joined = self.conversation is not None and self.conversation.joined
         if active is not None and self.channel is not None and joined:
             self.channel.send({"type": "typing", "active": active})
+
+    # ------------------------------------------------------------------ agents' actions
+
+    def take_over(self) -> None:
+        if self.conversation is not None and self.conversation.can_take_over():
+            self._act({"type": "takeover"})
+
+    def toggle_assign(self) -> None:
+        """Assign to me, or unassign when it is mine already."""
+        conversation = self.conversation
+        if conversation is None or conversation.me is None:
+            return
+        me = conversation.me.get("id")
+        held = conversation.assignee
+        mine = held is not None and held.get("id") == me
+        self._act({"type": "assign", "agent_id": None if mine else me})
+
+    def toggle_close(self) -> None:
+        if self.conversation is not None:
+            closed = self.conversation.status == "closed"
+            self._act({"type": "reopen" if closed else "close"})
+
+    def _act(self, frame: dict) -> None:
+        """Actions are not queued: the buttons work while the socket is joined."""
+        if self.channel is not None and self.conversation is not None and self.conversation.joined:
+            self.channel.send(frame)
 
     def render(self) -> None:
         if self.conversation is not None:

@@ -24,14 +24,29 @@ if TYPE_CHECKING:
 _ROLE_PREFIX = {"assistant": "Assistant: ", "agent": "Agent: "}
 
 
+_PLACEHOLDER = (
+    "Write a reply… (Enter to send, Shift+Enter for a new line, / for canned responses)"
+)
+
+
+def assignee_label(assignee: dict | None, me: str) -> str:
+    """The assignee as the console says it ("Assigned to you"); "" when unassigned."""
+    if not assignee:
+        return ""
+    if assignee.get("id") == me:
+        return "Assigned to you"
+    return "Assigned to " + (assignee.get("name") or "an agent")
+
+
 def visitor_name(summary_visitor: dict) -> str:
     return summary_visitor.get("name") or "Visitor " + summary_visitor.get("id", "")[-4:]
 
 
 class ConsoleView:
     """`app` provides login(email, password), sign_out(), open(conversation_id), load_more(),
-    send(text), retry(client_id), typed(has_text), search(text, more), open_hit(summary),
-    suggest(), canned_responses() and `actions` (shortcut action -> what it does)."""
+    send(text, note), retry(client_id), typed(has_text), search(text, more), open_hit(summary),
+    suggest(), canned_responses(), `actions` (shortcut action -> what it does), and the agents'
+    actions: set_filter(name), take_over(), toggle_assign(), toggle_close()."""
 
     def __init__(self, doc: js.Document, app: "console_app.ConsoleApp") -> None:
         self.app = app
@@ -65,6 +80,13 @@ class ConsoleView:
         self.canned = console_panels.CannedMenu(doc, self._canned_picked)
         self.help = console_panels.HelpOverlay(doc, app.actions)
         self.notify = console_panels.NotifySwitch(doc)
+        self.assignee = find(".hc-assignee")
+        self.takeover_button = find(".hc-takeover")
+        self.assign_button = find(".hc-assign")
+        self.close_button = find(".hc-close")
+        self.answering = find(".hc-answering")
+        self.note_toggle = find(".hc-note-toggle input")
+        self.filters = doc.querySelectorAll(".hc-filter")
         self.rows = chat_dom.ItemList(self.list, self._row)
         self.items: chat_dom.ItemList | None = None
         self._inbox: inbox.Inbox | None = None
@@ -78,6 +100,12 @@ class ConsoleView:
         self.suggest_button.addEventListener("click", create_proxy(self._suggest))
         self.keys_button.addEventListener("click", create_proxy(self._show_help))
         doc.addEventListener("keydown", create_proxy(self._shortcut))
+        self.takeover_button.addEventListener("click", create_proxy(self._take_over))
+        self.assign_button.addEventListener("click", create_proxy(self._assign))
+        self.close_button.addEventListener("click", create_proxy(self._close))
+        self.note_toggle.addEventListener("change", create_proxy(self._note_mode))
+        for i in range(int(self.filters.length)):
+            self._wire_filter(self.filters.item(i))
         self.login_button.disabled = False
         self.login_button.textContent = "Log in"
 
@@ -124,6 +152,7 @@ class ConsoleView:
                     row["last_text"],
                     visitor_name(row["visitor"]),
                     row.get("visitor_email") or "",
+                    assignee_label(row.get("assignee"), box.me),
                 )
             )
             items.append(state.Item(row["id"], rev, "row", row))
@@ -158,6 +187,9 @@ class ConsoleView:
         badge = chat_dom.element("span", "hc-badge", inbox.STATUS_LABELS[row["status"]])
         badge.setAttribute("data-status", row["status"])
         button.appendChild(badge)
+        if box is not None and row.get("assignee"):
+            label = assignee_label(row["assignee"], box.me)
+            button.appendChild(chat_dom.element("span", "hc-conv-assignee", label))
         conversation_id = row["id"]
 
         def clicked(_event: js.Event) -> None:
@@ -184,6 +216,7 @@ class ConsoleView:
         if self.items is not None:
             self.items.clear()
             self.items = None
+        self.answering.textContent = ""
         self.placeholder.hidden = False
         self.head.hidden = True
         self.log.hidden = True
@@ -207,6 +240,15 @@ class ConsoleView:
         self.badge.setAttribute("data-status", conversation.status)
         self.conn.textContent = connection
         self.typing.textContent = chat_dom.typing_line(conversation.typing_names(now_ms))
+        self.answering.textContent = "AI is answering…" if conversation.answering else ""
+        me = (conversation.me or {}).get("id", "")
+        self.assignee.textContent = assignee_label(conversation.assignee, me) or "Unassigned"
+        mine = conversation.assignee is not None and conversation.assignee.get("id") == me
+        self.assign_button.textContent = "Unassign" if mine else "Assign to me"
+        self.close_button.textContent = "Reopen" if conversation.status == "closed" else "Close"
+        self.takeover_button.hidden = not conversation.can_take_over()
+        for button in (self.assign_button, self.close_button):
+            button.disabled = not conversation.joined
 
     # ------------------------------------------------------------------ controls
 
@@ -240,7 +282,7 @@ class ConsoleView:
         if problem is not None:
             return
         self.reply_input.value = ""
-        self.app.send(text)
+        self.app.send(text, bool(self.note_toggle.checked))
         self.log.scrollTop = self.log.scrollHeight
 
     def _submitted(self, event: js.Event) -> None:
@@ -275,7 +317,8 @@ class ConsoleView:
             self._show_draft_problem("")
         draft = str(self.reply_input.value)
         self.canned.show(canned_replies.offers(self.app.canned_responses(), draft))
-        self.app.typed(bool(draft.strip()))
+        # A note is for agents only: the visitor is not told someone is typing it.
+        self.app.typed(bool(draft.strip()) and not self.note_toggle.checked)
 
     def _left_reply(self, _event: js.Event) -> None:
         self.canned.close()  # picking an option keeps the focus, so this is leaving
@@ -283,7 +326,7 @@ class ConsoleView:
     def _canned_picked(self, response: dict) -> None:
         self.reply_input.value = canned_replies.expand(str(self.reply_input.value), response)
         self.reply_input.focus()
-        self.app.typed(True)
+        self.app.typed(not self.note_toggle.checked)
 
     # ------------------------------------------------------------------ suggested reply
 
@@ -300,7 +343,7 @@ class ConsoleView:
         if text:
             self.reply_input.value = text
             self.reply_input.focus()
-            self.app.typed(True)
+            self.app.typed(not self.note_toggle.checked)
 
     def _show_suggestion(self, text: str) -> None:
         self.suggestion.textContent = text
@@ -337,3 +380,40 @@ class ConsoleView:
         if handler is not None:
             event.preventDefault()
             handler()
+
+    # ------------------------------------------------------------------ agents' actions
+
+    def render_filters(self, current: str) -> None:
+        for i in range(int(self.filters.length)):
+            button = self.filters.item(i)
+            pressed = str(button.getAttribute("data-filter")) == current
+            button.setAttribute("aria-pressed", "true" if pressed else "false")
+
+    def _wire_filter(self, button: js.Element) -> None:
+        name = str(button.getAttribute("data-filter"))
+
+        def clicked(_event: js.Event) -> None:
+            self.app.set_filter(name)
+
+        button.addEventListener("click", create_proxy(clicked))
+
+    def _take_over(self, _event: js.Event) -> None:
+        self.app.take_over()
+
+    def _assign(self, _event: js.Event) -> None:
+        self.app.toggle_assign()
+
+    def _close(self, _event: js.Event) -> None:
+        self.app.toggle_close()
+
+    def _note_mode(self, _event: js.Event) -> None:
+        """Writing a note looks different from writing to the visitor, so nobody mixes them up."""
+        noting = bool(self.note_toggle.checked)
+        if noting:
+            self.reply.classList.add("hc-noting")
+            self.app.typed(False)
+        else:
+            self.reply.classList.remove("hc-noting")
+        placeholder = "Write an internal note… (only agents see it)" if noting else _PLACEHOLDER
+        self.reply_input.setAttribute("placeholder", placeholder)
+        self.reply_input.focus()

@@ -23,8 +23,9 @@ TEXT_SPEC = wire_spec.CLIENT["message.send"]["properties"]["text"]
 LONGEST_CLIENT_ID = "c" * limits.MAX_CLIENT_ID_CHARS
 
 
-def send_frame(client_id: str, text: str) -> dict:
-    return {"type": "message.send", "client_id": client_id, "text": text}
+def send_frame(client_id: str, text: str, note: bool = False) -> dict:
+    """A message, or (`note`, agents only) an internal note: the same limits hold for both."""
+    return {"type": "note.send" if note else "message.send", "client_id": client_id, "text": text}
 
 
 def frame_bytes(frame: dict) -> int:

@@ -7,22 +7,57 @@ order they land in does not matter.
 The first page holds every conversation waiting for a human, then the most recently active
 others; each next page continues after the last other row of the page before (`next_page`).
 
+A filter (`FILTERS`, as `GET /api/inbox?filter=` names them) narrows the list: the console
+asks for pages of that filter, and a live update that no longer matches it (assigned to someone
+else, closed, ...) takes its row out.
+
 What the agent has read (the last seq seen per conversation) outlives a reload: `seen_state()`
 is what the console stores, and a new `Inbox(seen_state)` picks it up again. It keeps the
 `MAX_SEEN` conversations read most recently, so it does not grow for ever.
 """
 
 STATUS_LABELS = {"open": "Open", "waiting_human": "Waiting for human", "closed": "Closed"}
+# (filter, label) in the order the console shows them.
+FILTERS = [
+    ("all", "All"),
+    ("open", "Open"),
+    ("waiting", "Waiting for human"),
+    ("mine", "Assigned to me"),
+    ("unassigned", "Unassigned"),
+    ("closed", "Closed"),
+]
 WAITING = "waiting_human"
 # Conversations per page besides the waiting ones (the edge allows up to 100).
 PAGE_SIZE = 100
 MAX_SEEN = 1000
 
 
+def matches(summary: dict, filter: str, me: str) -> bool:
+    """Whether the inbox `filter` lists `summary` for the agent whose id is `me` (the edge's
+    rule, which pages are asked for with)."""
+    status = summary["status"]
+    if filter == "all":
+        return True
+    if filter == "closed":
+        return status == "closed"
+    if status == "closed":
+        return False
+    if filter == "waiting":
+        return status == WAITING
+    assignee = summary.get("assignee")
+    if filter == "mine":
+        return assignee is not None and assignee.get("id") == me
+    if filter == "unassigned":
+        return assignee is None
+    return filter == "open"
+
+
 class Inbox:
-    def __init__(self, seen_state: object = None) -> None:
+    def __init__(self, seen_state: object = None, me: str = "") -> None:
         """`seen_state`: an earlier `seen_state()` (anything else is ignored, as it may come
-        from storage another version wrote)."""
+        from storage another version wrote); `me`: the agent's id (for "Assigned to me")."""
+        self.me = me
+        self.filter = "all"
         self._rows: dict = {}  # conversation id -> summary dict
         # conversation id -> [last seq the agent has seen, when: a tick of `_clock`]
         self._seen: dict = {}
@@ -54,11 +89,24 @@ class Inbox:
             self.next_page = {"before_updated_at": last["updated_at"], "before_id": last["id"]}
         return changed or held != self.next_page
 
+    def set_filter(self, filter: str) -> bool:
+        """Show `filter` from now on: the rows go (the console loads its first page); what
+        was read stays. False if it is the filter already."""
+        if filter == self.filter:
+            return False
+        self.filter = filter
+        self._rows = {}
+        self.next_page = None
+        return True
+
     def update(self, summary: dict) -> bool:
-        """Keep `summary` unless we already hold a newer one; True when the list changed."""
+        """Keep `summary` unless we already hold a newer one; True when the list changed. A
+        summary the filter does not list takes out the row it replaces (the open one stays)."""
         held = self._rows.get(summary["id"])
         if held is not None and _age(held) > _age(summary):
             return False
+        if not matches(summary, self.filter, self.me) and summary["id"] != self.selected:
+            return self._rows.pop(summary["id"], None) is not None
         self._rows[summary["id"]] = summary
         if summary["id"] == self.selected:
             self.seen(summary["id"], summary["last_seq"])

@@ -22,7 +22,11 @@ Rules it keeps:
   messages on their way out come after the log;
 - a streamed answer is drawn from its `assistant.delta` pieces until the message carrying its
   `answer_id` replaces it; a new `welcome` drops half-streamed text because the room sends the
-  answer so far again in one piece.
+  answer so far again in one piece;
+- an agent's view also holds internal notes (kind "note", sent like messages, never shown to a
+  visitor: the room never sends them one), the assignee (from `assigned`/`unassigned`) and
+  whether the assistant is answering (`assistant.state`, forgotten on every new socket: the room
+  says so again on join).
 """
 
 try:
@@ -81,13 +85,15 @@ class Conversation:
         self.joined = False  # a welcome came on the current socket
         self.human_joined = False
         self.handoff_requested = False
+        self.assignee: dict | None = None  # the agent the conversation is assigned to
+        self.answering = False  # the assistant is working on an answer
         self.last_seq = 0
         self.greeting = ""  # drawn first, not part of the log (see `set_greeting`)
         self._greeting_rev = 0
         self._entries: dict = {}  # entry id -> [frame, rev]
         self._seq_ids: dict = {}  # seq -> entry id
         self._order: list = []  # entry ids ordered by seq
-        # [{"client_id", "text", "state", "error", "rev", "after_seq"}] in send order;
+        # [{"client_id", "text", "note", "state", "error", "rev", "after_seq"}] in send order;
         # `after_seq`: the newest log entry when it was sent, where a failed one is drawn.
         self._pending: list = []
         self._streams: list = []  # [{"answer_id", "text", "rev"}] arrival order
@@ -166,6 +172,10 @@ class Conversation:
     def can_request_human(self) -> bool:
         return self.joined and not self.handoff_requested and not self.human_joined
 
+    def can_take_over(self) -> bool:
+        """An agent may take over while no human owns the conversation and it is not closed."""
+        return self.joined and not self.human_joined and self.status != "closed"
+
     # ------------------------------------------------------------------ local actions
 
     def set_greeting(self, text: str) -> None:
@@ -173,11 +183,13 @@ class Conversation:
             self.greeting = text
             self._greeting_rev = self._bump()
 
-    def add_pending(self, client_id: str, text: str) -> None:
+    def add_pending(self, client_id: str, text: str, note: bool = False) -> None:
+        """A message (or an agent's internal note) on its way out."""
         self._pending.append(
             {
                 "client_id": client_id,
                 "text": text,
+                "note": note,
                 "state": SENDING,
                 "error": "",
                 "rev": self._bump(),
@@ -225,6 +237,7 @@ class Conversation:
     def disconnected(self) -> None:
         """The socket dropped: nobody is known to be typing, and we are not joined any more."""
         self.joined = False
+        self.answering = False
         self._typing = {}
 
     # ------------------------------------------------------------------ server frames
@@ -232,7 +245,7 @@ class Conversation:
     def apply(self, frame: dict, now_ms: int) -> bool:
         """Apply one validated server frame; True when something visible may have changed."""
         kind = frame["type"]
-        if kind == "message" or kind == "event":
+        if kind == "message" or kind == "event" or kind == "note":
             return self._add_entry(frame)
         if kind == "ack":
             return self._ack(frame, now_ms)
@@ -242,6 +255,10 @@ class Conversation:
             return self._typing_frame(frame, now_ms)
         if kind == "welcome":
             return self._welcome(frame)
+        if kind == "assistant.state":
+            changed = self.answering != frame["answering"]
+            self.answering = frame["answering"]
+            return changed
         if kind == "error":
             return self._refused(frame)
         return False
@@ -250,6 +267,7 @@ class Conversation:
         self.me = frame["you"]
         self.status = frame["status"]
         self.joined = True
+        self.answering = False  # the room says so again if it is
         self._streams = []  # the room resends the answer so far in one piece
         if self._baseline is None:
             self._baseline = frame["last_seq"]
@@ -260,6 +278,7 @@ class Conversation:
             self.last_seq = 0
             self.human_joined = False
             self.handoff_requested = False
+            self.assignee = None
         return True
 
     def _add_entry(self, frame: dict) -> bool:
@@ -279,6 +298,8 @@ class Conversation:
             self.last_seq = seq
         if frame["type"] == "event":
             self._event(frame)
+        elif frame["type"] == "note":
+            self._note(frame)
         else:
             self._message(frame)
         return True
@@ -296,6 +317,8 @@ class Conversation:
             self.handoff_requested = True
         elif name == "agent.joined":
             self.human_joined = True
+        elif name == "assigned" or name == "unassigned":
+            self.assignee = frame.get("assignee")
         elif name == "reopened" and frame["author"]["role"] == "visitor":
             # A visitor's reopen hands the conversation back to the assistant.
             self.handoff_requested = False
@@ -316,6 +339,11 @@ class Conversation:
             self._finished.add(answer_id)
             self._streams = [s for s in self._streams if s["answer_id"] != answer_id]
 
+    def _note(self, frame: dict) -> None:
+        client_id = frame.get("client_id")
+        if client_id and self.is_mine(frame["author"]):
+            self._drop_pending(client_id, frame["seq"])
+
     def _ack(self, frame: dict, now_ms: int) -> bool:
         client_id = frame["client_id"]
         pending = self._drop_pending(client_id, frame["seq"])
@@ -324,7 +352,7 @@ class Conversation:
         if frame["id"] not in self._entries:
             self._add_entry(
                 {
-                    "type": "message",
+                    "type": "note" if pending.get("note") else "message",
                     "seq": frame["seq"],
                     "id": frame["id"],
                     "client_id": client_id,

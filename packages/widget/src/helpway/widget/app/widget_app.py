@@ -22,6 +22,10 @@ The site's config (theme, languages, business hours decided by the edge) comes w
 and before that from `GET /api/visitor/config` as soon as the app runs, so the launcher takes the
 site's look and the panel speaks the visitor's language before anyone opens it. The launcher
 lives on the host page: its look goes out as `<body>` attributes that `frame.js` passes on.
+
+A closed conversation stays the visitor's (the closed-conversation policy): after a reload the
+session hands back the same one, the subtitle says it is closed, and the composer stays on,
+because the visitor's next message reopens it.
 """
 
 import asyncio
@@ -410,6 +414,8 @@ class WidgetApp:
             return self._t(_ENDED[self.status])
         if self.status in _OFFLINE or self.channel is None:
             return self._t(_OFFLINE.get(self.status, "connecting"))
+        if self.conversation.status == "closed":
+            return self._t("closed_sub")
         if self.conversation.human_joined:
             return self._t("with_team")
         if self.conversation.handoff_requested:
