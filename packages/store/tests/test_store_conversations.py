@@ -2,8 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpway.shared import frames
-from helpway.shared import rest
+from helpway.shared import frames, rest
 from helpway.store import agents, conversations, messages, sites, visitors
 from helpway.store.errors import NotFound
 from helpway.store.ids import hash_token
@@ -317,19 +316,22 @@ async def test_inbox_filters_and_pages_each_filter(db: SqliteDatabase, site: sit
             )
         return [[s.id for s in page] for page in pages]
 
+    def flat(pages: list[list[str]]) -> list[str]:
+        return [cid for page in pages for cid in page]
+
     newest = lambda ids: list(reversed(ids))  # noqa: E731 - made oldest first
     everything = [cid for ids in made.values() for cid in ids]
-    assert sorted(sum(await listed("all"), [])) == sorted(everything)
+    assert sorted(flat(await listed("all"))) == sorted(everything)
     open_pages = await listed("open")
     assert open_pages[0][:3] == newest(made["waiting"])  # waiting first, all on page one
     not_closed = made["open"] + made["dana"] + made["bob"]
-    assert sum(open_pages, [])[3:] == sorted(not_closed, key=everything.index, reverse=True)
+    assert flat(open_pages)[3:] == sorted(not_closed, key=everything.index, reverse=True)
     assert await listed("waiting") == [newest(made["waiting"])]
     mine = await listed("mine")
-    assert sum(mine, []) == newest(made["dana"]) and len(mine) == 3  # 2 + 2, then an empty page
-    unassigned = sum(await listed("unassigned"), [])
+    assert flat(mine) == newest(made["dana"]) and len(mine) == 3  # 2 + 2, then an empty page
+    unassigned = flat(await listed("unassigned"))
     assert unassigned == newest(made["waiting"]) + newest(made["open"])
     closed = await listed("closed")
-    assert sum(closed, []) == newest(made["closed"]) and [len(p) for p in closed] == [2, 2, 1]
+    assert flat(closed) == newest(made["closed"]) and [len(p) for p in closed] == [2, 2, 1]
     summary = (await conversations.inbox(db, [site.id], filter="mine", agent_id=dana.id))[0]
     assert summary.assignee == dana

@@ -16,7 +16,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from helpway.shared import frames
-
 from helpway.shared.rest import InboxFilter
 
 from .database import Database, Row
