@@ -24,9 +24,11 @@ _VISITOR_COLUMNS = (
     "id, site_id, name, locale, page_url, user_id, time_zone, user_agent, email, email_at, "
     "created_at, last_seen_at"
 )
+# `internal` marks what agents wrote for each other (notes, assignments): an export says so
+# rather than passing a note off as a message the visitor was sent.
 _MESSAGE_COLUMNS = (
     "seq, id, kind, author_id, author_role, author_name, text, client_id, citations, answer_id, "
-    "resolution, event_name, status, created_at"
+    "resolution, event_name, status, created_at, internal, assignee_id, assignee_name"
 )
 
 
