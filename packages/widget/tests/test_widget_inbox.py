@@ -193,3 +193,6 @@ def test_a_filter_starts_afresh_and_live_updates_leave_it():
     assert box.update(summary("z", 13, 1))
     assert ids(box) == ["z", "y"]
     assert not box.update(assigned("q", 14, 1, OTHER))  # never listed here: nothing changes
+    box.select("q")  # opened from elsewhere: a row that does not fit is still not added
+    assert not box.update(assigned("q", 15, 2, OTHER))
+    assert ids(box) == ["z", "y"]

@@ -101,11 +101,13 @@ class Inbox:
 
     def update(self, summary: dict) -> bool:
         """Keep `summary` unless we already hold a newer one; True when the list changed. A
-        summary the filter does not list takes out the row it replaces (the open one stays)."""
+        summary the filter does not list takes out the row it replaces, unless that row is the
+        open conversation (it stays until the agent moves on), and is never added."""
         held = self._rows.get(summary["id"])
         if held is not None and _age(held) > _age(summary):
             return False
-        if not matches(summary, self.filter, self.me) and summary["id"] != self.selected:
+        fits = matches(summary, self.filter, self.me)
+        if not fits and (held is None or summary["id"] != self.selected):
             return self._rows.pop(summary["id"], None) is not None
         self._rows[summary["id"]] = summary
         if summary["id"] == self.selected:
