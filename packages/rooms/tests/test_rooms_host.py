@@ -21,14 +21,8 @@ from helpway.shared import frames
 VISITOR = frames.Author(id="v1", role="visitor", name="Visitor v1")
 AGENT = frames.Author(id="a1", role="agent", name="Ada")
 FAST = Backoff(initial_s=0.005, maximum_s=0.02)
-AGENT2 = frames.Author(id="a2", role="agent", name="Bob")
 HANDOFF = frames.RequestHuman(type="handoff.request")
 CLOSE = frames.Close(type="close")
-TAKEOVER = frames.TakeOver(type="takeover")
-
-
-def note(client_id: str, text: str = "internal") -> frames.SendNote:
-    return frames.SendNote(type="note.send", client_id=client_id, text=text)
 
 
 async def eventually(condition: Callable[[], bool]) -> None:

@@ -47,6 +47,7 @@ from helpway.shared import frames, limits
 
 VISITOR = frames.Author(id="v1", role="visitor", name="Visitor v1")
 AGENT = frames.Author(id="a1", role="agent", name="Ada")
+AGENT2 = frames.Author(id="a2", role="agent", name="Bob")
 HANDOFF = frames.RequestHuman(type="handoff.request")
 Assistant = Callable[[str, str], AsyncIterator[str | Final]]
 
@@ -152,6 +153,9 @@ class LocalHarness:
     async def receive(self, peer: Peer, frame: frames.ClientFrame) -> None:
         await self.host.receive(peer.handle, frame)
 
+    async def assign(self, peer: Peer, assignee: frames.Author | None) -> None:
+        await self.host.assign(peer.handle, assignee)
+
     async def rejoin(self, peer: Peer) -> None:
         join = frames.Join(type="join", v=1, token="checked by the edge", last_seq=0)
         await self.host.receive(peer.handle, join)
@@ -239,6 +243,9 @@ class DurableHarness:
 
     async def receive(self, peer: Peer, frame: frames.ClientFrame) -> None:
         await self.host.receive(peer.handle, frame)
+
+    async def assign(self, peer: Peer, assignee: frames.Author | None) -> None:
+        await self.host.assign(peer.handle, assignee)
 
     async def rejoin(self, peer: Peer) -> None:
         """The door's retry: an authenticated socket's next `join`."""
@@ -474,8 +481,11 @@ async def test_assistant_deltas_then_its_cited_answer_in_order(
     assert answer["citations"] == [
         {"url": "/help/pkg-basics#puttingonhold", "title": "Putting on hold"}
     ]
-    await eventually(lambda: len(agent.frames()) == 6)
-    assert agent.frames()[1:] == visitor.frames()[2:]  # everyone sees the same stream
+    await eventually(lambda: len(agent.frames()) == 8)
+    # Everyone sees the same stream; agents are also told when the assistant starts and stops.
+    shown = [f for f in agent.frames()[1:] if f["type"] != "assistant.state"]
+    assert shown == visitor.frames()[2:]
+    assert [s["answering"] for s in agent.of_type("assistant.state")] == [True, False]
     await until(room, lambda: room.publisher.seqs() == [1, 2])
 
 
@@ -599,3 +609,93 @@ async def test_a_full_room_refuses_a_join_and_a_later_join_gets_in(
     await eventually(lambda: bool(third.of_type("welcome")))
     await room.receive(third, send("x1"))
     await eventually(lambda: bool(third.of_type("ack")))
+
+
+# ---------------------------------------------------------------- agents' actions
+
+
+def log_of(peer: Peer) -> list[dict[str, Any]]:
+    return [f for f in peer.frames() if f["type"] in ("message", "event", "note")]
+
+
+async def test_notes_and_assignments_never_reach_a_visitor_live_or_on_resume(
+    room: Harness,
+) -> None:
+    visitor, agent = await room.connect(VISITOR), await room.connect(AGENT)
+    other = await room.connect(AGENT2)
+    await room.receive(visitor, send("x1", "hi"))
+    await room.receive(agent, frames.SendNote(type="note.send", client_id="n1", text="VIP"))
+    await room.assign(agent, AGENT2)
+    await room.receive(agent, frames.Close(type="close"))
+    await eventually(lambda: len(log_of(other)) == 4)
+    assert [f["type"] for f in log_of(other)] == ["message", "note", "event", "event"]
+    assert other.of_type("event")[0]["assignee"] == AGENT2.model_dump()
+    assert [a["seq"] for a in agent.of_type("ack")] == [2]
+    assert [f["seq"] for f in log_of(visitor)] == [1, 4]  # the message, then "closed"
+    # A visitor's note or assign is refused and logs nothing.
+    await room.receive(visitor, frames.SendNote(type="note.send", client_id="n2", text="x"))
+    await room.assign(visitor, AGENT)
+    await eventually(lambda: len(visitor.of_type("error")) == 2)
+    assert [(e["code"], e.get("client_id")) for e in visitor.of_type("error")] == [
+        ("forbidden", "n2"),
+        ("forbidden", None),
+    ]
+    await until(room, lambda: room.publisher.seqs() == [1, 2, 3, 4])
+    # Resume from anywhere, on a new instance rebuilt from storage: a visitor's catch-up skips
+    # them, an agent's has them.
+    await room.wake()
+    for last_seq in (0, 1):
+        again, agent_again = (
+            await room.connect(VISITOR, last_seq),
+            await room.connect(AGENT, last_seq),
+        )
+        await eventually(lambda: len(log_of(agent_again)) == 4 - last_seq)  # noqa: B023
+        assert [f["seq"] for f in log_of(again)] == [s for s in (1, 4) if s > last_seq]
+        assert again.of_type("note") == [] and again.of_type("assistant.state") == []
+        await room.leave(again)
+        await room.leave(agent_again)
+    assert room.stored_seqs() == [1, 2, 3, 4]
+
+
+async def test_a_takeover_stops_the_assistant_and_agents_see_it_answering(
+    make: Callable[..., Any],
+) -> None:
+    gate = asyncio.Event()
+    closed: list[bool] = []
+
+    async def slow(site_id: str, question: str) -> AsyncIterator[str | Final]:
+        try:
+            yield "thinking"
+            await gate.wait()
+            yield FinalAnswer("never")
+        finally:
+            closed.append(True)
+
+    room = await make(assistant=slow)
+    visitor, agent = await room.connect(VISITOR), await room.connect(AGENT)
+    await room.receive(visitor, send("x1", "question"))
+    await eventually(lambda: bool(agent.of_type("assistant.delta")))
+    assert [s["answering"] for s in agent.of_type("assistant.state")] == [True]
+    late = await room.connect(AGENT2)  # an agent arriving mid-answer is told too
+    assert [s["answering"] for s in late.of_type("assistant.state")] == [True]
+
+    await room.receive(agent, frames.TakeOver(type="takeover"))
+    await eventually(lambda: closed == [True])  # the assistant's run was cancelled
+    gate.set()
+    await eventually(lambda: len(visitor.entries()) == 2)
+    joined = visitor.entries()[-1]
+    assert (joined["name"], joined["author"], joined["status"]) == (
+        "agent.joined",
+        AGENT.model_dump(),
+        "open",
+    )
+    assert [s["answering"] for s in agent.of_type("assistant.state")] == [True, False]
+    assert visitor.of_type("assistant.state") == []
+    # The visitor's next message waits for the human; a closed one cannot be taken over.
+    await room.receive(visitor, send("x2", "hello?"))
+    await eventually(lambda: len(visitor.entries()) == 3)
+    await room.receive(agent, frames.Close(type="close"))
+    await room.receive(agent, frames.TakeOver(type="takeover"))
+    await eventually(lambda: bool(agent.of_type("error")))
+    assert agent.of_type("error")[-1]["code"] == "conversation_closed"
+    assert closed == [True] and len(visitor.of_type("assistant.delta")) == 1
