@@ -24,9 +24,7 @@ if TYPE_CHECKING:
 _ROLE_PREFIX = {"assistant": "Assistant: ", "agent": "Agent: "}
 
 
-_PLACEHOLDER = (
-    "Write a reply… (Enter to send, Shift+Enter for a new line, / for canned responses)"
-)
+_PLACEHOLDER = "Write a reply… (Enter to send, Shift+Enter for a new line, / for canned responses)"
 
 
 def assignee_label(assignee: dict | None, me: str) -> str:
