@@ -111,3 +111,12 @@ def test_next_and_previous_follow_the_drawn_order():
     assert (box.neighbour(1), box.neighbour(-1)) == ("c", "a")
     box.select("c")
     assert box.neighbour(1) is None
+
+
+def test_the_agents_actions_have_keys_outside_text_fields():
+    assert shortcuts.action("t", False, False, False) == "takeover"
+    assert shortcuts.action("a", False, False, False) == "assign"
+    assert shortcuts.action("c", False, False, False) == "close"
+    assert shortcuts.action("c", False, False, True) is None  # typing a "c" in the reply
+    keys = [key for key, _alt, _name, _what in shortcuts.SHORTCUTS if not _alt]
+    assert len(keys) == len(set(keys))  # one action per key

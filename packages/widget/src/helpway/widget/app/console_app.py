@@ -69,6 +69,9 @@ class ConsoleApp:
             "search": self._focus_search,
             "help": self._show_help,
             "escape": self._escape,
+            "takeover": self.take_over,
+            "assign": self.toggle_assign,
+            "close": self.toggle_close,
         }
         self._aid_tasks: list = []
         self.view = console_view.ConsoleView(js.document, self)
