@@ -597,6 +597,7 @@ async def test_deleting_a_site_erases_its_rooms_and_vectors(world: World) -> Non
     assert ctx.storage.sql.exec("SELECT name FROM sqlite_master").toArray() == []
     assert not any(v.namespace == "doomed" for v in vectors.values())
 
+
 # ---------------------------------------------------------------- agents' actions on the object
 
 
