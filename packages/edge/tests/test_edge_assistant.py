@@ -51,10 +51,11 @@ async def test_handoff_stops_the_assistant_and_an_agent_takes_over(client) -> No
     visitor, agent = await client.visitor(), await client.agent()
     cid, token = visitor["conversation_id"], visitor["visitor_token"]
     async with client.conversation(cid, token) as v:
-        await ask(v, "q1", "Can I use the app offline?")
+        _, answer = await ask(v, "q1", "Can I use the app offline?")
         await v.send({"type": "handoff.request"})
         event, _ = await v.recv_until("event", name="handoff.requested")
         assert event["status"] == "waiting_human"
+        assert event["answer_id"] == answer["answer_id"]  # that answer was handed off
         await v.send(
             {"type": "message.send", "client_id": "q2", "text": "How do I export my notes?"}
         )
@@ -78,3 +79,6 @@ async def test_handoff_stops_the_assistant_and_an_agent_takes_over(client) -> No
     history = await client.history(cid, token, through_seq=reply["seq"] + 1)
     roles_after = [e["author"]["role"] for e in history["entries"] if e["seq"] > event["seq"]]
     assert "assistant" not in roles_after
+    # D1 keeps how the answer ended: handed off to a human, not merely answered.
+    [stored] = [e for e in history["entries"] if e.get("answer_id") and e["type"] == "message"]
+    assert (stored["seq"], stored["resolution"]) == (answer["seq"], "handed_off")

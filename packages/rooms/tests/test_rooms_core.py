@@ -453,3 +453,42 @@ def test_agents_are_told_when_the_assistant_starts_and_stops() -> None:
     # The visitor never gets the assistant's state (its own widget shows the stream).
     for effects in (room.receive("v", send("x3"), now=5), room.receive("v", HANDOFF, now=6)):
         assert all("v" not in to for to, f in sends(effects) if f.type == "assistant.state")
+
+
+def answered(room: Room, client_id: str, now: int) -> str:
+    """The visitor asks and the assistant answers; returns the answer's id."""
+    [ask] = [e for e in room.receive("v", send(client_id, "q"), now=now) if isinstance(e, Ask)]
+    room.assistant_final(ask.answer_id, FinalAnswer("an answer"), now=now + 1)
+    return ask.answer_id
+
+
+def test_a_human_called_in_right_after_an_answer_takes_it_over() -> None:
+    room = new_room()
+    room.join("v", VISITOR, 0)
+    room.join("a", AGENT, 0)
+    # The visitor asks for a person after reading the answer: that answer was handed off.
+    first = answered(room, "x1", now=1)
+    [requested] = persisted(room.receive("v", HANDOFF, now=3))
+    assert isinstance(requested, frames.Event) and requested.answer_id == first
+    # The agent who then joins takes over no answer of its own.
+    joined, _ = persisted(room.receive("a", send("y1", "I'm here"), now=4))
+    assert isinstance(joined, frames.Event) and joined.answer_id is None
+
+    # An answer the visitor went on from (a new question) was not handed off.
+    room = new_room()
+    room.join("v", VISITOR, 0)
+    room.join("a", AGENT, 0)
+    answered(room, "x1", now=1)
+    room.receive("v", send("x2", "thanks, and another thing"), now=3)
+    [requested] = persisted(room.receive("v", HANDOFF, now=4))
+    assert isinstance(requested, frames.Event) and requested.answer_id is None
+
+    # An agent stepping in (takeover or a reply) right after an answer hands it off too.
+    for action in (frames.TakeOver(type="takeover"), send("y1", "Let me help")):
+        room = new_room()
+        room.join("v", VISITOR, 0)
+        room.join("a", AGENT, 0)
+        latest = answered(room, "x1", now=1)
+        joined = persisted(room.receive("a", action, now=3))[0]
+        assert isinstance(joined, frames.Event) and joined.name == "agent.joined"
+        assert joined.answer_id == latest

@@ -335,3 +335,34 @@ async def test_inbox_filters_and_pages_each_filter(db: SqliteDatabase, site: sit
     assert flat(closed) == newest(made["closed"]) and [len(p) for p in closed] == [2, 2, 1]
     summary = (await conversations.inbox(db, [site.id], filter="mine", agent_id=dana.id))[0]
     assert summary.assignee == dana
+
+
+async def test_an_answer_a_human_was_called_in_after_is_handed_off(
+    db: SqliteDatabase, site: sites.Site
+) -> None:
+    visitor, _ = await visitors.create_visitor(db, site.id)
+    conversation = await conversations.create_conversation(db, site.id, visitor.id)
+    assistant = frames.Author(id="assistant", role="assistant", name="Assistant")
+
+    def answer(seq: int, answer_id: str) -> frames.Message:
+        return frames.Message(
+            type="message",
+            seq=seq,
+            id=f"m{seq}",
+            author=assistant,
+            text="From the help centre…",
+            created_at=seq * 1000,
+            answer_id=answer_id,
+            resolution="answered",
+        )
+
+    handoff = event(5, "handoff.requested", "waiting_human").model_copy(update={"answer_id": "a2"})
+    log = [message(1, "q1"), answer(2, "a1"), message(3, "q2"), answer(4, "a2")]
+    await conversations.apply_entries(db, conversation.id, log)
+    await conversations.apply_entries(db, conversation.id, [handoff])
+    await conversations.apply_entries(db, conversation.id, [handoff])  # a replay: harmless
+    page = await messages.history_page(db, conversation.id)
+    assert page is not None
+    resolutions = {e.answer_id: e.resolution for e in page.entries if isinstance(e, frames.Message)}
+    assert resolutions == {None: None, "a1": "answered", "a2": "handed_off"}
+    assert page.entries[-1] == handoff

@@ -22,6 +22,9 @@ class RoomMeta:
     agent_ids: frozenset[str] = frozenset()
     # The agent the conversation is assigned to (event `assigned`), None when unassigned.
     assignee_id: str | None = None
+    # The assistant's latest answer until the visitor writes again: a human called in meanwhile
+    # takes it over, and the event that says so names it (its resolution becomes handed_off).
+    answered_id: str | None = None
 
     def to_json(self) -> str:
         data = {**self.__dict__, "agent_ids": sorted(self.agent_ids)}

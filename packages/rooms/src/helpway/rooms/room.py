@@ -72,6 +72,8 @@ Receipt = tuple[int, str]
 ReceiptLookup = Callable[[str, str], Receipt | None]
 
 _SENDERS = ("visitor", "agent")
+# Events that bring a human in: one right after an answer hands that answer off.
+_HANDOFFS = ("handoff.requested", "agent.joined")
 
 
 @dataclass
@@ -280,6 +282,8 @@ class Room:
         was_ai_active = self.meta.ai_active
         meta, entries = self._reopen_or_join(author, now)
         meta, message = self._message(meta, author, frame.text, now, client_id=frame.client_id)
+        if author.role == "visitor":
+            meta = replace(meta, answered_id=None)  # a new question: the last answer stands
         receipt = (message.seq, message.id)
         self._receipts[key] = receipt
         self._forget_old_receipts()
@@ -441,7 +445,7 @@ class Room:
             answer_id=answer_id,
             resolution=resolution,
         )
-        effects = self._commit(meta, [message])
+        effects = self._commit(replace(meta, answered_id=answer_id), [message])
         if self._questions and meta.ai_active:
             effects.append(self._ask(*self._questions.popleft()))
         else:
@@ -501,6 +505,7 @@ class Room:
         now: int,
     ) -> tuple[RoomMeta, frames.Event]:
         meta, seq, entry_id, created_at = self._next(meta, now)
+        handed_off = meta.answered_id if name in _HANDOFFS else None
         event = frames.Event(
             type="event",
             seq=seq,
@@ -509,7 +514,10 @@ class Room:
             author=author,
             status=status,
             created_at=created_at,
+            answer_id=handed_off,
         )
+        if handed_off is not None:
+            meta = replace(meta, answered_id=None)
         return replace(meta, status=status), event
 
     def _message(

@@ -24,7 +24,9 @@ Seq = Annotated[int, Field(ge=0, le=limits.MAX_SEQ)]
 Millis = Annotated[int, Field(ge=0)]
 Role = Literal["visitor", "agent", "assistant", "system"]
 Status = Literal["open", "waiting_human", "closed"]
-Resolution = Literal["answered", "declined"]
+# How an assistant answer ended: the room logs `answered` or `declined`; D1 records
+# `handed_off` once a human is called in right after it (see `Event.answer_id`).
+Resolution = Literal["answered", "declined", "handed_off"]
 EventName = Literal[
     "handoff.requested", "agent.joined", "closed", "reopened", "assigned", "unassigned"
 ]
@@ -196,7 +198,9 @@ class Message(Frame):
 class Event(Frame):
     """A status change, logged in the same sequence as messages so resume replays it too.
     `assigned` and `unassigned` name the `assignee` (None once unassigned) and, like notes, are
-    for agents only: a visitor never receives them."""
+    for agents only: a visitor never receives them. `handoff.requested` and `agent.joined` name
+    the assistant's `answer_id` when they follow its answer before the visitor wrote again: that
+    answer was handed off to a human."""
 
     type: Literal["event"]
     seq: Seq
@@ -206,6 +210,7 @@ class Event(Frame):
     status: Status
     created_at: Millis
     assignee: Author | None = None
+    answer_id: Id | None = None
 
 
 class Note(Frame):

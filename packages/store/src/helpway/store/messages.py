@@ -32,7 +32,19 @@ def upsert_statements(conversation_id: str, entries: Sequence[Entry]) -> list[St
         f"INSERT INTO messages ({_COLUMNS}) VALUES ({placeholders}) "
         "ON CONFLICT (conversation_id, seq) DO NOTHING"
     )
-    return [(sql, _row_values(conversation_id, entry)) for entry in entries]
+    statements: list[Statement] = []
+    for entry in entries:
+        statements.append((sql, _row_values(conversation_id, entry)))
+        if isinstance(entry, frames.Event) and entry.answer_id is not None:
+            statements.append((_HANDED_OFF, (conversation_id, entry.answer_id)))
+    return statements
+
+
+# The answer a handoff names ended handed off (a replayed event sets it again: harmless).
+_HANDED_OFF = (
+    "UPDATE messages SET resolution = 'handed_off' "
+    "WHERE conversation_id = ? AND answer_id = ? AND kind = 'message'"
+)
 
 
 def _row_values(conversation_id: str, entry: Entry) -> tuple[object, ...]:
@@ -98,7 +110,7 @@ def _entry_values(conversation_id: str, entry: Entry) -> tuple[object, ...]:
         None,
         None,
         None,
-        None,
+        entry.answer_id,
         None,
         entry.name,
         entry.status,
@@ -123,6 +135,7 @@ def entry_from_row(row: Row) -> Entry:
             status=row["status"],
             created_at=row["created_at"],
             assignee=assignee,
+            answer_id=row["answer_id"],
         )
     if row["internal"]:
         return frames.Note(
