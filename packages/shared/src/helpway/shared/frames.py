@@ -14,10 +14,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from . import errors, limits
+from . import errors, limits, wire
 
-# Text a person typed: at least one non-blank character, measured in code points.
-Text = Annotated[str, Field(min_length=1, max_length=limits.MAX_TEXT_CHARS, pattern=r"\S")]
+# Text a person typed: at least one character that draws something (not blank, not only
+# zero-width or bidi controls), measured in code points.
+Text = Annotated[str, Field(min_length=1, max_length=limits.MAX_TEXT_CHARS, pattern=wire.VISIBLE)]
 ClientId = Annotated[str, Field(min_length=1, max_length=limits.MAX_CLIENT_ID_CHARS)]
 Id = Annotated[str, Field(min_length=1, max_length=limits.MAX_ID_CHARS)]
 Seq = Annotated[int, Field(ge=0, le=limits.MAX_SEQ)]

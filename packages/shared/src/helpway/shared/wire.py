@@ -24,20 +24,32 @@ except ImportError:  # the widget bundle ships these modules flat, not as a pack
 # parser, so both refuse the same frames (and CPython's json never recurses too deep).
 MAX_JSON_DEPTH = 200
 
-# Unicode White_Space: what pydantic's `\S` pattern (a Rust regex) calls blank. Checked by hand
-# because `re` differs: MicroPython's `\s` is ASCII-only, CPython's adds U+001C..U+001F.
-_BLANK = (
-    "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
-    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
-)
+# Code point ranges that draw nothing: Unicode White_Space, and the default-ignorable format
+# characters (zero-width spaces and joiners, bidi controls, variation selectors, tags, fillers).
+# A text made only of them would be an empty-looking bubble, so a text needs one character
+# outside them. Checked by code point on both runtimes because `re` differs: MicroPython's `\s`
+# is ASCII-only, CPython's adds U+001C..U+001F.
+_INVISIBLE = (
+    (0x9, 0xD), (0x20, 0x20), (0x85, 0x85), (0xA0, 0xA0), (0xAD, 0xAD), (0x34F, 0x34F),
+    (0x61C, 0x61C), (0x115F, 0x1160), (0x1680, 0x1680), (0x17B4, 0x17B5), (0x180B, 0x180F),
+    (0x2000, 0x200F), (0x2028, 0x202F), (0x205F, 0x206F), (0x3000, 0x3000), (0x3164, 0x3164),
+    (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
+)  # fmt: skip
+# The same set as the pattern pydantic applies to `frames.Text`: one character outside it.
+VISIBLE = "[^" + "".join(chr(a) if a == b else chr(a) + "-" + chr(b) for a, b in _INVISIBLE) + "]"
 
 
-def _not_blank(text: str) -> bool:
-    return any(char not in _BLANK for char in text)
+def _visible(text: str) -> bool:
+    for char in text:
+        point = ord(char)
+        if not any(low <= point <= high for low, high in _INVISIBLE):
+            return True
+    return False
 
 
 # The patterns `spec_export` emits; any other refuses every value until the codec learns it.
-_PATTERNS = {"\\S": _not_blank}
+_PATTERNS = {VISIBLE: _visible}
 
 
 def _type_ok(value: object, kind: str) -> bool:
