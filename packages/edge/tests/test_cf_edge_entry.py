@@ -393,7 +393,7 @@ async def test_an_inbox_upgrade_reaches_its_sites_hub_and_hears_the_rooms_alarm(
     hub = deployment.env.INBOX.objects["site:demo"]
     await hub.webSocketMessage(inbox_ws, json.dumps({"type": "join", "v": 1, "token": token}))
     await hub.webSocketMessage(inbox_ws, FakeArrayBuffer(b'{"type": "ping"}'))
-    assert [f["type"] for f in inbox_ws.frames()] == ["pong"]
+    assert [f["type"] for f in inbox_ws.frames()] == ["presence", "pong"]
 
     visitor = (await deployment.post("/api/visitor/session", {"site_id": "demo"})).json()
     conversation = visitor["conversation_id"]

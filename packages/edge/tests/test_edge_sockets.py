@@ -120,6 +120,7 @@ async def test_the_inbox_socket_streams_conversation_updates(client) -> None:
     async with client.socket("/ws/inbox") as inbox:
         await inbox.send({"type": "join", "v": 1, "token": agent["token"], "last_seq": 0})
         await inbox.send({"type": "ping"})
+        assert (await inbox.recv())["type"] == "presence"  # the site's, once joined
         assert await inbox.recv() == {"type": "pong"}
         async with client.conversation(visitor["conversation_id"], visitor["visitor_token"]) as v:
             await v.send({"type": "message.send", "client_id": "in1", "text": "Anyone there?"})

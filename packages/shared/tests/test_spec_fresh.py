@@ -23,6 +23,7 @@ def test_every_frame_type_is_exported() -> None:
         "close",
         "reopen",
         "assign",
+        "presence.set",
     }
     assert set(wire_spec.SERVER) == {
         "welcome",
@@ -36,4 +37,5 @@ def test_every_frame_type_is_exported() -> None:
         "error",
         "pong",
         "inbox.update",
+        "presence",
     }

@@ -86,7 +86,8 @@ def pydantic_verdict(raw: str, side: str) -> str:
     if len(raw.encode("utf-8")) > limits.MAX_FRAME_BYTES:
         return errors.TOO_LARGE
     adapter: TypeAdapter[Any] = (
-        frames.client_frame_adapter if side == "client" else frames.server_frame_adapter
+        # The codec's CLIENT spec covers the rooms' and the inbox socket's frames alike.
+        frames.inbox_client_frame_adapter if side == "client" else frames.server_frame_adapter
     )
     try:
         adapter.validate_json(raw)

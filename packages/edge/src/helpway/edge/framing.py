@@ -9,8 +9,9 @@ parsed.
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from helpway.shared import errors, frames, limits
 
@@ -42,13 +43,13 @@ class Refusal(Exception):
         )
 
 
-def decode(raw: str | bytes) -> frames.ClientFrame:
-    """Parse one client frame or raise `Refusal`."""
+def decode(raw: str | bytes, adapter: TypeAdapter[Any] = frames.client_frame_adapter) -> Any:
+    """Parse one client frame (a room's unless `adapter` is the inbox's) or raise `Refusal`."""
     size = len(raw.encode("utf-8")) if isinstance(raw, str) else len(raw)
     if size > limits.MAX_FRAME_BYTES:
         raise Refusal(errors.TOO_LARGE, f"frame is larger than {limits.MAX_FRAME_BYTES} bytes")
     try:
-        return frames.client_frame_adapter.validate_json(raw)
+        return adapter.validate_json(raw)
     except ValidationError as exc:
         problems = exc.errors(include_url=False, include_input=False)
         kinds = {problem["type"] for problem in problems}

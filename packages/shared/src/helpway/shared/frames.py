@@ -147,6 +147,35 @@ ClientFrame = Annotated[
 ]
 client_frame_adapter: TypeAdapter[ClientFrame] = TypeAdapter(ClientFrame)
 
+PresenceStatus = Literal["online", "away"]
+
+
+class SetPresence(Frame):
+    """On an agent's inbox socket: the agent's chosen availability, said by every console of
+    theirs (the agent is online while any live one says online)."""
+
+    type: Literal["presence.set"]
+    status: PresenceStatus
+
+
+# What an inbox socket may be sent: a room's frames are understood there (and refused as not
+# for the inbox), `presence.set` only there; rooms never see it.
+InboxClientFrame = Annotated[
+    Join
+    | SendMessage
+    | SetTyping
+    | RequestHuman
+    | Ping
+    | SendNote
+    | TakeOver
+    | Close
+    | Reopen
+    | Assign
+    | SetPresence,
+    Field(discriminator="type"),
+]
+inbox_client_frame_adapter: TypeAdapter[InboxClientFrame] = TypeAdapter(InboxClientFrame)
+
 
 def client_id_of(frame: Frame) -> str | None:
     """The client id of a send (a message or a note): what a refusal of it names."""
@@ -310,6 +339,22 @@ class InboxUpdate(Frame):
     conversation: ConversationSummary
 
 
+class PresentAgent(Frame):
+    id: Id
+    name: Annotated[str, Field(max_length=limits.MAX_NAME_CHARS)]
+    status: PresenceStatus
+
+
+class SitePresence(Frame):
+    """Pushed on inbox sockets whenever a site's presence changes, and once after `join`: the
+    whole list of the site's agents with a live console (the first `MAX_PRESENT_AGENTS` by
+    name); an agent not in it is away."""
+
+    type: Literal["presence"]
+    site_id: Id
+    agents: Annotated[list[PresentAgent], Field(max_length=limits.MAX_PRESENT_AGENTS)]
+
+
 ServerFrame = Annotated[
     Welcome
     | Message
@@ -321,7 +366,8 @@ ServerFrame = Annotated[
     | AssistantState
     | Error
     | Pong
-    | InboxUpdate,
+    | InboxUpdate
+    | SitePresence,
     Field(discriminator="type"),
 ]
 server_frame_adapter: TypeAdapter[ServerFrame] = TypeAdapter(ServerFrame)

@@ -32,3 +32,6 @@ IDLE_TIMEOUT_S = 90
 # TYPING_TTL_MS is no longer typing: the server then relays active=false itself.
 TYPING_REPEAT_MS = 3000
 TYPING_TTL_MS = 8000
+# A site's presence frame lists at most this many agents with a live console (well inside
+# MAX_FRAME_BYTES at MAX_NAME_CHARS each).
+MAX_PRESENT_AGENTS = 50

@@ -13,9 +13,15 @@ is a socket per site for agents of many sites (browsers allow a couple of hundre
 
 The local `/ws/inbox` socket's protocol otherwise, event by event: the first frame must be
 `join` with an agent token of an agent of the hub's site (else `not_joined`, 4400 or 4401);
-then the socket gets an `inbox.update` for every change to a conversation of the site, and only
-answers `ping`. Sending is best effort, as locally: the console reloads the inbox whenever its
-socket reconnects. Sockets silent for the idle timeout are closed with 4408 by the alarm.
+then the socket gets an `inbox.update` for every change to a conversation of the site and the
+site's `presence` (at once, then on every change), and takes `ping` and `presence.set`. Sending
+is best effort, as locally: the console reloads the inbox whenever its socket reconnects.
+Sockets silent for the idle timeout are closed with 4408 by the alarm.
+
+Presence lives in the sockets' attachments (agent, name, chosen status, last heard), so it
+survives hibernation with them; `presence` decides it from them at the clock's time, and the
+object remembers only what it last pushed (forgotten on hibernation: it then pushes again,
+harmlessly). The alarm that closes silent sockets is also what expires their presence.
 """
 
 from __future__ import annotations
@@ -33,7 +39,8 @@ from helpway.store.cloudflare.d1 import D1Database
 from ..auth import agent_for
 from ..errors import ApiError
 from ..framing import Refusal, decode, encode
-from ..inbox_hub import InboxHub
+from ..inbox_hub import InboxHub, presence_frame
+from ..presence import AgentPresence, Presence, SocketPresence
 from ..sockets.joining import CLOSE_UNAUTHORIZED, CLOSE_UNSUPPORTED_VERSION
 from .routing import inbox_object_name
 
@@ -76,6 +83,10 @@ class InboxObjects(InboxHub):
         hub = self._namespace.getByName(inbox_object_name(site_id))
         return int(await hub.disconnect(agent_id))
 
+    async def anyone_online(self, site_id: str) -> bool:
+        hub = self._namespace.getByName(inbox_object_name(site_id))
+        return bool(await hub.anyone_online())
+
 
 class InboxObject:
     def __init__(
@@ -91,6 +102,7 @@ class InboxObject:
         self._clock = clock
         self._idle_timeout_ms = idle_timeout_ms
         self._turns: dict[str, asyncio.Lock] = {}
+        self._published: list[AgentPresence] | None = None
 
     def accept(self, ws: Any, site_id: str) -> None:
         """A new inbox socket for `site_id` (the hub's site), before its join."""
@@ -106,12 +118,19 @@ class InboxObject:
         _attach(ws, data)
         async with self._turns.setdefault(data["id"], asyncio.Lock()):
             await self._handle(ws, raw)
+        joined = data["agent"] is None and (_attachment(ws) or {}).get("agent") is not None
+        self._push_presence(newcomer=ws if joined else None)
         await self._arm()
 
     async def closed(self, ws: Any) -> None:
         data = _attachment(ws)
         if data is not None:
             self._turns.pop(data["id"], None)
+        self._push_presence(leaving=ws)
+
+    async def anyone_online(self) -> bool:
+        """Whether an agent of the hub's site is available now (for the widget)."""
+        return self._presence().anyone_online(self._clock())
 
     async def publish(self, summary_json: str) -> None:
         """A conversation of the hub's site changed: send it to the site's agents."""
@@ -138,6 +157,7 @@ class InboxObject:
                     ws, errors.UNAUTHORIZED, "no longer an agent of this site", CLOSE_UNAUTHORIZED
                 )
                 ended += 1
+        self._push_presence()
         return ended
 
     async def alarm(self) -> None:
@@ -149,11 +169,12 @@ class InboxObject:
                     ws.close(CLOSE_IDLE, "idle")
                 except Exception as exc:
                     log.debug("closing an idle socket failed: %r", exc)
+        self._push_presence()
         await self._arm()
 
     async def _handle(self, ws: Any, raw: str | bytes) -> None:
         try:
-            frame = decode(raw)
+            frame = decode(raw, frames.inbox_client_frame_adapter)
         except Refusal as refusal:
             self._send(ws, refusal.frame())
             return
@@ -162,10 +183,12 @@ class InboxObject:
         if data["agent"] is not None:
             if isinstance(frame, frames.Ping):
                 self._send(ws, frames.Pong(type="pong"))
+            elif isinstance(frame, frames.SetPresence):
+                _attach(ws, {**data, "status": frame.status})
             elif isinstance(frame, frames.Join):
                 self._send(ws, Refusal(errors.ALREADY_JOINED, "already joined").frame())
             else:
-                message = "the inbox socket only accepts ping"
+                message = "the inbox socket only accepts ping and presence.set"
                 self._send(ws, Refusal(errors.INVALID, message).frame())
             return
         if not isinstance(frame, frames.Join):
@@ -186,7 +209,38 @@ class InboxObject:
             self._refuse(ws, errors.UNAUTHORIZED, message, CLOSE_UNAUTHORIZED)
             return
         data = _attachment(ws) or data
-        _attach(ws, {**data, "agent": identity.agent.id})
+        name = identity.agent.name
+        _attach(ws, {**data, "agent": identity.agent.id, "name": name, "status": "away"})
+
+    def _presence(self, leaving: Any = None) -> Presence:
+        """The site's presence from its joined, open sockets (but `leaving`)."""
+        presence = Presence(self._idle_timeout_ms, self._published)
+        for ws in self._open_sockets():
+            data = _attachment(ws)
+            if ws is leaving or data is None or data["agent"] is None:
+                continue
+            presence.sockets[data["id"]] = SocketPresence(
+                data["agent"], data.get("name", ""), data.get("status", "away"), data["seen"]
+            )
+        return presence
+
+    def _push_presence(self, leaving: Any = None, newcomer: Any = None) -> None:
+        """Send the site's presence to its joined sockets if it changed since last sent, and
+        to a `newcomer` (just joined) in any case: its first look."""
+        now = self._clock()
+        presence = self._presence(leaving)
+        changed = presence.update(now)
+        self._published = presence.published
+        if changed is None and newcomer is None:
+            return
+        joined = [
+            (ws, data)
+            for ws in self._open_sockets()
+            if ws is not leaving and (data := _attachment(ws)) is not None and data["agent"]
+        ]
+        targets = joined if changed is not None else [(ws, d) for ws, d in joined if ws is newcomer]
+        for ws, data in targets:
+            self._send(ws, presence_frame(data["site"], presence.agents(now)))
 
     async def _arm(self) -> None:
         seen = [d["seen"] for ws in self._open_sockets() if (d := _attachment(ws)) is not None]

@@ -34,6 +34,7 @@ from ..inbox_hub import InboxHub
 from ..publishing import publisher
 from ..routes import assets
 from ..services import Services
+from ..sockets.channel import idle_timeout_s
 from . import demo, kb_files, pages, playground
 from .data import open_database, open_knowledge
 from .settings import Settings
@@ -62,7 +63,8 @@ def local_app(settings: Settings, widget_dir: Path = WIDGET_BUILD_DIR) -> Starle
         started = time.perf_counter()
         db = await open_database(settings)
         knowledge = open_knowledge(db, settings)
-        hub = InboxHub()
+        # A console counts for presence as long as its socket may stay silent before it is cut.
+        hub = InboxHub(ttl_ms=int(idle_timeout_s() * 1000))
         rooms = LocalRoomHost(
             settings.rooms_dir, publish=publisher(db, hub), assistant=kb_assistant(knowledge)
         )

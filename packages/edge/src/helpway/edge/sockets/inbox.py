@@ -1,5 +1,7 @@
 """`/ws/inbox`: an agent's live inbox. After `join` with an agent token, the socket receives an
-`inbox.update` for every change to a conversation of the agent's sites; it only answers `ping`.
+`inbox.update` for every change to a conversation of the agent's sites, each site's `presence`
+once and then on every change, and it takes only `ping` and `presence.set` (the agent's chosen
+availability; each frame is also this console's heartbeat for presence).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ async def inbox_socket(ws: WebSocket) -> None:
     await ws.accept()
     hub = services(ws).inbox
     async with Channel(ws).running() as channel:
-        join = await await_join(channel)
+        join = await await_join(channel, frames.inbox_client_frame_adapter)
         if join is None:
             return
         try:
@@ -34,20 +36,28 @@ async def inbox_socket(ws: WebSocket) -> None:
             message = "no longer an agent of this site"
             await refuse(channel, errors.UNAUTHORIZED, message, CLOSE_UNAUTHORIZED)
 
-        subscription = hub.subscribe(
-            identity.site_ids, channel.offer, agent_id=identity.agent.id, close=end
+        subscription = await hub.subscribe(
+            identity.site_ids,
+            channel.offer,
+            agent_id=identity.agent.id,
+            name=identity.agent.name,
+            close=end,
         )
         try:
-            while (frame := await next_frame(channel)) is not None:
+            while (
+                frame := await next_frame(channel, frames.inbox_client_frame_adapter)
+            ) is not None:
+                status = frame.status if isinstance(frame, frames.SetPresence) else None
+                await hub.heard(subscription, status)
                 if isinstance(frame, frames.Ping):
                     await channel.send(frames.Pong(type="pong"))
                 elif isinstance(frame, frames.Join):
                     await channel.send(Refusal(errors.ALREADY_JOINED, "already joined").frame())
-                else:
-                    message = "the inbox socket only accepts ping"
+                elif status is None:
+                    message = "the inbox socket only accepts ping and presence.set"
                     await channel.send(Refusal(errors.INVALID, message).frame())
         finally:
-            hub.unsubscribe(subscription)
+            await hub.unsubscribe(subscription)
 
 
 ROUTES = [WebSocketRoute("/ws/inbox", inbox_socket)]

@@ -7,6 +7,10 @@ apart from a network drop (4400, 4401), so it does not reconnect in a loop.
 
 from __future__ import annotations
 
+from typing import Any
+
+from pydantic import TypeAdapter
+
 from helpway.shared import errors, frames, limits
 
 from ..framing import Refusal, decode
@@ -16,18 +20,23 @@ CLOSE_UNSUPPORTED_VERSION = 4400
 CLOSE_UNAUTHORIZED = 4401
 
 
-async def next_frame(channel: Channel) -> frames.ClientFrame | None:
-    """The next frame that decodes, answering each one that does not; None when closed."""
+async def next_frame(
+    channel: Channel, adapter: TypeAdapter[Any] = frames.client_frame_adapter
+) -> Any:
+    """The next frame that decodes (a room's `ClientFrame` unless `adapter` says otherwise),
+    answering each one that does not; None when closed."""
     while (raw := await channel.receive()) is not None:
         try:
-            return decode(raw)
+            return decode(raw, adapter)
         except Refusal as refusal:
             await channel.send(refusal.frame())
     return None
 
 
-async def await_join(channel: Channel) -> frames.Join | None:
-    while (frame := await next_frame(channel)) is not None:
+async def await_join(
+    channel: Channel, adapter: TypeAdapter[Any] = frames.client_frame_adapter
+) -> frames.Join | None:
+    while (frame := await next_frame(channel, adapter)) is not None:
         if not isinstance(frame, frames.Join):
             client_id = frames.client_id_of(frame)
             refusal = Refusal(errors.NOT_JOINED, "send join first", client_id)

@@ -127,6 +127,9 @@ class InboxHub(DurableObject):
     async def disconnect(self, agent_id: str) -> int:
         return await self.hub.disconnect(agent_id)
 
+    async def anyone_online(self) -> bool:
+        return await self.hub.anyone_online()
+
     async def webSocketMessage(self, ws: Any, message: Any) -> None:
         await self.hub.message(ws, _text(message))
 
