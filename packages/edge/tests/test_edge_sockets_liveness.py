@@ -108,6 +108,46 @@ async def test_a_silent_socket_is_dropped_and_its_typing_switched_off(idle_edge:
         assert await recv_until(a, "pong") == {"type": "pong"}  # the pinging socket stays
 
 
+async def test_a_console_gone_silent_stops_counting_for_presence(idle_edge: Edge) -> None:
+    """Two consoles of one agent: the one saying online dies without a close; the edge drops
+    it after the idle timeout (the presence TTL) and the site's presence follows: the other
+    console is told, and the widget's session answer says nobody is online."""
+    ws_url = idle_edge.url.replace("http://", "ws://")
+    async with httpx.AsyncClient(base_url=idle_edge.url) as http:
+        login = {"email": "agent@demo.helpway.dev", "password": "helpway-demo"}
+        agent = (await http.post("/api/agent/login", json=login)).json()
+
+        async def anyone_online() -> bool:
+            session = await http.post("/api/visitor/session", json={"site_id": "demo"})
+            return bool(session.json()["config"]["agents_online"])
+
+        def status(frame: Frame) -> str:
+            mine = [a["status"] for a in frame["agents"] if a["id"] == agent["agent"]["id"]]
+            return mine[0] if mine else "absent"
+
+        join = json.dumps({"type": "join", "v": 1, "token": agent["token"]})
+        async with connect(f"{ws_url}/ws/inbox") as dies, connect(f"{ws_url}/ws/inbox") as stays:
+            await stays.send(join)
+            await stays.send(json.dumps({"type": "presence.set", "status": "away"}))
+            await dies.send(join)
+            await dies.send(json.dumps({"type": "presence.set", "status": "online"}))
+            while status(await recv_until(stays, "presence")) != "online":
+                pass
+            assert await anyone_online()
+            seen: list[Frame] = []
+            async with asyncio.timeout(10 * IDLE_S):
+                while dies.close_code is None:  # `dies` says nothing more, socket open
+                    await stays.send(json.dumps({"type": "ping"}))
+                    await asyncio.sleep(IDLE_S / 4)
+                    while (frame := await recv_now(stays)) is not None:
+                        seen.append(frame)
+            assert dies.close_code == 4408
+            while not any(f["type"] == "presence" for f in seen):
+                seen.append(await recv(stays))
+            assert status([f for f in seen if f["type"] == "presence"][-1]) == "away"
+            assert not await anyone_online()
+
+
 async def human_owned(client: Any) -> tuple[Frame, Frame]:
     """A fresh visitor whose conversation an agent took over, so no assistant answers run."""
     visitor, agent = await client.visitor(), await client.agent()

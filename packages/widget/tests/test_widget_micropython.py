@@ -3,7 +3,8 @@
 The browser runs the apps on MicroPython, which lacks much of CPython (no `typing`, unordered
 dicts, an unstable sort, a smaller `re`), so passing on CPython proves little. This runs the
 same test functions (`test_widget_state.py`, `test_widget_helpers.py`, `test_widget_inbox.py`,
-`test_widget_console_tools.py`, `test_widget_i18n.py`)
+`test_widget_console_tools.py`, `test_widget_i18n.py`,
+`test_widget_team.py`)
 on the npm MicroPython build in Node, one process for all, and compiles every module the build
 ships with MicroPython's compiler.
 """
@@ -33,6 +34,7 @@ PURE_MODULES = (
     "shortcuts",
     "canned_replies",
     "alerts",
+    "team",
 )
 TEST_MODULES = (
     "test_widget_state",
@@ -40,6 +42,7 @@ TEST_MODULES = (
     "test_widget_inbox",
     "test_widget_console_tools",
     "test_widget_i18n",
+    "test_widget_team",
 )
 
 

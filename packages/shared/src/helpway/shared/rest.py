@@ -153,7 +153,11 @@ class WidgetSettingsUpdate(Body):
 class WidgetConfig(Body):
     """What the widget needs to draw itself, with the business-hours decision already made:
     `open` (always true for a site without hours) and, when closed, `next_open_at` (Unix ms,
-    None if the team is never in) and whether to ask for an e-mail."""
+    None if the team is never in) and whether to ask for an e-mail.
+
+    `agents_online`: whether an agent of the site had a live console saying online when this
+    was answered (the widget's "we usually reply in a few minutes" against its away state;
+    outside business hours `open` is false and wins)."""
 
     site_id: Id
     title: str
@@ -178,6 +182,7 @@ class VisitorEmail(Body):
     email: Annotated[
         str, Field(min_length=3, max_length=254, pattern=r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
     ]
+    agents_online: bool = False
 
 
 class VisitorSessionRequest(Body):

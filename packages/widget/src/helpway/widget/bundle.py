@@ -62,6 +62,7 @@ APPS = {
         "shortcuts",
         "canned_replies",
         "alerts",
+        "team",
         "console_panels",
         "console_view",
         "console_app",

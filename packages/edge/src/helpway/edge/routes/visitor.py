@@ -74,9 +74,17 @@ async def visitor_session(request: Request) -> Response:
         visitor_id=visitor.id,
         visitor_token=token,
         conversation_id=conversation.id,
-        config=site.widget_config(),
+        config=await served_config(request, site),
     )
     return JSONResponse(session.model_dump())
+
+
+async def served_config(request: Request, site: Site) -> rest.WidgetConfig:
+    """The site's widget config with its team's presence now: one in-process look locally, one
+    RPC to the site's hub object on the Worker, carried in an answer the widget asks for
+    anyway (no request of its own)."""
+    online = await services(request).inbox.anyone_online(site.id)
+    return site.widget_config().model_copy(update={"agents_online": online})
 
 
 def _user_agent(request: Request) -> str | None:

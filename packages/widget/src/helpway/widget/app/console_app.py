@@ -16,6 +16,11 @@ responses (loaded with each conversation opened, so an admin's changes show), an
 AI-suggested draft (`POST /api/conversations/{id}/suggested-reply`, only ever put in the
 composer), keyboard shortcuts (`actions`: add a row to `shortcuts.SHORTCUTS` and an entry
 here) and, while the tab is hidden, a notification and a chime for visitors' news.
+
+Presence (`team`): the agent's online / away switch is stored per agent in localStorage and
+said on the inbox socket each time it (re)joins; the other tabs of the browser follow a change
+through the `storage` event, so one click sets every tab. The team list is the edge's
+`presence` frames.
 """
 
 import asyncio
@@ -30,9 +35,11 @@ import inbox
 import js
 import pacing
 import state
+import team
 import transport
 import wire
 import wire_spec
+from jsffi import create_proxy
 
 # mypy reads this as true; MicroPython (no `typing`) never runs the import below.
 TYPE_CHECKING = False
@@ -54,6 +61,8 @@ class ConsoleApp:
         self.agent_session: dict | None = None
         self.inbox = inbox.Inbox()
         self.inbox_channel: transport.Channel | None = None
+        self.team = team.Team()
+        self.presence = team.ONLINE
         self.conversation: state.Conversation | None = None
         self.channel: transport.Channel | None = None
         self.connection = ""
@@ -92,6 +101,7 @@ class ConsoleApp:
             self._enter(session)
         else:
             self.view.show_login()
+        js.window.addEventListener("storage", create_proxy(self._stored_elsewhere))
         js.document.body.setAttribute("data-ready", "")
         self._ticker = asyncio.create_task(self._tick())
 
@@ -131,6 +141,9 @@ class ConsoleApp:
             self.inbox_channel.stop()
             self.inbox_channel = None
         self.inbox = inbox.Inbox()
+        self.team = team.Team()
+        self.view.presence.render([])
+        self.view.presence.show(self.presence, False)
         self.canned = {}
         self._search = {}
         self.view.show_login(message)
@@ -141,6 +154,8 @@ class ConsoleApp:
         self.view.render_filters(self.inbox.filter)
         self._seen_saved = self.inbox.seen_version
         self.view.show_desk(session["agent"])
+        self.presence = team.choice(self.lasting.get(self._presence_key()))
+        self.view.presence.show(self.presence, True)
         self.inbox_channel = transport.Channel(
             transport.socket_url(self.origin, "/ws/inbox"),
             lambda: transport.join_frame(session["token"], 0),
@@ -179,7 +194,31 @@ class ConsoleApp:
 
     # ------------------------------------------------------------------ inbox
 
+    def _presence_key(self) -> str:
+        agent = self.agent_session["agent"] if self.agent_session is not None else {}
+        return team.choice_key(str(agent.get("id") or ""))
+
+    def choose_presence(self, status: str) -> None:
+        """The agent flipped their availability here: remember it, say it."""
+        if self.agent_session is None:
+            return
+        self.lasting.set(self._presence_key(), status)
+        self._say_presence(status)
+
+    def _stored_elsewhere(self, event: js.Event) -> None:
+        """Another tab of this browser stored a choice: this tab says it too."""
+        if self.agent_session is not None and str(event.key) == self._presence_key():
+            self._say_presence(team.choice(str(event.newValue)))
+
+    def _say_presence(self, status: str) -> None:
+        self.presence = team.choice(status)
+        self.view.presence.show(self.presence, True)
+        if self.inbox_channel is not None:
+            self.inbox_channel.send(team.presence_frame(self.presence))
+
     def _inbox_status(self, status: str) -> None:
+        if status == "open" and self.inbox_channel is not None:
+            self.inbox_channel.send(team.presence_frame(self.presence))
         if status == "open":
             self._inbox_task = asyncio.create_task(self._load_inbox())
         elif status == "unauthorized":
@@ -218,6 +257,10 @@ class ConsoleApp:
             self._inbox_task = asyncio.create_task(self._load_inbox(self.inbox.next_page))
 
     def _inbox_frame(self, frame: dict) -> None:
+        if frame["type"] == "presence":
+            if self.team.update(frame):
+                self.view.presence.render(self.team.people())
+            return
         if frame["type"] != "inbox.update":
             return
         summary = frame["conversation"]

@@ -302,3 +302,54 @@ class NotifySwitch:
         await bridge.askNotifications()
         self.button.disabled = False
         self.refresh(True)
+
+
+class PresencePanel:
+    """The agent's availability switch in the header and the team list beside the inbox.
+    `choose(status)` tells the app the agent's new choice."""
+
+    def __init__(self, doc: js.Document, choose: "Callable[[str], None]") -> None:
+        self.doc = doc
+        self.switch = doc.querySelector(".hc-presence-switch")
+        self.list = doc.querySelector(".hc-team-list")
+        self.summary = doc.querySelector(".hc-team-count")
+        self._choose = choose
+        self._status = "online"
+        self.switch.addEventListener("click", create_proxy(self._clicked))
+
+    def show(self, status: str, signed_in: bool) -> None:
+        """Draw the agent's own choice."""
+        self._status = status
+        self.switch.hidden = not signed_in
+        online = status == "online"
+        self.switch.setAttribute("aria-pressed", "true" if online else "false")
+        self.switch.setAttribute("data-status", status)
+        self.switch.textContent = "Online" if online else "Away"
+        self.switch.title = "You are available; click to go away" if online else (
+            "You are away; click to be available"
+        )
+
+    def render(self, people: list) -> None:
+        """Draw who is here (`team.Team.people()`), all through textContent."""
+        while self.list.firstChild:
+            self.list.removeChild(self.list.firstChild)
+        online = 0
+        for person in people:
+            item = self.doc.createElement("li")
+            item.className = "hc-teammate"
+            item.setAttribute("data-status", person["status"])
+            name = self.doc.createElement("span")
+            name.className = "hc-teammate-name"
+            name.textContent = person["name"]
+            state = self.doc.createElement("span")
+            state.className = "hc-teammate-status"
+            state.textContent = "online" if person["status"] == "online" else "away"
+            item.appendChild(name)
+            item.appendChild(state)
+            self.list.appendChild(item)
+            if person["status"] == "online":
+                online += 1
+        self.summary.textContent = f"{online} online" if people else "nobody online"
+
+    def _clicked(self, _event: js.Event) -> None:
+        self._choose("away" if self._status == "online" else "online")

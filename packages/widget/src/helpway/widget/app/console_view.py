@@ -85,6 +85,7 @@ class ConsoleView:
         self.answering = find(".hc-answering")
         self.note_toggle = find(".hc-note-toggle input")
         self.filters = doc.querySelectorAll(".hc-filter")
+        self.presence = console_panels.PresencePanel(doc, app.choose_presence)
         self.rows = chat_dom.ItemList(self.list, self._row)
         self.items: chat_dom.ItemList | None = None
         self._inbox: inbox.Inbox | None = None

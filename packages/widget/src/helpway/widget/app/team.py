@@ -1,0 +1,51 @@
+"""Who of the team is here: the console's side of presence, pure (CPython and MicroPython).
+
+The edge sends a site's whole `presence` list on every change (and once on joining), so the
+console keeps the last list per site and draws their union; an agent absent from a list is
+away. The agent's own choice (online / away) is remembered per agent in the browser, so each
+of their tabs and devices says it again on every (re)connect: the edge counts them online
+while any live console says online.
+"""
+
+ONLINE = "online"
+AWAY = "away"
+CHOICE_KEY = "helpway:presence:"  # + the agent's id
+
+
+def choice(stored: object) -> str:
+    """The stored choice, or online for an agent who never chose (they opened the console)."""
+    return AWAY if stored == AWAY else ONLINE
+
+
+def choice_key(agent_id: str) -> str:
+    return CHOICE_KEY + agent_id
+
+
+def presence_frame(status: str) -> dict:
+    return {"type": "presence.set", "status": choice(status)}
+
+
+class Team:
+    def __init__(self) -> None:
+        self._sites = {}  # site id -> its last presence list
+
+    def update(self, frame: dict) -> bool:
+        """Take a `presence` frame; True if what is drawn changes."""
+        before = self.people()
+        self._sites[frame["site_id"]] = list(frame["agents"])
+        return self.people() != before
+
+    def people(self) -> list:
+        """Each agent once (online if online on any site), by name then id."""
+        status = {}
+        names = {}
+        for agents in self._sites.values():
+            for agent in agents:
+                names[agent["id"]] = agent["name"]
+                if agent["status"] == ONLINE or agent["id"] not in status:
+                    status[agent["id"]] = agent["status"]
+        people = [{"id": i, "name": names[i], "status": s} for i, s in status.items()]
+        return sorted(people, key=lambda p: (p["name"], p["id"]))
+
+    def online_count(self) -> int:
+        return len([p for p in self.people() if p["status"] == ONLINE])

@@ -1,0 +1,49 @@
+"""The console's team list and the agent's presence choice.
+
+Plain functions and asserts only, run by pytest on CPython and by
+`test_widget_micropython.py` on MicroPython.
+"""
+
+try:
+    from helpway.widget.app import team
+except ImportError:  # MicroPython: the app modules sit flat on the path
+    import team
+
+
+def presence(site_id, *agents):
+    return {
+        "type": "presence",
+        "site_id": site_id,
+        "agents": [{"id": a, "name": n, "status": s} for a, n, s in agents],
+    }
+
+
+def test_each_frame_replaces_its_sites_list():
+    crew = team.Team()
+    assert crew.update(presence("demo", ("a1", "Dana", "away")))
+    assert crew.update(presence("demo", ("a2", "Eli", "online"), ("a1", "Dana", "online")))
+    assert [(p["name"], p["status"]) for p in crew.people()] == [
+        ("Dana", "online"),
+        ("Eli", "online"),
+    ]
+    assert crew.update(presence("demo"))  # everyone gone
+    assert crew.people() == [] and crew.online_count() == 0
+
+
+def test_an_agent_online_on_any_site_is_online_once():
+    crew = team.Team()
+    crew.update(presence("a", ("a1", "Dana", "away")))
+    crew.update(presence("b", ("a1", "Dana", "online")))
+    assert crew.people() == [{"id": "a1", "name": "Dana", "status": "online"}]
+    assert not crew.update(presence("a", ("a1", "Dana", "online")))  # nothing to redraw
+    assert crew.online_count() == 1
+
+
+def test_the_choice_is_online_unless_away_was_chosen():
+    assert team.choice(None) == "online"
+    assert team.choice("") == "online"
+    assert team.choice("nonsense") == "online"
+    assert team.choice("away") == "away"
+    assert team.presence_frame("away") == {"type": "presence.set", "status": "away"}
+    assert team.presence_frame("x") == {"type": "presence.set", "status": "online"}
+    assert team.choice_key("a1") == "helpway:presence:a1"
