@@ -377,6 +377,21 @@ async def test_each_site_has_its_hub_and_an_agent_hears_only_its_sites(world: Wo
     assert set(world.env.INBOX.objects) == {"site:demo", "site:other"}
 
 
+async def test_the_visitor_session_says_whether_the_sites_agents_are_online(
+    world: World,
+) -> None:
+    """The Worker's app asks the site's hub object (an RPC) when it answers a visitor."""
+    agent = await world.agent()
+    assert (await world.visitor())["config"]["agents_online"] is False
+    ws = await world.inbox(agent["token"])
+    assert (await world.visitor())["config"]["agents_online"] is False  # away until said
+    await world.hub().message(ws, json.dumps({"type": "presence.set", "status": "online"}))
+    assert (await world.visitor())["config"]["agents_online"] is True
+    ws.close(1001, "")
+    await world.hub().closed(ws)
+    assert (await world.visitor())["config"]["agents_online"] is False
+
+
 async def test_an_agent_of_many_sites_keeps_a_small_attachment(world: World) -> None:
     db = D1Database(world.env.DB)
     agent = await agents.create_agent(db, email="m@many.example", name="M", password="many-pw-1")

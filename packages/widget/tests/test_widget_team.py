@@ -47,3 +47,14 @@ def test_the_choice_is_online_unless_away_was_chosen():
     assert team.presence_frame("away") == {"type": "presence.set", "status": "away"}
     assert team.presence_frame("x") == {"type": "presence.set", "status": "online"}
     assert team.choice_key("a1") == "helpway:presence:a1"
+
+
+def test_the_widget_says_closed_before_away_before_online():
+    assert team.availability(None) == ""
+    assert team.availability({"agents_online": True}) == "online"
+    assert team.availability({"agents_online": False}) == "away"
+    assert team.availability({}) == "away"  # an edge that says nothing of agents: away
+    assert team.availability({"open": True, "agents_online": True}) == "online"
+    # Outside business hours the hours' away message wins, whoever is online.
+    assert team.availability({"open": False, "agents_online": True}) == "closed"
+    assert team.availability({"open": False, "agents_online": False}) == "closed"

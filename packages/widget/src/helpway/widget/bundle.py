@@ -52,7 +52,18 @@ COMPRESS_MIN = 1024
 COMPRESSED = (".br", ".gz")
 
 CODEC = ("errors", "limits", "wire_spec", "wire")
-COMMON = (*CODEC, "i18n", "drafts", "state", "keyed", "pacing", "links", "transport", "chat_dom")
+COMMON = (
+    *CODEC,
+    "i18n",
+    "drafts",
+    "state",
+    "keyed",
+    "pacing",
+    "links",
+    "team",
+    "transport",
+    "chat_dom",
+)
 # The modules each app loads, and the entry script PyScript runs.
 APPS = {
     "widget": (*COMMON, "widget_view", "widget_app"),
@@ -62,7 +73,6 @@ APPS = {
         "shortcuts",
         "canned_replies",
         "alerts",
-        "team",
         "console_panels",
         "console_view",
         "console_app",

@@ -1,4 +1,5 @@
-"""Who of the team is here: the console's side of presence, pure (CPython and MicroPython).
+"""Who of the team is here, pure (CPython and MicroPython): the console's side of presence, and
+what the widget says of the team's availability.
 
 The edge sends a site's whole `presence` list on every change (and once on joining), so the
 console keeps the last list per site and draws their union; an agent absent from a list is
@@ -10,6 +11,21 @@ while any live console says online.
 ONLINE = "online"
 AWAY = "away"
 CHOICE_KEY = "helpway:presence:"  # + the agent's id
+
+
+CLOSED = "closed"
+
+
+def availability(config: object) -> str:
+    """What the widget tells the visitor of the team, from the site's config as the edge
+    answered it: CLOSED outside business hours (the hours' away message wins), AWAY inside them
+    with no agent's console saying online, ONLINE with one; "" before any config (say nothing
+    rather than guess)."""
+    if not isinstance(config, dict):
+        return ""
+    if config.get("open") is False:
+        return CLOSED
+    return ONLINE if config.get("agents_online") is True else AWAY
 
 
 def choice(stored: object) -> str:
