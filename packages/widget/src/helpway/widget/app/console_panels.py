@@ -325,9 +325,8 @@ class PresencePanel:
         self.switch.setAttribute("aria-pressed", "true" if online else "false")
         self.switch.setAttribute("data-status", status)
         self.switch.textContent = "Online" if online else "Away"
-        self.switch.title = "You are available; click to go away" if online else (
-            "You are away; click to be available"
-        )
+        hint = "You are available; click to go away" if online else "You are away; click to return"
+        self.switch.title = hint
 
     def render(self, people: list) -> None:
         """Draw who is here (`team.Team.people()`), all through textContent."""

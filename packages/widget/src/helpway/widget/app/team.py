@@ -43,7 +43,7 @@ def presence_frame(status: str) -> dict:
 
 class Team:
     def __init__(self) -> None:
-        self._sites = {}  # site id -> its last presence list
+        self._sites: dict = {}  # site id -> its last presence list
 
     def update(self, frame: dict) -> bool:
         """Take a `presence` frame; True if what is drawn changes."""
