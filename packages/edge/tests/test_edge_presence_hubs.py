@@ -53,6 +53,9 @@ class LocalHubs:
     async def close(self, console: Subscription) -> None:
         await self.hub.unsubscribe(console)
 
+    async def remove(self, who: str) -> None:
+        await self.hub.disconnect(SITE, self.ids[who])
+
     async def tick(self) -> None:
         """Locally the inbox socket's channel cuts a silent socket (see the socket tests);
         the hub itself only stops counting it."""
@@ -88,6 +91,9 @@ class CloudflareHubs:
     async def close(self, console: FakeWebSocket) -> None:
         console.close(1001, "")  # the runtime then reports the close
         await self.hub.closed(console)
+
+    async def remove(self, who: str) -> None:
+        await self.hub.disconnect(self.ids[who])
 
     async def tick(self) -> None:
         """The alarm due by the clock, as the runtime fires it, on a woken object (no memory
@@ -180,3 +186,11 @@ async def test_a_console_that_dies_silently_stops_counting_within_the_ttl(hubs: 
     hubs.clock.now += 1
     await hubs.say(alive, {"type": "ping"})
     assert last(hubs, alive) == {"eli": "away"}
+
+
+async def test_an_agent_removed_from_the_site_leaves_its_presence(hubs: Any) -> None:
+    dana, eli = await hubs.console("dana"), await hubs.console("eli")
+    await hubs.say(dana, {"type": "presence.set", "status": "online"})
+    await hubs.remove("dana")
+    assert last(hubs, eli) == {"eli": "away"}
+    assert not await hubs.anyone_online()
