@@ -1,7 +1,9 @@
-"""Presence in real Chromium against a real local edge (with a short socket idle timeout, the
-presence TTL): one agent in two console tabs, a visitor's widget in another context. The
-switch in one tab sets both; closing one tab keeps the agent online; closing both makes the
-widget say the team is away."""
+"""Presence in real Chromium against a real local edge: one agent in two console tabs, a
+visitor's widget in another context. The switch in one tab sets both; closing one tab keeps the
+agent online; closing both makes the widget say the team is away within the presence TTL (the
+socket idle timeout, set through HELPWAY_SOCKET_IDLE_S: above the consoles' 25 s heartbeat, or
+their sockets would be cut between pings; a socket that dies without a close is covered at a
+1 s TTL in test_edge_sockets_liveness)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import pytest
 from edge_process import Edge, start_edge, stop_edge
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-IDLE_S = 3.0
+IDLE_S = 40.0
 TIMEOUT_MS = 30_000
 DEMO_AGENT = ("agent@demo.helpway.dev", "helpway-demo")
 
@@ -103,8 +105,10 @@ def reopen(page: Page) -> None:
 
 
 def reopen_until_away(page: Page) -> None:
+    """The visitor reopens the panel (each opening re-reads the team's presence) for at most
+    about the TTL, until it says the team is away."""
     panel = page.frame_locator("helpway-widget iframe").locator(".hw-panel")
-    for _ in range(int(IDLE_S * 4) + 4):
+    for _ in range(int(IDLE_S)):
         reopen(page)
         try:
             expect(panel).to_have_attribute("data-team", "away", timeout=1000)

@@ -174,6 +174,7 @@ class WidgetConfig(Body):
     next_open_at: int | None = None
     away_messages: dict[Language, str] = Field(default_factory=dict)
     collect_email: bool = False
+    agents_online: bool = False
 
 
 class VisitorEmail(Body):

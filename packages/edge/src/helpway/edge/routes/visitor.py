@@ -81,8 +81,8 @@ async def visitor_session(request: Request) -> Response:
 
 async def served_config(request: Request, site: Site) -> rest.WidgetConfig:
     """The site's widget config with its team's presence now: one in-process look locally, one
-    RPC to the site's hub object on the Worker, carried in an answer the widget asks for
-    anyway (no request of its own)."""
+    RPC to the site's hub object on the Worker, carried in the answers the widget asks for
+    anyway (the session, and the config it reads when it starts and when the panel opens)."""
     online = await services(request).inbox.anyone_online(site.id)
     return site.widget_config().model_copy(update={"agents_online": online})
 
@@ -109,7 +109,7 @@ async def widget_config(request: Request) -> Response:
         raise ApiError(errors.NOT_FOUND, "no such site")
     if not origin_allowed(_page_origin(request, query.page_url), site.allowed_origins):
         raise ApiError(errors.FORBIDDEN, "this page's origin may not use the site's widget")
-    return JSONResponse(site.widget_config().model_dump())
+    return JSONResponse((await served_config(request, site)).model_dump())
 
 
 def _page_origin(request: Request, page_url: str | None) -> str | None:

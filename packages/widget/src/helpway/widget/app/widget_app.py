@@ -37,6 +37,7 @@ import i18n
 import js
 import pacing
 import state
+import team
 import transport
 import widget_view
 from jsffi import create_proxy
@@ -114,6 +115,8 @@ class WidgetApp:
                 self.view.submit()
         self.render()
         self.view.scroll_to_end()
+        if self.session is not None:  # opened again: is the team still (or now) in?
+            self._config_task = asyncio.create_task(self._load_config(fresh=True))
         self.connect_soon()
 
     # ------------------------------------------------------------------ visitor changes
@@ -220,13 +223,15 @@ class WidgetApp:
             await asyncio.sleep(pacing.reconnect_delay_ms(attempt, float(js.Math.random())) / 1000)
             attempt += 1
 
-    async def _load_config(self) -> None:
+    async def _load_config(self, fresh: bool = False) -> None:
         """The site's config before any session; the session's, when it comes, wins. A refusal
-        says nothing here: the session decides whether the chat is available."""
+        says nothing here: the session decides whether the chat is available. `fresh`: read
+        again on opening the panel, newer than the session's (the team's presence, the hours'
+        decision), so it wins."""
         query = "?site_id=" + str(js.encodeURIComponent(self.site))
         query += "&page_url=" + str(js.encodeURIComponent(self.page_url[:2048]))
         status, data = await transport.request("GET", self.origin + "/api/visitor/config" + query)
-        if status == 200 and isinstance(data, dict) and self.session is None:
+        if status == 200 and isinstance(data, dict) and (fresh or self.session is None):
             self._apply_config(data)
 
     def _apply_config(self, config: dict) -> None:
@@ -256,12 +261,25 @@ class WidgetApp:
             self.view.set_title(config.get("title") or self._t("panel_title"))
             self.view.set_avatar(str(config.get("avatar_url") or ""))
             self.view.show_away(self._away())
+            self._show_team()
         self.changed()
 
+    def _show_team(self) -> None:
+        """Whether someone usually replies soon; while no agent is online, the away box."""
+        assert self.view is not None
+        availability = team.availability(self.config)
+        soon = self._t("reply_soon") if availability == team.ONLINE else ""
+        self.view.show_team(availability, soon)
+
     def _away(self) -> dict | None:
-        """What the panel says outside business hours; None while the team is in."""
+        """What the panel says outside business hours, or inside them while no agent is online
+        (leave a message, the assistant helps meanwhile); None while the team is in."""
         config = self.config
-        if config is None or config.get("open", True):
+        availability = team.availability(config)
+        if availability == team.AWAY:
+            message = self._t("team_away", {"name": self.look.assistant_name})
+            return {"message": message, "back": "", "email": False}
+        if config is None or availability != team.CLOSED:
             return None
         next_open = config.get("next_open_at")
         back = ""

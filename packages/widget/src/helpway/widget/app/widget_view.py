@@ -52,6 +52,10 @@ class WidgetView:
         self.head.prepend(self.avatar)
         self.away = self._away_box()
         self.human.parentElement.before(self.away)
+        # "We usually reply in a few minutes" while an agent is online (`team.availability`).
+        self.team = chat_dom.element("p", "hw-team")
+        self.team.hidden = True
+        self.head.after(self.team)
         self.log.replaceChildren()
         self.items = chat_dom.ItemList(self.log, look.draw)
         self.form.addEventListener("submit", create_proxy(self._submitted))
@@ -115,6 +119,12 @@ class WidgetView:
         if url:
             self.avatar.setAttribute("src", url)
         self.avatar.hidden = not url
+
+    def show_team(self, availability: str, text: str) -> None:
+        """`availability`: `team.availability`'s word, also the panel's `data-team`."""
+        self.panel.setAttribute("data-team", availability)
+        self.team.textContent = text
+        self.team.hidden = not text
 
     def show_away(self, away: dict | None) -> None:
         """`away`: None while the team is in, else {"message", "back", "email"}."""
