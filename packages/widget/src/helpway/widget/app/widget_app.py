@@ -278,7 +278,7 @@ class WidgetApp:
         availability = team.availability(config)
         if availability == team.AWAY:
             message = self._t("team_away", {"name": self.look.assistant_name})
-            return {"message": message, "back": "", "email": False}
+            return {"message": message, "back": "", "email": False, "human": True}
         if config is None or availability != team.CLOSED:
             return None
         next_open = config.get("next_open_at")

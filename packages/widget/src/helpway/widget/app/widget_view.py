@@ -51,6 +51,7 @@ class WidgetView:
         self.avatar.hidden = True
         self.head.prepend(self.avatar)
         self.away = self._away_box()
+        self._human_offered = True
         self.human.parentElement.before(self.away)
         # "We usually reply in a few minutes" while an agent is online (`team.availability`).
         self.team = chat_dom.element("p", "hw-team")
@@ -127,8 +128,11 @@ class WidgetView:
         self.team.hidden = not text
 
     def show_away(self, away: dict | None) -> None:
-        """`away`: None while the team is in, else {"message", "back", "email"}."""
+        """`away`: None while the team is in, else {"message", "back", "email"} and, while
+        the team is merely offline inside its hours, "human": asking for one stays offered (a
+        person picks the conversation up when back)."""
         self.away.hidden = away is None
+        self._human_offered = away is None or bool(away.get("human"))
         if away is None:
             return
         self.away_text.textContent = away["message"]
@@ -155,7 +159,7 @@ class WidgetView:
         self.sub.textContent = subtitle
         self.human.hidden = (
             not available
-            or not self.away.hidden  # nobody is in to talk to: the e-mail form is the way
+            or not self._human_offered  # nobody is in to talk to: the e-mail form is the way
             or conversation.handoff_requested
             or conversation.human_joined
         )
