@@ -22,6 +22,9 @@ The site's config (theme, languages, business hours decided by the edge) comes w
 and before that from `GET /api/visitor/config` as soon as the app runs, so the launcher takes the
 site's look and the panel speaks the visitor's language before anyone opens it. The launcher
 lives on the host page: its look goes out as `<body>` attributes that `frame.js` passes on.
+The config also says whether an agent of the site is online (`agents_online`, see `team`), so
+it is read again each time the panel opens: one cheap GET, no visitor made, and no socket of
+its own for something that changes on the scale of minutes.
 
 A closed conversation stays the visitor's (the closed-conversation policy): after a reload the
 session hands back the same one, the subtitle says it is closed, and the composer stays on,
