@@ -183,7 +183,6 @@ class VisitorEmail(Body):
     email: Annotated[
         str, Field(min_length=3, max_length=254, pattern=r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
     ]
-    agents_online: bool = False
 
 
 class VisitorSessionRequest(Body):
