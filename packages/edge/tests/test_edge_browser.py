@@ -46,6 +46,8 @@ def test_console_lists_the_waiting_conversation_first_and_loads_more(
     page: Page, edge, busy_site
 ) -> None:
     site = busy_site("busy-console")
+    sockets: list[str] = []
+    page.on("websocket", lambda ws: sockets.append(ws.url))
     sign_in(page, edge.url, site.agent_email, site.agent_password)
     rows = page.locator("button.hc-conv")
     expect(rows).to_have_count(101)
@@ -59,6 +61,8 @@ def test_console_lists_the_waiting_conversation_first_and_loads_more(
     expect(more).to_be_hidden()
     shown = rows.evaluate_all("rows => rows.map(row => row.dataset.id)")
     assert shown == [site.waiting, *site.others]
+    # One inbox socket per site of the agent's, each naming it (the Worker requires that).
+    assert [url.split("/ws/", 1)[1] for url in sockets] == ["inbox?site_id=busy-console"]
 
 
 def test_console_log_out_ends_the_session_on_the_server(page: Page, edge) -> None:

@@ -150,6 +150,27 @@ async def test_the_inbox_socket_wants_an_agent(client) -> None:
         assert inbox.conn.close_code == 4401
 
 
+async def test_an_inbox_socket_can_name_one_of_the_agents_sites(client) -> None:
+    """`/ws/inbox?site_id=` (the console's form, the one the Worker requires) narrows the socket
+    to that site, which must be the agent's."""
+    agent = await client.agent()
+    visitor = await client.visitor()
+    join = {"type": "join", "v": 1, "token": agent["token"], "last_seq": 0}
+    async with client.socket("/ws/inbox?site_id=demo") as inbox:
+        await inbox.send(join)
+        assert (await inbox.recv())["type"] == "presence"
+        async with client.conversation(visitor["conversation_id"], visitor["visitor_token"]) as v:
+            await v.send({"type": "message.send", "client_id": "one1", "text": "Hello?"})
+            update, _ = await inbox.recv_until("inbox.update")
+            assert update["conversation"]["site_id"] == "demo"
+    async with client.socket("/ws/inbox?site_id=another-site") as foreign:
+        await foreign.send(join)
+        error = await foreign.recv()
+        assert (error["type"], error["code"]) == ("error", "unauthorized")
+        await foreign.conn.wait_closed()
+        assert foreign.conn.close_code == 4401
+
+
 async def test_a_long_catch_up_arrives_whole_and_in_order(client) -> None:
     """More entries than a socket buffers at once: the replay waits for the reader, it is
     neither cut nor dropped."""

@@ -2,6 +2,10 @@
 `inbox.update` for every change to a conversation of the agent's sites, each site's `presence`
 once and then on every change, and it takes only `ping` and `presence.set` (the agent's chosen
 availability; each frame is also this console's heartbeat for presence).
+
+`/ws/inbox?site_id=X` narrows the socket to one site, which must be one of the agent's; that is
+the form the console uses everywhere, since on Cloudflare each site has its own hub object and
+the Worker requires it.
 """
 
 from __future__ import annotations
@@ -31,13 +35,21 @@ async def inbox_socket(ws: WebSocket) -> None:
         except ApiError as exc:
             await refuse(channel, errors.UNAUTHORIZED, exc.message, CLOSE_UNAUTHORIZED)
             return
+        site_ids = identity.site_ids
+        wanted = ws.query_params.get("site_id")
+        if wanted is not None:
+            if wanted not in site_ids:
+                message = "not an agent of this site"
+                await refuse(channel, errors.UNAUTHORIZED, message, CLOSE_UNAUTHORIZED)
+                return
+            site_ids = (wanted,)
 
         async def end() -> None:
             message = "no longer an agent of this site"
             await refuse(channel, errors.UNAUTHORIZED, message, CLOSE_UNAUTHORIZED)
 
         subscription = await hub.subscribe(
-            identity.site_ids,
+            site_ids,
             channel.offer,
             agent_id=identity.agent.id,
             name=identity.agent.name,

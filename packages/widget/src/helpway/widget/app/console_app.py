@@ -44,7 +44,7 @@ from jsffi import create_proxy
 # mypy reads this as true; MicroPython (no `typing`) never runs the import below.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Coroutine
+    from collections.abc import Callable, Coroutine
 
 SESSION_KEY = "helpway:agent"
 SEEN_KEY = "helpway:seen:"  # + the agent's id
@@ -60,7 +60,9 @@ class ConsoleApp:
         self._seen_saved = 0  # the inbox's seen_version last stored
         self.agent_session: dict | None = None
         self.inbox = inbox.Inbox()
-        self.inbox_channel: transport.Channel | None = None
+        # One inbox socket per site of the agent's (on Cloudflare each site's hub is its own
+        # object, and the Worker wants `/ws/inbox?site_id=`).
+        self.inbox_channels: list[transport.Channel] = []
         self.team = team.Team()
         self.presence = team.ONLINE
         self.conversation: state.Conversation | None = None
@@ -137,9 +139,9 @@ class ConsoleApp:
         self.store.remove(SESSION_KEY)
         self.agent_session = None
         self._leave_conversation()
-        if self.inbox_channel is not None:
-            self.inbox_channel.stop()
-            self.inbox_channel = None
+        for channel in self.inbox_channels:
+            channel.stop()
+        self.inbox_channels = []
         self.inbox = inbox.Inbox()
         self.team = team.Team()
         self.view.presence.render([])
@@ -156,14 +158,21 @@ class ConsoleApp:
         self.view.show_desk(session["agent"])
         self.presence = team.choice(self.lasting.get(self._presence_key()))
         self.view.presence.show(self.presence, True)
-        self.inbox_channel = transport.Channel(
-            transport.socket_url(self.origin, "/ws/inbox"),
-            lambda: transport.join_frame(session["token"], 0),
-            self._inbox_frame,
-            self._inbox_status,
-            welcomed=False,
-        )
-        self.inbox_channel.start()
+        for site_id in session["site_ids"]:
+            path = "/ws/inbox?site_id=" + str(js.encodeURIComponent(site_id))
+            channel = transport.Channel(
+                transport.socket_url(self.origin, path),
+                lambda: transport.join_frame(session["token"], 0),
+                self._inbox_frame,
+                self._status_of(len(self.inbox_channels)),
+                welcomed=False,
+            )
+            self.inbox_channels.append(channel)
+            channel.start()
+
+    def _status_of(self, index: int) -> "Callable":
+        """The status callback of inbox socket `index` (a closure per socket, not per loop)."""
+        return lambda status: self._inbox_status(index, status)
 
     def _run(self, job: "Coroutine") -> None:
         """Run a request of the aids; keep only unfinished tasks referenced."""
@@ -213,12 +222,12 @@ class ConsoleApp:
     def _say_presence(self, status: str) -> None:
         self.presence = team.choice(status)
         self.view.presence.show(self.presence, True)
-        if self.inbox_channel is not None:
-            self.inbox_channel.send(team.presence_frame(self.presence))
+        for channel in self.inbox_channels:
+            channel.send(team.presence_frame(self.presence))
 
-    def _inbox_status(self, status: str) -> None:
-        if status == "open" and self.inbox_channel is not None:
-            self.inbox_channel.send(team.presence_frame(self.presence))
+    def _inbox_status(self, index: int, status: str) -> None:
+        if status == "open" and index < len(self.inbox_channels):
+            self.inbox_channels[index].send(team.presence_frame(self.presence))
         if status == "open":
             self._inbox_task = asyncio.create_task(self._load_inbox())
         elif status == "unauthorized":
