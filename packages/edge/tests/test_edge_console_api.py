@@ -217,3 +217,13 @@ async def test_canned_responses_admins_manage_agents_use(client: Any, desk: Desk
     assert (await client.http.delete(one, headers=bearer(desk.admin))).status_code == 204
     assert (await client.http.delete(one, headers=bearer(desk.admin))).status_code == 404
     assert (await client.http.get(path, headers=bearer(desk.agent))).json()["responses"] == []
+
+
+async def test_the_demo_site_comes_with_canned_replies(client: Any) -> None:
+    """A newcomer typing `/` in the demo console finds something to pick."""
+    agent = await client.agent()
+    auth = {"authorization": f"Bearer {agent['token']}"}
+    listed = await client.http.get("/api/sites/demo/canned", headers=auth)
+    assert listed.status_code == 200, listed.text
+    shortcuts = {reply["shortcut"] for reply in listed.json()["responses"]}
+    assert {"hello", "reset", "thanks"} <= shortcuts
