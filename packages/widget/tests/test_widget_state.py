@@ -110,9 +110,29 @@ def test_a_sent_message_shows_at_once_then_turns_into_the_acked_entry():
 
     # The room's broadcast of the same message adds nothing but its own timestamp.
     echo = message(5, text="Hello", client_id="c-1")
-    assert not conversation.apply(echo, NOW)
+    conversation.apply(echo, NOW)
     assert keys(conversation) == ["m:c1.5"]
     assert conversation.entry("c1.5")["created_at"] == NOW + 5
+
+
+def test_the_rooms_time_replaces_the_provisional_one_and_is_redrawn():
+    """The entry built from the ack carries the local clock; the broadcast brings the room's
+    time, and the entry must be redrawn (a new rev) for the shown time to change."""
+    conversation = joined()
+    conversation.add_pending("c-1", "Hello")
+    local_ms = NOW + 90000
+    conversation.apply({"type": "ack", "client_id": "c-1", "seq": 5, "id": "c1.5"}, local_ms)
+    [provisional] = conversation.items()
+    assert provisional.data["created_at"] == local_ms
+
+    assert conversation.apply(message(5, text="Hello", client_id="c-1"), NOW)
+    [settled] = conversation.items()
+    assert settled.key == provisional.key
+    assert settled.data["created_at"] == NOW + 5
+    assert settled.rev != provisional.rev
+    # The same broadcast again (a replay after a reconnect) changes nothing.
+    assert not conversation.apply(message(5, text="Hello", client_id="c-1"), NOW)
+    assert conversation.items()[0].rev == settled.rev
 
 
 def test_a_broadcast_overtaking_the_ack_settles_the_pending_message():

@@ -286,9 +286,13 @@ class Conversation:
         seq = frame["seq"]
         record = self._entries.get(entry_id)
         if record is not None:
-            # The broadcast of a message we built from its ack: keep the room's copy.
+            # The broadcast of a message we built from its ack: keep the room's copy, and redraw
+            # it when it differs (the room's `created_at` replaces the provisional local time).
+            if record[0] == frame:
+                return False
             record[0] = frame
-            return False
+            record[1] = self._bump()
+            return True
         if seq in self._seq_ids:
             return False
         self._entries[entry_id] = [frame, self._bump()]

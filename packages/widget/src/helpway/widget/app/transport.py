@@ -33,7 +33,9 @@ CLOSE_UNSUPPORTED = 4400
 
 
 def now_ms() -> int:
-    return int(js.Date.now())
+    """Milliseconds since the epoch. Read as a string: MicroPython truncates a large JavaScript
+    number turned into a Python int (to its low 30 bits), which made times wrong by days."""
+    return int(bridge.now())
 
 
 async def request(method: str, url: str, body: dict | None = None, token: str = "") -> tuple:

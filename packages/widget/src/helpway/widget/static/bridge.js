@@ -73,6 +73,12 @@ export function close(socket, code) {
   } catch {}
 }
 
+// The clock in milliseconds, as a decimal string: MicroPython truncates a JavaScript number
+// this large when it becomes a Python int.
+export function now() {
+  return String(Date.now());
+}
+
 // Entropy for client message ids (MicroPython's `random` may start from the same seed on
 // every page load).
 export function entropy() {
