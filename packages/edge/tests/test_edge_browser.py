@@ -1,5 +1,6 @@
 """The widget and the console in real Chromium against the real local edge: what a visitor or an
-agent sees when the edge refuses, and the console's inbox beyond its first page."""
+agent sees when the edge refuses, the time a just-sent message shows, and the console's inbox
+beyond its first page."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import re
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -142,6 +144,54 @@ def test_a_refusal_without_client_id_fails_the_message_in_place(page: Page, edge
     expect(sent).to_have_count(1)
     mine = chat(page).locator(".hw-row.hw-mine .hw-text").all_inner_texts()
     assert mine == ["INFLATE this one", "And this one goes through"]
+
+
+def test_a_sent_message_shows_the_local_time_then_the_rooms(
+    chromium: Browser, widget_built: None, edge
+) -> None:
+    """Unix ms are far past 2**31: MicroPython once cut the clock it read to its low bits, so a
+    just-sent message showed a wrong time; and the room's broadcast, which brings the time the
+    room stored, did not redraw it. The page's clock is fixed five hours behind the edge's, and
+    the broadcast of the message is held back, so the two times are told apart."""
+    local = datetime.now(UTC).replace(second=30, microsecond=0) - timedelta(hours=5)
+    held: list[str] = []
+    sockets: list[WebSocketRoute] = []
+
+    def hold_own_broadcast(ws: WebSocketRoute) -> None:
+        sockets.append(ws)
+        server = ws.connect_to_server()
+
+        def incoming(message: str | bytes) -> None:
+            own = isinstance(message, str) and "What time is it" in message
+            if own and json.loads(message)["type"] == "message":
+                held.append(message)
+                return
+            ws.send(message)
+
+        server.on_message(incoming)
+
+    context = chromium.new_context(timezone_id="UTC")
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        context.clock.set_fixed_time(local)
+        page = context.new_page()
+        page.route_web_socket(re.compile("/ws/conversations/"), hold_own_broadcast)
+        composer = open_widget(page, edge.url + "/")
+        composer.fill("What time is it")
+        composer.press("Enter")
+        acked = chat(page).locator(".hw-row.hw-mine[data-seq]")
+        expect(acked.locator(".hw-meta")).to_have_text(local.strftime("%H:%M") + " · Sent")
+        while not held:  # the broadcast follows the ack; Playwright delivers it while we wait
+            page.wait_for_timeout(50)
+        [broadcast] = held
+        stored = datetime.fromtimestamp(json.loads(broadcast)["created_at"] / 1000, UTC)
+        assert stored.strftime("%H:%M") != local.strftime("%H:%M")
+
+        sockets[-1].send(broadcast)  # now the page gets the room's copy
+        expect(acked.locator(".hw-meta")).to_have_text(stored.strftime("%H:%M") + " · Sent")
+        expect(chat(page).locator(".hw-row.hw-mine")).to_have_count(1)
+    finally:
+        context.close()
 
 
 SHOP_ADDRESSES = ("127.0.0.1", "127.0.0.2")
