@@ -144,6 +144,27 @@ def test_kb_ingest_then_search_json(tmp_path: Path, docs: Path, helpway) -> None
     assert report["recall"]["all"]["@1"] == 1.0
 
 
+def test_kb_ingest_reports_binary_and_oversized_files_and_fails(tmp_path: Path, helpway) -> None:
+    from helpway.knowledge.sources import MAX_DOCUMENT_BYTES
+
+    data, folder = tmp_path / "data", tmp_path / "help"
+    folder.mkdir()
+    (folder / "shipping.md").write_text("# Shipping\n\n## Norway\n\nFour to six working days.\n")
+    (folder / "bin.md").write_bytes(bytes(range(256)) * 64)
+    (folder / "nul.html").write_bytes(b"\0" * 2048)
+    (folder / "big.txt").write_text("words " * (MAX_DOCUMENT_BYTES // 6 + 1))
+    helpway(data, "sites", "create", "--id", "shop", "--name", "Shoe shop")
+    run = helpway(data, "kb", "ingest", "--site", "shop", str(folder), ok=False)
+    assert run.returncode == 1
+    assert "4 documents (1 added, 3 failed)" in run.stdout
+    failed = sorted(line for line in run.stderr.splitlines() if line.startswith("failed: "))
+    assert failed == [
+        f"failed: /kb/shop/big.txt: big.txt is larger than {MAX_DOCUMENT_BYTES} bytes",
+        "failed: /kb/shop/bin: bin.md is not a text document (not valid UTF-8)",
+        "failed: /kb/shop/nul.html: nul.html is not a text document (it holds NUL bytes)",
+    ]
+
+
 def test_cli_refusals_are_clear(tmp_path: Path, docs: Path, helpway) -> None:
     data = tmp_path / "data"
     unknown = helpway(data, "kb", "ingest", "--site", "nope", str(docs), ok=False)

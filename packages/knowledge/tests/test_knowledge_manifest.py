@@ -12,6 +12,7 @@ import pytest
 
 from helpway.knowledge.knowledge_base import KnowledgeBase
 from helpway.knowledge.manifest import ManifestError, read_manifest
+from helpway.knowledge.sources import MAX_DOCUMENT_BYTES
 
 BILLING = "# Billing\n\n## Payment methods\n\nWe accept Visa, Mastercard and PayPal.\n"
 SYNC = "# Sync\n\n## Offline\n\nNotes made offline sync when you reconnect.\n"
@@ -243,3 +244,30 @@ async def test_pages_listed_by_url_are_fetched_and_cited_there(
         (f"{b}/help/refunds", "deleted", 0),
         (f"{b}/old/refunds", "deleted", 0),
     ]
+
+
+async def test_fetched_pages_that_are_not_text_or_too_large_fail_and_keep_the_last_good_version(
+    kb: KnowledgeBase, tmp_path: Path, help_site: HelpSite
+) -> None:
+    help_site.pages = {"/help/refunds": (200, "text/html", REFUNDS_HTML)}
+    b = help_site.base
+    manifest = tmp_path / "kb.txt"
+    manifest.write_text(f"{b}/help/refunds\n{b}/help/huge.md\n")
+    first = await kb.ingest_manifest("site-a", manifest)
+    assert {d.url: d.status for d in first.documents}[f"{b}/help/refunds"] == "added"
+    help_site.pages = {
+        "/help/refunds": (200, "text/html", b"\xff\xfe" + REFUNDS_HTML),
+        "/help/huge.md": (200, "text/markdown", b"# Huge\n\n" + b"x" * MAX_DOCUMENT_BYTES),
+    }
+    again = await kb.ingest_manifest("site-a", manifest)
+    assert sorted((d.url, d.status, d.error) for d in again.documents) == [
+        (f"{b}/help/huge.md", "failed", f"huge.md is larger than {MAX_DOCUMENT_BYTES} bytes"),
+        (f"{b}/help/refunds", "failed", "refunds is not a text document (not valid UTF-8)"),
+    ]
+    listed = {d.url: d for d in await kb.documents("site-a")}
+    assert (listed[f"{b}/help/refunds"].status, listed[f"{b}/help/refunds"].chunk_count) == (
+        "failed",
+        1,
+    )
+    hits = await kb.search("site-a", "When will my refund arrive?")
+    assert hits[0].url == f"{b}/help/refunds#how-long"  # the last good version still answers

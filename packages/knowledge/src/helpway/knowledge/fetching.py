@@ -2,9 +2,10 @@
 
 Many help centres exist only as a website: the site owner can list its pages instead of
 exporting files. A page is fetched as a browser would (redirects followed, a few seconds at
-most, a size cap), read as HTML, Markdown or text by its Content-Type (else its URL's suffix),
-and cited at the URL it was listed under. Anything else — an error status, another kind of
-file, a page too large — is that entry's failure, reported like a file that cannot be read.
+most), read as HTML, Markdown or text by its Content-Type (else its URL's suffix), and cited at
+the URL it was listed under. An error status or another kind of file is that entry's failure,
+reported like a file that cannot be read; a page too large or not UTF-8 text fails the same
+check as a file (`sources.document_text`), so its download stops one byte past the limit.
 """
 
 from __future__ import annotations
@@ -16,9 +17,8 @@ import httpx
 
 from .documents import Format
 from .parsing import format_for_path
-from .sources import SourceFile
+from .sources import MAX_DOCUMENT_BYTES, SourceFile
 
-MAX_PAGE_BYTES = 8 * 1024 * 1024  # as for a document sent over the API
 TIMEOUT_SECONDS = 15.0
 MAX_REDIRECTS = 5
 USER_AGENT = "Helpway-KB-ingest/1 (+https://github.com/helpway)"
@@ -69,8 +69,9 @@ async def fetch_page(url: str, client: httpx.AsyncClient | None = None) -> Sourc
             body = bytearray()
             async for piece in response.aiter_bytes():
                 body += piece
-                if len(body) > MAX_PAGE_BYTES:
-                    raise FetchError(f"{url} is larger than {MAX_PAGE_BYTES} bytes")
+                if len(body) > MAX_DOCUMENT_BYTES:
+                    del body[MAX_DOCUMENT_BYTES + 1 :]
+                    break
     except httpx.HTTPError as exc:
         raise FetchError(f"cannot fetch {url}: {exc}") from None
     finally:

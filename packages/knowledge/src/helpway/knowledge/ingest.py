@@ -27,7 +27,7 @@ from .embedder import Embedder, Kind
 from .fetching import FetchError, fetch_page
 from .manifest import read_manifest
 from .parsing import parse_document
-from .sources import SourceFile, discover, document_url
+from .sources import NotADocumentError, SourceFile, discover, document_text, document_url
 from .vector_ids import heading_vector_id
 from .vector_index import VectorIndex, VectorRecord
 
@@ -187,21 +187,7 @@ class Ingestor:
         try:
             parsed = parse_document(content, fmt, title)
         except ValueError as exc:
-            failed = kb_rows.KbDocument(
-                id=doc_id,
-                site_id=site_id,
-                url=url,
-                title=title or _fallback_title(url),
-                format=fmt,
-                source=origin.source,
-                content_hash=content_hash,
-                chunk_count=0,
-                updated_at=now,
-                error=str(exc),
-                manifest=origin.manifest,
-            )
-            await kb_rows.record_failure(self._db, failed)
-            return DocumentResult(url, failed.title, "failed", error=str(exc))
+            return await self._fail(site_id, url, title, fmt, origin, content_hash, str(exc))
         if not parsed.title:
             parsed = replace(parsed, title=_fallback_title(url))
         doc_title = parsed.title
@@ -258,6 +244,33 @@ class Ingestor:
         status: Status = "added" if existing is None else "unchanged" if same else "updated"
         embedded = sum(1 for job in todo.values() if job.kind == "passage")
         return DocumentResult(url, doc_title, status, len(chunks), embedded)
+
+    async def _fail(
+        self,
+        site_id: str,
+        url: str,
+        title: str | None,
+        fmt: Format,
+        origin: _Origin,
+        content_hash: str,
+        error: str,
+    ) -> DocumentResult:
+        """Record the document's failure; a version ingested before keeps answering."""
+        failed = kb_rows.KbDocument(
+            id=kb_rows.document_id(site_id, url),
+            site_id=site_id,
+            url=url,
+            title=title or _fallback_title(url),
+            format=fmt,
+            source=origin.source,
+            content_hash=content_hash,
+            chunk_count=0,
+            updated_at=int(time.time() * 1000),
+            error=error,
+            manifest=origin.manifest,
+        )
+        await kb_rows.record_failure(self._db, failed)
+        return DocumentResult(url, failed.title, "failed", error=error)
 
     async def _upsert_vectors(
         self, site_id: str, document: str, todo: dict[str, _VectorJob]
@@ -388,10 +401,18 @@ class Ingestor:
                 result = item
             else:
                 seen.add(item.url)
-                content = item.file.content.decode("utf-8", errors="replace")
-                result = await self._ingest(
-                    site_id, item.url, item.title, content, item.file.format, item.origin
-                )
+                fmt = item.file.format
+                try:
+                    content = document_text(item.file)
+                except NotADocumentError as exc:
+                    digest = hashlib.sha256(item.file.content).hexdigest()
+                    result = await self._fail(
+                        site_id, item.url, item.title, fmt, item.origin, digest, str(exc)
+                    )
+                else:
+                    result = await self._ingest(
+                        site_id, item.url, item.title, content, fmt, item.origin
+                    )
             report.documents.append(result)
             if progress is not None:
                 progress(IngestProgress(n, len(planned), result))

@@ -4,6 +4,10 @@ Help folders often hold the same page twice — `foo.html` as a symlink or copy 
 for content negotiation, as in the Debian FAQ — and ingesting both would return every answer
 twice under two URLs. So a file is read once per real path and once per content, keeping the
 real file over a symlink and the more specific name (`foo.en.html`) over the shorter one.
+
+A help page is UTF-8 text of reasonable size. A file that is not — a binary renamed `.md`, a dump
+of many megabytes — would only cost minutes of parsing and embedding to answer nothing, so
+`document_text` refuses it, and it becomes that document's failure while the rest ingests.
 """
 
 from __future__ import annotations
@@ -17,13 +21,46 @@ from urllib.parse import quote
 from .documents import Format
 from .parsing import format_for_path
 
+# The largest document ingested, files and fetched pages alike: the content cap of a document
+# sent over the API (2,000,000 characters), so a file ingests from the CLI exactly when it could
+# be sent to the API.
+MAX_DOCUMENT_BYTES = 2_000_000
+
 
 @dataclass(frozen=True)
 class SourceFile:
     path: Path | None  # None for a page fetched from its URL
     relative: PurePosixPath  # to the ingested folder; the file name for a single file
     format: Format
-    content: bytes
+    content: bytes  # at most MAX_DOCUMENT_BYTES + 1: enough to tell a document is too large
+
+
+class NotADocumentError(ValueError):
+    """The file is too large or is not UTF-8 text."""
+
+
+def read_document(path: Path) -> bytes:
+    """The file's bytes, stopping one past the limit so a huge file is never read whole."""
+    with path.open("rb") as file:
+        return file.read(MAX_DOCUMENT_BYTES + 1)
+
+
+def document_text(file: SourceFile) -> str:
+    """The file's text, checked before anything parses it.
+
+    Text means valid UTF-8 (help pages are, and a legacy encoding would be silently garbled)
+    without NUL bytes (valid UTF-8, but only ever found in binary files).
+    """
+    name = file.relative.as_posix()
+    if len(file.content) > MAX_DOCUMENT_BYTES:
+        raise NotADocumentError(f"{name} is larger than {MAX_DOCUMENT_BYTES} bytes")
+    try:
+        text = file.content.decode("utf-8")
+    except UnicodeDecodeError:
+        raise NotADocumentError(f"{name} is not a text document (not valid UTF-8)") from None
+    if "\0" in text:
+        raise NotADocumentError(f"{name} is not a text document (it holds NUL bytes)")
+    return text
 
 
 def _preference(path: Path, relative: PurePosixPath) -> tuple[bool, int, str]:
@@ -42,7 +79,7 @@ def discover(root: Path) -> list[SourceFile]:
         fmt = format_for_path(root)
         if fmt is None:
             raise ValueError(f"{root} is not a Markdown, HTML or text file")
-        return [SourceFile(root, PurePosixPath(root.name), fmt, root.read_bytes())]
+        return [SourceFile(root, PurePosixPath(root.name), fmt, read_document(root))]
     candidates: list[tuple[Path, PurePosixPath, Format]] = []
     for folder, dirs, files in os.walk(root, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -61,7 +98,7 @@ def discover(root: Path) -> list[SourceFile]:
         if real in seen_paths:
             continue
         seen_paths.add(real)
-        content = path.read_bytes()
+        content = read_document(path)
         digest = hashlib.sha256(content).hexdigest()
         if digest in seen_contents:
             continue
