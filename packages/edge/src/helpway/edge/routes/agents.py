@@ -57,15 +57,12 @@ async def logout(request: Request) -> Response:
     return Response(status_code=204)
 
 
-class InboxQuery(BaseModel):
-    """The first page (no cursor) starts with every conversation waiting for a human; a next
-    page starts after the last other conversation of the page before: its `updated_at` and id.
-    `filter` narrows the list (`mine`: assigned to the caller); paging is the same for each."""
+class PageCursor(BaseModel):
+    """A page of conversations, newest activity first, continues after the last row of the
+    page before: its conversation's `updated_at` and id (the inbox and search page alike)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    filter: rest.InboxFilter = "all"
-    limit: Annotated[int, Field(ge=1, le=conversations.INBOX_LIMIT)] = conversations.INBOX_LIMIT
     # Bounded like a seq: a number SQLite can bind and a browser can hold exactly.
     before_updated_at: Annotated[int, Field(ge=0, le=limits.MAX_SEQ)] | None = None
     before_id: frames.Id | None = None
@@ -80,6 +77,15 @@ class InboxQuery(BaseModel):
         if self.before_updated_at is None or self.before_id is None:
             return None
         return conversations.InboxCursor(updated_at=self.before_updated_at, id=self.before_id)
+
+
+class InboxQuery(PageCursor):
+    """The first page (no cursor) starts with every conversation waiting for a human; a next
+    page starts after the last other conversation of the page before.
+    `filter` narrows the list (`mine`: assigned to the caller); paging is the same for each."""
+
+    filter: rest.InboxFilter = "all"
+    limit: Annotated[int, Field(ge=1, le=conversations.INBOX_LIMIT)] = conversations.INBOX_LIMIT
 
 
 async def inbox(request: Request) -> Response:

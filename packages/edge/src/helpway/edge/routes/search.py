@@ -2,42 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Self
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from helpway.shared import frames, limits, rest
-from helpway.store import conversations, search
+from helpway.shared import limits, rest
+from helpway.store import search
 
 from ..auth import agent_for, bearer_token
 from ..bodies import read_query
 from ..services import services
+from .agents import PageCursor
 
 
-class SearchQuery(BaseModel):
-    """`q`: what the agent typed. A next page starts after the last hit of the page before:
-    its conversation's `updated_at` and id (as the inbox pages)."""
-
-    model_config = ConfigDict(extra="forbid")
+class SearchQuery(PageCursor):
+    """`q`: what the agent typed; pages continue as the inbox's do."""
 
     q: Annotated[str, Field(min_length=1, max_length=limits.MAX_QUERY_CHARS)]
     limit: Annotated[int, Field(ge=1, le=search.SEARCH_LIMIT)] = search.SEARCH_LIMIT
-    before_updated_at: Annotated[int, Field(ge=0, le=limits.MAX_SEQ)] | None = None
-    before_id: frames.Id | None = None
-
-    @model_validator(mode="after")
-    def _whole_cursor(self) -> Self:
-        if (self.before_updated_at is None) != (self.before_id is None):
-            raise ValueError("before_updated_at and before_id go together")
-        return self
-
-    def cursor(self) -> conversations.InboxCursor | None:
-        if self.before_updated_at is None or self.before_id is None:
-            return None
-        return conversations.InboxCursor(updated_at=self.before_updated_at, id=self.before_id)
 
 
 async def search_messages(request: Request) -> Response:
