@@ -20,7 +20,7 @@ node_modules/.package-lock.json: package-lock.json | tools
 	npm ci --no-audit --no-fund --loglevel=error
 
 dev: setup
-	$(UV) run helpway dev
+	$(UV) run helpway dev --watch
 
 lint:
 	$(UV) run ruff check .

@@ -44,13 +44,14 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_edge(data: Path, port: int | None = None) -> Edge:
-    """`helpway dev` on `data`; on `port` to bring an edge back where its clients look for it."""
+def start_edge(data: Path, port: int | None = None, *options: str) -> Edge:
+    """`helpway dev` on `data`; on `port` to bring an edge back where its clients look for it;
+    `options` for the command (`--watch`)."""
     port = port or _free_port()
     log = data.parent / f"edge-{port}.log"
     env = {**os.environ, "PORT": str(port), "HELPWAY_DATA": str(data)}
     with log.open("ab") as out:
-        process = subprocess.Popen([_helpway(), "dev"], env=env, stdout=out, stderr=out)
+        process = subprocess.Popen([_helpway(), "dev", *options], env=env, stdout=out, stderr=out)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:

@@ -86,12 +86,17 @@ def main() -> None:
 
 
 @main.command()
-def dev() -> None:
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Rebuild the widget when its sources change and reload the demo pages (`make dev`).",
+)
+def dev(watch: bool) -> None:
     """Serve the demo, the widget, the console and the API on 127.0.0.1:$PORT (default 8787)."""
     from .local import runtime
 
     try:
-        runtime.serve(_settings())
+        runtime.serve(_settings(), watch=watch)
     except runtime.CannotListen as exc:
         raise click.ClickException(str(exc)) from None
 

@@ -18,6 +18,7 @@ from helpway.shared import errors
 
 from ..errors import ApiError
 from .demo import PRODUCT, SITE_ID
+from .live_reload import reload_script
 
 TEMPLATES = Path(__file__).with_name("demo_site")
 SNIPPET = f'<script src="/widget.js" data-site="{SITE_ID}" async></script>'
@@ -31,11 +32,14 @@ PAGE = _template("page.html")
 LANDING = _template("landing.html")
 
 
-def _page(title: str, body: str) -> HTMLResponse:
+def _page(request: Request, title: str, body: str) -> HTMLResponse:
     """Every page carries the snippet, so the chat follows the visitor into the help centre."""
     return HTMLResponse(
         PAGE.substitute(
-            product=html.escape(PRODUCT), title=html.escape(title), body=body, snippet=SNIPPET
+            product=html.escape(PRODUCT),
+            title=html.escape(title),
+            body=body,
+            snippet=SNIPPET + reload_script(request),
         )
     )
 
@@ -51,13 +55,16 @@ def _article_list() -> str:
 
 async def landing(request: Request) -> Response:
     return _page(
+        request,
         "Your notes, everywhere",
         LANDING.substitute(product=html.escape(PRODUCT), articles=_article_list()),
     )
 
 
 async def help_index(request: Request) -> Response:
-    return _page("Help centre", f"<h1>{html.escape(PRODUCT)} help centre</h1>\n{_article_list()}")
+    return _page(
+        request, "Help centre", f"<h1>{html.escape(PRODUCT)} help centre</h1>\n{_article_list()}"
+    )
 
 
 async def help_article(request: Request) -> Response:
@@ -65,7 +72,9 @@ async def help_article(request: Request) -> Response:
     if article is None:
         raise ApiError(errors.NOT_FOUND, "no such help article")
     crumbs = '<p class="crumbs"><a href="/help/">Help centre</a></p>'
-    return _page(article.title, f"{crumbs}\n<article>\n{render_article_html(article)}</article>")
+    return _page(
+        request, article.title, f"{crumbs}\n<article>\n{render_article_html(article)}</article>"
+    )
 
 
 async def no_icon(request: Request) -> Response:

@@ -22,6 +22,7 @@ from helpway.store import sites
 from helpway.store.database import Database
 
 from .demo import ORIGINS
+from .live_reload import reload_script
 
 NEVER_OPEN = {"time_zone": "UTC", "weekly": [], "collect_email": True}
 AVATAR = "/playground/avatar.svg"
@@ -131,6 +132,7 @@ Each tile is a page carrying the real snippet for a playground site; open
 <div class="tiles">
 {tiles}
 </div>
+{reload}
 </html>
 """
 
@@ -172,7 +174,7 @@ async def playground(request: Request) -> Response:
         f'src="/playground/host?site={tile.site_id}&amp;open={int(tile.opened)}"></iframe></figure>'
         for tile in TILES
     )
-    return HTMLResponse(_PAGE.format(tiles=tiles))
+    return HTMLResponse(_PAGE.format(tiles=tiles, reload=reload_script(request)))
 
 
 async def host(request: Request) -> Response:

@@ -35,8 +35,9 @@ from ..publishing import publisher
 from ..routes import assets
 from ..services import Services
 from ..sockets.channel import idle_timeout_s
-from . import demo, kb_files, pages, playground
+from . import demo, kb_files, pages, playground, widget_build
 from .data import open_database, open_knowledge
+from .live_reload import LiveReload
 from .settings import Settings
 from .widget_build import WIDGET_BUILD_DIR
 
@@ -57,7 +58,16 @@ def _seed_progress(event: IngestProgress) -> None:
         _say(f"  demo KB [{event.done}/{event.total}] {document.status}: {document.url}")
 
 
-def local_app(settings: Settings, widget_dir: Path = WIDGET_BUILD_DIR) -> Starlette:
+def local_app(
+    settings: Settings, widget_dir: Path = WIDGET_BUILD_DIR, watch: bool = False
+) -> Starlette:
+    """`watch`: rebuild the widget into `widget_dir` when its sources change (`make dev`)."""
+    live = (
+        LiveReload(widget_build.sources(), lambda: widget_build.build(widget_dir), _say)
+        if watch
+        else None
+    )
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         started = time.perf_counter()
@@ -72,9 +82,14 @@ def local_app(settings: Settings, widget_dir: Path = WIDGET_BUILD_DIR) -> Starle
         report = await demo.seed(db, knowledge, progress=_seed_progress)
         await playground.seed(db)
         app.state.services = Services(db=db, rooms=rooms, knowledge=knowledge, inbox=hub)
-        _banner(settings, report.chunks, time.perf_counter() - started, widget_dir)
+        _banner(settings, report.chunks, time.perf_counter() - started, widget_dir, live)
         try:
-            yield
+            if live is None:
+                yield
+            else:
+                app.state.live_reload = live
+                async with live.running():
+                    yield
         finally:
             await rooms.aclose()
             db.close()
@@ -84,11 +99,14 @@ def local_app(settings: Settings, widget_dir: Path = WIDGET_BUILD_DIR) -> Starle
         *playground.ROUTES,
         *kb_files.ROUTES,
         *assets.routes(widget_dir, CONSOLE_PAGE),
+        *(live.routes() if live else []),
     ]
     return build_app(lifespan, routes)
 
 
-def _banner(settings: Settings, chunks: int, seconds: float, widget_dir: Path) -> None:
+def _banner(
+    settings: Settings, chunks: int, seconds: float, widget_dir: Path, live: LiveReload | None
+) -> None:
     url = settings.base_url
     if not (widget_dir / "widget.js").is_file():
         _say(f"\n  ! The widget is not built ({widget_dir}): run `uv run helpway build-widget`.")
@@ -102,6 +120,8 @@ def _banner(settings: Settings, chunks: int, seconds: float, widget_dir: Path) -
         f"    password     {demo.AGENT_PASSWORD}\n"
         f"  Demo KB        {chunks} sections, {url}/help/\n"
     )
+    if live:
+        _say("  Watching the widget's sources: a save rebuilds it and reloads the demo pages.\n")
 
 
 class CannotListen(RuntimeError):
@@ -128,13 +148,13 @@ def bind(settings: Settings) -> socket.socket:
     return sock
 
 
-def serve(settings: Settings) -> None:
+def serve(settings: Settings, watch: bool = False) -> None:
     """Run until SIGINT/SIGTERM; open sockets are closed and rooms flushed before exit.
 
     Raises `CannotListen` before doing anything else when the port cannot be bound."""
     sock = bind(settings)
     config = uvicorn.Config(
-        local_app(settings),
+        local_app(settings, watch=watch),
         host=settings.host,
         port=settings.port,
         ws_max_size=WS_MAX_BYTES,

@@ -17,9 +17,20 @@ def build(out: Path | None = None) -> Path:
     target = (out or WIDGET_BUILD_DIR).resolve()
     try:
         from helpway.widget import build as build_widget
+        from helpway.widget.runtime import RuntimeMissing
     except ImportError as exc:
         raise WidgetUnavailable(
             f"helpway.widget has no build() to call ({exc}); the widget package is not ready"
         ) from None
-    build_widget(target)
+    try:
+        build_widget(target)
+    except RuntimeMissing as exc:
+        raise WidgetUnavailable(str(exc)) from None
     return target
+
+
+def sources() -> tuple[Path, ...]:
+    """The folders a widget build reads: the widget package and the shared codec."""
+    from helpway.widget import bundle
+
+    return (bundle.PACKAGE, bundle.CODEC_DIR)
