@@ -1,5 +1,5 @@
 """The dev loop's watcher on real files: what counts as a change, and a failing build that
-leaves the last good one in place."""
+leaves the last good one in place; and the build command's own failure."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from helpway.edge.cli import main
 from helpway.edge.local import live_reload
 from helpway.edge.local.live_reload import LiveReload, changed_files, snapshot
 
@@ -80,3 +82,15 @@ async def test_a_save_rebuilds_once_and_a_broken_build_keeps_the_build_id(
         await _until(lambda: len(built) == 2, "the rebuild after the fix")
         assert live.build_id != second
     assert built == ["ok = 'edited'\n", "ok = 'fixed'\n"]
+
+
+def test_building_without_the_js_runtimes_is_one_clear_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It used to end in a traceback from the widget package."""
+    monkeypatch.setenv("HELPWAY_NODE_MODULES", str(tmp_path / "node_modules"))
+    result = CliRunner().invoke(main, ["build-widget", "--out", str(tmp_path / "build")])
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "is missing: run `npm ci`" in result.output
+    assert "Traceback" not in result.output
