@@ -12,6 +12,27 @@ sizes. Rows, each the median (and min) of several fresh runs:
   ready_ms: → the Python app ready (`helpway-widget[data-ready]`); click_ms: a click on the
   launcher (once ready) → the panel's composer focused, a frame later (in the frame).
 - transfer_bytes: bytes on the wire (CDP `encodedDataLength`) until ready, requests: count.
+- loader_to_launcher_ms: the loader's response end (Resource Timing) → the launcher's frame: what
+  the loader itself costs the page once it has arrived.
+- long_tasks / longest_task_ms: tasks of 50 ms or more the host page's main thread ran until
+  ready (PerformanceObserver `longtask`). With site isolation off (below) the widget's frame shares
+  that thread, as it does on phones that do not isolate sites: the harsher case.
+- js_heap_bytes: the page's V8 heap in use once ready (CDP `Performance.getMetrics`, after a
+  garbage collection); renderers_rss_bytes: resident memory of all renderer processes (Linux
+  /proc, the processes found through CDP `SystemInfo.getProcessInfo`; Chromium keeps a spare
+  renderer too, so compare with the baseline's figure, not with zero).
+
+First message rows (`first_message_*`): a click on the launcher → the panel's first message
+drawn (the greeting), and the network round trips between the two: requests and socket frames
+sent after the click, counted as rounds (a request that starts after another one ended is a round
+later), and `waited_on`: those that are not fingerprinted assets. `prewarmed`: clicked once the
+widget is ready (the loader prefetched when idle); `cold`: clicked the moment the launcher is
+painted.
+
+`widget_cold_isolated`: long tasks of the host page with site isolation on (desktop Chromium's
+default), where the frame's Python runs in a process of its own: what most visitors' host pages
+feel. `budgets` compares the figures with the issue's targets, each with `ok`; the long-task
+budget is checked on both.
 
 Size figures come from the build: the loader raw/gzip/brotli, and everything a first open loads
 (loader, frame, runtime, app) summed raw, gzip and brotli.
@@ -30,9 +51,11 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import brotli
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
@@ -61,6 +84,8 @@ THROTTLED = {
     "uploadThroughput": 1_600_000 / 8,
 }
 RUNS, QUICK_RUNS = 5, 2
+HOWS = ("cold", "warm", "throttled")
+ISOLATED_SETTLE_MS = 3000
 TIMEOUT_MS = 60_000
 BUILD = HERE.parent / "packages" / "widget" / "build"
 
@@ -70,13 +95,24 @@ MARKS = """
 window.__marks = {};
 const stamp = () => performance.timeOrigin + performance.now();
 const mark = (name) => { if (!(name in __marks)) __marks[name] = stamp(); };
+window.__long = [];
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    if (!('ready' in __marks)) __long.push(entry.duration);
+  }
+}).observe({type: 'longtask', buffered: true});
 new MutationObserver(() => {
   const host = document.querySelector('helpway-widget, baseline-launcher');
   if (host && !('launcher' in __marks)) requestAnimationFrame(() => mark('launcher'));
   if (host && host.hasAttribute('data-ready')) mark('ready');
+  if (document.querySelector('.hw-row')) requestAnimationFrame(() => mark('first_message'));
 }).observe(document, {subtree: true, childList: true, attributes: true});
 addEventListener('click', () => { __marks.click = stamp(); }, true);
 """
+LOADER_END = """() => {
+  const entry = performance.getEntriesByType('resource').find((e) => e.name.includes('/widget.js'));
+  return entry ? performance.timeOrigin + entry.responseEnd : null;
+}"""
 # Armed before the click and read after it: the promise is kept on the window, since waiting on
 # it where it is made would wait for the click that has not happened yet.
 FOCUS_MARK = """() => { window.__focused = new Promise((resolve) => {
@@ -140,11 +176,12 @@ def _pages(edge_url: str) -> Iterator[str]:
         thread.join()
 
 
-def _load(context: BrowserContext, url: str, throttled: bool) -> dict[str, float]:
+def _load(browser: Browser, context: BrowserContext, url: str, throttled: bool) -> dict[str, float]:
     """One navigation to `url`, then a click once ready: its figures."""
     page = context.new_page()
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
+    cdp.send("Performance.enable")
     if throttled:
         cdp.send("Network.emulateNetworkConditions", THROTTLED)
     sizes: list[float] = []
@@ -154,14 +191,136 @@ def _load(context: BrowserContext, url: str, throttled: bool) -> dict[str, float
     transfer, requests = sum(sizes), len(sizes)
     marks = page.evaluate("window.__marks")
     start = page.evaluate("performance.timeOrigin")
+    loader_end = page.evaluate(LOADER_END)
+    long_tasks = page.evaluate("window.__long")
+    cdp.send("HeapProfiler.collectGarbage")
+    metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+    rss = _renderer_rss(browser)
     click_ms = _click(page)
     page.close()
     return {
         "launcher_ms": marks["launcher"] - start,
+        # The baseline's launcher is inline: it has no loader of its own to wait for.
+        "loader_to_launcher_ms": marks["launcher"] - (loader_end or start),
         "ready_ms": marks["ready"] - start,
         "click_ms": click_ms,
         "transfer_bytes": transfer,
         "requests": requests,
+        "long_tasks": len(long_tasks),
+        "longest_task_ms": max(long_tasks, default=0.0),
+        "js_heap_bytes": metrics["JSHeapUsedSize"],
+        "renderers_rss_bytes": rss,
+    }
+
+
+def _renderer_rss(browser: Browser) -> float:
+    """Resident bytes of the renderer processes: one page is open, and site isolation is off."""
+    cdp = browser.new_browser_cdp_session()
+    try:
+        processes = cdp.send("SystemInfo.getProcessInfo")["processInfo"]
+    finally:
+        cdp.detach()
+    total = 0
+    for process in processes:
+        if process["type"] != "renderer":
+            continue
+        status = Path(f"/proc/{process['id']}/status")
+        for line in status.read_text().splitlines() if status.exists() else []:
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) * 1024
+    return float(total)
+
+
+@dataclass
+class Exchange:
+    """A request or a socket frame and its answer, on the epoch-ms clock of the page's marks."""
+
+    start: float
+    end: float
+    what: str  # a URL's path, or "ws:" and the frame's type
+
+
+def rounds(exchanges: list[Exchange]) -> int:
+    """Network round trips in sequence: an exchange that starts after another one ended waits
+    on it (a round later); exchanges in flight together share a round."""
+    depth: list[int] = []
+    ordered = sorted(exchanges, key=lambda e: e.start)
+    for i, exchange in enumerate(ordered):
+        before = [depth[j] for j in range(i) if ordered[j].end <= exchange.start]
+        depth.append(1 + max(before, default=0))
+    return max(depth, default=0)
+
+
+class NetworkLog:
+    """Requests and socket frames of a page (and its same-process frame), through CDP."""
+
+    def __init__(self, cdp: Any) -> None:
+        self.exchanges: dict[str, Exchange] = {}
+        self._frames: list[Exchange] = []
+        self._offset = 0.0  # wall-clock ms minus CDP's monotonic ms
+        cdp.on("Network.requestWillBeSent", self._sent)
+        cdp.on("Network.loadingFinished", self._done)
+        cdp.on("Network.loadingFailed", self._done)
+        cdp.on("Network.webSocketFrameSent", self._frame_sent)
+        cdp.on("Network.webSocketFrameReceived", self._frame_received)
+
+    def _ms(self, event: dict[str, Any]) -> float:
+        return float(event["timestamp"]) * 1000 + self._offset
+
+    def _sent(self, event: dict[str, Any]) -> None:
+        self._offset = float(event["wallTime"]) * 1000 - float(event["timestamp"]) * 1000
+        at = self._ms(event)
+        path = urlsplit(event["request"]["url"]).path
+        self.exchanges[event["requestId"]] = Exchange(at, float("inf"), path)
+
+    def _done(self, event: dict[str, Any]) -> None:
+        if event["requestId"] in self.exchanges:
+            self.exchanges[event["requestId"]].end = self._ms(event)
+
+    def _frame_sent(self, event: dict[str, Any]) -> None:
+        at = self._ms(event)
+        kind = re.search(r'"type"\s*:\s*"(\w+)"', event["response"]["payloadData"])
+        self._frames.append(Exchange(at, float("inf"), "ws:" + (kind[1] if kind else "?")))
+
+    def _frame_received(self, event: dict[str, Any]) -> None:
+        for frame in self._frames:
+            if frame.end == float("inf"):
+                frame.end = self._ms(event)
+
+    def between(self, start: float, end: float) -> list[Exchange]:
+        """What started in [start, end): the window between a click and what it waited for."""
+        every = [*self.exchanges.values(), *self._frames]
+        return [e for e in every if start <= e.start < end]
+
+
+def _first_message(context: BrowserContext, url: str, prewarmed: bool) -> dict[str, Any]:
+    """A click on the launcher → the panel's first message drawn, and the rounds in between."""
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    log = NetworkLog(cdp)
+    page.goto(url, wait_until="commit")
+    launcher = page.locator('button[aria-label="Open chat"]')
+    if prewarmed:
+        page.wait_for_selector("[data-ready]", state="attached", timeout=TIMEOUT_MS)
+        # The loader's idle work (runtime preloads, the socket) has had its moment.
+        page.wait_for_load_state("networkidle")
+    launcher.click(timeout=TIMEOUT_MS)
+    page.wait_for_function("() => document.querySelector('helpway-widget')", timeout=TIMEOUT_MS)
+    while len(page.frames) < 2:
+        page.wait_for_timeout(5)
+    frame = page.frames[1]
+    frame.wait_for_function(
+        "() => window.__marks && 'first_message' in window.__marks", timeout=TIMEOUT_MS
+    )
+    clicked = float(page.evaluate("window.__marks.click"))
+    shown = float(frame.evaluate("window.__marks.first_message"))
+    page.close()
+    waited = log.between(clicked, shown)
+    return {
+        "ms": shown - clicked,
+        "round_trips": rounds(waited),
+        "waited_on": sorted({e.what for e in waited if not e.what.startswith("/w/v/")}),
     }
 
 
@@ -179,17 +338,82 @@ def _row(browser: Browser, url: str, runs: int, how: str) -> dict[str, Any]:
         context = browser.new_context()
         context.add_init_script(MARKS)
         if how == "warm":
-            _load(context, url, throttled=False)
-        samples.append(_load(context, url, throttled=how == "throttled"))
+            _load(browser, context, url, throttled=False)
+        samples.append(_load(browser, context, url, throttled=how == "throttled"))
         context.close()
+    return _summary(samples)
+
+
+COUNTS = ("transfer_bytes", "requests", "long_tasks", "round_trips")
+
+
+def _summary(samples: list[dict[str, float]]) -> dict[str, Any]:
+    """Medians (and minima for times); counts and sizes as whole medians, worst case too."""
     row: dict[str, Any] = {}
     for key in samples[0]:
         values = [sample[key] for sample in samples]
-        if key in ("transfer_bytes", "requests"):
+        if key in COUNTS:
+            row[key] = {"median": int(statistics.median(values)), "max": int(max(values))}
+        elif key.endswith("_bytes"):
             row[key] = int(statistics.median(values))
         else:
             row[key] = {"median": round(statistics.median(values), 1), "min": round(min(values), 1)}
     return row
+
+
+def _host_long_tasks(browser: Browser, url: str, runs: int) -> dict[str, Any]:
+    samples = []
+    for _ in range(runs):
+        context = browser.new_context()
+        context.add_init_script(MARKS)
+        page = context.new_page()
+        page.goto(url, wait_until="commit")
+        page.locator('button[aria-label="Open chat"]').wait_for(timeout=TIMEOUT_MS)
+        # With the frame in its own process the host page cannot see it become ready: give the
+        # loader's idle prefetch and the frame's start the time they take on a cold load.
+        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(ISOLATED_SETTLE_MS)
+        durations = page.evaluate("window.__long")
+        samples.append({"long_tasks": len(durations), "longest_task_ms": max(durations, default=0)})
+        context.close()
+    return _summary(samples)
+
+
+def _first_message_row(browser: Browser, url: str, runs: int, prewarmed: bool) -> dict[str, Any]:
+    samples = []
+    for _ in range(runs):
+        context = browser.new_context()
+        context.add_init_script(MARKS)
+        samples.append(_first_message(context, url, prewarmed))
+        context.close()
+    # What the click had to wait for besides fingerprinted assets (those, a first load fetches).
+    waited_on = sorted({what for sample in samples for what in sample.pop("waited_on")})
+    return {**_summary(samples), "waited_on": waited_on}
+
+
+def budgets(figures: dict[str, Any]) -> dict[str, Any]:
+    """The issue's targets beside what this run measured."""
+    rows = figures["rows"]
+    checks = {
+        "loader_brotli_bytes": (figures["loader_bytes"]["brotli"], 2048),
+        "launcher_after_loader_ms": (rows["widget_cold"]["loader_to_launcher_ms"]["median"], 20),
+        "click_to_panel_ms_p50": (rows["widget_cold"]["click_ms"]["median"], 50),
+        "ready_throttled_ms": (rows["widget_throttled"]["ready_ms"]["median"], 1600),
+        "long_tasks_during_load_isolated": (rows["widget_cold_isolated"]["long_tasks"]["max"], 0),
+        "long_tasks_during_load_shared_thread": (
+            max(rows[f"widget_{how}"]["long_tasks"]["max"] for how in HOWS),
+            0,
+        ),
+        "round_trips_after_click_prewarmed": (
+            rows["first_message_prewarmed"]["round_trips"]["max"],
+            0,
+        ),
+        "round_trips_after_click_cold": (rows["first_message_cold"]["round_trips"]["max"], 1),
+    }
+    return {
+        name: {"measured": value, "target": target, "ok": value <= target}
+        for name, (value, target) in checks.items()
+    }
 
 
 def _sizes(build: Path) -> dict[str, Any]:
@@ -225,14 +449,28 @@ def run(quick: bool) -> dict[str, Any]:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 try:
                     rows = {}
-                    for how in ("cold", "warm", "throttled"):
+                    for how in HOWS:
                         for name in ("widget", "baseline"):
                             rows[f"{name}_{how}"] = _row(browser, f"{origin}/{name}", runs, how)
+                    for prewarmed in (True, False):
+                        key = "first_message_" + ("prewarmed" if prewarmed else "cold")
+                        rows[key] = _first_message_row(browser, f"{origin}/widget", runs, prewarmed)
                 finally:
                     browser.close()
+                isolated = playwright.chromium.launch(
+                    executable_path=CHROMIUM,
+                    args=[a for a in CHROMIUM_ARGS if a != "--disable-site-isolation-trials"],
+                )
+                try:
+                    rows["widget_cold_isolated"] = _host_long_tasks(
+                        isolated, f"{origin}/widget", runs
+                    )
+                finally:
+                    isolated.close()
         finally:
             stop_edge(edge)
-    return {"runs_per_row": runs, **_sizes(BUILD), "rows": rows}
+    figures = {"runs_per_row": runs, **_sizes(BUILD), "rows": rows}
+    return {**figures, "budgets": budgets(figures)}
 
 
 if __name__ == "__main__":
