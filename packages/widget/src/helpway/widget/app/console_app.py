@@ -26,6 +26,7 @@ through the `storage` event, so one click sets every tab. The team list is the e
 import asyncio
 import json
 
+import admin_app
 import alerts
 import canned_replies
 import chat_dom
@@ -86,6 +87,7 @@ class ConsoleApp:
         }
         self._aid_tasks: list = []
         self.view = console_view.ConsoleView(js.document, self)
+        self.admin = admin_app.AdminPage(self.origin, self._token, self.logout, self._canned_set)
         self._login_task: asyncio.Task | None = None
         self._logout_task: asyncio.Task | None = None
         self._inbox_task: asyncio.Task | None = None
@@ -148,6 +150,7 @@ class ConsoleApp:
         self.view.presence.show(self.presence, False)
         self.canned = {}
         self._search = {}
+        self.admin.leave()
         self.view.show_login(message)
 
     def _enter(self, session: dict) -> None:
@@ -156,6 +159,7 @@ class ConsoleApp:
         self.view.render_filters(self.inbox.filter)
         self._seen_saved = self.inbox.seen_version
         self.view.show_desk(session["agent"])
+        self.admin.enter()
         self.presence = team.choice(self.lasting.get(self._presence_key()))
         self.view.presence.show(self.presence, True)
         for site_id in session["site_ids"]:
@@ -357,6 +361,11 @@ class ConsoleApp:
         if status == 200 and isinstance(data, dict):
             found = data.get("responses") or []
             self.canned[site_id] = [r for r in found if canned_replies.is_response(r)]
+
+    def _canned_set(self, site_id: str, responses: list) -> None:
+        """The settings page read or changed the site's canned responses: the composer's `/`
+        menu offers these from now on."""
+        self.canned[site_id] = [r for r in responses if canned_replies.is_response(r)]
 
     def canned_responses(self) -> list:
         """The canned responses of the open conversation's site."""

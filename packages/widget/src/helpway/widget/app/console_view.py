@@ -364,7 +364,7 @@ class ConsoleView:
             self.search.clear()
 
     def _shortcut(self, event: js.Event) -> None:
-        if not self.login_page.hidden or event.isComposing:
+        if self.desk.hidden or event.isComposing:  # signed out, or on the settings page
             return
         target = event.target
         tag = str(target.tagName or "") if target else ""
