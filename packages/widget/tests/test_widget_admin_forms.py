@@ -10,14 +10,7 @@ try:
 except ImportError:  # MicroPython: the app modules sit flat on the path
     import admin_forms
 
-WIDGET_FIELDS = {
-    "color": "color",
-    "languages": "languages",
-    "default_language": "default_language",
-    "business_hours.time_zone": "time_zone",
-    "business_hours.weekly": "weekly",
-    "business_hours": "weekly",
-}
+WIDGET_FIELDS = admin_forms.WIDGET_FIELDS
 
 
 def form(**changes):
@@ -169,7 +162,9 @@ def test_refusals_land_beside_their_field():
     assert admin_forms.field_of(
         "body: Value error, default_language must be one of languages", WIDGET_FIELDS
     ) == ("default_language", "Default_language must be one of languages")
-    assert admin_forms.field_of("shortcut /hi is taken on this site", {"shortcut": "shortcut"}) == (
+    assert admin_forms.field_of(
+        "shortcut /hi is taken on this site", admin_forms.CANNED_FIELDS
+    ) == (
         "shortcut",
         "Shortcut /hi is taken on this site",
     )

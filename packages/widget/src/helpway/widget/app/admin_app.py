@@ -28,24 +28,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine
 
 HASH = "#settings"
-SITE_FIELDS = {"name": "name", "allowed_origins": "origins"}
-WIDGET_FIELDS = {
-    "title": "title",
-    "greeting": "greeting",
-    "greetings": "greeting",
-    "color": "color",
-    "position": "position",
-    "launcher_text": "launcher_text",
-    "languages": "languages",
-    "default_language": "default_language",
-    "business_hours.time_zone": "time_zone",
-    "business_hours.weekly": "weekly",
-    "business_hours.away_messages": "away_message",
-    "business_hours": "weekly",
-    "time_zone": "time_zone",
-}
-CANNED_FIELDS = {"shortcut": "shortcut", "title": "title", "text": "text"}
-INVITE_FIELDS = {"email": "email", "role": "role"}
 _ROLE_NAMES = {"agent": "Agent", "admin": "Admin", "owner": "Owner"}
 _KB_STATUS = {"indexed": "Indexed", "failed": "Failed"}
 
@@ -420,7 +402,7 @@ class AdminPage:
                 option.textContent = data["name"] + " (" + data["id"] + ")"
             form.done("Saved.")
         else:
-            self._refused(form, status, data, SITE_FIELDS)
+            self._refused(form, status, data, admin_forms.SITE_FIELDS)
 
     def _refused(self, form: Form, status: int, data: object, fields: dict) -> None:
         form.done("")
@@ -499,7 +481,7 @@ class AdminPage:
             self._fill_widget(data)
             form.done("Saved. Visitors get it the next time the widget loads.")
         else:
-            self._refused(form, status, data, WIDGET_FIELDS)
+            self._refused(form, status, data, admin_forms.WIDGET_FIELDS)
 
     # ------------------------------------------------------------------ the knowledge base
 
@@ -684,7 +666,7 @@ class AdminPage:
             self.invite_box.hidden = False
             await self._load_members(site_id)
         else:
-            self._refused(form, status, data, INVITE_FIELDS)
+            self._refused(form, status, data, admin_forms.INVITE_FIELDS)
 
     # ------------------------------------------------------------------ canned replies
 
@@ -757,7 +739,7 @@ class AdminPage:
             form.done("Saved /" + body["shortcut"] + ".")
             await self._load_canned(site_id)
         else:
-            self._refused(form, status, data, CANNED_FIELDS)
+            self._refused(form, status, data, admin_forms.CANNED_FIELDS)
 
     async def _delete_canned(self, reply_id: str) -> None:
         site_id = self.site_id

@@ -36,6 +36,28 @@ _HEX = "0123456789abcdefABCDEF"
 _SPACE = " \t\r\n,"
 
 
+# Which form field an edge refusal is about: by the body path `bodies.describe` names, or
+# the first word of a message about one field ("shortcut /hi is taken on this site").
+SITE_FIELDS = {"name": "name", "allowed_origins": "origins"}
+WIDGET_FIELDS = {
+    "title": "title",
+    "greeting": "greeting",
+    "greetings": "greeting",
+    "color": "color",
+    "position": "position",
+    "launcher_text": "launcher_text",
+    "languages": "languages",
+    "default_language": "default_language",
+    "business_hours.time_zone": "time_zone",
+    "business_hours.weekly": "weekly",
+    "business_hours.away_messages": "away_message",
+    "business_hours": "weekly",
+    "time_zone": "time_zone",
+}
+CANNED_FIELDS = {"shortcut": "shortcut", "title": "title", "text": "text"}
+INVITE_FIELDS = {"email": "email", "role": "role"}
+
+
 # ---------------------------------------------------------------- roles
 
 
