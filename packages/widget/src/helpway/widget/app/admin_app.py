@@ -17,7 +17,6 @@ import asyncio
 
 import admin_forms
 import admin_view
-import chat_dom
 import js
 import transport
 from admin_view import Form, button, confirm_button, element
@@ -28,6 +27,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine
 
 HASH = "#settings"
+HOURS_FIELDS = ("time_zone", "weekly", "away_message", "collect_email")
 _ROLE_NAMES = {"agent": "Agent", "admin": "Admin", "owner": "Owner"}
 _KB_STATUS = {"indexed": "Indexed", "failed": "Failed"}
 
@@ -197,6 +197,7 @@ class AdminPage:
         form.field("away_message", "Away message", "textarea")
         form.field("collect_email", "Ask for an e-mail while away", "checkbox")
         self.widget_form = form
+        admin_view.on(form.inputs["hours_on"], "change", lambda _event: self._show_hours())
         self.widget_section.appendChild(form.node)
         return self.widget_section
 
@@ -464,6 +465,13 @@ class AdminPage:
                 "collect_email": hours.get("collect_email", True),
             }
         )
+        self._show_hours()
+
+    def _show_hours(self) -> None:
+        """The hours' fields show while business hours are on."""
+        on = bool(self.widget_form.inputs["hours_on"].checked)
+        for name in HOURS_FIELDS:
+            self.widget_form.inputs[name].closest(".ha-field").hidden = not on
 
     def _save_widget(self, form: Form) -> None:
         body, problems = admin_forms.widget_change(form.values(), self.widget)
@@ -507,7 +515,7 @@ class AdminPage:
         elif doc.get("error"):
             state += ": " + doc["error"]
         row.appendChild(element("span", "ha-doc-status", state))
-        row.appendChild(element("span", "ha-doc-time", chat_dom.clock(doc["updated_at"])))
+        row.appendChild(element("span", "ha-doc-time", _when(doc["updated_at"])))
         url = doc["url"]
         row.appendChild(
             confirm_button("Delete", "ha-delete", lambda: self._run(self._delete_document(url)))
@@ -621,9 +629,7 @@ class AdminPage:
         row.setAttribute("data-email", invite["email"])
         row.appendChild(element("span", "ha-member-email", invite["email"]))
         row.appendChild(element("span", "ha-member-role", _ROLE_NAMES[invite["role"]]))
-        # A float: MicroPython cuts a big int to 32 bits on its way to JavaScript.
-        expires = "expires " + str(js.Date.new(float(invite["expires_at"])).toLocaleString())
-        row.appendChild(element("span", "ha-doc-time", expires))
+        row.appendChild(element("span", "ha-doc-time", "expires " + _when(invite["expires_at"])))
         return row
 
     async def _change_role(self, agent_id: str, role: str) -> None:
@@ -751,6 +757,12 @@ class AdminPage:
             self._stop_editing()
         if self._current(site_id):
             await self._load_canned(site_id)
+
+
+def _when(ms: int) -> str:
+    """A date and time in the browser's zone and words. A float: MicroPython cuts a big int to
+    32 bits on its way to JavaScript."""
+    return str(js.Date.new(float(ms)).toLocaleString())
 
 
 def _language_codes() -> str:
