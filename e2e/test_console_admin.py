@@ -50,6 +50,9 @@ def test_an_owner_runs_the_site_from_the_settings_page(browser: Browser, edge: E
     _sign_in(page, edge, OWNER[0], OWNER[1])
     _settings(page)
     expect(page.locator(".ha-role")).to_have_text("You are the site's owner.")
+    # console.css applies to its end (a rule left open once swallowed every later one).
+    radius = page.locator(".ha-section").first.evaluate("e => getComputedStyle(e).borderRadius")
+    assert radius == "12px"
     assert "#settings" in page.url
 
     # The snippet, copied.
@@ -72,6 +75,8 @@ def test_an_owner_runs_the_site_from_the_settings_page(browser: Browser, edge: E
     )
     expect(widget.get_by_label("Colour")).to_have_attribute("aria-invalid", "true")
     widget.get_by_label("Colour").fill("#0f766e")
+    widget.get_by_label("Position").select_option("left")
+    widget.get_by_label("Launcher text").fill("Questions?")
     widget.get_by_label("Business hours", exact=False).check()
     widget.get_by_label("Time zone").fill("Mars/Olympus")
     widget.get_by_label("Opening hours").fill("mon-fri 09:00-17:00")
@@ -97,6 +102,8 @@ def test_an_owner_runs_the_site_from_the_settings_page(browser: Browser, edge: E
     expect(chat.locator('.hw-row[data-role="assistant"] .hw-text').first).to_have_text(
         GREETING, timeout=TIMEOUT_MS
     )
+    look = "body[data-accent='#0f766e'][data-side='left'][data-launcher='Questions?']"
+    expect(chat.locator(look)).to_have_count(1)
 
     # The KB: a Markdown file uploaded and listed as indexed; a PDF refused by name.
     kb = page.get_by_role("region", name="Knowledge base")

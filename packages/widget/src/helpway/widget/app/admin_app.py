@@ -628,7 +628,7 @@ class AdminPage:
         row = element("li", "ha-pending")
         row.setAttribute("data-email", invite["email"])
         row.appendChild(element("span", "ha-member-email", invite["email"]))
-        row.appendChild(element("span", "ha-member-role", _ROLE_NAMES[invite["role"]]))
+        row.appendChild(element("span", "ha-pending-role", _ROLE_NAMES[invite["role"]]))
         row.appendChild(element("span", "ha-doc-time", "expires " + _when(invite["expires_at"])))
         return row
 
