@@ -4,7 +4,8 @@ it, a plain agent only looks.
 Olivia (owner) changes the greeting (after the edge refused a bad time zone beside its field) and
 a fresh widget greets with it; copies the snippet; uploads a Markdown file and sees it indexed;
 invites an agent and the link works; is told a site keeps its last owner; makes a canned reply,
-is told its shortcut is taken, edits it and uses it from the reply box. Dana (agent) gets the
+is told its shortcut is taken, edits it and uses it from the reply box; switches to a second
+site, whose name (markup) stays text. Dana (agent) gets the
 page read-only, and the edge refuses her the same changes made straight to the API.
 """
 
@@ -22,6 +23,7 @@ DANA = ("agent@demo.helpway.dev", "helpway-demo")
 GREETING = "Hello from the settings page! Ask us about Acme Cloud Notes."
 RETURNS_MD = b"# Returns\n\nYou can return a device within 30 days for a full refund.\n"
 TIMEOUT_MS = 30_000
+HOSTILE_NAME = '<img src=x onerror="window.pwned=1">Second shop'
 
 
 def _sign_in(page: Page, edge: Edge, email: str, password: str) -> None:
@@ -200,6 +202,29 @@ def test_an_owner_runs_the_site_from_the_settings_page(browser: Browser, edge: E
     doc.get_by_role("button", name="Delete").click()
     doc.get_by_role("button", name="Click again to delete").click()
     expect(doc).to_have_count(0, timeout=TIMEOUT_MS)
+
+    # A second site: picked from the "Site" list, each shown on its own; its name is text.
+    token = json.loads(page.evaluate("sessionStorage.getItem('helpway:agent')"))["token"]
+    made = httpx.post(
+        edge.url + "/api/sites",
+        json={"id": "second", "name": HOSTILE_NAME},
+        headers={"authorization": f"Bearer {token}"},
+    )
+    assert made.status_code == 200, made.text
+    page.reload()
+    sites = page.get_by_role("combobox", name="Site", exact=True)
+    expect(sites.locator("option")).to_have_count(2, timeout=TIMEOUT_MS)
+    sites.select_option("second")
+    expect(page.get_by_label("Name", exact=True)).to_have_value(HOSTILE_NAME)
+    expect(page.get_by_label("Snippet")).to_have_value(
+        f'<script src="{edge.url}/widget.js" data-site="second" async></script>'
+    )
+    expect(canned.locator("li.ha-canned")).to_have_count(0, timeout=TIMEOUT_MS)
+    expect(canned.locator(".ha-empty")).to_be_visible()
+    expect(kb.locator("li.ha-doc")).to_have_count(0)
+    expect(agents.locator("li.ha-member")).to_have_count(1)
+    assert sites.locator("option:checked").inner_text() == f"{HOSTILE_NAME} (second)"
+    assert page.evaluate("window.pwned") is None
 
     owner_context.close()
     visitor_context.close()
