@@ -280,4 +280,16 @@ def test_a_plain_agent_gets_the_settings_read_only(browser: Browser, edge: Edge)
         refused = httpx.request(method, edge.url + path, json=body, headers=auth)
         assert refused.status_code == 403, (method, path, refused.text)
         assert refused.json()["code"] == "forbidden"
+
+    # Signing out leaves nothing of the page behind; signing in again returns to it.
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("button", name="Log in")).to_be_visible()
+    expect(page.get_by_role("main", name="Settings")).to_be_hidden()
+    expect(page.get_by_role("button", name="Settings")).to_be_hidden()
+    assert page.locator(".hc-admin li").count() == 0
+    page.get_by_label("Email").fill(DANA[0])
+    page.get_by_label("Password").fill(DANA[1])
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("main", name="Settings")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(canned.locator("li.ha-canned")).to_have_count(3, timeout=TIMEOUT_MS)
     context.close()

@@ -74,13 +74,16 @@ class AdminPage:
         self._follow_hash()
 
     def leave(self) -> None:
-        """Signed out: nothing of the page stays on screen."""
+        """Signed out: nothing of the page stays, not even hidden (the next agent to sign in
+        on this tab may be another)."""
         self.switch.hidden = True
+        self.switch.textContent = "Settings"
         self.page.hidden = True
         self.sites = []
         self.site = None
-        self.invite_link.value = ""
-        self.invite_box.hidden = True
+        self.widget = {}
+        self.canned = []
+        self._draw()
 
     @property
     def shown(self) -> bool:
