@@ -118,6 +118,8 @@ def _widget_form(**changes: Any) -> dict[str, Any]:
         "color": "#0f766e",
         "position": "left",
         "launcher_text": "Chat",
+        "assistant_name": "Ada",
+        "avatar_url": "",
         "languages": "en, es",
         "default_language": "es",
         "hours_on": True,
@@ -140,6 +142,10 @@ async def test_the_forms_send_what_the_edge_takes_and_refusals_name_a_field(api:
     assert saved.status_code == 200, saved.text
     assert saved.json()["business_hours"]["away_messages"] == {"es": "Volvemos pronto"}
     assert (await api.visitor(site_id=site))["config"]["greeting"] == "Hello!"
+    pictured, _ = admin_forms.widget_change(_widget_form(avatar_url=" /avatar.png "), {})
+    shown = await api.http.post(widget, json=pictured, headers=owner)
+    assert shown.json()["avatar_url"] == "/avatar.png"
+    assert shown.json()["assistant_name"] == "Ada"
     off, _ = admin_forms.widget_change(_widget_form(hours_on=False), saved.json())
     cleared = await api.http.post(widget, json=off, headers=owner)
     assert cleared.json()["business_hours"] is None
@@ -149,6 +155,9 @@ async def test_the_forms_send_what_the_edge_takes_and_refusals_name_a_field(api:
         (_widget_form(time_zone="Mars/Olympus"), "time_zone"),
         (_widget_form(greeting="x" * 501), "greeting"),
         (_widget_form(launcher_text="x" * 41), "launcher_text"),
+        (_widget_form(avatar_url="javascript:alert(1)"), "avatar_url"),
+        (_widget_form(avatar_url="http://cdn.example/a.png"), "avatar_url"),
+        (_widget_form(assistant_name="x" * 61), "assistant_name"),
         (_widget_form(title="x" * 81), "title"),
         (_widget_form(weekly="mon 09:00-17:00\n" * 71), "weekly"),
         (_widget_form(away_message="x" * 501), "away_message"),

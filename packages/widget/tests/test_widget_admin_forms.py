@@ -20,6 +20,8 @@ def form(**changes):
         "color": "#2563eb",
         "position": "right",
         "launcher_text": "",
+        "assistant_name": "Ada",
+        "avatar_url": "",
         "languages": "en, es",
         "default_language": "en",
         "hours_on": False,
@@ -88,11 +90,16 @@ def test_the_widget_form_sends_every_field_and_no_hours_when_off():
     assert body["languages"] == ["en", "es"]
     assert body["business_hours"] is None
     assert body["color"] == "#2563eb" and body["position"] == "right"
+    assert body["assistant_name"] == "Ada" and body["avatar_url"] is None  # no avatar
+    body, _ = admin_forms.widget_change(form(avatar_url=" /a.png "), {})
+    assert body["avatar_url"] == "/a.png"
 
 
 def test_the_widget_form_catches_typos_by_field():
-    _, problems = admin_forms.widget_change(form(color="blue", languages="en, fr", title=" "), {})
-    assert sorted(problems) == ["color", "languages", "title"]
+    _, problems = admin_forms.widget_change(
+        form(color="blue", languages="en, fr", title=" ", assistant_name=""), {}
+    )
+    assert sorted(problems) == ["assistant_name", "color", "languages", "title"]
     assert "fr" in problems["languages"]
     _, problems = admin_forms.widget_change(form(languages="es"), {})
     assert list(problems) == ["default_language"]

@@ -190,6 +190,12 @@ class AdminPage:
         form.field("color", "Colour", hint="#rgb or #rrggbb")
         form.field("position", "Position", "select", [("right", "Right"), ("left", "Left")])
         form.field("launcher_text", "Launcher text", hint="Beside the chat button; empty: none.")
+        form.field("assistant_name", "Assistant's name")
+        form.field(
+            "avatar_url",
+            "Avatar URL",
+            hint="An https:// image, or a path on this edge like /avatar.png; empty: none.",
+        )
         form.field("languages", "Languages", hint="Codes, like en, es: " + _language_codes() + ".")
         form.field("default_language", "Default language", "select", list(admin_forms.LANGUAGES))
         form.field(
@@ -459,6 +465,8 @@ class AdminPage:
                 "color": settings["color"],
                 "position": settings["position"],
                 "launcher_text": settings["launcher_text"],
+                "assistant_name": settings["assistant_name"],
+                "avatar_url": settings.get("avatar_url") or "",
                 "languages": ", ".join(settings["languages"]),
                 "default_language": settings["default_language"],
                 "hours_on": bool(hours),

@@ -46,6 +46,8 @@ WIDGET_FIELDS = {
     "color": "color",
     "position": "position",
     "launcher_text": "launcher_text",
+    "assistant_name": "assistant_name",
+    "avatar_url": "avatar_url",
     "languages": "languages",
     "default_language": "default_language",
     "business_hours.time_zone": "time_zone",
@@ -192,12 +194,17 @@ def widget_change(values: dict, current: dict) -> tuple:
         problems["color"] = "Write a colour as #rgb or #rrggbb, like #2563eb."
     if not values["title"].strip():
         problems["title"] = "Give the chat a title."
+    if not values["assistant_name"].strip():
+        problems["assistant_name"] = "Give the assistant a name."
+    avatar = values["avatar_url"].strip()
     body = {
         "title": values["title"].strip(),
         "greeting": values["greeting"].strip(),
         "color": color,
         "position": values["position"],
         "launcher_text": values["launcher_text"].strip(),
+        "assistant_name": values["assistant_name"].strip(),
+        "avatar_url": avatar or None,  # none: the widget draws no avatar
         "languages": languages,
         "default_language": default,
         "business_hours": None,
