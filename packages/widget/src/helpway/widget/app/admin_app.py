@@ -186,7 +186,13 @@ class AdminPage:
         self.widget_section.appendChild(self.widget_note)
         form = Form("widget", "Widget", "Save widget", self._save_widget)
         form.field("title", "Title")
-        form.field("greeting", "Greeting", "textarea")
+        form.field(
+            "greeting",
+            "Greeting",
+            "textarea",
+            hint="Said in each language that has no greeting of its own (the CLI's "
+            "sites config --greeting-for sets those).",
+        )
         form.field("color", "Colour", hint="#rgb or #rrggbb")
         form.field("position", "Position", "select", [("right", "Right"), ("left", "Left")])
         form.field("launcher_text", "Launcher text", hint="Beside the chat button; empty: none.")
@@ -203,7 +209,12 @@ class AdminPage:
         )
         form.field("time_zone", "Time zone", hint="Like Europe/Madrid or America/New_York.")
         form.field("weekly", "Opening hours", "textarea", hint="One a line: mon-fri 09:00-17:00")
-        form.field("away_message", "Away message", "textarea")
+        form.field(
+            "away_message",
+            "Away message",
+            "textarea",
+            hint="In the default language; other languages keep theirs.",
+        )
         form.field("collect_email", "Ask for an e-mail while away", "checkbox")
         self.widget_form = form
         admin_view.on(form.inputs["hours_on"], "change", lambda _event: self._show_hours())
