@@ -2,8 +2,9 @@
 
 Agent signs in → visitor asks the widget → the answer streams with a citation link → visitor
 asks for a human → the conversation appears in the agent's inbox without a reload → the agent
-types (the visitor sees it) and replies → the visitor sees the reply → after a reload the
-history is back with every message exactly once.
+types (the visitor sees it) and replies → the visitor sees the reply → the visitor types (the
+agent sees it, and sees it end when they pause and when they send) → after a reload the history
+is back with every message exactly once.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ AGENT_EMAIL = "agent@demo.helpway.dev"
 AGENT_PASSWORD = "helpway-demo"
 QUESTION = "How do I reset my password?"
 REPLY = "Hi, I'm Dana <b>from support</b> — happy to help!"
+THANKS = "Thanks, that worked!"
 TIMEOUT_MS = 30_000
 
 
@@ -111,6 +113,20 @@ def test_visitor_gets_a_cited_answer_then_a_human(browser: Browser, edge: Edge) 
     expect(chat.locator('.hw-row[data-role="agent"] b')).to_have_count(0)
     expect(chat.locator('.hw-event[data-event="agent.joined"]')).to_have_count(1)
 
+    # The visitor types: the agent sees it, and sees it stop when they pause, then when they
+    # send (the message lands and the indicator goes with it).
+    console_typing = agent.locator(".hc-typing")
+    expect(console_typing).to_have_text("")
+    box = chat.locator('textarea[aria-label="Message"]')
+    box.press_sequentially("Thanks", delay=30)
+    expect(console_typing).to_contain_text("typing", timeout=TIMEOUT_MS)
+    expect(console_typing).to_have_text("", timeout=TIMEOUT_MS)
+    box.press_sequentially(", that worked!", delay=30)
+    expect(console_typing).to_contain_text("typing", timeout=TIMEOUT_MS)
+    box.press("Enter")
+    expect(agent.locator(".hc-log .hw-row .hw-text").last).to_have_text(THANKS, timeout=TIMEOUT_MS)
+    expect(console_typing).to_have_text("", timeout=TIMEOUT_MS)
+
     # After a reload the whole history is back, each message exactly once.
     visitor.reload()
     visitor.locator('button[aria-label="Open chat"]').click()
@@ -122,7 +138,7 @@ def test_visitor_gets_a_cited_answer_then_a_human(browser: Browser, edge: Edge) 
     assert ids, "no history after reload"
     assert [i for i, n in Counter(ids).items() if n > 1] == []
     roles = chat.locator(".hw-row[data-id]").evaluate_all("rows => rows.map(r => r.dataset.role)")
-    assert roles == ["visitor", "assistant", "agent"]
+    assert roles == ["visitor", "assistant", "agent", "visitor"]
 
     agent_context.close()
     visitor_context.close()

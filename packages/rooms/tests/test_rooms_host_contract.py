@@ -558,6 +558,20 @@ async def test_a_silent_typist_is_switched_off_by_the_rooms_alarm(
     assert agent.of_type("typing") == []  # never to the typist itself
 
 
+async def test_a_start_held_back_by_the_interval_reaches_the_others_by_the_alarm(
+    make: Callable[..., Any],
+) -> None:
+    # A typist's TTL alarm is set far ahead; a quick stop-start must not wait for it.
+    room = await make(policy=RoomPolicy(typing_ttl_ms=60_000, typing_interval_ms=30))
+    visitor, agent = await room.connect(VISITOR), await room.connect(AGENT)
+    await room.receive(agent, typing(True))  # sets the room's alarm a minute ahead
+    await room.receive(visitor, typing(True))
+    await room.receive(visitor, typing(False))
+    await room.receive(visitor, typing(True))  # within the interval: held back, not dropped
+    await until(room, lambda: len(agent.of_type("typing")) == 3)
+    assert [t["active"] for t in agent.of_type("typing")] == [True, False, True]
+
+
 async def test_a_session_whose_send_fails_leaves_the_room(room: Harness) -> None:
     visitor, agent = await room.connect(VISITOR), await room.connect(AGENT)
     await room.receive(agent, typing(True))

@@ -65,6 +65,58 @@ def test_typing_relays_are_paced_per_session() -> None:
     assert all(to == ("a",) for to, _, _ in relays)
 
 
+def until_quiet(room: Room, now: int) -> list[tuple[tuple[str, ...], str, bool]]:
+    """The typing relays the room's alarm makes up to `now`, fired at each `next_expiry` as a
+    host does."""
+    relays = []
+    while (due := room.next_expiry) is not None and due <= now:
+        relays += shown(room.expire(due))
+    return relays
+
+
+def test_a_start_soon_after_the_last_one_is_held_back_never_dropped() -> None:
+    # The e2e failure: the visitor's "typing" for their question went out at 0, the question
+    # itself at 30 (typing off); a short burst starting at 600 must still reach the agent,
+    # although the widget sends no repeat (it stops at once).
+    room = room_with_visitor_and_agent()
+    assert shown(room.receive("v", typing(True), now=0)) == [(("a",), "v1", True)]
+    message = frames.SendMessage(type="message.send", client_id="m1", text="hi")
+    assert (("a",), "v1", False) in shown(room.receive("v", message, now=30))
+    assert room.receive("v", typing(True), now=600) == []  # within the interval: held back
+    assert room.next_expiry == 1000
+    assert until_quiet(room, 1000) == [(("a",), "v1", True)]
+    # …and it still expires by the TTL (counted from the typist's last word, at 600).
+    assert room.next_expiry == 8600
+    assert until_quiet(room, 9000) == [(("a",), "v1", False)]
+    assert room.next_expiry is None
+
+
+def test_a_stop_always_gets_through_and_a_held_back_start_it_cancels_stays_unsaid() -> None:
+    room = room_with_visitor_and_agent()
+    room.receive("v", typing(True), now=0)
+    assert shown(room.receive("v", typing(False), now=50)) == [(("a",), "v1", False)]
+    assert room.receive("v", typing(True), now=100) == []  # held back until 1000
+    # Stopped before it was shown: the agent never saw it start, so nothing to take back.
+    assert room.receive("v", typing(False), now=200) == []
+    assert room.next_expiry is None
+    assert until_quiet(room, 5000) == []
+    # Sending or leaving ends a held-back start silently too.
+    assert shown(room.receive("v", typing(True), now=5000)) == [(("a",), "v1", True)]
+    room.receive("v", typing(False), now=5001)
+    room.receive("v", typing(True), now=5002)
+    message = frames.SendMessage(type="message.send", client_id="m1", text="hi")
+    assert shown(room.receive("v", message, now=5003)) == []
+    room.receive("v", typing(True), now=5004)
+    assert room.leave("v") == []
+    assert room.next_expiry is None
+
+
+def test_a_joiner_is_told_who_is_typing_already() -> None:
+    room = room_with_visitor_and_agent()
+    room.receive("v", typing(True), now=0)
+    assert shown(room.join("a2", AGENT, 0)) == [(("a2",), "v1", True)]
+
+
 def test_leaving_or_sending_ends_typing_and_clears_the_alarm() -> None:
     room = room_with_visitor_and_agent()
     room.receive("v", typing(True), now=0)

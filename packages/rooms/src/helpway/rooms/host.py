@@ -60,6 +60,7 @@ class _Live:
     answer: asyncio.Task[None] | None = None
     # The alarm that calls the room's `expire` at its `next_expiry`.
     alarm: asyncio.Task[None] | None = None
+    alarm_due: int = 0
     evicted: bool = False
 
 
@@ -443,19 +444,26 @@ class LocalRoomHost:
     # ------------------------------------------------------------------ the alarm
 
     def _set_alarm(self, conversation_id: str, live: _Live) -> None:
-        """Make sure the room's `expire` runs at its `next_expiry`. Deadlines only move later
-        (a typist's repeat), so a pending alarm is never too late: when it fires early it
-        expires nothing and the next input sets the next alarm."""
-        if live.alarm is None and live.room.next_expiry is not None:
-            live.alarm = asyncio.create_task(
-                self._alarm(conversation_id, live.room.next_expiry), name=f"alarm {conversation_id}"
-            )
+        """Make sure the room's `expire` runs at its `next_expiry`. An alarm that fires early
+        expires nothing and the next input sets the next one; one due later than the new
+        deadline (a held-back typing start) is replaced."""
+        due = live.room.next_expiry
+        if due is None or (live.alarm is not None and live.alarm_due <= due):
+            return
+        if live.alarm is not None:
+            live.alarm.cancel()
+        live.alarm_due = due
+        live.alarm = asyncio.create_task(
+            self._alarm(conversation_id, due), name=f"alarm {conversation_id}"
+        )
 
     async def _alarm(self, conversation_id: str, due: int) -> None:
         await asyncio.sleep(max(due - self._clock(), 0) / 1000)
+        me = asyncio.current_task()
 
         def step(live: _Live) -> list[Effect]:
-            live.alarm = None  # this input sets the next one, if any
+            if live.alarm is me:  # not replaced meanwhile: this input sets the next one
+                live.alarm = None
             return live.room.expire(self._clock())
 
         await self._input(conversation_id, None, step, None)

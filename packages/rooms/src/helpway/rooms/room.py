@@ -15,10 +15,14 @@ Guarantees the effect order encodes (see `effects`):
 - a join with `last_seq` gets `welcome`, then every entry after `last_seq`, then live frames;
   a join beyond `policy.max_sessions` gets `room_full` and may be retried.
 
-Typing is ephemeral: never stored, relayed only on change, a session's "started" at most once per
-`policy.typing_interval_ms`, and switched off by the room itself once the typist has been silent
-for `policy.typing_ttl_ms` (`expire`, which the host calls at `next_expiry`), when it sends a
-message, or when its session leaves.
+Typing is ephemeral: never stored, relayed only on change (a repeat only extends the deadline), a
+session's "started" at most once per `policy.typing_interval_ms` — one that comes sooner is held
+back until the interval is over, never dropped, since the client sends no repeat for a short
+burst — and switched off by the room itself once the typist has been silent for
+`policy.typing_ttl_ms` (`expire`, which the host calls at `next_expiry`), when it sends a
+message, or when its session leaves. A "stopped" for a start the others were shown always goes
+out at once; one for a start still held back has nothing to take back. A joiner is told who is
+typing already.
 
 Conversation status:
 - `open`: the assistant answers visitor messages (`ai_active`), one question at a time, in order.
@@ -83,6 +87,8 @@ class _Session:
     typing_until: int = 0
     # When its last "started typing" was relayed.
     typing_relayed_at: int | None = None
+    # When a "started" held back by the interval is relayed (0: none held back).
+    typing_due: int = 0
 
 
 @dataclass
@@ -143,6 +149,7 @@ class Room:
     def next_expiry(self) -> int | None:
         """When `expire` next has something to do (a host's alarm), or None."""
         deadlines = [s.typing_until for s in self._sessions.values() if s.typing_until]
+        deadlines += [s.typing_due for s in self._sessions.values() if s.typing_due]
         return min(deadlines, default=None)
 
     # ------------------------------------------------------------------ inputs
@@ -165,6 +172,11 @@ class Room:
             last_seq=head,
         )
         effects: list[Effect] = [Send((session_id,), welcome)]
+        effects += [
+            Send((session_id,), frames.Typing(type="typing", author=x.participant, active=True))
+            for x in self._sessions.values()
+            if x.typing_until and not x.typing_due and x.participant.id != participant.id
+        ]
         # A last_seq beyond the head (a client that kept state the room never had) gets nothing.
         agent = participant.role == "agent"
         if last_seq < head:
@@ -227,17 +239,16 @@ class Room:
     def leave(self, session_id: str) -> list[Effect]:
         """A session is gone; a typing indicator it left on is switched off for the others."""
         session = self._sessions.pop(session_id, None)
-        if session is None or not session.typing_until:
-            return []
-        return self._typing_sends(session.participant, active=False)
+        return [] if session is None else self._typing_off(session)
 
     def expire(self, now: int) -> list[Effect]:
         """Switch off every typist silent since its deadline; call it at `next_expiry`."""
         effects: list[Effect] = []
         for session in self._sessions.values():
             if session.typing_until and session.typing_until <= now:
-                session.typing_until = 0
-                effects += self._typing_sends(session.participant, active=False)
+                effects += self._typing_off(session)
+            elif session.typing_due and session.typing_due <= now:
+                effects += self._typing_on(session, now)
         return effects
 
     def assistant_delta(self, answer_id: str, text: str) -> list[Effect]:
@@ -288,9 +299,7 @@ class Room:
         self._receipts[key] = receipt
         self._forget_old_receipts()
         effects = self._commit(meta, [*entries, message], ack=(session_id, frame.client_id))
-        if session.typing_until:
-            session.typing_until = 0
-            effects += self._typing_sends(author, active=False)
+        effects += self._typing_off(session)
         if was_ai_active and not meta.ai_active:
             effects += self._stop_answering()
         if author.role == "visitor" and meta.ai_active:
@@ -320,9 +329,7 @@ class Room:
         self._receipts[key] = (seq, entry_id)
         self._forget_old_receipts()
         effects = self._commit(meta, [note], ack=(session_id, frame.client_id))
-        if session.typing_until:
-            session.typing_until = 0
-            effects += self._typing_sends(author, active=False)
+        effects += self._typing_off(session)
         return effects
 
     def _takeover(self, session_id: str, author: frames.Author, now: int) -> list[Effect]:
@@ -382,19 +389,30 @@ class Room:
     def _typing(self, session: _Session, active: bool, now: int) -> list[Effect]:
         """Only changes are relayed: a client repeating "typing" just extends its deadline."""
         if not active:
-            if not session.typing_until:
-                return []
-            session.typing_until = 0
-            return self._typing_sends(session.participant, active=False)
-        if session.typing_until:
-            session.typing_until = now + self.policy.typing_ttl_ms
+            return self._typing_off(session)
+        started = not session.typing_until
+        session.typing_until = now + self.policy.typing_ttl_ms
+        if not started:
             return []
         last = session.typing_relayed_at
         if last is not None and now - last < self.policy.typing_interval_ms:
-            return []  # toggling too fast: the client's next repeat will show it
-        session.typing_until = now + self.policy.typing_ttl_ms
+            # Toggling fast: shown when the interval is over (`expire`), unless it stops first.
+            session.typing_due = last + self.policy.typing_interval_ms
+            return []
+        return self._typing_on(session, now)
+
+    def _typing_on(self, session: _Session, now: int) -> list[Effect]:
+        session.typing_due = 0
         session.typing_relayed_at = now
         return self._typing_sends(session.participant, active=True)
+
+    def _typing_off(self, session: _Session) -> list[Effect]:
+        """The others hear "stopped" only if they were shown it started."""
+        if not session.typing_until:
+            return []
+        shown = not session.typing_due
+        session.typing_until = session.typing_due = 0
+        return self._typing_sends(session.participant, active=False) if shown else []
 
     def _typing_sends(self, author: frames.Author, active: bool) -> list[Effect]:
         """Typing goes to everyone but the typist's own sessions, and is never stored."""
