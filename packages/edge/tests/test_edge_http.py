@@ -7,6 +7,7 @@ conftest.py); those taking `client` run locally only, each saying why the Worker
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -28,6 +29,26 @@ async def test_visitor_session_is_created_then_resumed(api) -> None:
     assert again["visitor_id"] == first["visitor_id"]
     assert again["conversation_id"] == first["conversation_id"]
     assert again["visitor_token"] == first["visitor_token"]
+
+
+async def test_racing_tabs_of_one_visitor_share_one_conversation(api) -> None:
+    """Tabs of one visitor starting at once: the session route racing itself."""
+    first = await api.visitor()
+    tabs = await asyncio.gather(*(api.visitor(first["visitor_token"]) for _ in range(4)))
+    assert {tab["conversation_id"] for tab in tabs} == {first["conversation_id"]}
+
+
+async def test_two_tabs_sending_one_message_at_once_store_it_once(client) -> None:
+    """Both tabs of a visitor send the same outbox entry (one localStorage) at once."""
+    first = await client.visitor()
+    token, cid = first["visitor_token"], first["conversation_id"]
+    frame = {"type": "message.send", "client_id": "both-tabs", "text": "Hello from two tabs"}
+    async with client.conversation(cid, token) as one, client.conversation(cid, token) as two:
+        await asyncio.gather(one.send(frame), two.send(frame))
+        acks = [(await tab.recv_until("ack", client_id="both-tabs"))[0] for tab in (one, two)]
+    assert acks[0] == acks[1]
+    history = await client.history(cid, token, acks[0]["seq"])
+    assert [e.get("text") for e in history["entries"]].count("Hello from two tabs") == 1
 
 
 async def test_an_unknown_visitor_token_starts_a_new_visitor(api) -> None:

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
+
 import pytest
 
 from helpway.shared import frames, rest
 from helpway.store import agents, conversations, messages, sites, visitors
+from helpway.store.database import Database, Params, Row, Statement
 from helpway.store.errors import NotFound
 from helpway.store.ids import hash_token
 from helpway.store.sqlite import SqliteDatabase
@@ -108,7 +112,8 @@ async def test_inbox_lists_conversations_with_messages_newest_first(
     for name, site_id in (("a", "demo"), ("b", "other"), ("c", "demo"), ("d", "hidden")):
         visitor, _ = await visitors.create_visitor(db, site_id)
         made[name] = await conversations.create_conversation(db, site_id, visitor.id, now=1)
-    silent = await conversations.create_conversation(db, "demo", visitor.id, now=1)
+    quiet, _ = await visitors.create_visitor(db, "demo")
+    silent = await conversations.create_conversation(db, "demo", quiet.id, now=1)
 
     await conversations.apply_entries(db, made["a"].id, [message(1, "a1", at=100)])
     await conversations.apply_entries(db, made["b"].id, [message(1, "b1", at=200)])
@@ -366,3 +371,55 @@ async def test_an_answer_a_human_was_called_in_after_is_handed_off(
     resolutions = {e.answer_id: e.resolution for e in page.entries if isinstance(e, frames.Message)}
     assert resolutions == {None: None, "a1": "answered", "a2": "handed_off"}
     assert page.entries[-1] == handoff
+
+
+class RoundTrips:
+    """The database over a network: every statement lets other tasks run first, as each D1
+    call is a round trip from the Worker. It adds no logic of its own."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def all(self, sql: str, params: Params = ()) -> list[Row]:
+        await asyncio.sleep(0)
+        return await self._db.all(sql, params)
+
+    async def first(self, sql: str, params: Params = ()) -> Row | None:
+        await asyncio.sleep(0)
+        return await self._db.first(sql, params)
+
+    async def run(self, sql: str, params: Params = ()) -> int:
+        await asyncio.sleep(0)
+        return await self._db.run(sql, params)
+
+    async def batch(self, statements: Sequence[Statement]) -> None:
+        await asyncio.sleep(0)
+        await self._db.batch(statements)
+
+
+async def test_racing_tabs_get_one_conversation(db: Database, site: sites.Site) -> None:
+    """Two tabs (and a double click) of one visitor asking for its conversation at once."""
+    visitor, _ = await visitors.create_visitor(db, site.id)
+    remote = RoundTrips(db)
+    made = await asyncio.gather(
+        *(conversations.current_or_new_conversation(remote, site.id, visitor.id) for _ in range(4))
+    )
+    assert len({c.id for c in made}) == 1
+    rows = await db.all("SELECT id FROM conversations WHERE visitor_id = ?", (visitor.id,))
+    assert [r["id"] for r in rows] == [made[0].id]
+    # Asked again later, the same one, closed or not (the closed-conversation policy).
+    await conversations.apply_entries(db, made[0].id, [event(1, "closed", "closed")])
+    again = await conversations.current_or_new_conversation(db, site.id, visitor.id)
+    assert (again.id, again.status) == (made[0].id, "closed")
+
+
+async def test_the_database_refuses_a_second_live_conversation(
+    db: Database, site: sites.Site
+) -> None:
+    """The guarantee holds for any writer, not only for `current_or_new_conversation`."""
+    visitor, _ = await visitors.create_visitor(db, site.id)
+    first = await conversations.create_conversation(db, site.id, visitor.id, now=1)
+    with pytest.raises(Exception, match="UNIQUE"):
+        await conversations.create_conversation(db, site.id, visitor.id, now=2)
+    await conversations.apply_entries(db, first.id, [event(1, "closed", "closed")])
+    await conversations.create_conversation(db, site.id, visitor.id, now=3)  # allowed now

@@ -74,6 +74,26 @@ async def create_conversation(
     return conversation
 
 
+async def current_or_new_conversation(
+    db: Database, site_id: str, visitor_id: str, *, now: int | None = None
+) -> Conversation:
+    """The visitor's current conversation, made if it has none. One statement decides, so
+    callers racing each other (two tabs, a double click, each D1 call a round trip apart) all
+    get the same conversation; the unique index of live conversations per visitor (migration
+    0012) backs it for any other writer."""
+    now = now_ms() if now is None else now
+    await db.run(
+        "INSERT OR IGNORE INTO conversations (id, site_id, visitor_id, status, last_seq, "
+        "created_at, updated_at) SELECT ?, ?, ?, 'open', 0, ?, ? "
+        "WHERE NOT EXISTS (SELECT 1 FROM conversations WHERE visitor_id = ?)",
+        (new_id(), site_id, visitor_id, now, now, visitor_id),
+    )
+    current = await current_conversation_of(db, visitor_id)
+    if current is None:  # the visitor was erased meanwhile
+        raise NotFound(f"visitor {visitor_id!r}")
+    return current
+
+
 async def get_conversation(db: Database, conversation_id: str) -> Conversation | None:
     row = await db.first("SELECT * FROM conversations WHERE id = ?", (conversation_id,))
     return None if row is None else Conversation.from_row(row)

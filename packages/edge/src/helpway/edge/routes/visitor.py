@@ -67,9 +67,7 @@ async def visitor_session(request: Request) -> Response:
             time_zone=body.time_zone,
             user_agent=user_agent,
         )
-    conversation = await conversations.current_conversation_of(db, visitor.id)
-    if conversation is None:
-        conversation = await conversations.create_conversation(db, site.id, visitor.id)
+    conversation = await conversations.current_or_new_conversation(db, site.id, visitor.id)
     session = rest.VisitorSession(
         visitor_id=visitor.id,
         visitor_token=token,
