@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from edge_process import Edge, start_edge, stop_edge
@@ -47,3 +48,25 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     )
     yield browser
     browser.close()
+
+
+class Edges:
+    """The edges a test started, so every one of them is stopped, however the test ends."""
+
+    def __init__(self, data: Path) -> None:
+        self.data = data
+        self.started: list[Edge] = []
+
+    def start(self, port: int | None = None) -> Edge:
+        edge = start_edge(self.data, port)
+        self.started.append(edge)
+        return edge
+
+
+@pytest.fixture
+def edges(tmp_path: Path) -> Iterator[Edges]:
+    running = Edges(tmp_path / "data")
+    yield running
+    for edge in running.started:
+        if edge.process.poll() is None:
+            stop_edge(edge)

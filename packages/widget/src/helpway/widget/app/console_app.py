@@ -3,12 +3,15 @@
 The inbox is the `GET /api/inbox` snapshot merged with the `inbox.update` frames of `/ws/inbox`
 (reloaded whenever that socket (re)opens, so nothing missed while it was down stays missing).
 Opening a conversation joins its room with the agent's token from seq 0: the whole history, then
-live frames, drawn by the same `state` and `chat_dom` as the widget. The agent's actions on it
-(take over, assign to me / unassign, close / reopen, internal notes) are frames on that socket;
-the inbox can be filtered (`inbox.FILTERS`), each filter paged by the edge. The agent token lives in
-sessionStorage: it survives a reload of the tab and ends with it. What the agent has read lives
-in localStorage (in memory if the browser refuses storage), per agent, so a reload or a new tab
-does not mark everything unread again.
+live frames, drawn by the same `state` and `chat_dom` as the widget. Each conversation has its
+own outbox: one left while replies are still on their way out (no ack yet, or offline) keeps its
+state and socket in the background until the room has acked them all, so they reach the
+conversation they were written in, and coming back shows them as they are (sending… or sent).
+The agent's actions on it (take over, assign to me / unassign, close / reopen, internal notes)
+are frames on that socket; the inbox can be filtered (`inbox.FILTERS`), each filter paged by the
+edge. The agent token lives in sessionStorage: it survives a reload of the tab and ends with it.
+What the agent has read lives in localStorage (in memory if the browser refuses storage), per
+agent, so a reload or a new tab does not mark everything unread again.
 
 The aids around a conversation: search over messages (`GET /api/search`), the visitor's context
 (`GET /api/conversations/{id}/visitor`, again whenever the visitor speaks), the site's canned
@@ -68,6 +71,8 @@ class ConsoleApp:
         self.presence = team.ONLINE
         self.conversation: state.Conversation | None = None
         self.channel: transport.Channel | None = None
+        # Conversations left with replies not yet acked: id -> (state, channel), see above.
+        self.leaving: dict = {}
         self.connection = ""
         self.typing_signal = pacing.TypingSignal()
         self.sent = 0
@@ -141,6 +146,9 @@ class ConsoleApp:
         self.store.remove(SESSION_KEY)
         self.agent_session = None
         self._leave_conversation()
+        for _conversation, channel in self.leaving.values():
+            channel.stop()
+        self.leaving = {}
         for channel in self.inbox_channels:
             channel.stop()
         self.inbox_channels = []
@@ -413,47 +421,57 @@ class ConsoleApp:
             return
         self._leave_conversation()
         self.inbox.select(conversation_id)
-        self.conversation = state.Conversation()
-        look = chat_dom.Look(self.conversation, "agent", self.origin)
+        kept = self.leaving.pop(conversation_id, None)
+        conversation = state.Conversation() if kept is None else kept[0]
+        self.conversation = conversation
+        look = chat_dom.Look(conversation, "agent", self.origin)
         self.view.open_conversation(summary, look)
         self.view.render_inbox(self.inbox)
         self._remember_seen()
         self._run(self._load_context(conversation_id))
         # Fresh for each conversation: an admin may have changed them meanwhile.
         self._run(self._load_canned(summary["site_id"]))
-        conversation = self.conversation
+        if kept is not None:
+            self.channel = kept[1]
+            self.connection = "" if conversation.joined else _CONNECTION["retrying"]
+            self.render()
+            return
         token = self._token()
         self.channel = transport.Channel(
             transport.socket_url(self.origin, "/ws/conversations/" + conversation_id),
             lambda: transport.join_frame(token, conversation.last_seq),
-            self._frame,
-            self._status,
+            lambda frame: self._frame(conversation_id, conversation, frame),
+            lambda status: self._status(conversation, status),
         )
         self.channel.start()
 
     def _leave_conversation(self) -> None:
-        if self.channel is not None:
-            self.channel.stop()
-            self.channel = None
+        """Replies still on their way out keep the conversation's socket (see the module)."""
+        conversation, channel = self.conversation, self.channel
+        if channel is not None and conversation is not None and conversation.outbox():
+            self.leaving[self.inbox.selected] = (conversation, channel)
+        elif channel is not None:
+            channel.stop()
+        self.channel = None
         self.conversation = None
         self.typing_signal = pacing.TypingSignal()
         self.inbox.select(None)
         self.view.close_conversation()
 
-    def _status(self, status: str) -> None:
-        if self.conversation is None:
-            return
-        self.connection = _CONNECTION.get(status, "")
+    def _status(self, conversation: state.Conversation, status: str) -> None:
         if status != "open":
-            self.conversation.disconnected()
+            conversation.disconnected()
         if status == "unauthorized":
             self.logout("Your session ended. Please sign in again.")
             return
-        self.render()
+        if conversation is self.conversation:
+            self.connection = _CONNECTION.get(status, "")
+            self.render()
 
-    def _frame(self, frame: dict) -> None:
-        conversation = self.conversation
-        if conversation is None:
+    def _frame(self, conversation_id: str, conversation: state.Conversation, frame: dict) -> None:
+        shown = conversation is self.conversation
+        if not shown:
+            self._frame_left(conversation_id, conversation, frame)
             return
         changed = conversation.apply(frame, transport.now_ms())
         if frame["type"] == "welcome":
@@ -463,6 +481,24 @@ class ConsoleApp:
             self.inbox.seen(self.inbox.selected, conversation.last_seq)
         if changed:
             self.render()
+
+    def _frame_left(
+        self, conversation_id: str, conversation: state.Conversation, frame: dict
+    ) -> None:
+        """A frame for a conversation left with replies unacked: (re)send them on its own
+        socket once joined; once the room has acked them all, let the socket go."""
+        kept = self.leaving.get(conversation_id)
+        if kept is None or kept[0] is not conversation:
+            return
+        conversation.apply(frame, transport.now_ms())
+        channel = kept[1]
+        if frame["type"] == "welcome":
+            for pending in conversation.outbox():
+                note = pending["note"]
+                channel.send(drafts.send_frame(pending["client_id"], pending["text"], note))
+        if not conversation.outbox():
+            channel.stop()
+            del self.leaving[conversation_id]
 
     def send(self, text: str, note: bool = False) -> None:
         """A reply to the visitor, or (`note`) an internal note only agents see."""
