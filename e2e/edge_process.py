@@ -1,7 +1,9 @@
-"""A real local edge process on a free loopback port, with its own data folder."""
+"""A real local edge process on a free loopback port, with its own data folder, and the few
+things tests do to it directly (the demo agent speaking, the log as D1 holds it)."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -9,10 +11,14 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
+from websockets.sync.client import connect
 
 START_TIMEOUT_S = 120
+RECV_TIMEOUT_S = 15
+AGENT = {"email": "agent@demo.helpway.dev", "password": "helpway-demo"}
 
 
 @dataclass(frozen=True)
@@ -74,3 +80,38 @@ def stop_edge(edge: Edge) -> None:
     except subprocess.TimeoutExpired:
         edge.process.kill()
         edge.process.wait()
+
+
+def agent_says(edge: Edge, conversation_id: str, client_id: str, text: str) -> dict:
+    """The demo agent joins the conversation on `edge` and sends `text`; returns the ack."""
+    login = httpx.post(edge.url + "/api/agent/login", json=AGENT, timeout=30)
+    assert login.status_code == 200, login.text
+    url = edge.url.replace("http://", "ws://") + "/ws/conversations/" + conversation_id
+    with connect(url, open_timeout=RECV_TIMEOUT_S) as sock:
+        join = {"type": "join", "v": 1, "token": login.json()["token"], "last_seq": 0}
+        sock.send(json.dumps(join))
+        send = {"type": "message.send", "client_id": client_id, "text": text}
+        sock.send(json.dumps(send))
+        while True:
+            frame = json.loads(sock.recv(timeout=RECV_TIMEOUT_S))
+            if frame["type"] == "ack" and frame["client_id"] == client_id:
+                return dict(frame)
+            assert frame["type"] != "error", frame
+
+
+def room_log(edge: Edge, conversation_id: str, token: str, through_seq: int) -> list[dict]:
+    """The conversation's entries as D1 holds them, once it holds `through_seq` (the rooms'
+    outbox copies entries to D1 asynchronously)."""
+    deadline = time.monotonic() + RECV_TIMEOUT_S
+    with httpx.Client(base_url=edge.url, timeout=30) as http:
+        while True:
+            response = http.get(
+                f"/api/conversations/{conversation_id}/history",
+                headers={"authorization": f"Bearer {token}"},
+            )
+            assert response.status_code == 200, response.text
+            body: dict[str, Any] = response.json()
+            if body["last_seq"] >= through_seq or time.monotonic() > deadline:
+                assert not body["more"]
+                return list(body["entries"])
+            time.sleep(0.05)

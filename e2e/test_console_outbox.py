@@ -65,9 +65,11 @@ def open_conversation(agent: Page, conversation_id: str, first_text: str | None)
     the edge is down, and the console never had its history)."""
     row = agent.locator(f'button.hc-conv[data-id="{conversation_id}"]')
     row.click()
-    expect(row).to_have_attribute("aria-current", "true")
+    expect(row).to_have_attribute("aria-current", "true", timeout=TIMEOUT_MS)
     if first_text is not None:
-        expect(agent.locator(".hc-log .hw-row .hw-text").first).to_have_text(first_text)
+        expect(agent.locator(".hc-log .hw-row .hw-text").first).to_have_text(
+            first_text, timeout=TIMEOUT_MS
+        )
 
 
 def test_a_reply_waiting_for_its_ack_stays_with_its_conversation(
@@ -77,29 +79,29 @@ def test_a_reply_waiting_for_its_ack_stays_with_its_conversation(
     a, a_token = visitor_asks(edge, "Where is my refund?")
     b, b_token = visitor_asks(edge, "How do I export notes?")
     context = browser.new_context()
-    context.set_default_timeout(TIMEOUT_MS)
+    context.set_default_timeout(TIMEOUT_MS)  # clicks and fills
     agent = context.new_page()
     agent.goto(edge.url + "/console")
     agent.get_by_label("Email").fill(AGENT["email"])
     agent.get_by_label("Password").fill(AGENT["password"])
     agent.get_by_role("button", name="Log in").click()
-    expect(agent.locator("button.hc-conv")).to_have_count(2)
+    expect(agent.locator("button.hc-conv")).to_have_count(2, timeout=TIMEOUT_MS)
     open_conversation(agent, a, "Where is my refund?")
-    expect(agent.locator(".hc-conn")).to_have_text("")
+    expect(agent.locator(".hc-conn")).to_have_text("", timeout=TIMEOUT_MS)
 
     # The edge goes away; the agent replies in A: the reply waits there, "sending…".
     stop_edge(edge)
-    expect(agent.locator(".hc-conn")).not_to_have_text("")
+    expect(agent.locator(".hc-conn")).not_to_have_text("", timeout=TIMEOUT_MS)
     agent.get_by_label("Reply").fill(REPLY)
     agent.get_by_label("Reply").press("Enter")
     waiting = agent.locator(".hc-log .hw-row.hw-sending")
-    expect(waiting.locator(".hw-text")).to_have_text(REPLY)
+    expect(waiting.locator(".hw-text")).to_have_text(REPLY, timeout=TIMEOUT_MS)
 
     # To B: the reply is not drawn there. Back to A: still there, still waiting. Then B again.
     open_conversation(agent, b, None)
-    expect(agent.locator(".hc-log .hw-row", has_text=REPLY)).to_have_count(0)
+    expect(agent.locator(".hc-log .hw-row", has_text=REPLY)).to_have_count(0, timeout=TIMEOUT_MS)
     open_conversation(agent, a, "Where is my refund?")
-    expect(waiting.locator(".hw-text")).to_have_text(REPLY)
+    expect(waiting.locator(".hw-text")).to_have_text(REPLY, timeout=TIMEOUT_MS)
     open_conversation(agent, b, None)
 
     # The edge is back: A's socket, in the background, delivers the reply to A, once.
@@ -111,11 +113,11 @@ def test_a_reply_waiting_for_its_ack_stays_with_its_conversation(
     assert texts_in_d1(back, b, b_token, 1) == ["How do I export notes?"]
     first_in_b = agent.locator(".hc-log .hw-row .hw-text").first
     expect(first_in_b).to_have_text("How do I export notes?", timeout=RECONNECT_TIMEOUT_MS)
-    expect(agent.locator(".hc-log .hw-row", has_text=REPLY)).to_have_count(0)
+    expect(agent.locator(".hc-log .hw-row", has_text=REPLY)).to_have_count(0, timeout=TIMEOUT_MS)
 
     # Back in A it shows as sent, once.
     open_conversation(agent, a, "Where is my refund?")
-    expect(agent.locator(".hc-log .hw-row", has_text=REPLY)).to_have_count(1)
-    expect(agent.locator(".hc-log .hw-row.hw-sending")).to_have_count(0)
+    expect(agent.locator(".hc-log .hw-row", has_text=REPLY)).to_have_count(1, timeout=TIMEOUT_MS)
+    expect(agent.locator(".hc-log .hw-row.hw-sending")).to_have_count(0, timeout=TIMEOUT_MS)
     assert texts_in_d1(back, b, b_token, 1) == ["How do I export notes?"]
     context.close()

@@ -13,79 +13,14 @@ from __future__ import annotations
 
 import json
 import re
-import time
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
-import httpx
-import pytest
-from edge_process import Edge, start_edge, stop_edge
+from conftest import Edges
+from edge_process import agent_says, room_log, stop_edge
 from playwright.sync_api import Browser, FrameLocator, Page, WebSocket, expect
-from websockets.sync.client import connect
 
-AGENT = {"email": "agent@demo.helpway.dev", "password": "helpway-demo"}
 TIMEOUT_MS = 30_000
 # The widget backs off up to 30 s between attempts while its edge is down.
 RECONNECT_TIMEOUT_MS = 90_000
-RECV_TIMEOUT_S = 15
-
-
-class Edges:
-    """The edges a test started, so every one of them is stopped, however the test ends."""
-
-    def __init__(self, data: Path) -> None:
-        self.data = data
-        self.started: list[Edge] = []
-
-    def start(self, port: int | None = None) -> Edge:
-        edge = start_edge(self.data, port)
-        self.started.append(edge)
-        return edge
-
-
-@pytest.fixture
-def edges(tmp_path: Path) -> Iterator[Edges]:
-    running = Edges(tmp_path / "data")
-    yield running
-    for edge in running.started:
-        if edge.process.poll() is None:
-            stop_edge(edge)
-
-
-def agent_says(edge: Edge, conversation_id: str, client_id: str, text: str) -> dict:
-    """The demo agent joins the conversation on `edge` and sends `text`; returns the ack."""
-    login = httpx.post(edge.url + "/api/agent/login", json=AGENT, timeout=30)
-    assert login.status_code == 200, login.text
-    url = edge.url.replace("http://", "ws://") + "/ws/conversations/" + conversation_id
-    with connect(url, open_timeout=RECV_TIMEOUT_S) as sock:
-        join = {"type": "join", "v": 1, "token": login.json()["token"], "last_seq": 0}
-        sock.send(json.dumps(join))
-        send = {"type": "message.send", "client_id": client_id, "text": text}
-        sock.send(json.dumps(send))
-        while True:
-            frame = json.loads(sock.recv(timeout=RECV_TIMEOUT_S))
-            if frame["type"] == "ack" and frame["client_id"] == client_id:
-                return dict(frame)
-            assert frame["type"] != "error", frame
-
-
-def room_log(edge: Edge, conversation_id: str, token: str, through_seq: int) -> list[dict]:
-    """The conversation's entries as D1 holds them, once it holds `through_seq` (the rooms'
-    outbox copies entries to D1 asynchronously)."""
-    deadline = time.monotonic() + RECV_TIMEOUT_S
-    with httpx.Client(base_url=edge.url, timeout=30) as http:
-        while True:
-            response = http.get(
-                f"/api/conversations/{conversation_id}/history",
-                headers={"authorization": f"Bearer {token}"},
-            )
-            assert response.status_code == 200, response.text
-            body: dict[str, Any] = response.json()
-            if body["last_seq"] >= through_seq or time.monotonic() > deadline:
-                assert not body["more"]
-                return list(body["entries"])
-            time.sleep(0.05)
 
 
 def _chat(page: Page) -> FrameLocator:

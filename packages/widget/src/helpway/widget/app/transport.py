@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 # (a laptop lid closed, a proxy dropping the connection without telling anyone).
 PING_EVERY_S = 25
 SILENCE_LIMIT_S = 60
+# A tab back from the background may hold a socket that died while it slept (a frozen tab, a
+# laptop lid, a mobile network that changed) and says nothing for minutes: it pings at once,
+# and unless something arrives within this long it reconnects and resumes from its last seq.
+WAKE_DEADLINE_S = 5
 # Close codes after which rejoining cannot help: the app must act.
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_UNSUPPORTED = 4400
@@ -96,6 +100,9 @@ class Channel:
         self._retry_task: asyncio.Task | None = None
         self._online = create_proxy(self._came_online)
         js.window.addEventListener("online", self._online)
+        self._visible = create_proxy(self._became_visible)
+        js.document.addEventListener("visibilitychange", self._visible)
+        self._wake_task: asyncio.Task | None = None
         self._heartbeat_task = asyncio.create_task(self._heartbeat())
 
     def start(self) -> None:
@@ -115,6 +122,7 @@ class Channel:
         self._stopped = True
         self._generation += 1
         js.window.removeEventListener("online", self._online)
+        js.document.removeEventListener("visibilitychange", self._visible)
         if self._socket is not None:
             bridge.close(self._socket, 1000)
             self._socket = None
@@ -197,19 +205,38 @@ class Channel:
             self._attempt = 0
             self._connect()
 
+    def _became_visible(self, _event: js.Event) -> None:
+        if str(js.document.visibilityState) == "visible" and self._wake_task is None:
+            self._wake_task = asyncio.create_task(self._wake_check())
+
+    async def _wake_check(self) -> None:
+        """Back in view: ping, and reconnect now unless the socket answers in time."""
+        generation = self._generation
+        asked_at = now_ms()
+        if self.send({"type": "ping"}):
+            await asyncio.sleep(WAKE_DEADLINE_S)
+            if generation == self._generation and self._heard_at < asked_at and self.is_open():
+                self._drop()
+                self._attempt = 0
+                self._connect()
+        self._wake_task = None
+
     async def _heartbeat(self) -> None:
         while not self._stopped:
             await asyncio.sleep(PING_EVERY_S)
             if not self.is_open():
                 continue
             if now_ms() - self._heard_at > SILENCE_LIMIT_S * 1000:
-                # A dead connection may take minutes to report its close: drop it now.
-                self._generation += 1
-                bridge.close(self._socket, 4000)
-                self._socket = None
+                self._drop()
                 self._retry()
             else:
                 self.send({"type": "ping"})
+
+    def _drop(self) -> None:
+        """Give up on a socket presumed dead: it may take minutes to report its close."""
+        self._generation += 1
+        bridge.close(self._socket, 4000)
+        self._socket = None
 
 
 def join_frame(token: str, last_seq: int) -> dict:
