@@ -10,7 +10,7 @@ from helpway.rooms.effects import Ask, Effect, Persist, Send
 from helpway.rooms.meta import RoomMeta
 from helpway.rooms.policy import RoomPolicy
 from helpway.rooms.room import Room
-from helpway.rooms.text import clip
+from helpway.rooms.text import clip, pieces
 from helpway.shared import errors, frames, limits
 
 VISITOR = frames.Author(id="v1", role="visitor", name="Visitor v1")
@@ -155,6 +155,10 @@ def test_receipts_tell_a_resend_from_a_new_message() -> None:
     [
         "\U0001f44d\U0001f3fd",  # thumbs up, skin tone
         "\U0001f468\u200d\U0001f469\u200d\U0001f467",  # family, ZWJ sequence
+        "\U0001f469\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466",  # 👩‍👩‍👧‍👦: four, three ZWJs
+        "\U0001f1ee\U0001f1e9",  # 🇮🇩
+        "\u0e19\u0e49\u0e33",  # Thai น้ำ: a consonant, a tone mark, SARA AM (a spacing mark)
+        "\u0e17\u0e35\u0e48",  # Thai ที่: a consonant, a vowel above, a tone mark
         "e\u0301",  # e + combining acute
         "\U0001f1eb\U0001f1f7",  # flag: two regional indicators
         "\u2764\ufe0f",  # heart + emoji presentation selector
@@ -172,6 +176,40 @@ def test_clipping_keeps_whole_flags_in_a_run() -> None:
     flags = "\U0001f1eb\U0001f1f7" * 3  # three flags, six regional indicators
     assert clip("ab" + flags, 2 + 5) == "ab" + flags[:4]
     assert clip("ab" + flags, 2 + 4) == "ab" + flags[:4]
+
+
+def test_long_text_is_sliced_between_characters_and_loses_nothing() -> None:
+    family = "\U0001f469\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"
+    text = ("ab" + family + "e\u0301" + "\U0001f1ee\U0001f1e9" + "\u0e19\u0e49\u0e33") * 5
+    for size in range(len(family), 20):  # the family is the longest character: 7 code points
+        sliced = pieces(text, size)
+        assert "".join(sliced) == text
+        assert all(0 < len(p) <= size for p in sliced)
+        ends = [sum(len(p) for p in sliced[: i + 1]) for i in range(len(sliced) - 1)]
+        assert all(clip(text, end) == text[:end] for end in ends)  # each a character boundary
+    assert "".join(pieces(family, 3)) == family  # shorter slices than a character: cut anyway
+
+
+def test_a_long_delta_is_sent_in_pieces_cut_between_characters() -> None:
+    room = room_with_visitor_and_agent()
+    effects = room.receive("v", frames.SendMessage(type="message.send", client_id="q", text="?"), 1)
+    [ask] = [e for e in effects if isinstance(e, Ask)]
+    flag = "\U0001f1ee\U0001f1e9"
+    text = "x" * (limits.MAX_TEXT_CHARS - 1) + flag + "y"
+    sent = [e.frame.text for e in room.assistant_delta(ask.answer_id, text)]  # type: ignore[union-attr]
+    assert sent == ["x" * (limits.MAX_TEXT_CHARS - 1), flag + "y"]
+
+
+def test_a_long_citation_title_is_cut_between_characters() -> None:
+    room = room_with_visitor_and_agent()
+    effects = room.receive("v", frames.SendMessage(type="message.send", client_id="q", text="?"), 1)
+    [ask] = [e for e in effects if isinstance(e, Ask)]
+    title = "t" * (limits.MAX_TITLE_CHARS - 1) + "e\u0301!"
+    answer = FinalAnswer("See the guide.", citations=[("https://x.example/a", title)])
+    effects = room.assistant_final(ask.answer_id, answer, now=2)
+    [message] = [e for p in effects if isinstance(p, Persist) for e in p.entries]
+    assert isinstance(message, frames.Message)
+    assert message.citations[0].title == "t" * (limits.MAX_TITLE_CHARS - 1)
 
 
 def test_an_assistant_answer_over_the_limit_is_cut_between_characters() -> None:

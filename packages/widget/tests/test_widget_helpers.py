@@ -155,6 +155,26 @@ def test_a_draft_within_the_character_limit_can_be_too_big_to_send():
     assert drafts.frame_bytes(drafts.send_frame("c1", "\x01" * 2800)) > limits.MAX_FRAME_BYTES
 
 
+# Characters of several code points each: the limit counts code points on every runtime.
+SEVERAL = (
+    ("\U0001f469\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466", 7),  # 👩‍👩‍👧‍👦
+    ("\U0001f1ee\U0001f1e9", 2),  # 🇮🇩
+    ("e\u0301", 2),  # é as e + combining acute
+    ("\u0e19\u0e49\u0e33", 3),  # Thai น้ำ
+)
+
+
+def test_the_character_limit_counts_code_points_whatever_the_characters():
+    for char, points in SEVERAL:
+        assert len(char) == points  # on MicroPython as on CPython
+        fits = "a" * (limits.MAX_TEXT_CHARS - points) + char
+        assert drafts.problem(fits) is None
+        over = fits + "a"
+        assert drafts.problem(over) == (
+            "Your message is too long: " + str(limits.MAX_TEXT_CHARS + 1) + " of 4000 characters."
+        )
+
+
 def test_draft_problems_by_characters_and_blanks():
     assert drafts.problem("Hello") is None
     assert drafts.problem('"' * limits.MAX_TEXT_CHARS) is None  # two bytes each: it fits

@@ -59,7 +59,7 @@ from .assistant import Final
 from .effects import Ask, Cancel, Effect, Entry, Persist, Publish, Replay, Send
 from .meta import RoomMeta
 from .policy import DEFAULT_POLICY, RoomPolicy
-from .text import clip
+from .text import clip, pieces
 
 ASSISTANT = frames.Author(id="assistant", role="assistant", name="Assistant")
 DECLINE_TEXT = (
@@ -258,8 +258,8 @@ class Room:
         self._answer.text += text
         everyone = self._everyone()
         return [
-            Send(everyone, _delta(answer_id, text[i : i + limits.MAX_TEXT_CHARS]))
-            for i in range(0, len(text), limits.MAX_TEXT_CHARS)
+            Send(everyone, _delta(answer_id, piece))
+            for piece in pieces(text, limits.MAX_TEXT_CHARS)
         ]
 
     def assistant_final(self, answer_id: str, answer: Final, now: int) -> list[Effect]:
@@ -596,7 +596,7 @@ def _citations(pairs: Sequence[tuple[str, str]]) -> list[frames.Citation]:
         if not url or len(url) > limits.MAX_URL_CHARS or url in seen:
             continue
         seen.add(url)
-        out.append(frames.Citation(url=url, title=title[: limits.MAX_TITLE_CHARS]))
+        out.append(frames.Citation(url=url, title=clip(title, limits.MAX_TITLE_CHARS)))
         if len(out) == limits.MAX_CITATIONS:
             break
     return out
