@@ -17,7 +17,8 @@ class RoomPolicy:
     # the close or "stopped typing" frame that should have done it may never come.
     typing_ttl_ms: int = limits.TYPING_TTL_MS
     # A session's "started typing" is relayed at most this often, so a client toggling fast
-    # costs the others at most two frames per interval.
+    # costs the others at most two frames per interval; one that comes sooner is held back
+    # until the interval is over (never dropped: the client sends no repeat for a short burst).
     typing_interval_ms: int = 1000
     # Receipts (client id → message) of this many latest entries stay in memory; older ones are
     # read from storage on a miss, so a long conversation does not grow its room's memory.
