@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from edge_process import Edge, start_edge, stop_edge
+from edge_process import Edge, Edges, start_edge, stop_edge
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
 CHROMIUM = os.environ.get("HELPWAY_CHROMIUM", "/usr/bin/chromium")
@@ -48,19 +48,6 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     )
     yield browser
     browser.close()
-
-
-class Edges:
-    """The edges a test started, so every one of them is stopped, however the test ends."""
-
-    def __init__(self, data: Path) -> None:
-        self.data = data
-        self.started: list[Edge] = []
-
-    def start(self, port: int | None = None) -> Edge:
-        edge = start_edge(self.data, port)
-        self.started.append(edge)
-        return edge
 
 
 @pytest.fixture

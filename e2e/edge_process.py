@@ -82,6 +82,19 @@ def stop_edge(edge: Edge) -> None:
         edge.process.wait()
 
 
+class Edges:
+    """The edges a test started, so every one of them is stopped, however the test ends."""
+
+    def __init__(self, data: Path) -> None:
+        self.data = data
+        self.started: list[Edge] = []
+
+    def start(self, port: int | None = None) -> Edge:
+        edge = start_edge(self.data, port)
+        self.started.append(edge)
+        return edge
+
+
 def agent_says(edge: Edge, conversation_id: str, client_id: str, text: str) -> dict:
     """The demo agent joins the conversation on `edge` and sends `text`; returns the ack."""
     login = httpx.post(edge.url + "/api/agent/login", json=AGENT, timeout=30)

@@ -12,8 +12,7 @@ import json
 import time
 
 import httpx
-from conftest import Edges
-from edge_process import Edge, stop_edge
+from edge_process import Edge, Edges, stop_edge
 from playwright.sync_api import Browser, Page, expect
 from websockets.sync.client import connect
 

@@ -14,8 +14,7 @@ from __future__ import annotations
 import json
 import re
 
-from conftest import Edges
-from edge_process import agent_says, room_log, stop_edge
+from edge_process import Edges, agent_says, room_log, stop_edge
 from playwright.sync_api import Browser, FrameLocator, Page, WebSocket, expect
 
 TIMEOUT_MS = 30_000

@@ -17,8 +17,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from conftest import Edges
-from edge_process import agent_says, room_log
+from edge_process import Edges, agent_says, room_log
 from playwright.sync_api import Browser, Frame, Page, WebSocket, expect
 
 TIMEOUT_MS = 30_000
