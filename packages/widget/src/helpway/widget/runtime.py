@@ -1,20 +1,26 @@
-"""The browser runtime the apps boot on: PyScript + MicroPython, taken from node_modules.
+"""The browser runtimes the apps boot on, taken from node_modules: PyScript + MicroPython, and
+Brython for browsers without WebAssembly (the widget only).
 
 Only files a page actually loads are shipped: PyScript's entry module with the chunks it imports
 statically, plus the chunk of its `error` plugin, which PyScript imports even when the plugin is
 turned off; and MicroPython's module and WebAssembly binary. The other PyScript chunks
 (codemirror, the editor, xterm, Pyodide's package graph, TOML, zip) load only for features the
 apps' config turns off, so they stay out of the build.
+
+Brython ships its minified core and, of its 4.7 MB standard library bundle, only the modules the
+widget's shims import (`BRYTHON_STDLIB`), re-bundled in the same virtual-file format.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
 
 PYSCRIPT = "@pyscript/core"
 MICROPYTHON = "@micropython/micropython-webassembly-pyscript"
+BRYTHON = "brython"
 # Every PyScript plugin; the apps' config turns each one off ("!name").
 PYSCRIPT_PLUGINS = (
     "codemirror",
@@ -29,6 +35,12 @@ PYSCRIPT_DIR = "runtime/pyscript"
 MICROPYTHON_DIR = "runtime/micropython"
 PYSCRIPT_ENTRY = PYSCRIPT_DIR + "/core.js"
 INTERPRETER = MICROPYTHON_DIR + "/micropython.mjs"
+BRYTHON_DIR = "runtime/brython"
+BRYTHON_CORE = BRYTHON_DIR + "/brython.min.js"
+BRYTHON_LIBRARY = BRYTHON_DIR + "/stdlib.js"
+# What the shims in `brython/` import from Brython's standard library (its core has `browser`,
+# `browser.aio` and `javascript`).
+BRYTHON_STDLIB = ("_json",)
 
 # `from"./x.js"` or `import"./x.js"`: static imports in minified ES modules. A dynamic
 # `import("./x.js")` has a parenthesis before the quote and is not matched.
@@ -64,6 +76,41 @@ def runtime_files(node_modules: Path) -> dict[str, Path]:
     for name in ("micropython.mjs", "micropython.wasm"):
         files[f"{MICROPYTHON_DIR}/{name}"] = micropython / name
     return files
+
+
+def brython_files(node_modules: Path) -> dict[str, bytes]:
+    """Brython's core and the part of its standard library the widget uses: path in the build
+    output → bytes."""
+    folder = node_modules / BRYTHON
+    for required in ("brython.min.js", "brython_stdlib.js"):
+        if not (folder / required).is_file():
+            raise RuntimeMissing(f"{folder / required} is missing: run `npm ci`")
+    library = brython_library(folder / "brython_stdlib.js")
+    picked = {"$timestamp": library["$timestamp"]}
+    for name in BRYTHON_STDLIB:
+        if name not in library:
+            raise RuntimeMissing(f"Brython's standard library has no {name}")
+        picked[name] = library[name]
+    return {
+        BRYTHON_CORE: (folder / "brython.min.js").read_bytes(),
+        BRYTHON_LIBRARY: brython_bundle(picked).encode(),
+    }
+
+
+def brython_library(path: Path) -> dict:
+    """The modules of a Brython virtual-file bundle: `var scripts = {...}` then a call that
+    registers them."""
+    text = path.read_text("utf-8")
+    start = text.index("var scripts = ") + len("var scripts = ")
+    end = text.rindex("__BRYTHON__.update_VFS")
+    return json.loads(text[start:end].strip().rstrip(";"))
+
+
+def brython_bundle(modules: dict) -> str:
+    """A script that registers `modules` (name → [".py" | ".js", source, imports, ...]) with
+    Brython, the format of its own standard library bundle."""
+    data = json.dumps(modules, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return "__BRYTHON__.use_VFS = true;\n__BRYTHON__.update_VFS(" + data + ");\n"
 
 
 def _one(folder: Path, pattern: str) -> str:

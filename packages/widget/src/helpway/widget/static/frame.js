@@ -105,6 +105,28 @@
     panel.querySelector(".hw-sub").textContent = "";
   }
 
+  // Python starts here: on PyScript + MicroPython where WebAssembly runs (its files are
+  // preloaded by frame.html), else (iOS Lockdown Mode, a policy turning it off, a JIT-less
+  // browser) the same app modules on Brython. `data-runtime` says which.
+  function startPython() {
+    const runtimes = JSON.parse(document.getElementById("hw-runtimes").textContent);
+    const wasm = webAssembly();
+    const boot = document.createElement("script");
+    boot.type = "module";
+    boot.src = wasm ? runtimes.pyscript : runtimes.brython.boot;
+    body.setAttribute("data-runtime", wasm ? "micropython" : "brython");
+    document.head.appendChild(boot);
+  }
+
+  // Whether WebAssembly is there and compiles: the smallest module (magic number, version 1).
+  function webAssembly() {
+    try {
+      return WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));
+    } catch {
+      return false;
+    }
+  }
+
   // Only the string fields the visitor session takes, for the app to send.
   function identify(user) {
     const fields = {};
@@ -155,7 +177,7 @@
   input.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) queue(event);
   });
-  if (typeof WebAssembly !== "object") unavailable();
+  startPython();
   setTimeout(() => {
     if (!body.hasAttribute("data-ready")) unavailable();
   }, 20000);

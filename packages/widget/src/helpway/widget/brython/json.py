@@ -1,0 +1,16 @@
+"""The part of `json` the apps use, on Brython's JavaScript `_json` (its full `json` package pulls
+in `re` and `enum`, a large download). `loads` raises ValueError for bad text, as CPython's and
+MicroPython's do."""
+
+import _json  # type: ignore[import-not-found]
+
+
+def dumps(value: object, separators: tuple | None = None) -> str:
+    return _json.dumps(value, 1, separators=separators)
+
+
+def loads(text: str) -> object:
+    try:
+        return _json.loads(text)
+    except Exception as error:  # Brython's JSONError is no ValueError
+        raise ValueError(str(error)) from None
