@@ -21,7 +21,7 @@ function script(src) {
 // The Task whose coroutine is running: the `mark` local of its frame, found on Brython's frame
 // stack (see the `asyncio` shim).
 globalThis.helpwayTaskOf = (mark) => {
-  for (let link = globalThis.__BRYTHON__.frame_obj; link; link = link.prev) {
+  for (let link = $B.frame_obj; link; link = link.prev) {
     const locals = link.frame[1];
     if (locals && Object.hasOwn(locals, mark)) return locals[mark];
   }
@@ -31,5 +31,10 @@ globalThis.helpwayTaskOf = (mark) => {
 const modules = Object.entries(plan.modules).map(async ([name, url]) => [name, await import(url)]);
 const [loaded] = await Promise.all([Promise.all(modules), ...plan.scripts.map(script)]);
 globalThis.helpwayModules = Object.fromEntries(loaded);
+// Brython 3.14 hands Python's None to JavaScript functions as its own None object, where
+// PyScript passes null (`insertBefore(node, None)` appends there): made null here, once.
+const $B = globalThis.__BRYTHON__;
+const toJs = $B.pyobj2jsobj;
+$B.pyobj2jsobj = (value) => (value === $B.builtins.None ? null : toJs(value));
 globalThis.brython({ debug: 0 });
-globalThis.__BRYTHON__.runPythonSource("import " + plan.entry);
+$B.runPythonSource("import " + plan.entry);
