@@ -9,7 +9,9 @@ nothing; the console's Python wires up its sign-in form.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import threading
 from collections.abc import Iterator
 from functools import partial
@@ -155,7 +157,7 @@ def test_widget_opens_at_once_and_python_takes_over(site: str, page: Page) -> No
 
     assert all(url.startswith(site + "/") for url in requests), requests
     assert not [url for url in requests if "plugin" in url or "-editor" in url]
-    assert {url.split("/")[-1] for url in requests} >= {"core.js", "micropython.mjs", "state.py"}
+    assert {url.split("/")[-1] for url in requests} >= {"core.js", "micropython.mjs", "state.mpy"}
 
     # Closing from inside the frame hides it and gives the focus back to the launcher.
     frame.get_by_role("button", name="Close chat").click()
@@ -204,3 +206,98 @@ def test_console_wires_up_its_sign_in_form(site: str, page: Page) -> None:
     error.wait_for()
     assert page.get_by_role("button", name="Log in").is_enabled()
     assert page.locator(".hc-desk").is_hidden()
+
+
+def test_micropython_imports_the_compiled_modules(site: str, page: Page) -> None:
+    """The app modules reach MicroPython as `.mpy` only (no source is fetched, none compiled at
+    page load): the entry script, routed to say where `widget_app` came from, shows it."""
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    entry = (
+        "import js\nimport widget_app\n"
+        "js.document.body.setAttribute('data-app-file', widget_app.__file__)\n"
+        "widget_app.start()\n"
+    )
+    page.route("**/widget_main.py", lambda route: route.fulfill(body=entry))
+    page.goto(site + "/")
+    page.get_by_role("button", name="Open chat").click()
+    page.wait_for_selector("helpway-widget[data-ready]", state="attached")
+    body = page.frame_locator("helpway-widget iframe").locator("body")
+    expect(body).to_have_attribute("data-runtime", "micropython")
+    assert body.get_attribute("data-app-file") == "widget_app.mpy"
+    names = [url.rsplit("/", 1)[-1] for url in requests]
+    assert {"widget_app.mpy", "state.mpy", "wire.mpy"} <= set(names)
+    assert [name for name in names if name.endswith(".py")] == ["widget_main.py"]
+    assert not [name for name in names if name.startswith("brython")]
+
+
+BRYTHON_CHECKS = """
+import asyncio, js, json
+from jsffi import to_js
+from polyscript import js_modules
+out = {}
+out["loads_bytes"] = json.loads(b'{"a": [1, "\\xc3\\xa9"]}')
+try:
+    json.loads("{bad")
+except ValueError:
+    out["bad_json"] = "ValueError"
+out["dumps"] = json.dumps({"a": [1, None]}, separators=(",", ":"))
+out["to_js"] = str(js.JSON.stringify(to_js({"headers": {"Accept": "x"}, "n": [1, None]})))
+box = js.document.createElement("div")
+box.appendChild(js.document.createElement("i"))
+box.insertBefore(js.document.createElement("b"), None)  # None is null: appended
+out["insert"] = str(box.innerHTML)
+out["bridge"] = str(js_modules.bridge.now()).isdigit()
+steps = []
+async def sleeper():
+    for i in range(20):
+        steps.append(i)
+        await asyncio.sleep(0.05)
+async def main():
+    task = asyncio.create_task(sleeper())
+    await asyncio.sleep(0.12)
+    task.cancel()
+    seen = len(steps)
+    await asyncio.sleep(0.3)
+    out["cancelled"] = [task.done(), task.cancelled(), len(steps) == seen]
+    js.document.body.setAttribute("data-checks", json.dumps(out))
+asyncio.create_task(main())
+"""
+
+
+def test_brython_stands_in_without_webassembly(site: str) -> None:
+    """Without WebAssembly the frame starts Brython, fetching none of MicroPython's modules
+    to run, and the shims behave as the apps expect of PyScript: json over bytes and its
+    ValueError, plain JavaScript objects from `to_js`, None as null, `js_modules`, and a
+    cancelled task stopping where it sleeps."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--js-flags=--jitless --noexpose_wasm"]
+        )
+        try:
+            page = browser.new_page()
+            page.goto(site + "/")
+            page.get_by_role("button", name="Open chat").click()
+            page.wait_for_selector("helpway-widget[data-ready]", state="attached", timeout=60_000)
+            frame = next(f for f in page.frames if "/w/frame.html" in f.url)
+            assert frame.evaluate("typeof WebAssembly") == "undefined"
+            body = page.frame_locator("helpway-widget iframe").locator("body")
+            expect(body).to_have_attribute("data-runtime", "brython")
+            # This server knows no site: the app on Brython ends the chat as on MicroPython.
+            chat = page.frame_locator("helpway-widget iframe")
+            expect(chat.locator(".hw-sub")).to_have_text("Chat unavailable")
+
+            frame.evaluate("(code) => __BRYTHON__.runPythonSource(code)", BRYTHON_CHECKS)
+            expect(body).to_have_attribute("data-checks", re.compile("cancelled"), timeout=30_000)
+            checks = json.loads(body.get_attribute("data-checks") or "{}")
+            assert checks == {
+                "loads_bytes": {"a": [1, "é"]},
+                "bad_json": "ValueError",
+                "dumps": '{"a":[1,null]}',
+                "to_js": '{"headers":{"Accept":"x"},"n":[1,null]}',
+                "insert": "<i></i><b></b>",
+                "bridge": True,
+                "cancelled": [True, True, True],
+            }
+        finally:
+            browser.close()

