@@ -34,8 +34,17 @@ default), where the frame's Python runs in a process of its own: what most visit
 feel. `budgets` compares the figures with the issue's targets, each with `ok`; the long-task
 budget is checked on both.
 
+Runtime rows, cold: `widget_source_cold`, the widget as it was before the build compiled the
+app to `.mpy` (the frame's PyScript config is rewritten to name the modules' `.py` sources,
+served in their place, uncompressed, so compare its ready_ms, and the sizes below for bytes);
+`widget_brython_cold`, the widget where WebAssembly is missing (deleted by an init script in
+every frame, the JIT still on), so the frame starts Brython; `widget_brython_jitless_cold`, the
+same in a Chromium without a JIT (`--jitless`, as iOS Lockdown Mode), a slower engine.
+
 Size figures come from the build: the loader raw/gzip/brotli, and everything a first open loads
-(loader, frame, runtime, app) summed raw, gzip and brotli.
+(loader, frame, runtime, app) summed raw, gzip and brotli, per runtime (MicroPython with the
+`.mpy` modules, the same with `.py` sources, Brython); and the app modules alone, `.mpy`
+against `.py`.
 
 Site isolation is turned off for the benchmark's Chromium so the widget's frame shares the
 page's CDP target, and throttling applies to it too.
@@ -44,6 +53,7 @@ page's CDP target, and throttling applies to it too.
 from __future__ import annotations
 
 import gzip
+import json
 import re
 import statistics
 import sys
@@ -58,12 +68,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import brotli
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playwright
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "e2e"))
 from edge_process import start_edge, stop_edge  # noqa: E402
 
+from helpway.widget import bundle  # noqa: E402
 from helpway.widget.bundle import COMPRESSED  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -84,6 +95,8 @@ THROTTLED = {
     "uploadThroughput": 1_600_000 / 8,
 }
 RUNS, QUICK_RUNS = 5, 2
+NO_JIT = "--js-flags=--jitless --noexpose_wasm"  # V8 without a JIT has no WebAssembly
+NO_WASM = "delete globalThis.WebAssembly;"
 HOWS = ("cold", "warm", "throttled")
 ISOLATED_SETTLE_MS = 3000
 TIMEOUT_MS = 60_000
@@ -174,6 +187,27 @@ def _pages(edge_url: str) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join()
+
+
+def _as_source(context: BrowserContext) -> None:
+    """Serve the widget as before `.mpy`: the frame's config names each module's `.py`,
+    served from the package (the build ships only the compiled modules)."""
+
+    def frame(route: Route) -> None:
+        text = route.fetch().text()
+        route.fulfill(
+            body=text.replace(".mpy&quot;", ".py&quot;").replace('.mpy">', '.py">'),
+            content_type="text/html; charset=utf-8",
+        )
+
+    def source(route: Route) -> None:
+        module = route.request.url.rsplit("/", 1)[-1].removesuffix(".py")
+        body = bundle._module_source(module).read_bytes()
+        route.fulfill(body=body, content_type="text/x-python; charset=utf-8")
+
+    context.route("**/w/frame.html*", frame)
+    pattern = "|".join(bundle.APPS["widget"])
+    context.route(re.compile(rf"/w/v/\w+/app/({pattern})\.py$"), source)
 
 
 def _load(browser: Browser, context: BrowserContext, url: str, throttled: bool) -> dict[str, float]:
@@ -332,11 +366,16 @@ def _click(page: Page) -> float:
     return at - float(page.evaluate("window.__marks.click"))
 
 
-def _row(browser: Browser, url: str, runs: int, how: str) -> dict[str, Any]:
+def _row(browser: Browser, url: str, runs: int, how: str, variant: str = "") -> dict[str, Any]:
+    """`variant`: "" as built, "source" (modules as `.py`), "no_wasm" (WebAssembly deleted)."""
     samples = []
     for _ in range(runs):
         context = browser.new_context()
         context.add_init_script(MARKS)
+        if variant == "no_wasm":
+            context.add_init_script(NO_WASM)
+        if variant == "source":
+            _as_source(context)
         if how == "warm":
             _load(browser, context, url, throttled=False)
         samples.append(_load(browser, context, url, throttled=how == "throttled"))
@@ -416,27 +455,49 @@ def budgets(figures: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _sizes(build: Path) -> dict[str, Any]:
-    loader = (build / "widget.js").read_bytes()
-    frame = (build / "frame.html").read_text("utf-8")
-    loaded = ["widget.js", "frame.html"]
-    loaded += [ref[len("/w/") :] for ref in re.findall(r'"(/w/v/[^"]+)"', frame)]
-    loaded = sorted(set(loaded))
-    total = {"raw": 0, "gzip": 0, "brotli": 0}
-    for name in loaded:
-        data = (build / name).read_bytes()
+def _measure(files: dict[str, bytes]) -> dict[str, int]:
+    total = {"raw": 0, "gzip": 0, "brotli": 0, "files": len(files)}
+    for name, data in files.items():
         assert not name.endswith(COMPRESSED)
         total["raw"] += len(data)
         total["gzip"] += len(gzip.compress(data, 9))
         total["brotli"] += len(brotli.compress(data, quality=11))
+    return total
+
+
+def _sizes(build: Path) -> dict[str, Any]:
+    loader = (build / "widget.js").read_bytes()
+    frame = (build / "frame.html").read_text("utf-8")
+    found = re.search(r'id="hw-runtimes">([^<]+)<', frame)
+    assert found
+    plan = json.loads(found.group(1))["brython"]
+    brython = {plan["boot"], *plan["scripts"], *plan["modules"].values()}
+    refs = set(re.findall(r'"(/w/v/[^"]+)"', frame))
+    refs |= set(re.findall(r"&quot;(/w/v/[^&]+)&quot;", frame))
+    # Both runtimes load the frame's styles, frame.js and bridge.js.
+    shared = {ref for ref in refs if ref.endswith((".css", "frame.js", "bridge.js"))}
+    micropython = (refs - brython) | shared
+    page = {"widget.js": loader, "frame.html": frame.encode()}
+
+    def files(urls: set[str]) -> dict[str, bytes]:
+        return {**page, **{url: (build / url[len("/w/") :]).read_bytes() for url in urls}}
+
+    compiled = {url: data for url, data in files(micropython).items() if url.endswith(".mpy")}
+    sources = {
+        url: bundle._module_source(url.rsplit("/", 1)[-1].removesuffix(".mpy")).read_bytes()
+        for url in compiled
+    }
     return {
         "loader_bytes": {
             "raw": len(loader),
             "gzip": len(gzip.compress(loader, 9)),
             "brotli": len(brotli.compress(loader, quality=11)),
         },
-        "first_open_bytes": total,
-        "first_open_files": len(loaded),
+        "first_open_bytes": _measure(files(micropython)),
+        "first_open_bytes_source": _measure({**files(micropython - set(compiled)), **sources}),
+        "first_open_bytes_brython": _measure(files(brython | shared)),
+        "app_modules_mpy": _measure(compiled),
+        "app_modules_py": _measure(sources),
     }
 
 
@@ -455,8 +516,20 @@ def run(quick: bool) -> dict[str, Any]:
                     for prewarmed in (True, False):
                         key = "first_message_" + ("prewarmed" if prewarmed else "cold")
                         rows[key] = _first_message_row(browser, f"{origin}/widget", runs, prewarmed)
+                    widget = f"{origin}/widget"
+                    rows["widget_source_cold"] = _row(browser, widget, runs, "cold", "source")
+                    rows["widget_brython_cold"] = _row(browser, widget, runs, "cold", "no_wasm")
                 finally:
                     browser.close()
+                jitless = playwright.chromium.launch(
+                    executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, NO_JIT]
+                )
+                try:
+                    rows["widget_brython_jitless_cold"] = _row(
+                        jitless, f"{origin}/widget", runs, "cold"
+                    )
+                finally:
+                    jitless.close()
                 isolated = playwright.chromium.launch(
                     executable_path=CHROMIUM,
                     args=[a for a in CHROMIUM_ARGS if a != "--disable-site-isolation-trials"],
@@ -474,6 +547,4 @@ def run(quick: bool) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    import json
-
     json.dump(run(quick="--quick" in sys.argv), sys.stdout, indent=2)

@@ -36,6 +36,7 @@ def build(tmp_path: Path) -> Path:
         "runtime/micropython/micropython.mjs": "export {}",
         "runtime/micropython/micropython.wasm": "\0asm",
         "app/widget_app.py": "print('hi')",
+        "app/state.mpy": "M\x06\x00\x1f",
         "chat.css": "body{}",
     }
     for name, text in files.items():
@@ -54,6 +55,7 @@ def build(tmp_path: Path) -> Path:
         ("/w/runtime/micropython/micropython.mjs", "text/javascript; charset=utf-8"),
         ("/w/runtime/micropython/micropython.wasm", "application/wasm"),
         ("/w/app/widget_app.py", "text/x-python; charset=utf-8"),
+        ("/w/app/state.mpy", "application/octet-stream"),
         ("/w/chat.css", "text/css; charset=utf-8"),
     ],
 )

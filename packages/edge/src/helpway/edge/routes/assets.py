@@ -33,6 +33,7 @@ CONTENT_TYPES = {
     ".css": "text/css; charset=utf-8",
     ".html": "text/html; charset=utf-8",
     ".py": "text/x-python; charset=utf-8",
+    ".mpy": "application/octet-stream",  # MicroPython bytecode (the widget build's modules)
     ".toml": "text/plain; charset=utf-8",
     ".txt": "text/plain; charset=utf-8",
     ".svg": "image/svg+xml",
