@@ -12,7 +12,8 @@
 // `data-reset` (a reset came before it was ready), and hears "helpway:open",
 // "helpway:identify" and "helpway:reset"; it marks `data-ready` and the launcher's look
 // (`data-accent`, `data-side`, `data-label`, `data-launcher`), which are passed on to the
-// loader, and tells news through `helpwayTell(json)`.
+// loader, and tells news through `helpwayTell(json)`. This script also starts Python, on
+// MicroPython or, without WebAssembly, on Brython (`startPython`).
 (function () {
   "use strict";
   const body = document.body;
