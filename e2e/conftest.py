@@ -50,6 +50,19 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
+# A browser without WebAssembly (iOS Lockdown Mode, a policy that disables it), where the widget
+# runs on Brython. V8 without a JIT has none; `--noexpose_wasm` alone leaves `WebAssembly`
+# defined in Debian's Chromium, and placed before `--jitless` it does not take either.
+NO_WASM_ARGS = [*CHROMIUM_ARGS, "--js-flags=--jitless --noexpose_wasm"]
+
+
+@pytest.fixture(scope="module")
+def no_wasm_browser(playwright: Playwright) -> Iterator[Browser]:
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=NO_WASM_ARGS, headless=True)
+    yield browser
+    browser.close()
+
+
 @pytest.fixture
 def edges(tmp_path: Path) -> Iterator[Edges]:
     running = Edges(tmp_path / "data")

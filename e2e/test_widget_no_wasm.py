@@ -1,38 +1,24 @@
 """The widget in a browser without WebAssembly (iOS Lockdown Mode, a policy that turns it off):
 the same app modules run on Brython, and the visitor still chats, on a real edge.
 
-The visitor's Chromium runs with V8's `--jitless --noexpose_wasm` (the second alone leaves
-`WebAssembly` defined in Debian's Chromium; without a JIT, V8 has no WebAssembly at all, as in
-Lockdown Mode); the test checks the frame really has none. The agent's console, which needs
-WebAssembly, runs in an ordinary Chromium.
+The visitor's Chromium is conftest's `no_wasm_browser` (V8 without a JIT, which has no
+WebAssembly at all, as in Lockdown Mode); the test checks the frame really has none. The agent's
+console, which needs WebAssembly, runs in an ordinary Chromium.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
 
-import pytest
-from conftest import CHROMIUM, CHROMIUM_ARGS
 from edge_process import Edge
-from playwright.sync_api import Browser, Frame, Page, Playwright, WebSocket, expect
+from playwright.sync_api import Browser, Frame, Page, WebSocket, expect
 
 AGENT_EMAIL = "agent@demo.helpway.dev"
 AGENT_PASSWORD = "helpway-demo"
 QUESTION = "How do I reset my password?"
 REPLY = "Hello from Dana, on a browser without WebAssembly"
 TIMEOUT_MS = 60_000  # Brython without a JIT is slow to start
-NO_WASM = "--js-flags=--jitless --noexpose_wasm"
-
-
-@pytest.fixture(scope="module")
-def no_wasm_browser(playwright: Playwright) -> Iterator[Browser]:
-    browser = playwright.chromium.launch(
-        executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, NO_WASM], headless=True
-    )
-    yield browser
-    browser.close()
 
 
 def _frame(page: Page) -> Frame:
