@@ -12,6 +12,7 @@ import pytest
 
 DEADLINE_S = 10
 BOB = {"email": "bob@demo.helpway.dev", "password": "bob-password", "name": "Bob"}
+STRANGER = {"email": "erin@elsewhere.example", "password": "erin-password", "name": "Erin"}
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +31,26 @@ def second_agent(edge, helpway) -> dict[str, str]:  # type: ignore[no-untyped-de
         "demo",
     )
     return BOB
+
+
+@pytest.fixture(scope="module")
+def stranger(edge, helpway) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """An agent of another site only."""
+    helpway(edge.data, "sites", "create", "--id", "elsewhere", "--name", "Elsewhere")
+    helpway(
+        edge.data,
+        "agents",
+        "create",
+        "--email",
+        STRANGER["email"],
+        "--name",
+        STRANGER["name"],
+        "--password",
+        STRANGER["password"],
+        "--site",
+        "elsewhere",
+    )
+    return STRANGER
 
 
 async def login(client, who: dict[str, str]) -> dict[str, Any]:  # type: ignore[no-untyped-def]
@@ -168,8 +189,9 @@ def client_id() -> str:
     return f"act{next(_ids)}"
 
 
-async def test_refused_actions_keep_the_socket(client) -> None:  # type: ignore[no-untyped-def]
+async def test_refused_actions_keep_the_socket(client, stranger) -> None:  # type: ignore[no-untyped-def]
     visitor, dana = await client.visitor(), await client.agent()
+    erin = await login(client, stranger)
     cid = visitor["conversation_id"]
     async with (
         client.conversation(cid, visitor["visitor_token"]) as v,
@@ -188,6 +210,10 @@ async def test_refused_actions_keep_the_socket(client) -> None:  # type: ignore[
         await d.send({"type": "assign", "agent_id": "no-such-agent"})
         missing, _ = await d.recv_until("error")
         assert missing["code"] == "not_found"
+        # An agent of another site is refused alike: no assignment, no hint of who they are.
+        await d.send({"type": "assign", "agent_id": erin["agent"]["id"]})
+        foreign, _ = await d.recv_until("error")
+        assert (foreign["code"], foreign["message"]) == ("not_found", "no such agent on this site")
         await d.send({"type": "note.send", "client_id": "blank", "text": "   "})
         invalid, _ = await d.recv_until("error")
         assert (invalid["code"], invalid["client_id"]) == ("invalid", "blank")

@@ -166,6 +166,11 @@ async def test_sites_roles_invites_and_ending_access(client: Any, edge: Any) -> 
     roles = {m["email"]: m["role"] for m in members["agents"]}
     assert roles == {ann: "owner", carl: "admin", dan: "agent"}
     ids = {m["email"]: m["agent_id"] for m in members["agents"]}
+    # Any agent of the site reads whom to assign to: names, no e-mails, no roles.
+    team = _status(await client.http.get(f"/api/sites/{mine}/team", headers=as_dan), 200)
+    assert sorted(a["id"] for a in team["agents"]) == sorted(ids.values())
+    assert all(set(a) == {"id", "role", "name"} and a["role"] == "agent" for a in team["agents"])
+    assert dan not in json.dumps(team)
 
     # Admins manage agents only; owners manage everyone; the last owner stays.
     agents_path = f"/api/sites/{mine}/agents"
@@ -192,6 +197,7 @@ async def test_sites_roles_invites_and_ending_access(client: Any, edge: Any) -> 
         ("POST", f"/api/sites/{mine}", {"name": "taken"}),
         ("DELETE", f"/api/sites/{mine}", None),
         ("GET", f"/api/sites/{mine}/agents", None),
+        ("GET", f"/api/sites/{mine}/team", None),
         ("POST", f"/api/sites/{mine}/agents/{ids[dan]}", {"role": "admin"}),
         ("DELETE", f"/api/sites/{mine}/agents/{ids[dan]}", None),
         ("DELETE", f"/api/sites/{mine}/agents/{ids[dan]}/sessions", None),

@@ -58,3 +58,31 @@ def test_the_widget_says_closed_before_away_before_online():
     # Outside business hours the hours' away message wins, whoever is online.
     assert team.availability({"open": False, "agents_online": True}) == "closed"
     assert team.availability({"open": False, "agents_online": False}) == "closed"
+
+
+def test_assign_choices_put_me_first_and_offer_unassign_while_assigned():
+    agents = [
+        {"id": "a1", "role": "agent", "name": "Bob"},
+        {"id": "a2", "role": "agent", "name": "Dana"},
+        {"id": "a3", "role": "agent", "name": ""},
+    ]
+    free = team.assign_choices(agents, "a2", None)
+    assert [(c["id"], c["label"], c["current"]) for c in free] == [
+        ("a2", "Dana (you)", False),
+        ("a1", "Bob", False),
+        ("a3", "Agent a3", False),
+    ]
+    held = team.assign_choices(agents, "a2", {"id": "a1", "role": "agent", "name": "Bob"})
+    assert [(c["id"], c["current"]) for c in held] == [
+        ("a2", False),
+        ("a1", True),
+        ("a3", False),
+        (None, False),
+    ]
+    assert held[-1]["label"] == "Unassign"
+
+
+def test_assign_choices_skip_what_is_not_an_agent():
+    junk = [None, "a1", {"id": 5, "name": "x"}, {"id": "", "name": "y"}, {"id": "a9"}]
+    assert team.assign_choices(junk, "a2", None) == []
+    assert team.assign_choices({"agents": []}, "a2", None) == []

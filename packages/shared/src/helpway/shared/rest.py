@@ -401,6 +401,13 @@ class MemberList(Body):
     agents: list[Member]
 
 
+class SiteTeam(Body):
+    """The site's agents as any of its agents sees them: whom a conversation can be assigned
+    to, by name. No e-mails or roles (those are the admins' `MemberList`)."""
+
+    agents: list[Author]
+
+
 class RoleUpdate(Body):
     """A member's new role. Admins change agents only; owners change anyone, and a site keeps
     at least one owner."""
@@ -610,6 +617,7 @@ __all__ = [
     "SiteIn",
     "SiteInfo",
     "SiteList",
+    "SiteTeam",
     "SiteUpdate",
     "SuggestedReply",
     "Transcript",

@@ -90,6 +90,7 @@ APPS = {
         "admin_forms",
         "admin_view",
         "admin_app",
+        "assign_menu",
         "console_view",
         "console_app",
     ),

@@ -81,6 +81,19 @@ async def list_members(request: Request) -> Response:
     return JSONResponse(rest.MemberList(agents=members).model_dump())
 
 
+async def list_team(request: Request) -> Response:
+    """Every agent of the site may read whom a conversation can be assigned to (the console's
+    "Assign to" list): names only, ordered by name, so no e-mails leak to non-admins."""
+    db = services(request).db
+    caller = await caller_for(db, bearer_token(request))
+    site_id = str(request.path_params["site_id"])
+    if await caller_rank(db, caller, site_id) < agents.ROLE_RANK["agent"]:
+        raise ApiError(errors.FORBIDDEN, "not an agent of this site")
+    team = [m.agent.author() for m in await agents.site_members(db, site_id)]
+    team.sort(key=lambda author: (author.name.casefold(), author.id))
+    return JSONResponse(rest.SiteTeam(agents=team).model_dump())
+
+
 async def change_role(request: Request) -> Response:
     db = services(request).db
     _, site_id, rank = await _manager(request, db)
@@ -271,6 +284,7 @@ MEMBERS_PATH = "/api/sites/{site_id}/agents"
 INVITES_PATH = "/api/sites/{site_id}/invites"
 ROUTES = [
     Route(MEMBERS_PATH, list_members, methods=["GET"]),
+    Route("/api/sites/{site_id}/team", list_team, methods=["GET"]),
     Route(MEMBERS_PATH + "/{agent_id}", change_role, methods=["POST"]),
     Route(MEMBERS_PATH + "/{agent_id}", remove_member, methods=["DELETE"]),
     Route(MEMBERS_PATH + "/{agent_id}/sessions", revoke_sessions, methods=["DELETE"]),

@@ -58,6 +58,7 @@ BODY_MODELS: list[type[BaseModel]] = [
     rest.SiteList,
     rest.SiteDeleted,
     rest.MemberList,
+    rest.SiteTeam,
     rest.RoleUpdate,
     rest.InviteIn,
     rest.InviteCreated,
@@ -307,6 +308,14 @@ def document() -> dict[str, Any]:
                 "get": _operation(
                     "A site's agents and their roles (site admins)",
                     rest.MemberList,
+                    path_ids=("site_id",),
+                    bearer=True,
+                )
+            },
+            "/api/sites/{site_id}/team": {
+                "get": _operation(
+                    "Whom the site's conversations can be assigned to (its agents)",
+                    rest.SiteTeam,
                     path_ids=("site_id",),
                     bearer=True,
                 )

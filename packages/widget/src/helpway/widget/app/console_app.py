@@ -18,7 +18,10 @@ The aids around a conversation: search over messages (`GET /api/search`), the vi
 responses (loaded with each conversation opened, so an admin's changes show), an
 AI-suggested draft (`POST /api/conversations/{id}/suggested-reply`, only ever put in the
 composer), keyboard shortcuts (`actions`: add a row to `shortcuts.SHORTCUTS` and an entry
-here) and, while the tab is hidden, a notification and a chime for visitors' news.
+here) and, while the tab is hidden, a notification and a chime for visitors' news; clicking
+the notification opens its conversation (showing every filter if the one chosen hides it).
+Assigning to anyone of the site picks from its team (`GET /api/sites/{id}/team`, loaded with
+each conversation opened, like the canned responses).
 
 Presence (`team`): the agent's online / away switch is stored per agent in localStorage and
 said on the inbox socket each time it (re)joins; the other tabs of the browser follow a change
@@ -77,6 +80,8 @@ class ConsoleApp:
         self.typing_signal = pacing.TypingSignal()
         self.sent = 0
         self.canned: dict = {}  # site id -> its canned responses
+        self.teams: dict = {}  # site id -> its agents, whom a conversation can be assigned to
+        self._notified: dict = {}  # conversation id -> the summary a notification was about
         self._search: dict = {}  # the search shown: {"text", "next": query of its next page}
         # What each keyboard shortcut's action does (see `shortcuts`).
         self.actions = {
@@ -87,7 +92,7 @@ class ConsoleApp:
             "help": self._show_help,
             "escape": self._escape,
             "takeover": self.take_over,
-            "assign": self.toggle_assign,
+            "assign": self._choose_assignee,
             "close": self.toggle_close,
         }
         self._aid_tasks: list = []
@@ -111,6 +116,7 @@ class ConsoleApp:
         else:
             self.view.show_login()
         js.window.addEventListener("storage", create_proxy(self._stored_elsewhere))
+        transport.bridge.onNotificationClick(create_proxy(self._notification_clicked))
         js.document.body.setAttribute("data-ready", "")
         self._ticker = asyncio.create_task(self._tick())
 
@@ -157,6 +163,8 @@ class ConsoleApp:
         self.view.presence.render([])
         self.view.presence.show(self.presence, False)
         self.canned = {}
+        self.teams = {}
+        self._notified = {}
         self._search = {}
         self.admin.leave()
         self.view.show_login(message)
@@ -302,7 +310,21 @@ class ConsoleApp:
             heading, body = alerts.notification(
                 kind, console_view.visitor_name(summary["visitor"]), summary["last_text"]
             )
+            if len(self._notified) >= 50:
+                self._notified = {}
+            self._notified[summary["id"]] = summary
             transport.bridge.notify(heading, body, summary["id"])
+
+    def _notification_clicked(self, tag: object) -> None:
+        """The agent clicked a notification (the tab is focused already): open its conversation."""
+        conversation_id = str(tag)
+        summary = self.inbox.get(conversation_id) or self._notified.get(conversation_id)
+        if self.agent_session is None or summary is None:
+            return
+        self.view.search.clear()
+        if not inbox.matches(summary, self.inbox.filter, self.inbox.me):
+            self.set_filter("all")
+        self.open_hit(summary)
 
     def _focus_reply(self) -> None:
         self.view.focus_reply()
@@ -375,6 +397,22 @@ class ConsoleApp:
         menu offers these from now on."""
         self.canned[site_id] = [r for r in responses if canned_replies.is_response(r)]
 
+    async def _load_team(self, site_id: str) -> None:
+        path = "/api/sites/" + str(js.encodeURIComponent(site_id)) + "/team"
+        status, data = await transport.request("GET", self.origin + path, token=self._token())
+        if status == 200 and isinstance(data, dict) and isinstance(data.get("agents"), list):
+            self.teams[site_id] = data["agents"]
+
+    def assign_choices(self) -> list:
+        """Whom the open conversation can go to (`team.assign_choices`); the agent alone
+        until the site's team has loaded."""
+        conversation = self.conversation
+        summary = self.inbox.get(self.inbox.selected) if self.inbox.selected else None
+        if conversation is None or conversation.me is None or summary is None:
+            return []
+        agents = self.teams.get(summary["site_id"]) or [conversation.me]
+        return team.assign_choices(agents, conversation.me["id"], conversation.assignee)
+
     def canned_responses(self) -> list:
         """The canned responses of the open conversation's site."""
         summary = self.inbox.get(self.inbox.selected) if self.inbox.selected else None
@@ -431,6 +469,7 @@ class ConsoleApp:
         self._run(self._load_context(conversation_id))
         # Fresh for each conversation: an admin may have changed them meanwhile.
         self._run(self._load_canned(summary["site_id"]))
+        self._run(self._load_team(summary["site_id"]))
         if kept is not None:
             self.channel = kept[1]
             self.connection = "" if conversation.joined else _CONNECTION["retrying"]
@@ -474,6 +513,9 @@ class ConsoleApp:
             self._frame_left(conversation_id, conversation, frame)
             return
         changed = conversation.apply(frame, transport.now_ms())
+        if frame["type"] == "error" and not frame.get("client_id"):
+            # An action refused (say, an assignee who left the site): the agent is told why.
+            self.view.show_problem("Not done: " + frame["message"] + ".")
         if frame["type"] == "welcome":
             for pending in conversation.outbox():
                 self._send_pending(pending)
@@ -550,6 +592,14 @@ class ConsoleApp:
         held = conversation.assignee
         mine = held is not None and held.get("id") == me
         self._act({"type": "assign", "agent_id": None if mine else me})
+
+    def _choose_assignee(self) -> None:
+        self.view.assign_menu.show()
+
+    def assign_to(self, agent_id: str | None) -> None:
+        """Assign the open conversation to `agent_id` (an agent of its site; None: unassign)."""
+        self.view.show_problem("")
+        self._act({"type": "assign", "agent_id": agent_id})
 
     def toggle_close(self) -> None:
         if self.conversation is not None:

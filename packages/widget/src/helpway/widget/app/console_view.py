@@ -6,6 +6,7 @@ so an update redraws only the rows that changed).
 """
 
 import alerts
+import assign_menu
 import canned_replies
 import chat_dom
 import console_panels
@@ -44,7 +45,8 @@ class ConsoleView:
     """`app` provides login(email, password), sign_out(), open(conversation_id), load_more(),
     send(text, note), retry(client_id), typed(has_text), search(text, more), open_hit(summary),
     suggest(), canned_responses(), `actions` (shortcut action -> what it does), and the agents'
-    actions: set_filter(name), take_over(), toggle_assign(), toggle_close()."""
+    actions: set_filter(name), take_over(), toggle_assign(), assign_choices(),
+    assign_to(agent_id), toggle_close()."""
 
     def __init__(self, doc: js.Document, app: "console_app.ConsoleApp") -> None:
         self.app = app
@@ -86,6 +88,7 @@ class ConsoleView:
         self.note_toggle = find(".hc-note-toggle input")
         self.filters = doc.querySelectorAll(".hc-filter")
         self.presence = console_panels.PresencePanel(doc, app.choose_presence)
+        self.assign_menu = assign_menu.AssignMenu(doc, app.assign_choices, app.assign_to)
         self.rows = chat_dom.ItemList(self.list, self._row)
         self.items: chat_dom.ItemList | None = None
         self._inbox: inbox.Inbox | None = None
@@ -222,6 +225,7 @@ class ConsoleView:
         self.reply.hidden = True
         self.typing.textContent = ""
         self.context.hide()
+        self.assign_menu.close(False)
         self.canned.close()
         self._show_suggestion("")
         self.suggest_button.disabled = False
@@ -248,6 +252,7 @@ class ConsoleView:
         self.takeover_button.hidden = not conversation.can_take_over()
         for button in (self.assign_button, self.close_button):
             button.disabled = not conversation.joined
+        self.assign_menu.enable(conversation.joined)
 
     # ------------------------------------------------------------------ controls
 
@@ -277,7 +282,7 @@ class ConsoleView:
     def _submit(self) -> None:
         text = str(self.reply_input.value)
         problem = drafts.problem(text)
-        self._show_draft_problem(problem or "")
+        self.show_problem(problem or "")
         if problem is not None:
             return
         self.reply_input.value = ""
@@ -307,13 +312,14 @@ class ConsoleView:
             event.preventDefault()
             self._submit()
 
-    def _show_draft_problem(self, text: str) -> None:
+    def show_problem(self, text: str) -> None:
+        """Say what is wrong with the draft, or why an action was not done ("" clears it)."""
         self.problem.textContent = text
         self.problem.hidden = not text
 
     def _typed(self, _event: js.Event) -> None:
         if not self.problem.hidden:  # about a draft that is no longer there
-            self._show_draft_problem("")
+            self.show_problem("")
         draft = str(self.reply_input.value)
         self.canned.show(canned_replies.offers(self.app.canned_responses(), draft))
         # A note is for agents only: the visitor is not told someone is typing it.

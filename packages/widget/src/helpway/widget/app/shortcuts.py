@@ -15,7 +15,7 @@ SHORTCUTS = [
     ("ArrowUp", True, "previous", "Previous conversation"),
     ("r", False, "reply", "Write a reply"),
     ("t", False, "takeover", "Take over from the assistant"),
-    ("a", False, "assign", "Assign to me / unassign"),
+    ("a", False, "assign", "Assign to…"),
     ("c", False, "close", "Close / reopen the conversation"),
     ("/", False, "search", "Search messages"),
     ("?", False, "help", "Show keyboard shortcuts"),

@@ -41,6 +41,33 @@ def presence_frame(status: str) -> dict:
     return {"type": "presence.set", "status": choice(status)}
 
 
+def assign_choices(agents: object, me: str, assignee: dict | None) -> list:
+    """What the console's "Assign to" list offers for one conversation, from the site's team
+    (`GET /api/sites/{id}/team`): the agent themself first, then the others as the edge
+    ordered them, then "Unassign" while someone holds it. Each is {"id" (None: unassign),
+    "label", "current": the assignee now}; entries that are not an agent are skipped, since
+    the list may come from another version of the edge."""
+    held = assignee.get("id") if assignee else None
+    mine = []
+    others = []
+    for agent in agents if isinstance(agents, list) else []:
+        if not isinstance(agent, dict):
+            continue
+        agent_id = agent.get("id")
+        name = agent.get("name")
+        if not isinstance(agent_id, str) or not agent_id or not isinstance(name, str):
+            continue
+        label = name or "Agent " + agent_id[-4:]
+        choice = {"id": agent_id, "label": label, "current": agent_id == held}
+        if agent_id == me:
+            choice["label"] = label + " (you)"
+            mine.append(choice)
+        else:
+            others.append(choice)
+    unassign = [{"id": None, "label": "Unassign", "current": False}] if held else []
+    return mine + others + unassign
+
+
 class Team:
     def __init__(self) -> None:
         self._sites: dict = {}  # site id -> its last presence list

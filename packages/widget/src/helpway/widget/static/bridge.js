@@ -126,13 +126,23 @@ export async function askNotifications() {
   }
 }
 
-// Show a notification; clicking it brings the console tab forward.
+// What a click on a notification does besides focusing the tab: the console opens the
+// conversation the notification's tag names. One handler for all, so Python makes one proxy.
+let clicked = null;
+export function onNotificationClick(handler) {
+  clicked = handler;
+}
+
+// Show a notification; clicking it brings the console tab forward and hands its tag on.
 export function notify(title, body, tag) {
   try {
     const shown = new Notification(title, { body, tag });
     shown.onclick = () => {
       globalThis.focus();
       shown.close();
+      try {
+        clicked?.(tag);
+      } catch {}
     };
     return true;
   } catch {

@@ -1,0 +1,119 @@
+"""Assigning a conversation to another agent, in three browser contexts on a real edge.
+
+Dana opens the "Assign to…" list with the `a` shortcut, moves to Bob with the arrow keys and
+picks him with Enter; Bob, watching "Assigned to me", sees the conversation arrive without a
+reload, and Dana's inbox says it is Bob's. The visitor's widget shows nothing of it: no frame
+naming the assignment, no agent's name on the page. An agent who left the site meanwhile (still
+in the list Dana loaded) cannot be assigned: the console says why, the conversation stays Bob's.
+"""
+
+from __future__ import annotations
+
+import json
+
+from edge_process import Edge
+from playwright.sync_api import Browser, FrameLocator, Page, WebSocket, expect
+
+DANA = ("agent@demo.helpway.dev", "helpway-demo", "Dana (demo agent)")
+BOB = ("bob@demo.helpway.dev", "bob-password", "Bob Builder")
+CARA = ("cara@demo.helpway.dev", "cara-password", "Cara Leaving")
+TIMEOUT_MS = 30_000
+
+
+def _sign_in(page: Page, edge: Edge, email: str, password: str) -> None:
+    page.goto(edge.url + "/console")
+    expect(page.locator("body[data-ready]")).to_have_count(1, timeout=TIMEOUT_MS)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator(".hc-desk")).to_be_visible(timeout=TIMEOUT_MS)
+
+
+def _open_widget(page: Page, edge: Edge, frames: list[dict]) -> FrameLocator:
+    def on_socket(ws: WebSocket) -> None:
+        ws.on("framereceived", lambda payload: frames.append(json.loads(payload)))
+
+    page.on("websocket", on_socket)
+    page.goto(edge.url + "/")
+    page.locator('button[aria-label="Open chat"]').click()
+    expect(page.locator("helpway-widget[data-ready]")).to_have_count(1, timeout=TIMEOUT_MS)
+    return page.frame_locator("helpway-widget iframe")
+
+
+def test_an_agent_assigns_to_a_teammate_who_sees_it_live(browser: Browser, edge: Edge) -> None:
+    edge.cli(
+        "agents", "create", "--site", "demo", "--email", BOB[0], "--name", BOB[2],
+        "--password", BOB[1],
+    )  # fmt: skip
+    edge.cli(
+        "agents", "create", "--site", "demo", "--email", CARA[0], "--name", CARA[2],
+        "--password", CARA[1],
+    )  # fmt: skip
+    contexts = [browser.new_context() for _ in range(3)]
+    dana, bob, visitor = (context.new_page() for context in contexts)
+    visitor_frames: list[dict] = []
+    _sign_in(dana, edge, DANA[0], DANA[1])
+    _sign_in(bob, edge, BOB[0], BOB[1])
+    bob.get_by_role("button", name="Assigned to me").click()
+    expect(bob.locator(".hc-empty")).to_be_visible()
+
+    chat = _open_widget(visitor, edge, visitor_frames)
+    box = chat.locator('textarea[aria-label="Message"]')
+    box.fill("Can someone check my order?")
+    box.press("Enter")
+    expect(dana.locator("button.hc-conv")).to_have_count(1, timeout=TIMEOUT_MS)
+    dana.locator("button.hc-conv").click()
+    expect(dana.locator(".hc-assignee")).to_have_text("Unassigned", timeout=TIMEOUT_MS)
+    expect(dana.get_by_role("button", name="Assign to…")).to_be_enabled(timeout=TIMEOUT_MS)
+
+    # The `a` shortcut opens the list on the first choice (Dana herself); ↓ and Enter pick Bob.
+    dana.locator("body").click()
+    dana.keyboard.press("a")
+    choices = dana.get_by_role("listbox", name="Assign to")
+    expect(choices).to_be_focused()
+    expect(choices.get_by_role("option")).to_have_text(
+        ["Dana (demo agent) (you)", BOB[2], CARA[2]]
+    )
+    dana.keyboard.press("ArrowDown")
+    expect(choices.get_by_role("option", name=BOB[2])).to_have_attribute("aria-selected", "true")
+    dana.keyboard.press("Enter")
+    expect(choices).to_be_hidden()
+    expect(dana.get_by_role("button", name="Assign to…")).to_be_focused()
+
+    # Both agents see it live: Bob's "Assigned to me" lists it, no reload.
+    expect(dana.locator(".hc-assignee")).to_have_text(f"Assigned to {BOB[2]}", timeout=TIMEOUT_MS)
+    expect(dana.locator("button.hc-conv .hc-conv-assignee")).to_have_text(f"Assigned to {BOB[2]}")
+    expect(bob.locator("button.hc-conv")).to_have_count(1, timeout=TIMEOUT_MS)
+    expect(bob.locator("button.hc-conv .hc-conv-assignee")).to_have_text("Assigned to you")
+    bob.locator("button.hc-conv").click()
+    expect(bob.locator(".hc-assignee")).to_have_text("Assigned to you", timeout=TIMEOUT_MS)
+    expect(bob.locator(".hc-log .hw-event[data-event='assigned']")).to_have_count(1)
+
+    # The list now marks Bob as the assignee and offers to unassign; Escape closes it.
+    dana.get_by_role("button", name="Assign to…").click()
+    expect(choices.get_by_role("option")).to_have_text(
+        ["Dana (demo agent) (you)", BOB[2], CARA[2], "Unassign"]
+    )
+    expect(choices.get_by_role("option", name=BOB[2])).to_have_attribute("aria-current", "true")
+    dana.keyboard.press("Escape")
+    expect(choices).to_be_hidden()
+
+    # Cara leaves the site; Dana's list still names her, but the edge refuses, with a reason.
+    edge.cli("agents", "remove", "--site", "demo", "--email", CARA[0])
+    dana.get_by_role("button", name="Assign to…").click()
+    choices.get_by_role("option", name=CARA[2]).click()
+    expect(dana.locator(".hc-problem")).to_have_text(
+        "Not done: no such agent on this site.", timeout=TIMEOUT_MS
+    )
+    expect(dana.locator(".hc-assignee")).to_have_text(f"Assigned to {BOB[2]}")
+    expect(bob.locator("button.hc-conv")).to_have_count(1)
+
+    # The visitor was told nothing of it.
+    visitor.wait_for_timeout(500)  # let any stray frame arrive before looking
+    assert visitor_frames, "no frames recorded"
+    assert not [f for f in visitor_frames if f.get("name") in ("assigned", "unassigned")]
+    assert BOB[2] not in json.dumps(visitor_frames)
+    assert BOB[2] not in chat.locator("body").inner_text()
+
+    for context in contexts:
+        context.close()
