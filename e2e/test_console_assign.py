@@ -71,9 +71,7 @@ def test_an_agent_assigns_to_a_teammate_who_sees_it_live(browser: Browser, edge:
     dana.keyboard.press("a")
     choices = dana.get_by_role("listbox", name="Assign to")
     expect(choices).to_be_focused()
-    expect(choices.get_by_role("option")).to_have_text(
-        ["Dana (demo agent) (you)", BOB[2], CARA[2]]
-    )
+    expect(choices.get_by_role("option")).to_have_text(["Dana (demo agent) (you)", BOB[2], CARA[2]])
     dana.keyboard.press("ArrowDown")
     expect(choices.get_by_role("option", name=BOB[2])).to_have_attribute("aria-selected", "true")
     dana.keyboard.press("Enter")

@@ -25,17 +25,20 @@ TIMEOUT_MS = 30_000
 DEMO_AGENT = ("agent@demo.helpway.dev", "helpway-demo")
 _n = itertools.count()
 # Stands in for a hidden tab (headless Chromium's tabs are always visible) and records the
-# notifications and chimes the console asks the browser for.
+# notifications (each real one too, to click), focus requests and chimes the console asks for.
 WATCH_ALERTS = """
-    window.__alerts = { hidden: false, notified: [], chimes: 0 };
+    window.__alerts = { hidden: false, notified: [], shown: [], focused: 0, chimes: 0 };
     Object.defineProperty(document, "hidden", { get: () => window.__alerts.hidden });
     const Real = window.Notification;
     window.Notification = class extends Real {
         constructor(title, options) {
             super(title, options);
             window.__alerts.notified.push([title, options.body]);
+            window.__alerts.shown.push(this);
         }
     };
+    const focus = window.focus.bind(window);
+    window.focus = () => { window.__alerts.focused += 1; focus(); };
     const oscillator = AudioContext.prototype.createOscillator;
     AudioContext.prototype.createOscillator = function () {
         window.__alerts.chimes += 1;
@@ -212,6 +215,46 @@ def test_keyboard_shortcuts_and_alerts_for_a_hidden_tab(
     agent_page.locator("body").click()
     agent_page.keyboard.press("/")
     expect(agent_page.get_by_role("searchbox", name="Search messages")).to_be_focused()
+
+
+def test_clicking_a_notification_opens_its_conversation(
+    chromium: Browser, visitor_page: Page, agent_page: Page, edge
+) -> None:
+    first = _context(chromium)
+    visitor_says(first.new_page(), edge.url, "Hello from the first visitor")
+    first.close()
+    sign_in(agent_page, edge.url)
+    rows = agent_page.locator(".hc-inbox-list button.hc-conv")
+    rows.first.click()
+    expect(rows.first).to_have_attribute("aria-current", "true")
+    opened_first = str(rows.first.get_attribute("data-id"))
+
+    agent_page.evaluate("window.__alerts.hidden = true")
+    word = f"mango{next(_n)}x"
+    visitor_says(visitor_page, edge.url, f"Please help, {word}")
+    # The body may be the visitor's words or the assistant's answer (one update can hold both).
+    other = "id => window.__alerts.shown.findLast((shown) => shown.tag !== id)"
+    agent_page.wait_for_function(other, arg=opened_first)
+    tag = str(agent_page.evaluate(other + "?.tag", opened_first))
+    # Meanwhile the agent chose a filter that hides the conversation: the click shows it anyway.
+    agent_page.get_by_role("button", name="Closed").click()
+    expect(rows).to_have_count(0)
+    agent_page.evaluate("window.__alerts.hidden = false")
+    focused = agent_page.evaluate("window.__alerts.focused")
+
+    # The notification's own click event, as the browser fires it when the agent clicks it.
+    agent_page.evaluate(
+        "tag => window.__alerts.shown.findLast((shown) => shown.tag === tag)"
+        ".dispatchEvent(new Event('click'))",
+        tag,
+    )
+    row = agent_page.locator(f'.hc-inbox-list button.hc-conv[data-id="{tag}"]')
+    expect(row).to_have_attribute("aria-current", "true")
+    expect(agent_page.locator(".hc-log .hw-row[data-role=visitor]").first).to_contain_text(word)
+    expect(agent_page.get_by_role("button", name="All", exact=True)).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    assert agent_page.evaluate("window.__alerts.focused") == focused + 1
 
 
 def test_notifications_are_asked_for_only_from_a_click(visitor_page: Page, edge) -> None:
