@@ -141,14 +141,16 @@ async def _socket_console(
         await sock.send(json.dumps({"type": "presence.set", "status": "online"}))
         ready.set()
         pinging = asyncio.create_task(_heartbeat([sock]))
-        async for raw in sock:
-            at = _now_ms()
-            frame = json.loads(raw)
-            if frame.get("type") != "inbox.update":
-                continue
-            for found in TOKEN.finditer(frame["conversation"]["last_text"]):
-                seen.setdefault(found.group(1), at)
-        pinging.cancel()
+        try:
+            async for raw in sock:
+                at = _now_ms()
+                frame = json.loads(raw)
+                if frame.get("type") != "inbox.update":
+                    continue
+                for found in TOKEN.finditer(frame["conversation"]["last_text"]):
+                    seen.setdefault(found.group(1), at)
+        finally:
+            pinging.cancel()
 
 
 async def _heartbeat(socks: list[ClientConnection]) -> None:
@@ -235,6 +237,7 @@ async def _row(edge: Edge, page: Page, consoles: int, row: int, messages: int) -
     browser_seen = await page.evaluate("window.__seen")
     for task in tasks:
         task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
     for sock in socks:
         await sock.close()
 

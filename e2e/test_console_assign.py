@@ -1,10 +1,11 @@
 """Assigning a conversation to another agent, in three browser contexts on a real edge.
 
-Dana opens the "Assign to…" list with the `a` shortcut, moves to Bob with the arrow keys and
-picks him with Enter; Bob, watching "Assigned to me", sees the conversation arrive without a
-reload, and Dana's inbox says it is Bob's. The visitor's widget shows nothing of it: no frame
-naming the assignment, no agent's name on the page. An agent who left the site meanwhile (still
-in the list Dana loaded) cannot be assigned: the console says why, the conversation stays Bob's.
+Dana opens the "Assign to…" list with the `a` shortcut, types "c" (type-ahead to Cara, not the
+close shortcut), moves up to Bob with an arrow key and picks him with Enter; Bob, watching
+"Assigned to me", sees the conversation arrive without a reload, and Dana's inbox says it is
+Bob's. The visitor's widget shows nothing of it: no frame naming the assignment, no agent's
+name on the page. An agent who left the site meanwhile (still in the list Dana loaded) cannot
+be assigned: the console says why, and the conversation stays Bob's.
 """
 
 from __future__ import annotations
@@ -72,7 +73,10 @@ def test_an_agent_assigns_to_a_teammate_who_sees_it_live(browser: Browser, edge:
     choices = dana.get_by_role("listbox", name="Assign to")
     expect(choices).to_be_focused()
     expect(choices.get_by_role("option")).to_have_text(["Dana (demo agent) (you)", BOB[2], CARA[2]])
-    dana.keyboard.press("ArrowDown")
+    dana.keyboard.press("c")  # type-ahead to Cara, not the close shortcut
+    expect(choices.get_by_role("option", name=CARA[2])).to_have_attribute("aria-selected", "true")
+    expect(choices).to_be_visible()
+    dana.keyboard.press("ArrowUp")
     expect(choices.get_by_role("option", name=BOB[2])).to_have_attribute("aria-selected", "true")
     dana.keyboard.press("Enter")
     expect(choices).to_be_hidden()

@@ -5,7 +5,8 @@ A button (the `a` shortcut presses it) opens a listbox of the choices `team.assi
 made; the listbox takes the focus, the arrow keys (and Home / End) move the highlight, Enter
 or Space picks, Escape or Tab closes it and gives the focus back. A native <select> would fire
 `change` on every arrow press while closed, assigning at each step; this list assigns only
-once, when picked. Browser-only; every text goes in through `textContent`.
+once, when picked. A letter jumps to the next choice starting with it (and so never reaches the
+console's single-key shortcuts). Browser-only; every text goes in through `textContent`.
 """
 
 import chat_dom
@@ -19,6 +20,16 @@ if TYPE_CHECKING:
     import js
 
 _STEPS = {"ArrowDown": 1, "ArrowUp": -1}
+
+
+def _next_starting(offers: list, at: int, letter: str) -> int:
+    """The next choice after `at` (wrapping) whose label starts with `letter`, else `at`."""
+    letter = letter.lower()
+    for step in range(1, len(offers) + 1):
+        index = (at + step) % len(offers)
+        if offers[index]["label"].lower().startswith(letter):
+            return index
+    return at
 
 
 class AssignMenu:
@@ -104,6 +115,9 @@ class AssignMenu:
         elif key == "Tab":
             self.close(False)
             return
+        elif len(key) == 1 and not (event.ctrlKey or event.metaKey or event.altKey):
+            # Type-ahead; and a letter here is never one of the console's shortcuts.
+            self.at = _next_starting(self.offers, self.at, key)
         else:
             return
         event.preventDefault()
