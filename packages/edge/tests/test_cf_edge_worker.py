@@ -641,6 +641,13 @@ async def test_agents_actions_on_the_object_reach_d1_and_never_a_visitor(world: 
     await room.message(v, json.dumps({"type": "assign", "agent_id": None}))
     await room.message(d, json.dumps({"type": "close"}))
     assert [e["code"] for e in of_type(d, "error")] == ["not_found"]  # another site's agent
+    # The console's "Assign to…" list over D1: the site's agents by name, never another site's.
+    team = await world.http.get(
+        "/api/sites/demo/team", headers={"authorization": f"Bearer {dana['token']}"}
+    )
+    named = [(a["id"], a["name"]) for a in team.json()["agents"]]
+    assert (bob.id, "Bob") in named and dana["agent"]["id"] in dict(named)
+    assert stranger.id not in dict(named) and "bob@demo.example" not in team.text
     assert [e["code"] for e in of_type(v, "error")] == ["forbidden"]
     assert [n["text"] for n in of_type(d, "note")] == ["VIP"]
     assert [e["name"] for e in of_type(v, "event")] == ["agent.joined", "closed"]
