@@ -18,6 +18,7 @@ def test_every_frame_type_is_exported() -> None:
         "typing",
         "handoff.request",
         "ping",
+        "rating.send",
         "note.send",
         "takeover",
         "close",

@@ -29,8 +29,10 @@ Status = Literal["open", "waiting_human", "closed"]
 # `handed_off` once a human is called in right after it (see `Event.answer_id`).
 Resolution = Literal["answered", "declined", "handed_off"]
 EventName = Literal[
-    "handoff.requested", "agent.joined", "closed", "reopened", "assigned", "unassigned"
+    "handoff.requested", "agent.joined", "closed", "reopened", "assigned", "unassigned", "rated"
 ]
+Score = Annotated[int, Field(ge=limits.RATING_MIN, le=limits.RATING_MAX)]
+Comment = Annotated[str, Field(max_length=limits.MAX_RATING_COMMENT_CHARS)]
 ErrorCode = Literal[
     "bad_frame",
     "too_large",
@@ -91,6 +93,19 @@ class Ping(Frame):
     type: Literal["ping"]
 
 
+class SendRating(Frame):
+    """The visitor rates the closed conversation (CSAT): a score from 1 to 5 and an optional
+    comment ("" for none). Logged as event `rated`; the conversation stays closed. One rating
+    per conversation: the first stands, another is refused with `conflict` (a resend with the
+    same `client_id` gets the first ack again), as is a rating of a conversation that is not
+    closed. Agents get `forbidden`."""
+
+    type: Literal["rating.send"]
+    client_id: ClientId
+    score: Score
+    comment: Comment = ""
+
+
 # ---- agents' actions (a visitor sending one gets `forbidden`)
 
 
@@ -138,6 +153,7 @@ ClientFrame = Annotated[
     | SetTyping
     | RequestHuman
     | Ping
+    | SendRating
     | SendNote
     | TakeOver
     | Close
@@ -166,6 +182,7 @@ InboxClientFrame = Annotated[
     | SetTyping
     | RequestHuman
     | Ping
+    | SendRating
     | SendNote
     | TakeOver
     | Close
@@ -178,8 +195,8 @@ inbox_client_frame_adapter: TypeAdapter[InboxClientFrame] = TypeAdapter(InboxCli
 
 
 def client_id_of(frame: Frame) -> str | None:
-    """The client id of a send (a message or a note): what a refusal of it names."""
-    return frame.client_id if isinstance(frame, SendMessage | SendNote) else None
+    """The client id of a send (a message, a note or a rating): what a refusal of it names."""
+    return frame.client_id if isinstance(frame, SendMessage | SendNote | SendRating) else None
 
 
 # ---------------------------------------------------------------- room → client
@@ -196,6 +213,14 @@ class Citation(Frame):
 
     url: Annotated[str, Field(min_length=1, max_length=limits.MAX_URL_CHARS)]
     title: Annotated[str, Field(max_length=limits.MAX_TITLE_CHARS)]
+
+
+class Rating(Frame):
+    """What a visitor said of a closed conversation: `score` 1..5, `comment` ("" for none),
+    shown as text."""
+
+    score: Score
+    comment: Comment = ""
 
 
 class Welcome(Frame):
@@ -230,7 +255,8 @@ class Event(Frame):
     `assigned` and `unassigned` name the `assignee` (None once unassigned) and, like notes, are
     for agents only: a visitor never receives them. `handoff.requested` and `agent.joined` name
     the assistant's `answer_id` when they follow its answer before the visitor wrote again: that
-    answer was handed off to a human."""
+    answer was handed off to a human. `rated` carries the visitor's `rating` and the
+    `client_id` of the `rating.send` that made it."""
 
     type: Literal["event"]
     seq: Seq
@@ -241,6 +267,8 @@ class Event(Frame):
     created_at: Millis
     assignee: Author | None = None
     answer_id: Id | None = None
+    client_id: ClientId | None = None
+    rating: Rating | None = None
 
 
 class Note(Frame):
@@ -329,6 +357,8 @@ class ConversationSummary(Frame):
     # The e-mail the visitor left for a reply (outside the site's business hours), if any.
     visitor_email: Annotated[str, Field(max_length=254)] | None = None
     assignee: Author | None = None
+    # The visitor's satisfaction score (event `rated`), if they rated the conversation.
+    rating: Score | None = None
 
 
 class InboxUpdate(Frame):

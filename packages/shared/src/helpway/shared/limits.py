@@ -17,6 +17,11 @@ MAX_URL_CHARS = 2048
 MAX_TITLE_CHARS = 200
 MAX_CITATIONS = 8
 MAX_QUERY_CHARS = 500
+# A visitor's satisfaction rating of a closed conversation: a score from 1 to 5 and an optional
+# comment (code points, like message text).
+RATING_MIN = 1
+RATING_MAX = 5
+MAX_RATING_COMMENT_CHARS = 1000
 # The largest log sequence number: JavaScript's largest safe integer, so every seq is exact in
 # a browser, and far inside SQLite's 64-bit integers (a bigger `after_seq` is refused, not a 500).
 MAX_SEQ = 2**53 - 1
