@@ -713,3 +713,34 @@ async def test_a_takeover_stops_the_assistant_and_agents_see_it_answering(
     await eventually(lambda: bool(agent.of_type("error")))
     assert agent.of_type("error")[-1]["code"] == "conversation_closed"
     assert closed == [True] and len(visitor.of_type("assistant.delta")) == 1
+
+
+async def test_a_rating_is_stored_published_and_kept_by_a_new_instance(room: Harness) -> None:
+    visitor, agent = await room.connect(VISITOR), await room.connect(AGENT)
+    await room.receive(visitor, send("x1", "hi"))
+    await room.receive(agent, frames.Close(type="close"))
+    rating = frames.SendRating(type="rating.send", client_id="r1", score=4, comment="Thanks!")
+    await room.receive(visitor, rating)
+    await eventually(lambda: len(agent.of_type("event")) == 2)
+    rated = agent.of_type("event")[1]
+    assert (rated["name"], rated["status"], rated["rating"]) == (
+        "rated",
+        "closed",
+        {"score": 4, "comment": "Thanks!"},
+    )
+    assert [a["seq"] for a in visitor.of_type("ack")] == [1, 3]
+    await until(room, lambda: room.publisher.seqs() == [1, 2, 3])
+    [published] = [e for _, batch in room.publisher.batches for e in batch if e.seq == 3]
+    assert published == frames.Event.model_validate(rated)
+
+    # Rebuilt from storage: the same rating resent is acked as before, another is refused.
+    await room.wake()
+    again = await room.connect(VISITOR)
+    await eventually(lambda: len(again.entries()) == 3)
+    assert again.entries()[2] == rated
+    await room.receive(again, rating)
+    await room.receive(again, rating.model_copy(update={"client_id": "r2", "score": 1}))
+    await eventually(lambda: len(again.of_type("ack")) + len(again.of_type("error")) == 2)
+    assert [a["seq"] for a in again.of_type("ack")] == [3]
+    assert [(e["code"], e["client_id"]) for e in again.of_type("error")] == [("conflict", "r2")]
+    assert room.stored_seqs() == [1, 2, 3]

@@ -25,6 +25,8 @@ class RoomMeta:
     # The assistant's latest answer until the visitor writes again: a human called in meanwhile
     # takes it over, and the event that says so names it (its resolution becomes handed_off).
     answered_id: str | None = None
+    # The visitor's satisfaction score (event `rated`): a conversation is rated once.
+    rating: int | None = None
 
     def to_json(self) -> str:
         data = {**self.__dict__, "agent_ids": sorted(self.agent_ids)}

@@ -40,6 +40,12 @@ Conversation status:
   conversation back to the assistant; an agent's keeps it off. Notes and assignments leave a
   closed conversation closed.
 
+The visitor's satisfaction rating (`rating.send`, visitors only: an agent gets `forbidden`): a
+closed conversation may be rated once → event `rated` carrying the rating, status still
+`closed`. The first rating stands: another one is refused with `conflict`, as is a rating of a
+conversation that is not closed (reopened meanwhile: the widget's prompt is gone); a resend
+with the client id of the stored one gets its ack again. A blank comment is stored as "".
+
 Agents only (a visitor's frame gets `forbidden`): notes (`note.send`, logged and deduped like
 messages), `takeover`, `close`, `reopen` and `assign` (event `assigned`/`unassigned` naming the
 assignee, whom the host resolved: `assign`). Notes and assignment events are agents-only entries
@@ -205,6 +211,8 @@ class Room:
             return self._send(session_id, session, frame, now)
         if isinstance(frame, frames.RequestHuman):
             return self._handoff(session_id, session, now)
+        if isinstance(frame, frames.SendRating):
+            return self._rate(session_id, session.participant, frame, now)
         author = session.participant
         if author.role != "agent":
             return [_error(session_id, errors.FORBIDDEN, "only agents can do this", client_id)]
@@ -331,6 +339,29 @@ class Room:
         effects = self._commit(meta, [note], ack=(session_id, frame.client_id))
         effects += self._typing_off(session)
         return effects
+
+    def _rate(
+        self, session_id: str, author: frames.Author, frame: frames.SendRating, now: int
+    ) -> list[Effect]:
+        client_id = frame.client_id
+        if author.role != "visitor":
+            return [_error(session_id, errors.FORBIDDEN, "only the visitor can rate", client_id)]
+        key = (author.id, client_id)
+        receipt = self.receipt(*key)
+        if receipt is not None:
+            return [Send((session_id,), _ack(client_id, receipt))]
+        if self.meta.rating is not None:
+            message = "this conversation has been rated already"
+            return [_error(session_id, errors.CONFLICT, message, client_id)]
+        if self.meta.status != "closed":
+            message = "only a closed conversation can be rated"
+            return [_error(session_id, errors.CONFLICT, message, client_id)]
+        meta, event = self._event(self.meta, "rated", author, "closed", now)
+        rating = frames.Rating(score=frame.score, comment=frame.comment.strip())
+        event = event.model_copy(update={"client_id": client_id, "rating": rating})
+        self._receipts[key] = (event.seq, event.id)
+        self._forget_old_receipts()
+        return self._commit(replace(meta, rating=frame.score), [event], ack=(session_id, client_id))
 
     def _takeover(self, session_id: str, author: frames.Author, now: int) -> list[Effect]:
         meta = self.meta

@@ -17,8 +17,6 @@ from pathlib import Path
 
 from pydantic import TypeAdapter
 
-from helpway.shared import frames
-
 from .effects import Entry
 from .meta import RoomMeta
 from .room import Receipt
@@ -69,10 +67,9 @@ class SqliteRoomStorage:
     def commit(self, entries: Sequence[Entry], meta: RoomMeta) -> None:
         with self._transaction():
             for entry in entries:
-                client_id = None if isinstance(entry, frames.Event) else entry.client_id
                 self._conn.execute(
                     "INSERT INTO log (seq, id, author_id, client_id, entry) VALUES (?, ?, ?, ?, ?)",
-                    (entry.seq, entry.id, entry.author.id, client_id, entry.model_dump_json()),
+                    (entry.seq, entry.id, entry.author.id, entry.client_id, entry.model_dump_json()),
                 )
                 self._conn.execute("INSERT INTO outbox (seq) VALUES (?)", (entry.seq,))
             self._conn.execute(

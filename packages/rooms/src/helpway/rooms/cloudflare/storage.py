@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from helpway.shared import frames
 
 from ..effects import Entry
 from ..meta import RoomMeta
@@ -47,13 +46,12 @@ class DurableRoomStorage:
     def commit(self, entries: Sequence[Entry], meta: RoomMeta) -> None:
         def write() -> None:
             for entry in entries:
-                client_id = None if isinstance(entry, frames.Event) else entry.client_id
                 self._sql.exec(
                     "INSERT INTO log (seq, id, author_id, client_id, entry) VALUES (?, ?, ?, ?, ?)",
                     entry.seq,
                     entry.id,
                     entry.author.id,
-                    client_id,
+                    entry.client_id,
                     entry.model_dump_json(),
                 )
                 self._sql.exec("INSERT INTO outbox (seq) VALUES (?)", entry.seq)
