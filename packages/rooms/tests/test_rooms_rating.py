@@ -5,9 +5,9 @@ from __future__ import annotations
 from helpway.rooms.effects import Ask, Persist, Publish, Send
 from helpway.rooms.meta import RoomMeta
 from helpway.rooms.room import Room
+from helpway.shared import frames
 
 from .test_rooms_core import AGENT, CLOSE, REOPEN, VISITOR, error_code, new_room, persisted, send
-from helpway.shared import frames
 
 
 def rate(client_id: str, score: int = 4, comment: str = "") -> frames.SendRating:

@@ -13,7 +13,6 @@ from helpway.store.cloudflare.d1 import D1Database
 from helpway.store.cloudflare.testing import FakeD1
 from helpway.store.database import Database
 from helpway.store.errors import Conflict
-from helpway.store.messages import upsert_statements
 from helpway.store.migrate import MIGRATIONS_DIR, apply_migrations
 from helpway.store.sqlite import SqliteDatabase
 
@@ -178,12 +177,12 @@ async def test_messages_stored_before_the_search_migration_are_found(
                 ),
             ]
         )
-        author = frames.Author(id="v", role="visitor", name="V")
-        said = frames.Message(
-            type="message", seq=1, id="m1", author=author, text="old bananas", created_at=2
+        # The log row as stored then (today's writes need later columns).
+        await older.run(
+            "INSERT INTO messages (conversation_id, seq, id, kind, author_id, author_role, "
+            "author_name, text, created_at) VALUES ('c', 1, 'm1', 'message', 'v', 'visitor', "
+            "'V', 'old bananas', 2)"
         )
-        # The log rows and summary as stored then (today's summary read needs later columns).
-        await older.batch(upsert_statements("c", [said]))
         assert "0008_agent_console.sql" in await apply_migrations(older)
         assert await _found(older, ["one"], "banana") == ["c"]
     finally:

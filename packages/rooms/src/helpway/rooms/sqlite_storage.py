@@ -69,7 +69,13 @@ class SqliteRoomStorage:
             for entry in entries:
                 self._conn.execute(
                     "INSERT INTO log (seq, id, author_id, client_id, entry) VALUES (?, ?, ?, ?, ?)",
-                    (entry.seq, entry.id, entry.author.id, entry.client_id, entry.model_dump_json()),
+                    (
+                        entry.seq,
+                        entry.id,
+                        entry.author.id,
+                        entry.client_id,
+                        entry.model_dump_json(),
+                    ),
                 )
                 self._conn.execute("INSERT INTO outbox (seq) VALUES (?)", (entry.seq,))
             self._conn.execute(

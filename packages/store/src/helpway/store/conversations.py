@@ -120,7 +120,7 @@ class InboxCursor:
 _SUMMARY_SELECT = (
     "SELECT c.id, c.site_id, c.status, c.last_seq, c.last_text, c.last_author_role, "
     "c.updated_at, v.id AS visitor_id, v.name AS visitor_name, v.email AS visitor_email, "
-    "c.assignee_id, a.name AS assignee_name "
+    "c.assignee_id, a.name AS assignee_name, c.rating "
     "FROM conversations AS c JOIN visitors AS v ON v.id = c.visitor_id "
     "LEFT JOIN agents AS a ON a.id = c.assignee_id "
 )
@@ -155,6 +155,7 @@ def _summary(row: Row) -> frames.ConversationSummary:
         updated_at=row["updated_at"],
         visitor_email=row["visitor_email"],
         assignee=assignee,
+        rating=row["rating"],
     )
 
 
@@ -236,7 +237,9 @@ UPDATE conversations SET
     last_author_role = COALESCE((SELECT author_role FROM messages WHERE conversation_id = ?1
         AND kind = 'message' AND internal = 0 ORDER BY seq DESC LIMIT 1), last_author_role),
     assignee_id = (SELECT assignee_id FROM messages WHERE conversation_id = ?1 AND kind = 'event'
-        AND event_name IN ('assigned', 'unassigned') ORDER BY seq DESC LIMIT 1)
+        AND event_name IN ('assigned', 'unassigned') ORDER BY seq DESC LIMIT 1),
+    rating = (SELECT rating FROM messages WHERE conversation_id = ?1 AND kind = 'event'
+        AND event_name = 'rated' ORDER BY seq DESC LIMIT 1)
 WHERE id = ?1
 """
 

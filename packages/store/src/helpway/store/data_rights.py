@@ -25,10 +25,12 @@ _VISITOR_COLUMNS = (
     "created_at, last_seen_at"
 )
 # `internal` marks what agents wrote for each other (notes, assignments): an export says so
-# rather than passing a note off as a message the visitor was sent.
+# rather than passing a note off as a message the visitor was sent. A `rated` event carries the
+# visitor's own score and comment.
 _MESSAGE_COLUMNS = (
     "seq, id, kind, author_id, author_role, author_name, text, client_id, citations, answer_id, "
-    "resolution, event_name, status, created_at, internal, assignee_id, assignee_name"
+    "resolution, event_name, status, created_at, internal, assignee_id, assignee_name, rating, "
+    "rating_comment"
 )
 
 
@@ -39,7 +41,7 @@ async def export_visitor(db: Database, visitor_id: str) -> dict[str, Any] | None
         return None
     conversations = []
     for row in await db.all(
-        "SELECT id, status, created_at, updated_at FROM conversations WHERE visitor_id = ? "
+        "SELECT id, status, rating, created_at, updated_at FROM conversations WHERE visitor_id = ? "
         "ORDER BY created_at, id",
         (visitor_id,),
     ):

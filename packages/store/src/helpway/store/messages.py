@@ -1,7 +1,8 @@
 """The D1 copy of each room's log: message, note and event rows, read back as wire frames.
 
 Rows only agents may see (`frames.agents_only`: notes, assignment events) are marked
-`internal`; a visitor's history page never reads them.
+`internal`; a visitor's history page never reads them. A `rated` event's row holds the
+visitor's score and comment (0011) and the client id of the rating it came from.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ Entry: TypeAlias = frames.Message | frames.Event | frames.Note
 _COLUMNS = (
     "conversation_id, seq, id, kind, author_id, author_role, author_name, text, client_id, "
     "citations, answer_id, resolution, event_name, status, created_at, internal, assignee_id, "
-    "assignee_name"
+    "assignee_name, rating, rating_comment"
 )
 
 
@@ -49,12 +50,18 @@ _HANDED_OFF = (
 
 def _row_values(conversation_id: str, entry: Entry) -> tuple[object, ...]:
     internal = 1 if frames.agents_only(entry) else 0
-    return (*_entry_values(conversation_id, entry), internal, *_assignee(entry))
+    return (*_entry_values(conversation_id, entry), internal, *_assignee(entry), *_rating(entry))
 
 
 def _assignee(entry: Entry) -> tuple[str | None, str | None]:
     if isinstance(entry, frames.Event) and entry.assignee is not None:
         return entry.assignee.id, entry.assignee.name
+    return None, None
+
+
+def _rating(entry: Entry) -> tuple[int | None, str | None]:
+    if isinstance(entry, frames.Event) and entry.rating is not None:
+        return entry.rating.score, entry.rating.comment or None
     return None, None
 
 
@@ -108,7 +115,7 @@ def _entry_values(conversation_id: str, entry: Entry) -> tuple[object, ...]:
         author.role,
         author.name,
         None,
-        None,
+        entry.client_id,
         None,
         entry.answer_id,
         None,
@@ -126,6 +133,9 @@ def entry_from_row(row: Row) -> Entry:
             assignee = frames.Author(
                 id=row["assignee_id"], role="agent", name=row["assignee_name"] or ""
             )
+        rating = None
+        if row["rating"] is not None:
+            rating = frames.Rating(score=row["rating"], comment=row["rating_comment"] or "")
         return frames.Event(
             type="event",
             seq=row["seq"],
@@ -136,6 +146,8 @@ def entry_from_row(row: Row) -> Entry:
             created_at=row["created_at"],
             assignee=assignee,
             answer_id=row["answer_id"],
+            client_id=row["client_id"],
+            rating=rating,
         )
     if row["internal"]:
         return frames.Note(

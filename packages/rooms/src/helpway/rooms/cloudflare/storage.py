@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-
 from ..effects import Entry
 from ..meta import RoomMeta
 from ..room import Receipt
