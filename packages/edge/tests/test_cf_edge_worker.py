@@ -681,3 +681,62 @@ async def test_agents_actions_on_the_object_reach_d1_and_never_a_visitor(world: 
         "/api/inbox", params={"filter": "closed"}, headers={"authorization": f"Bearer {token}"}
     )
     assert [r["id"] for r in mine.json()["conversations"]] == [conversation]
+
+
+async def test_a_rating_on_the_object_reaches_d1_the_inbox_and_the_export(world: World) -> None:
+    _, admin = await _member(world, "demo", "csat-admin@demo.example", "admin")
+    dana = await world.agent()
+    hub = await world.inbox(dana["token"])
+    visitor = await world.visitor()
+    cid = visitor["conversation_id"]
+    room = world.room(cid)
+    v = await world.connect(cid, visitor["visitor_token"])
+    d = await world.connect(cid, dana["token"])
+    await room.message(d, json.dumps({"type": "takeover"}))
+    await room.message(v, send("v1", "Hello?"))
+    await room.message(d, json.dumps({"type": "close"}))
+    rate = {"type": "rating.send", "client_id": "r1", "score": 5, "comment": "Great <b>help</b>"}
+    await room.message(v, json.dumps({**rate, "score": 0}))
+    await room.message(v, json.dumps(rate))
+    await room.message(v, json.dumps({**rate, "client_id": "r2", "score": 1}))
+    assert [(e["code"], e["client_id"]) for e in of_type(v, "error")] == [
+        ("invalid", "r1"),
+        ("conflict", "r2"),
+    ]
+    [rated] = [e for e in of_type(d, "event") if e["name"] == "rated"]
+    assert rated["rating"] == {"score": 5, "comment": "Great <b>help</b>"}
+    assert of_type(v, "ack")[-1]["seq"] == rated["seq"]
+
+    await world.alarm(cid)  # the outbox drains to D1, then to the site's hub
+    row = of_type(hub, "inbox.update")[-1]["conversation"]
+    assert (row["id"], row["rating"], row["status"]) == (cid, 5, "closed")
+    bearer = {"authorization": f"Bearer {dana['token']}"}
+    history = await world.http.get(f"/api/conversations/{cid}/history", headers=bearer)
+    assert history.json()["entries"][-1] == rated
+    listed = await world.http.get("/api/inbox", params={"filter": "closed"}, headers=bearer)
+    assert [r["rating"] for r in listed.json()["conversations"] if r["id"] == cid] == [5]
+    # A woken object still knows the rating: the same one is acked again, another refused.
+    world.wake(cid)
+    again = await world.connect(cid, visitor["visitor_token"])
+    await world.room(cid).message(again, json.dumps(rate))
+    await world.room(cid).message(again, json.dumps({**rate, "client_id": "r3"}))
+    assert [a["seq"] for a in of_type(again, "ack")] == [rated["seq"]]
+    assert [e["code"] for e in of_type(again, "error")] == ["conflict"]
+
+    # The visitor's data: exported with the rating, then erased with it.
+    path = f"/api/sites/demo/visitors/{visitor['visitor_id']}"
+    admin_bearer = {"authorization": f"Bearer {admin}"}
+    exported = (await world.http.get(path + "/export", headers=admin_bearer)).json()
+    [conversation] = exported["conversations"]
+    assert conversation["rating"] == 5
+    [entry] = [e for e in conversation["entries"] if e.get("event_name") == "rated"]
+    assert (entry["rating"], entry["rating_comment"]) == (5, "Great <b>help</b>")
+    erased = await world.http.delete(path, headers=admin_bearer)
+    assert erased.status_code == 200
+    db = D1Database(world.env.DB)
+    assert await db.all("SELECT 1 FROM messages WHERE rating IS NOT NULL") == []
+    assert await db.all("SELECT 1 FROM conversations WHERE id = ?", (cid,)) == []
+    ctx, _ = world.rooms[cid]  # the room's own log, the rating in it, is gone too
+    assert (
+        ctx.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table'").toArray() == []
+    )

@@ -24,7 +24,8 @@ _NOT_AN_OBJECT = {"model_type", "model_attributes_type", "dict_type"}
 
 class Refusal(Exception):
     """A client frame the server will not act on; becomes an `error` frame. `client_id` names
-    a refused `message.send` (or `note.send`), so the sender can mark that very one as failed."""
+    a refused send (`message.send`, `note.send`, `rating.send`), so the sender can mark that
+    very one as failed."""
 
     def __init__(self, code: str, message: str, client_id: str | None = None) -> None:
         super().__init__(message)
@@ -67,10 +68,10 @@ def _bad_frame_message(kinds: set[str]) -> str:
 
 
 def _send_client_id(raw: str | bytes) -> str | None:
-    """The `client_id` of an invalid `message.send` or `note.send`, when it is itself a valid
-    one."""
+    """The `client_id` of an invalid send (a message, a note or a rating), when it is itself a
+    valid one."""
     frame = json.loads(raw)
-    sends = ("message.send", "note.send")
+    sends = ("message.send", "note.send", "rating.send")
     client_id = frame.get("client_id") if frame.get("type") in sends else None
     if isinstance(client_id, str) and 0 < len(client_id) <= limits.MAX_CLIENT_ID_CHARS:
         return client_id

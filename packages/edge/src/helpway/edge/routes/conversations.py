@@ -97,15 +97,23 @@ def _when(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def _indented(text: str) -> str:
+    """A text's later lines indented under its first, whatever its line breaks."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\n    ")
+
+
 def transcript_text(body: rest.Transcript) -> str:
     lines = [f"Conversation {body.conversation_id} (site {body.site_id}, {body.status})", ""]
     for entry in body.entries:
         who = f"{entry.author.name} ({entry.author.role})"
         if isinstance(entry, frames.Event):
             lines.append(f"[{_when(entry.created_at)}] * {entry.name} by {who}: {entry.status}")
+            if entry.rating is not None:
+                lines.append(f"    rating: {entry.rating.score} of 5")
+                if entry.rating.comment:
+                    lines.append("    comment: " + _indented(entry.rating.comment))
             continue
-        text = entry.text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\n    ")
-        lines.append(f"[{_when(entry.created_at)}] {who}: {text}")
+        lines.append(f"[{_when(entry.created_at)}] {who}: {_indented(entry.text)}")
         lines += [f"    source: {c.title} <{c.url}>" for c in entry.citations]
     return "\n".join(lines) + "\n"
 
