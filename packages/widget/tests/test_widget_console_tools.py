@@ -91,6 +91,21 @@ def test_only_visitors_news_is_worth_an_alert():
     assert heading == "New message · Ana" and len(body) == 120
 
 
+def test_a_visitors_first_rating_is_news_once():
+    closed = row("a", 3, status="closed")
+    rated = row("a", 4, status="closed")
+    rated["rating"] = 4
+    assert alerts.news(closed, rated) == "rating"
+    assert alerts.news(rated, rated) is None
+    later = row("a", 6)
+    later["rating"] = 4
+    assert alerts.news(rated, later) == "message"  # the visitor wrote again
+    assert alerts.notification("rating", "Ana", "Rated 4 of 5") == (
+        "New rating · Ana",
+        "Rated 4 of 5",
+    )
+
+
 def test_title_counts_unread_conversations():
     box = inbox.Inbox()
     assert alerts.title(box.unread_count()) == alerts.BASE_TITLE

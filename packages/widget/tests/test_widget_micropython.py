@@ -4,7 +4,7 @@ The browser runs the apps on MicroPython, which lacks much of CPython (no `typin
 dicts, an unstable sort, a smaller `re`), so passing on CPython proves little. This runs the
 same test functions (`test_widget_state.py`, `test_widget_helpers.py`, `test_widget_inbox.py`,
 `test_widget_console_tools.py`, `test_widget_i18n.py`,
-`test_widget_team.py`, `test_widget_admin_forms.py`)
+`test_widget_team.py`, `test_widget_admin_forms.py`, `test_widget_csat.py`)
 on the npm MicroPython build in Node, one process for all, and compiles every module the build
 ships with MicroPython's compiler.
 """
@@ -36,6 +36,7 @@ PURE_MODULES = (
     "alerts",
     "team",
     "admin_forms",
+    "csat",
 )
 TEST_MODULES = (
     "test_widget_state",
@@ -45,6 +46,7 @@ TEST_MODULES = (
     "test_widget_i18n",
     "test_widget_team",
     "test_widget_admin_forms",
+    "test_widget_csat",
 )
 
 

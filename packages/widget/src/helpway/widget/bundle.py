@@ -74,6 +74,7 @@ COMMON = (
     "pacing",
     "links",
     "team",
+    "csat",
     "transport",
     "chat_dom",
 )

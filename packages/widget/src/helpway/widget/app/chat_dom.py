@@ -5,6 +5,7 @@ shown as text, never parsed as HTML. Citation URLs pass through `links.citation_
 Browser-only (imports `js`); the decisions it draws from live in the pure `state` and `keyed`.
 """
 
+import csat
 import i18n
 import js
 import keyed
@@ -151,7 +152,23 @@ class Look:
         row.setAttribute("data-seq", str(frame["seq"]))
         row.setAttribute("data-id", frame["id"])
         row.setAttribute("data-event", frame["name"])
+        rating = frame.get("rating")
+        if rating is not None:
+            row.appendChild(self._rating(rating))
         return row
+
+    def _rating(self, rating: dict) -> js.Element:
+        """The stars (their words for screen readers) and the comment, as text."""
+        box = element("div", "hw-rating")
+        box.setAttribute("data-score", str(rating["score"]))
+        stars = element("span", "hw-stars", csat.stars(rating["score"]))
+        stars.setAttribute("role", "img")
+        stars.setAttribute("aria-label", self._t("rate_score", {"score": rating["score"]}))
+        box.appendChild(stars)
+        comment = rating.get("comment") or ""
+        if comment:
+            box.appendChild(element("p", "hw-rating-comment", comment))
+        return box
 
     def _event_text(self, frame: dict) -> str:
         name = frame["name"]
@@ -171,6 +188,12 @@ class Look:
             return who["name"] + " assigned the conversation to " + to
         if name == "unassigned":
             return who["name"] + " unassigned the conversation"
+        if name == "rated":
+            score = {"score": (frame.get("rating") or {}).get("score", 0)}
+            if self.conversation.is_mine(author):
+                return self._t("you_rated", score)
+            score["name"] = who["name"]
+            return self._t("rated_by", score)
         return self._t("reopened_by", who)
 
     def _t(self, key: str, params: dict | None = None) -> str:

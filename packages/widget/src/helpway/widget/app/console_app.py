@@ -307,8 +307,11 @@ class ConsoleApp:
         """Tell an agent looking elsewhere: a chime, and a notification if they allowed them."""
         transport.bridge.chime()
         if str(transport.bridge.notificationPermission()) == "granted":
+            text = summary["last_text"]
+            if kind == "rating":
+                text = "Rated " + str(summary["rating"]) + " of 5"
             heading, body = alerts.notification(
-                kind, console_view.visitor_name(summary["visitor"]), summary["last_text"]
+                kind, console_view.visitor_name(summary["visitor"]), text
             )
             if len(self._notified) >= 50:
                 self._notified = {}

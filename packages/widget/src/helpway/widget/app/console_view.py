@@ -10,6 +10,7 @@ import assign_menu
 import canned_replies
 import chat_dom
 import console_panels
+import csat
 import drafts
 import inbox
 import js
@@ -35,6 +36,16 @@ def assignee_label(assignee: dict | None, me: str) -> str:
     if assignee.get("id") == me:
         return "Assigned to you"
     return "Assigned to " + (assignee.get("name") or "an agent")
+
+
+def _rating_marker(score: int) -> js.Element:
+    """The inbox row's small "★ 4/5", said in words to screen readers."""
+    marker = chat_dom.element("span", "hc-conv-rating", "★ " + str(score) + "/5")
+    words = "Rated " + str(score) + " of 5"
+    marker.setAttribute("title", words + ": " + csat.stars(score))
+    marker.setAttribute("aria-label", words)
+    marker.setAttribute("data-score", str(score))
+    return marker
 
 
 def visitor_name(summary_visitor: dict) -> str:
@@ -155,6 +166,7 @@ class ConsoleView:
                     visitor_name(row["visitor"]),
                     row.get("visitor_email") or "",
                     assignee_label(row.get("assignee"), box.me),
+                    str(row.get("rating") or ""),
                 )
             )
             items.append(state.Item(row["id"], rev, "row", row))
@@ -192,6 +204,8 @@ class ConsoleView:
         if box is not None and row.get("assignee"):
             label = assignee_label(row["assignee"], box.me)
             button.appendChild(chat_dom.element("span", "hc-conv-assignee", label))
+        if row.get("rating"):  # the visitor's CSAT score
+            button.appendChild(_rating_marker(row["rating"]))
         conversation_id = row["id"]
 
         def clicked(_event: js.Event) -> None:

@@ -26,7 +26,10 @@ Rules it keeps:
 - an agent's view also holds internal notes (kind "note", sent like messages, never shown to a
   visitor: the room never sends them one), the assignee (from `assigned`/`unassigned`) and
   whether the assistant is answering (`assistant.state`, forgotten on every new socket: the room
-  says so again on join).
+  says so again on join);
+- the visitor's rating of the closed conversation (event `rated`, one per conversation) is
+  `rating`; ours on its way out (`rating_sent`) is resent with its `client_id` after a
+  reconnect until the room acks or refuses it, so a resend is never a second rating.
 """
 
 try:
@@ -87,6 +90,9 @@ class Conversation:
         self.handoff_requested = False
         self.assignee: dict | None = None  # the agent the conversation is assigned to
         self.answering = False  # the assistant is working on an answer
+        self.rating: dict | None = None  # {"score", "comment"} of the `rated` event
+        # Our rating on its way out: {"client_id", "score", "comment", "acked", "error"}.
+        self.rating_sent: dict | None = None
         self.last_seq = 0
         self.greeting = ""  # drawn first, not part of the log (see `set_greeting`)
         self._greeting_rev = 0
@@ -172,6 +178,20 @@ class Conversation:
     def can_request_human(self) -> bool:
         return self.joined and not self.handoff_requested and not self.human_joined
 
+    def can_rate(self) -> bool:
+        """The visitor may rate a closed conversation nobody rated, unless a rating of ours is
+        on its way (a refused one may be sent again)."""
+        if self.status != "closed" or self.rating is not None:
+            return False
+        return self.rating_sent is None or bool(self.rating_sent["error"])
+
+    def rating_outbox(self) -> dict | None:
+        """Our rating to (re)send once joined: sent, neither acked nor refused yet."""
+        sent = self.rating_sent
+        if sent is None or sent["acked"] or sent["error"]:
+            return None
+        return sent
+
     def can_take_over(self) -> bool:
         """An agent may take over while no human owns the conversation and it is not closed."""
         return self.joined and not self.human_joined and self.status != "closed"
@@ -196,6 +216,16 @@ class Conversation:
                 "after_seq": self.last_seq,
             }
         )
+
+    def add_rating(self, client_id: str, score: int, comment: str) -> None:
+        """The visitor's rating on its way out (see `can_rate`)."""
+        self.rating_sent = {
+            "client_id": client_id,
+            "score": score,
+            "comment": comment,
+            "acked": False,
+            "error": "",
+        }
 
     def restore_outbox(self, saved: object) -> None:
         """Put back what `saved_outbox` kept, as read back from storage: anything malformed is
@@ -279,6 +309,7 @@ class Conversation:
             self.human_joined = False
             self.handoff_requested = False
             self.assignee = None
+            self.rating = None
         return True
 
     def _add_entry(self, frame: dict) -> bool:
@@ -317,12 +348,18 @@ class Conversation:
     def _event(self, frame: dict) -> None:
         self.status = frame["status"]
         name = frame["name"]
+        sent = self.rating_sent
+        if name == "reopened" and sent is not None and sent["error"]:
+            self.rating_sent = None  # the prompt is gone; a new one starts afresh
         if name == "handoff.requested":
             self.handoff_requested = True
         elif name == "agent.joined":
             self.human_joined = True
         elif name == "assigned" or name == "unassigned":
             self.assignee = frame.get("assignee")
+        elif name == "rated":
+            self.rating = frame.get("rating")
+            self.rating_sent = None
         elif name == "reopened" and frame["author"]["role"] == "visitor":
             # A visitor's reopen hands the conversation back to the assistant.
             self.handoff_requested = False
@@ -350,6 +387,10 @@ class Conversation:
 
     def _ack(self, frame: dict, now_ms: int) -> bool:
         client_id = frame["client_id"]
+        sent = self.rating_sent
+        if sent is not None and sent["client_id"] == client_id:
+            sent["acked"] = True  # the `rated` event follows
+            return False
         pending = self._drop_pending(client_id, frame["seq"])
         if pending is None or self.me is None:
             return pending is not None
@@ -402,8 +443,18 @@ class Conversation:
 
     def _refused(self, frame: dict) -> bool:
         client_id = frame.get("client_id")
+        code = frame["code"]
+        sent = self.rating_outbox()
         if not client_id:
-            return frame["code"] in _UNREADABLE and self.fail_outbox(frame["code"])
+            if code not in _UNREADABLE:
+                return False
+            if sent is not None:
+                sent["error"] = code
+            failed = self.fail_outbox(code)
+            return failed or sent is not None
+        if sent is not None and sent["client_id"] == client_id:
+            sent["error"] = code
+            return True
         for pending in self._pending:
             if pending["client_id"] == client_id:
                 pending["state"] = FAILED

@@ -28,13 +28,18 @@ its own for something that changes on the scale of minutes.
 
 A closed conversation stays the visitor's (the closed-conversation policy): after a reload the
 session hands back the same one, the subtitle says it is closed, and the composer stays on,
-because the visitor's next message reopens it.
+because the visitor's next message reopens it. While it is closed and unrated the panel asks for
+a rating (`csat`); the rating goes out as `rating.send` and, like a message, is resent with its
+`client_id` after a reconnect until the room acks or refuses it (the room takes one rating per
+conversation, so a resend never counts twice). It is kept in memory only: a reload before the
+ack asks again, and the room refuses a second rating if the first had landed.
 """
 
 import asyncio
 import json
 
 import chat_dom
+import csat
 import drafts
 import i18n
 import js
@@ -332,6 +337,7 @@ class WidgetApp:
         if kind == "welcome":
             for pending in self.conversation.outbox():
                 self._send_pending(pending)
+            self._send_rating()
         elif kind == "error" and not frame.get("client_id"):
             js.console.warn("helpway: the chat refused a frame:", frame["code"], frame["message"])
         if changed:
@@ -360,6 +366,25 @@ class WidgetApp:
             for pending in self.conversation.outbox():
                 if pending["client_id"] == client_id:
                     self._send_pending(pending)
+
+    def rate(self, score: int, comment: str) -> None:
+        """The visitor's rating of the closed conversation (checked by the view: `csat`)."""
+        if self.status in _ENDED or not self.conversation.can_rate():
+            return
+        self.sent += 1
+        client_id = state.new_client_id(
+            transport.now_ms(), int(transport.bridge.entropy()), self.sent
+        )
+        self.conversation.add_rating(client_id, score, comment)
+        self._send_rating()
+        self.changed()
+        self.connect_soon()
+
+    def _send_rating(self) -> None:
+        sent = self.conversation.rating_outbox()
+        if sent is not None and self.channel is not None and self.conversation.joined:
+            frame = csat.rating_frame(sent["client_id"], sent["score"], sent["comment"])
+            self.channel.send(frame)
 
     def request_human(self) -> None:
         if self.channel is not None and self.conversation.can_request_human():

@@ -2,10 +2,12 @@
 
 The loader builds the panel's parts (header, log, typing line, "Talk to a human", composer) so
 it can open instantly; this module finds them by class name, replaces the loading notice with
-the conversation and wires the controls to the app.
+the conversation and wires the controls to the app. It adds what only the app knows about: the
+away box and, once the conversation is closed, the rating prompt (`csat`).
 """
 
 import chat_dom
+import csat
 import drafts
 import i18n
 import js
@@ -22,8 +24,8 @@ STICKY_PX = 80
 
 
 class WidgetView:
-    """`app` provides send(text), retry(client_id), request_human(), typed(has_text) and
-    leave_email(address)."""
+    """`app` provides send(text), retry(client_id), request_human(), typed(has_text),
+    leave_email(address) and rate(score, comment)."""
 
     def __init__(self, panel: js.Element, look: chat_dom.Look, app: "widget_app.WidgetApp") -> None:
         self.app = app
@@ -57,6 +59,8 @@ class WidgetView:
         self.team = chat_dom.element("p", "hw-team")
         self.team.hidden = True
         self.head.after(self.team)
+        self.rating = self._rating_box()
+        self.form.before(self.rating)
         self.log.replaceChildren()
         self.items = chat_dom.ItemList(self.log, look.draw)
         self.form.addEventListener("submit", create_proxy(self._submitted))
@@ -92,6 +96,58 @@ class WidgetView:
         self.email_form.addEventListener("submit", create_proxy(self._email_submitted))
         return box
 
+    def _rating_box(self) -> js.Element:
+        """After a close: five choices (native radios in a fieldset, so arrow keys move between
+        them and screen readers say "4 of 5"), an optional comment, a submit button; then the
+        thanks."""
+        box = chat_dom.element("div", "hw-rate")
+        box.hidden = True
+        self.rate_form = chat_dom.element("form", "hw-rate-form")
+        self.rate_form.setAttribute("novalidate", "")
+        scores = chat_dom.element("fieldset", "hw-rate-scores")
+        self.rate_prompt = chat_dom.element("legend", "hw-rate-prompt")
+        row = chat_dom.element("div", "hw-rate-row")
+        self.rate_low = chat_dom.element("span", "hw-rate-end")
+        self.rate_high = chat_dom.element("span", "hw-rate-end")
+        row.append(self.rate_low)
+        self.rate_inputs = []
+        for score in csat.SCORES:
+            choice = chat_dom.element("label", "hw-rate-choice")
+            radio = chat_dom.element("input", "hw-rate-input")
+            radio.setAttribute("type", "radio")
+            radio.setAttribute("name", "hw-rate")
+            radio.setAttribute("value", str(score))
+            choice.append(radio, chat_dom.element("span", "hw-rate-score", str(score)))
+            row.append(choice)
+            self.rate_inputs.append(radio)
+        row.append(self.rate_high)
+        scores.append(self.rate_prompt, row)
+        self.rate_comment_label = chat_dom.element("label", "hw-rate-comment-label")
+        self.rate_comment_label.setAttribute("for", "hw-rate-comment")
+        self.rate_comment = chat_dom.element("textarea", "hw-rate-comment")
+        self.rate_comment.id = "hw-rate-comment"
+        self.rate_comment.setAttribute("rows", "2")
+        self.rate_submit = chat_dom.element("button", "hw-rate-submit")
+        self.rate_submit.setAttribute("type", "submit")
+        self.rate_problem = chat_dom.element("p", "hw-rate-problem")
+        self.rate_problem.setAttribute("role", "alert")
+        self.rate_problem.hidden = True
+        self.rate_form.append(
+            scores, self.rate_comment_label, self.rate_comment, self.rate_problem, self.rate_submit
+        )
+        # Off while a rating is on its way.
+        self.rate_controls = list(self.rate_inputs)
+        self.rate_controls.append(self.rate_comment)
+        self.rate_controls.append(self.rate_submit)
+        self.rate_thanks = chat_dom.element("p", "hw-rate-thanks")
+        self.rate_thanks.setAttribute("role", "status")
+        self.rate_thanks.hidden = True
+        box.append(self.rate_form, self.rate_thanks)
+        self.rate_form.addEventListener("submit", create_proxy(self._rate_submitted))
+        self._rate_note = ""  # a problem with the choice (cleared when it changes)
+        self.rate_form.addEventListener("input", create_proxy(self._rate_changed))
+        return box
+
     # ------------------------------------------------------------------ drawing
 
     def apply_language(self, lang: str) -> None:
@@ -114,6 +170,15 @@ class WidgetView:
         self.email_prompt.textContent = i18n.text(lang, "email_prompt")
         self.email_input.setAttribute("aria-label", i18n.text(lang, "email_label"))
         self.email_button.textContent = i18n.text(lang, "email_submit")
+        self.rate_prompt.textContent = i18n.text(lang, "rate_prompt")
+        self.rate_low.textContent = i18n.text(lang, "rate_low")
+        self.rate_high.textContent = i18n.text(lang, "rate_high")
+        for radio in self.rate_inputs:
+            score = {"score": str(radio.getAttribute("value"))}
+            radio.setAttribute("aria-label", i18n.text(lang, "rate_score", score))
+        self.rate_comment_label.textContent = i18n.text(lang, "rate_comment")
+        self.rate_submit.textContent = i18n.text(lang, "rate_submit")
+        self.rate_thanks.textContent = i18n.text(lang, "rate_thanks")
         self.items.clear()  # drawn in the language before: drawn again on the next render
 
     def set_avatar(self, url: str) -> None:
@@ -166,6 +231,22 @@ class WidgetView:
         self.human.disabled = not conversation.can_request_human()
         self.input.disabled = not available
         self.send_button.disabled = not available
+        self._show_rating(conversation, available)
+
+    def _show_rating(self, conversation: state.Conversation, available: bool) -> None:
+        mode = csat.prompt(conversation) if available else csat.HIDDEN
+        self.rating.hidden = mode == csat.HIDDEN
+        self.rating.setAttribute("data-mode", mode)
+        self.rate_form.hidden = mode == csat.THANKS
+        self.rate_thanks.hidden = mode != csat.THANKS
+        busy = mode != csat.ASK
+        for control in self.rate_controls:
+            control.disabled = busy
+        sent = conversation.rating_sent
+        refused = i18n.text(self.lang, "rate_failed") if sent and sent["error"] else ""
+        text = self._rate_note or (refused if mode == csat.ASK else "")
+        self.rate_problem.textContent = text
+        self.rate_problem.hidden = not text
 
     def set_title(self, title: str) -> None:
         self.title.textContent = title
@@ -222,6 +303,26 @@ class WidgetView:
         event.preventDefault()
         self.email_button.disabled = True
         self.app.leave_email(str(self.email_input.value).strip())
+
+    def _rate_submitted(self, event: js.Event) -> None:
+        event.preventDefault()
+        score = None
+        for radio in self.rate_inputs:
+            if radio.checked:
+                score = int(str(radio.getAttribute("value")))
+        comment = str(self.rate_comment.value)
+        problem = csat.problem(score, comment, self.lang)
+        self._rate_note = problem or ""
+        if problem is None and score is not None:
+            self.app.rate(score, comment.strip())
+        else:
+            self.rate_problem.textContent = self._rate_note
+            self.rate_problem.hidden = False
+
+    def _rate_changed(self, _event: js.Event) -> None:
+        if self._rate_note:
+            self._rate_note = ""
+            self.rate_problem.hidden = True
 
     def _human(self, _event: js.Event) -> None:
         self.human.disabled = True
