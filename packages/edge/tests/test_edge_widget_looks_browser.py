@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import re
 import threading
 from collections.abc import Iterator
@@ -22,8 +23,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, FrameLocator, Page, expect
+from websockets.sync.client import connect
 
 from helpway.store import agents, sites
 from helpway.store.sqlite import SqliteDatabase
@@ -178,6 +181,47 @@ def test_arabic_is_drawn_right_to_left(
     assert chat.locator(".hw-mine .hw-text").evaluate("el => getComputedStyle(el).direction") == (
         "rtl"
     )
+    page.context.close()
+
+
+def test_the_rating_prompt_speaks_arabic_right_to_left(
+    chromium: Browser, widget_built: None, edge: Any, shop: str
+) -> None:
+    site = make_site(edge, languages=["en", "ar"])
+    page = new_page(chromium, locale="ar-EG")
+    chat = visit(page, shop, edge, site)
+    open_chat(page, "افتح الدردشة")
+    composer = chat.get_by_role("textbox", name="الرسالة")
+    composer.fill("مرحبا")
+    composer.press("Enter")
+    expect(chat.locator(".hw-row.hw-mine[data-seq]")).to_have_count(1)
+    # The site's agent closes the conversation over its own socket.
+    login = {"email": f"agent@{site}.example", "password": AGENT_PASSWORD}
+    token = httpx.post(edge.url + "/api/agent/login", json=login).json()["token"]
+    rows: list[dict[str, Any]] = []
+    deadline = datetime.now(UTC) + timedelta(seconds=10)
+    while not rows and datetime.now(UTC) < deadline:  # D1 is written by the room's outbox
+        inbox = httpx.get(edge.url + "/api/inbox", headers={"authorization": f"Bearer {token}"})
+        rows = inbox.json()["conversations"]
+    [row] = rows
+    with connect(f"{edge.ws_url}/ws/conversations/{row['id']}") as ws:
+        ws.send(json.dumps({"type": "join", "v": 1, "token": token}))
+        ws.send(json.dumps({"type": "close"}))
+        while json.loads(ws.recv(timeout=10)).get("name") != "closed":
+            pass
+    group = chat.get_by_role("group", name="كيف كانت هذه المحادثة؟")
+    expect(group).to_be_visible()
+    expect(chat.get_by_role("radio", name="4 من 5")).to_have_count(1)
+    expect(chat.get_by_role("button", name="إرسال التقييم")).to_be_visible()
+    expect(chat.get_by_label("هل لديك ما تضيفه؟ (اختياري)")).to_be_visible()
+    # Mirrored: "poor" starts the row on the right, 1 is right of 5.
+    low = chat.locator(".hw-rate-end").first.bounding_box()
+    high = chat.locator(".hw-rate-end").last.bounding_box()
+    one = chat.locator(".hw-rate-score").first.bounding_box()
+    five = chat.locator(".hw-rate-score").last.bounding_box()
+    assert low and high and one and five
+    assert low["x"] > one["x"] > five["x"] > high["x"]
+    expect(chat.locator(".hw-rate-end").first).to_have_text("سيئة")
     page.context.close()
 
 

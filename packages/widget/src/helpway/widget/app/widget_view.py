@@ -231,10 +231,13 @@ class WidgetView:
         self.human.disabled = not conversation.can_request_human()
         self.input.disabled = not available
         self.send_button.disabled = not available
-        self._show_rating(conversation, available)
+        if self._show_rating(conversation, available) and near_end:
+            self.scroll_to_end()  # the box took room from the log: keep its end in sight
 
-    def _show_rating(self, conversation: state.Conversation, available: bool) -> None:
+    def _show_rating(self, conversation: state.Conversation, available: bool) -> bool:
+        """Draw the rating box; True when it appeared or went away."""
         mode = csat.prompt(conversation) if available else csat.HIDDEN
+        toggled = bool(self.rating.hidden) != (mode == csat.HIDDEN)
         self.rating.hidden = mode == csat.HIDDEN
         self.rating.setAttribute("data-mode", mode)
         self.rate_form.hidden = mode == csat.THANKS
@@ -247,6 +250,7 @@ class WidgetView:
         text = self._rate_note or (refused if mode == csat.ASK else "")
         self.rate_problem.textContent = text
         self.rate_problem.hidden = not text
+        return toggled
 
     def set_title(self, title: str) -> None:
         self.title.textContent = title
