@@ -137,3 +137,42 @@ async def test_bad_ratings_get_clear_errors_and_keep_the_socket(client) -> None:
     assert [e["rating"] for e in history["entries"] if e.get("name") == "rated"] == [
         {"score": 2, "comment": ""}
     ]
+
+
+async def test_a_visitors_export_has_the_rating_and_the_erase_removes_it(client, helpway) -> None:  # type: ignore[no-untyped-def]
+    admin = {"email": "csat-admin@demo.helpway.dev", "password": "csat-admin-pw", "name": "Ann"}
+    helpway(
+        client.edge.data, "agents", "create", "--email", admin["email"], "--name", admin["name"],
+        "--password", admin["password"], "--site", "demo", "--role", "admin",
+    )  # fmt: skip
+    login = await client.http.post(
+        "/api/agent/login", json={"email": admin["email"], "password": admin["password"]}
+    )
+    bearer = {"authorization": f"Bearer {login.json()['token']}"}
+    visitor, dana = await client.visitor(), await client.agent()
+    cid, vtoken = visitor["conversation_id"], visitor["visitor_token"]
+    async with (
+        client.conversation(cid, vtoken) as v,
+        client.conversation(cid, dana["token"]) as d,
+    ):
+        await v.send({"type": "message.send", "client_id": "m1", "text": "hello"})
+        await v.recv_until("ack", client_id="m1")
+        await d.send({"type": "close"})
+        await v.recv_until("event", name="closed")
+        await v.send(rating("r1", 2, "Slow to answer"))
+        ack, _ = await v.recv_until("ack", client_id="r1")
+    await client.history(cid, dana["token"], through_seq=ack["seq"])  # D1 has it
+
+    path = f"/api/sites/demo/visitors/{visitor['visitor_id']}"
+    exported = (await client.http.get(path + "/export", headers=bearer)).json()
+    [conversation] = exported["conversations"]
+    assert conversation["rating"] == 2
+    [entry] = [e for e in conversation["entries"] if e.get("event_name") == "rated"]
+    assert (entry["rating"], entry["rating_comment"]) == (2, "Slow to answer")
+    erased = await client.http.delete(path, headers=bearer)
+    assert erased.json()["conversation_ids"] == [cid]
+    gone = await client.http.get(
+        f"/api/conversations/{cid}/history", headers={"authorization": f"Bearer {dana['token']}"}
+    )
+    assert gone.status_code in (401, 404)
+    assert not (client.edge.data / "rooms" / f"{cid}.room.sqlite").exists()
