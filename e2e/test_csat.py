@@ -37,6 +37,19 @@ def _widget_frame(page: Page) -> Frame:
     return frame
 
 
+def _conversation_id(page: Page) -> str:
+    """The visitor's conversation, as the edge gives it for the token the widget keeps."""
+    return str(
+        _widget_frame(page).evaluate(
+            """async () => (await (await fetch("/api/visitor/session", {
+                method: "POST", headers: {"content-type": "application/json"},
+                body: JSON.stringify({site_id: "demo",
+                    visitor_token: localStorage.getItem("helpway:demo:visitor")}),
+            })).json()).conversation_id"""
+        )
+    )
+
+
 # Opens a socket of its own from the widget's frame (the edge's origin, where the visitor's
 # token is kept), sends each frame in turn and returns the reply to each.
 _SEND_RAW = """async (frames) => {
@@ -74,7 +87,16 @@ _SEND_RAW = """async (frames) => {
 
 
 def test_csat_round_trip(browser: Browser, edge: Edge) -> None:
-    agent_context, visitor_context = browser.new_context(), browser.new_context()
+    _round_trip(browser, browser, edge)
+
+
+def test_csat_round_trip_on_brython(browser: Browser, no_wasm_browser: Browser, edge: Edge) -> None:
+    """The visitor's browser has no WebAssembly: the widget runs on Brython."""
+    _round_trip(browser, no_wasm_browser, edge)
+
+
+def _round_trip(agents: Browser, visitors: Browser, edge: Edge) -> None:
+    agent_context, visitor_context = agents.new_context(), visitors.new_context()
     dana, visitor = agent_context.new_page(), visitor_context.new_page()
     _sign_in(dana, edge)
     chat = _open_widget(visitor, edge)
@@ -88,7 +110,8 @@ def test_csat_round_trip(browser: Browser, edge: Edge) -> None:
     expect(rating).to_be_hidden()  # open: nothing to rate yet
 
     # The agent closes; the widget asks.
-    dana.locator("button.hc-conv").click()
+    ours = f'button.hc-conv[data-id="{_conversation_id(visitor)}"]'
+    dana.locator(ours).click()
     dana.get_by_role("button", name="Close", exact=True).click()
     expect(chat.locator('.hw-event[data-event="closed"]')).to_have_count(1, timeout=TIMEOUT_MS)
     expect(rating).to_be_visible(timeout=TIMEOUT_MS)
@@ -130,7 +153,7 @@ def test_csat_round_trip(browser: Browser, edge: Edge) -> None:
     expect(rated.locator(".hw-stars")).to_have_text("★★★★☆")
     expect(rated.locator(".hw-rating-comment")).to_have_text(COMMENT)
     assert rated.locator("b").count() == 0  # the comment's markup stayed text
-    marker = dana.locator("button.hc-conv .hc-conv-rating")
+    marker = dana.locator(ours + " .hc-conv-rating")
     expect(marker).to_have_text("★ 4/5", timeout=TIMEOUT_MS)
     expect(marker).to_have_attribute("aria-label", "Rated 4 of 5")
 
@@ -158,8 +181,8 @@ def test_csat_round_trip(browser: Browser, edge: Edge) -> None:
     # After reloads: the console reads it from D1; the widget thanks and does not ask again.
     dana.reload()
     expect(dana.locator(".hc-desk")).to_be_visible(timeout=TIMEOUT_MS)
-    expect(dana.locator("button.hc-conv .hc-conv-rating")).to_have_text("★ 4/5", timeout=TIMEOUT_MS)
-    dana.locator("button.hc-conv").click()
+    expect(dana.locator(ours + " .hc-conv-rating")).to_have_text("★ 4/5", timeout=TIMEOUT_MS)
+    dana.locator(ours).click()
     expect(dana.locator(".hc-log .hw-event[data-event='rated'] .hw-rating-comment")).to_have_text(
         COMMENT, timeout=TIMEOUT_MS
     )
