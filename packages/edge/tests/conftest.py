@@ -42,8 +42,14 @@ from helpway.edge.cloudflare.conversation_object import ConversationObject
 from helpway.edge.cloudflare.inbox_object import InboxObject
 from helpway.edge.cloudflare.routing import ConversationSocket, InboxSocket, target
 from helpway.edge.cloudflare.settings import CloudflareSettings
-from helpway.edge.cloudflare.testing import FakeEnv, FakeNamespace, FakeRoomNamespace
+from helpway.edge.cloudflare.testing import (
+    FakeAssets,
+    FakeEnv,
+    FakeNamespace,
+    FakeRoomNamespace,
+)
 from helpway.edge.local import demo
+from helpway.edge.local.widget_build import WIDGET_BUILD_DIR
 from helpway.edge.local.widget_build import build as build_widget
 from helpway.knowledge.cloudflare.testing import FakeVectorize, FakeWorkersAI, quote_first_passage
 from helpway.knowledge.cloudflare.workers_ai import EMBEDDING_DIMS
@@ -307,6 +313,7 @@ async def worker_env(folder: Path, clock: WorkerClock) -> FakeEnv:
         d1,
         FakeWorkersAI(EMBEDDING_DIMS, reply=quote_first_passage),
         FakeVectorize(EMBEDDING_DIMS),
+        assets=FakeAssets(WIDGET_BUILD_DIR),
         # The hashed-words stand-in for bge-m3 needs its own threshold.
         HELPWAY_ANSWER_MIN_SIMILARITY="0.3",
     )

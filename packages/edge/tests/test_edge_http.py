@@ -316,7 +316,7 @@ async def test_a_head_request_gets_the_error_without_a_body(client, widget_built
 async def test_demo_pages_carry_the_snippet_and_real_anchors(client) -> None:
     landing = await client.http.get("/")
     assert landing.status_code == 200
-    assert '<script src="/widget.js" data-site="demo" async></script>' in landing.text
+    assert '<script src="/widget/demo.js" async></script>' in landing.text
     assert "Acme Cloud Notes" in landing.text
     search = await client.http.get(
         "/api/kb/search", params={"site_id": "demo", "q": "the reset link has expired", "k": 10}

@@ -171,8 +171,11 @@ def test_big_files_have_precompressed_siblings(out: Path) -> None:
 
 
 def test_loader_fits_its_budget(out: Path) -> None:
-    """The one file on the host page's critical path: at most 2 KB brotli."""
+    """The one file on the host page's critical path: its code at most 2 KB brotli. The edge
+    serving it for a site puts the site's config at its one placeholder (`var BOOT = null;`):
+    that data is the site's, the budget is the code's."""
     loader = (out / "widget.js").read_bytes()
+    assert loader.count(b"\nvar BOOT = null;\n") == 1
     assert len(brotli.compress(loader, quality=11)) <= 2048
 
 
@@ -230,10 +233,7 @@ def test_pages_point_at_built_files(out: Path, page: str, app: str) -> None:
 
 def test_loader_fetches_nothing_from_elsewhere(out: Path) -> None:
     text = (out / "widget.js").read_text()
-    assert re.findall(r"https?://[^\s\"']+", text) == [
-        "https://EDGE/widget.js",
-        "http://www.w3.org/2000/svg",
-    ]
+    assert re.findall(r"https?://[^\s\"']+", text) == ["http://www.w3.org/2000/svg"]
     assert "cdn" not in text.lower()
     assert not any(line.startswith("//") for line in text.splitlines())  # comments stripped
     # It runs on pages that may have replaced these builtins: it must not need them.

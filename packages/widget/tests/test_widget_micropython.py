@@ -37,6 +37,7 @@ PURE_MODULES = (
     "team",
     "admin_forms",
     "csat",
+    "launcher",
 )
 TEST_MODULES = (
     "test_widget_state",
@@ -47,6 +48,7 @@ TEST_MODULES = (
     "test_widget_team",
     "test_widget_admin_forms",
     "test_widget_csat",
+    "test_widget_launcher",
 )
 
 

@@ -53,7 +53,9 @@ def test_the_widget_says_closed_before_away_before_online():
     assert team.availability(None) == ""
     assert team.availability({"agents_online": True}) == "online"
     assert team.availability({"agents_online": False}) == "away"
-    assert team.availability({}) == "away"  # an edge that says nothing of agents: away
+    # The loader's inlined config says nothing of agents: nothing is said until the edge does.
+    assert team.availability({}) == ""
+    assert team.availability({"open": True}) == ""
     assert team.availability({"open": True, "agents_online": True}) == "online"
     # Outside business hours the hours' away message wins, whoever is online.
     assert team.availability({"open": False, "agents_online": True}) == "closed"

@@ -27,6 +27,7 @@ from .routes import (
     members,
     openapi,
     search,
+    site_loader,
     sites,
     suggestions,
     visitor,
@@ -46,6 +47,7 @@ API_ROUTES: list[BaseRoute] = [
     *sites.ROUTES,
     *members.ROUTES,
     *openapi.ROUTES,
+    *site_loader.ROUTES,
     *conversation.ROUTES,
     *inbox.ROUTES,
 ]

@@ -189,7 +189,7 @@ def sites_create(
     except Conflict as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"site {site.id!r} created; put this on its pages:")
-    click.echo(f'  <script src="https://YOUR-EDGE/widget.js" data-site="{site.id}" async></script>')
+    click.echo(f'  <script src="https://YOUR-EDGE/widget/{site.id}.js" async></script>')
     if not allowed:
         click.echo("No --origin given: pages on any origin may use its widget.")
 

@@ -73,12 +73,22 @@ class Knowledge(Protocol):
     async def documents(self, site_id: str) -> list[KbDocument]: ...
 
 
+class LoaderTemplate(Protocol):
+    """The built widget loader (`widget.js`), which `/widget/{site}.js` fills in per site:
+    locally read from the widget build, on Cloudflare from the static-assets binding."""
+
+    async def template(self) -> str | None:
+        """None when the widget is not built."""
+        ...
+
+
 @dataclass(frozen=True)
 class Services:
     db: Database
     rooms: RoomHost
     knowledge: Knowledge
     inbox: InboxHub
+    loader: LoaderTemplate
     login_limits: LoginLimits = field(default_factory=LoginLimits)
 
 

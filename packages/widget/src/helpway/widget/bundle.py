@@ -80,7 +80,7 @@ COMMON = (
 )
 # The modules each app loads, and the entry script PyScript runs.
 APPS = {
-    "widget": (*COMMON, "widget_view", "widget_app"),
+    "widget": (*COMMON, "launcher", "widget_view", "widget_app"),
     "console": (
         *COMMON,
         "inbox",

@@ -97,6 +97,24 @@ class ConversationObjects:
         raise RuntimeError("conversation sockets are served by the ConversationRoom object")
 
 
+class AssetsLoader:
+    """The loader template (`services.LoaderTemplate`) from the static-assets binding: the same
+    built `widget.js` the assets service serves, read once per isolate (a deploy starts new
+    isolates with the new assets)."""
+
+    def __init__(self, env: Any) -> None:
+        self.env = env
+        self._template: str | None = None
+
+    async def template(self) -> str | None:
+        if self._template is None:
+            response = await self.env.ASSETS.fetch("https://assets.invalid/widget.js")
+            if int(response.status) != 200:
+                return None
+            self._template = str(await response.text())
+        return self._template
+
+
 def worker_services(env: Any) -> Services:
     db = D1Database(env.DB)
     return Services(
@@ -104,6 +122,7 @@ def worker_services(env: Any) -> Services:
         rooms=ConversationObjects(env.ROOMS, db),
         knowledge=cloudflare_knowledge(db, env, CloudflareSettings.from_env(env)),
         inbox=InboxObjects(env),
+        loader=AssetsLoader(env),
     )
 
 

@@ -13,6 +13,7 @@ import inspect
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from helpway.knowledge.cloudflare.testing import FakeVectorize, FakeWorkersAI
 from helpway.rooms.cloudflare.testing import FakeDurableObjectState
@@ -66,9 +67,32 @@ class FakeRoomNamespace:
         return FakeStub(self._make(self.state(name)))
 
 
+class FakeAssetResponse:
+    def __init__(self, status: int, body: str) -> None:
+        self.status = status
+        self._body = body
+
+    async def text(self) -> str:
+        return self._body
+
+
+class FakeAssets:
+    """The static-assets binding (`env.ASSETS`): `fetch(url)` answers a file of the build
+    folder by the URL's path, 404 for a missing one."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    async def fetch(self, url: str) -> FakeAssetResponse:
+        path = self.folder / urlsplit(url).path.lstrip("/")
+        if not path.is_file():
+            return FakeAssetResponse(404, "")
+        return FakeAssetResponse(200, path.read_text("utf-8"))
+
+
 class FakeEnv:
-    """`env` with the bindings of wrangler.toml: DB, AI, VECTORIZE, INBOX, LIMITER, ROOMS
-    (and vars)."""
+    """`env` with the bindings of wrangler.toml: DB, AI, VECTORIZE, INBOX, LIMITER, ROOMS,
+    ASSETS (and vars)."""
 
     def __init__(
         self,
@@ -78,6 +102,7 @@ class FakeEnv:
         inbox: FakeNamespace | None = None,
         limiter: FakeNamespace | None = None,
         rooms: FakeNamespace | FakeRoomNamespace | None = None,
+        assets: FakeAssets | None = None,
         **variables: str,
     ) -> None:
         self.DB = db
@@ -89,5 +114,7 @@ class FakeEnv:
             self.LIMITER = limiter
         if rooms is not None:
             self.ROOMS = rooms
+        if assets is not None:
+            self.ASSETS = assets
         for name, value in variables.items():
             setattr(self, name, value)

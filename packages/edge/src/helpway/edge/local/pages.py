@@ -21,7 +21,7 @@ from .demo import PRODUCT, SITE_ID
 from .live_reload import reload_script
 
 TEMPLATES = Path(__file__).with_name("demo_site")
-SNIPPET = f'<script src="/widget.js" data-site="{SITE_ID}" async></script>'
+SNIPPET = f'<script src="/widget/{SITE_ID}.js" async></script>'
 
 
 def _template(name: str) -> Template:

@@ -144,7 +144,7 @@ _HOST = """<!doctype html>
 <link rel="icon" href="data:,">
 <body style="margin:0;font:14px system-ui,sans-serif;color:#6b7280;background:#fafafa">
 <p style="margin:1rem">A host page for <code>{site}</code>.</p>
-<script src="/widget.js" data-site="{site}" async></script>
+<script src="/widget/{site}.js" async></script>
 {opener}
 </body>
 </html>

@@ -39,7 +39,7 @@ from . import demo, kb_files, pages, playground, widget_build
 from .data import open_database, open_knowledge
 from .live_reload import LiveReload
 from .settings import Settings
-from .widget_build import WIDGET_BUILD_DIR
+from .widget_build import WIDGET_BUILD_DIR, BuiltLoader
 
 # A client frame is at most 16 KiB; anything far bigger is not worth reading into memory.
 WS_MAX_BYTES = 256 * 1024
@@ -81,7 +81,9 @@ def local_app(
         await rooms.start()
         report = await demo.seed(db, knowledge, progress=_seed_progress)
         await playground.seed(db)
-        app.state.services = Services(db=db, rooms=rooms, knowledge=knowledge, inbox=hub)
+        app.state.services = Services(
+            db=db, rooms=rooms, knowledge=knowledge, inbox=hub, loader=BuiltLoader(widget_dir)
+        )
         _banner(settings, report.chunks, time.perf_counter() - started, widget_dir, live)
         try:
             if live is None:

@@ -4,9 +4,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import anyio
+
 from .settings import REPO_ROOT
 
 WIDGET_BUILD_DIR = REPO_ROOT / "packages" / "widget" / "build"
+
+
+class BuiltLoader:
+    """The loader template (`services.LoaderTemplate`) from a widget build on disk, read on
+    each request, so a rebuild shows at once."""
+
+    def __init__(self, widget_dir: Path) -> None:
+        self.path = widget_dir / "widget.js"
+
+    async def template(self) -> str | None:
+        try:
+            return await anyio.Path(self.path).read_text("utf-8")
+        except FileNotFoundError:
+            return None
 
 
 class WidgetUnavailable(RuntimeError):

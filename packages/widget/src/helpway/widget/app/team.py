@@ -19,13 +19,17 @@ CLOSED = "closed"
 def availability(config: object) -> str:
     """What the widget tells the visitor of the team, from the site's config as the edge
     answered it: CLOSED outside business hours (the hours' away message wins), AWAY inside them
-    with no agent's console saying online, ONLINE with one; "" before any config (say nothing
-    rather than guess)."""
+    with no agent's console saying online, ONLINE with one; "" before any config, or inside
+    the hours with a config that does not say (the one inlined in the loader, cached across
+    page views, carries no presence): say nothing rather than guess."""
     if not isinstance(config, dict):
         return ""
     if config.get("open") is False:
         return CLOSED
-    return ONLINE if config.get("agents_online") is True else AWAY
+    online = config.get("agents_online")
+    if not isinstance(online, bool):
+        return ""
+    return ONLINE if online else AWAY
 
 
 def choice(stored: object) -> str:

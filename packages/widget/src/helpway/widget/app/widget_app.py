@@ -19,8 +19,10 @@ or a reset starts over with another visitor. New messages are told to the host p
 (`helpwayTell`, from `frame.js`) for its `message` and `unread` events.
 
 The site's config (theme, languages, business hours decided by the edge) comes with the session,
-and before that from `GET /api/visitor/config` as soon as the app runs, so the launcher takes the
-site's look and the panel speaks the visitor's language before anyone opens it. The launcher
+and before that inlined in the loader the edge served for the site (frame.js puts it on `<body>`
+as `data-config`; no request), or, for a page that pasted the plain loader, from
+`GET /api/visitor/config` as soon as the app runs, so the panel greets in the visitor's
+language before anyone opens it. The launcher
 lives on the host page: its look goes out as `<body>` attributes that `frame.js` passes on.
 The config also says whether an agent of the site is online (`agents_online`, see `team`), so
 it is read again each time the panel opens: one cheap GET, no visitor made, and no socket of
@@ -43,6 +45,7 @@ import csat
 import drafts
 import i18n
 import js
+import launcher
 import pacing
 import state
 import team
@@ -97,12 +100,16 @@ class WidgetApp:
         if self.host.hasAttribute("data-reset"):  # reset before we were ready
             self._forget()
         self._restore_outbox()
+        inlined = _inlined_config(self.host)
+        if inlined is not None:
+            self._apply_config(inlined)
         self.host.setAttribute("data-ready", "")
         if self.host.hasAttribute("open"):
             self._opened(None)
         else:
             self._connect_if_known()
-        self._config_task = asyncio.create_task(self._load_config())
+        if inlined is None:
+            self._config_task = asyncio.create_task(self._load_config())
         self._ticker = asyncio.create_task(self._tick())
 
     def _connect_if_known(self) -> None:
@@ -251,14 +258,12 @@ class WidgetApp:
         )
         changed = lang != self.lang
         self.lang = self.look.lang = lang
-        color = config.get("color")
-        if isinstance(color, str) and color:
+        color = launcher.accent(config.get("color"))
+        if color:
             self.host.style.setProperty("--hw-accent", color)
-            self.host.setAttribute("data-accent", color)
-        # The launcher's look, passed on to the loader on the host page by frame.js.
-        self.host.setAttribute("data-side", "left" if config.get("position") == "left" else "right")
-        self.host.setAttribute("data-label", self._t("open_chat"))
-        self.host.setAttribute("data-launcher", str(config.get("launcher_text") or ""))
+        # The launcher's look in the language we speak, passed on to the loader by frame.js.
+        look = launcher.look(config, self._t("open_chat"))
+        self.host.setAttribute("data-look", json.dumps(look))
         self.look.assistant_name = config.get("assistant_name") or self._t("assistant")
         greeting = config.get("greeting") or ""
         self.conversation.set_greeting(i18n.site_text(config.get("greetings"), lang, greeting))
@@ -486,6 +491,18 @@ class WidgetApp:
 def _browser_languages() -> list:
     languages = js.navigator.languages
     return [str(languages[i]) for i in range(int(languages.length))]
+
+
+def _inlined_config(host: js.Element) -> dict | None:
+    """The site's config the edge inlined in the loader it served for the site (`data-config`,
+    put there by frame.js from the frame's address): no request for it. None when the page
+    pasted the plain loader, which carries none (then the app asks the edge)."""
+    saved = str(host.getAttribute("data-config") or "")
+    try:
+        config = json.loads(saved) if saved else None
+    except ValueError:
+        return None
+    return config if isinstance(config, dict) else None
 
 
 def _is_session(data: object) -> bool:

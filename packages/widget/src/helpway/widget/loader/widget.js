@@ -1,4 +1,4 @@
-/*! Helpway chat widget loader: <script src="https://EDGE/widget.js" data-site="SITE" async></script> */
+/*! Helpway chat widget loader */
 // The only script a site owner pastes. It stays tiny and dependency-free: it draws the launcher
 // at once in a shadow root and frames the panel, a document of the edge's own origin where the
 // Python app (PyScript + MicroPython) runs, apart from the host page's scripts, styles and
@@ -20,6 +20,11 @@
   var script = document.currentScript;
   if (window[KEY] || !script || !script.src) return;
   window[KEY] = true;
+  // The loader the edge serves for a site (`/widget/SITE.js`) carries that site's look and
+  // config here, so the launcher is dressed and the panel greets with no request of its own:
+  // {site, look: {css, label, text}, config: the config as a URL-encoded JSON string}.
+  var BOOT = null;
+  var site = script.getAttribute("data-site") || (BOOT && BOOT.site) || "";
   var calls = (window.Helpway && window.Helpway.q) || [];
   var handlers = {};
   var subscribed = 0;
@@ -63,22 +68,10 @@
     return svg;
   }
 
-  function style() {
-    try {
-      sheet = new CSSStyleSheet();
-      sheet.replaceSync(CSS);
-      root.adoptedStyleSheets = [sheet];
-    } catch (e) {
-      var tag = el("style", {}); // browsers without constructable sheets
-      tag.textContent = CSS;
-      root.appendChild(tag);
-    }
-  }
-
   function boot() {
     if (frame) return;
-    var hash = "#site=" + encodeURIComponent(script.getAttribute("data-site") || "");
-    frame = el("iframe", { title: "Chat", hidden: "", src: src.origin + "/w/frame.html" + hash + "&page=" + encodeURIComponent(location.href) });
+    var hash = "#site=" + encodeURIComponent(site) + "&page=" + encodeURIComponent(location.href);
+    frame = el("iframe", { title: "Chat", hidden: "", src: src.origin + "/w/frame.html" + hash + (BOOT ? "&config=" + BOOT.config : "") });
     root.appendChild(frame);
   }
 
@@ -138,6 +131,14 @@
     }
   }
 
+  // The site's look: the launcher's label and text, and the rules for its colour, side and text
+  // (made by the app's `launcher` module, outside this file's budget).
+  function dress(look) {
+    sheet.replaceSync(CSS + look.css);
+    launcher.setAttribute("aria-label", look.label);
+    label.textContent = look.text;
+  }
+
   function heard(event) {
     var data = event.data;
     if (!frame || event.source !== frame.contentWindow || event.origin !== src.origin || !data) return;
@@ -148,13 +149,8 @@
       outbox = [];
     } else if (data.helpway === "close") toggle(false);
     else if (data.helpway === "ready") host.setAttribute("data-ready", "");
-    // The site's look, as the frame got it from the edge: the launcher's label and text, and
-    // the rules for its colour, side and text (made by frame.js, outside this file's budget).
-    else if (data.helpway === "look") {
-      sheet && sheet.replaceSync(CSS + data.css);
-      launcher.setAttribute("aria-label", data.label);
-      label.textContent = data.text;
-    }
+    // Again in the visitor's language, once the app knows it.
+    else if (data.helpway === "look") dress(data);
     else if (data.helpway === "message" && data.message) {
       emit("message", data.message);
       if (!host.hasAttribute("open") && data.message.role !== "visitor") count(unread + 1);
@@ -162,8 +158,12 @@
   }
 
   function mount() {
-    host.setAttribute("data-site", script.getAttribute("data-site") || "");
-    style();
+    host.setAttribute("data-site", site);
+    // A constructed sheet, never a <style>: a host CSP without 'unsafe-inline' allows it.
+    // (Safari 16.4 and Firefox 101 were the last to get it.)
+    sheet = new CSSStyleSheet();
+    sheet.replaceSync(CSS);
+    root.adoptedStyleSheets = [sheet];
     launcher = el("button", { type: "button", "aria-label": "Open chat", "aria-expanded": "false" });
     badge = el("span", { class: "n", hidden: "" });
     label = el("span", {});
@@ -174,6 +174,7 @@
     launcher.addEventListener("pointerenter", boot);
     launcher.addEventListener("focus", boot);
     root.appendChild(launcher);
+    if (BOOT) dress(BOOT.look);
     window.addEventListener("message", heard);
     document.body.appendChild(host);
     for (var i = 0; i < calls.length; i++) api(calls[i][0], calls[i][1], calls[i][2]);

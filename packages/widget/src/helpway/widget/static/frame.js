@@ -7,13 +7,14 @@
 // "look", css, label, text} (the launcher's rules for the site's colour and side, its label
 // and text) and
 // {helpway: "message", message} from here. The app reads what it needs
-// from <body>: `data-site`, `data-api`, `data-page` (the host page's URL), `open`,
+// from <body>: `data-site`, `data-api`, `data-page` (the host page's URL), `data-config` (the
+// site's config, when the loader carried one: the frame's address has it), `open`,
 // `data-queued` (a message was sent before it was ready), `data-user` (the identity, JSON),
 // `data-reset` (a reset came before it was ready), and hears "helpway:open",
 // "helpway:identify" and "helpway:reset"; it marks `data-ready` and the launcher's look
-// (`data-accent`, `data-side`, `data-label`, `data-launcher`), which are passed on to the
-// loader, and tells news through `helpwayTell(json)`. This script also starts Python, on
-// MicroPython or, without WebAssembly, on Brython (`startPython`).
+// (`data-look`), which are passed on to the loader, and tells news through `helpwayTell(json)`.
+// This script also starts Python, on MicroPython or, without WebAssembly, on Brython
+// (`startPython`).
 (function () {
   "use strict";
   const body = document.body;
@@ -30,6 +31,8 @@
   body.setAttribute("data-site", params.get("site") || "");
   body.setAttribute("data-api", location.origin);
   body.setAttribute("data-page", pageUrl());
+  // The site's config the edge inlined in the loader it served for the site, for the app.
+  if (params.has("config")) body.setAttribute("data-config", params.get("config"));
 
   function origin(url) {
     try {
@@ -151,24 +154,11 @@
     else if (data.helpway === "identify") identify(data.user);
     else if (data.helpway === "reset") reset();
   });
-  const look = ["data-accent", "data-side", "data-label", "data-launcher"];
-  // The launcher's rules for the site's look, added to the loader's own stylesheet (its budget
-  // is 2 KB; these rules live here): colour (hex only), side, and a pill for a launcher text.
-  function launcherCss(color, side, text) {
-    let css = /^#[0-9a-f]{3,6}$/i.test(color) ? `:host{--hw-accent:${color}}` : "";
-    if (side === "left") css += ":host{right:auto!important;left:20px!important}iframe{right:auto;left:0}";
-    if (text)
-      css +=
-        "button{width:auto;padding:0 18px;border-radius:28px;grid-auto-flow:column;gap:8px;" +
-        "font:600 15px sans-serif;white-space:nowrap}";
-    return css;
-  }
+  // The launcher's look (the app's `launcher.look`, as JSON) goes to the loader as it is.
   new MutationObserver(() => {
     if (body.hasAttribute("data-ready")) tell({ helpway: "ready" });
-    if (!body.hasAttribute("data-label")) return;
-    const [color, side, label, text] = look.map((name) => body.getAttribute(name) || "");
-    tell({ helpway: "look", css: launcherCss(color, side, text), label, text });
-  }).observe(body, { attributes: true, attributeFilter: ["data-ready", ...look] });
+    if (body.hasAttribute("data-look")) helpwayTell(body.getAttribute("data-look"));
+  }).observe(body, { attributes: true, attributeFilter: ["data-ready", "data-look"] });
 
   panel.querySelector(".hw-close").addEventListener("click", close);
   panel.addEventListener("keydown", (event) => {
