@@ -22,7 +22,7 @@ from .agents import InboxQuery
 from .conversations import HistoryQuery, TranscriptQuery
 from .kb import DocumentQuery, DocumentsQuery, SearchQuery
 from .search import SearchQuery as MessageSearchQuery
-from .visitor import ConfigQuery
+from .visitor import ConfigQuery, ForgetQuery
 
 REF = "#/components/schemas/{model}"
 BODY_MODELS: list[type[BaseModel]] = [
@@ -173,7 +173,12 @@ def document() -> dict[str, Any]:
                     rest.VisitorSession,
                     body=rest.VisitorSessionRequest,
                     errors={"403": "origin not allowed for the site", **not_found},
-                )
+                ),
+                "delete": _operation(
+                    "Forget the site's visitor in this browser (its partitioned cookie)",
+                    None,
+                    query=ForgetQuery,
+                ),
             },
             "/api/visitor/config": {
                 "get": _operation(

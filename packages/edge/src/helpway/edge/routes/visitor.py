@@ -40,7 +40,8 @@ async def visitor_session(request: Request) -> Response:
     if not origin_allowed(_page_origin(request, body.page_url), site.allowed_origins):
         raise ApiError(errors.FORBIDDEN, "this page's origin may not use the site's widget")
     user_id = _verified_user(site, body)
-    returning = await _returning_visitor(db, site.id, body.visitor_token)
+    held = body.visitor_token or request.cookies.get(visitor_cookie(site.id))
+    returning = await _returning_visitor(db, site.id, held)
     if returning is not None and returning[0].user_id != user_id:
         # A token is only reused by the very user it was given to: user B on a browser that
         # user A (or an anonymous visitor) used starts afresh, and never sees A's conversation.
@@ -74,7 +75,50 @@ async def visitor_session(request: Request) -> Response:
         conversation_id=conversation.id,
         config=await served_config(request, site),
     )
-    return JSONResponse(session.model_dump())
+    response = JSONResponse(session.model_dump())
+    _keep_token(response, site.id, token)
+    return response
+
+
+# The visitor's token, kept for the widget's frame where the browser refuses it storage (a
+# frame of another site than the page: Chromium, Safari and Firefox block or partition it).
+# A partitioned cookie (CHIPS) of the edge's own origin: HttpOnly, so no script reads it, not
+# even ours; partitioned by the page's top-level site, so a page of another site neither
+# sends nor sees it; limited to this route. The host page can make its browser send it here,
+# but the answer (with the token) is for the frame only: CORS gives a credentialed request
+# from the host page no Access-Control-Allow-Credentials, so its script cannot read it.
+VISITOR_COOKIE_PATH = "/api/visitor/session"
+
+
+def visitor_cookie(site_id: str) -> str:
+    return "helpway_visitor_" + site_id
+
+
+def _keep_token(response: Response, site_id: str, token: str | None) -> None:
+    """Set (or, with None, remove) the site's visitor cookie on `response`. Written out here:
+    the standard library knows `Partitioned` only from Python 3.14 (the Worker's, not ours)."""
+    max_age = visitors.REFRESH_WINDOW_MS // 1000 if token else 0
+    response.headers.append(
+        "set-cookie",
+        f"{visitor_cookie(site_id)}={token or ''}; Max-Age={max_age}; Path={VISITOR_COOKIE_PATH}"
+        "; Secure; HttpOnly; SameSite=None; Partitioned",
+    )
+
+
+class ForgetQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    site_id: rest.SiteId  # a cookie name is made of it: only the characters site ids have
+
+
+async def forget_visitor(request: Request) -> Response:
+    """`Helpway("reset")`: the browser forgets the site's visitor (its cookie; the frame drops
+    its storage itself), so the next session starts a new one. Nothing is deleted on the edge:
+    the conversation stays the agents'."""
+    query = read_query(request, ForgetQuery)
+    response = Response(status_code=204)
+    _keep_token(response, query.site_id, None)
+    return response
 
 
 async def served_config(request: Request, site: Site) -> rest.WidgetConfig:
@@ -170,6 +214,7 @@ async def visitor_email(request: Request) -> Response:
 
 ROUTES = [
     Route("/api/visitor/session", visitor_session, methods=["POST"]),
+    Route("/api/visitor/session", forget_visitor, methods=["DELETE"]),
     Route("/api/visitor/config", widget_config, methods=["GET"]),
     Route("/api/visitor/email", visitor_email, methods=["POST"]),
 ]

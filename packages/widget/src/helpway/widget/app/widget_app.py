@@ -13,7 +13,10 @@ after a reload, each entry once.
 What the visitor sent that the room has not acked yet is kept in storage with its `client_id`
 (the frame's localStorage, on the edge's origin; in memory if the browser refuses storage): a
 reload draws it "Sending…" again and resends it once joined, and the room drops a copy it
-already has. The host page's `Helpway("identify", …)` and `Helpway("reset")` reach us through
+already has. Where the browser refuses the frame storage (a frame of another site than the
+page, with third-party storage blocked), the visitor is still known after a reload: the edge
+keeps the token in a partitioned, HttpOnly cookie of its own that the session request carries
+(see the edge's visitor routes), so only what was not yet sent is lost. The host page's `Helpway("identify", …)` and `Helpway("reset")` reach us through
 `frame.js` (`data-user`, `data-reset`, "helpway:identify" and "helpway:reset"): a new identity
 or a reset starts over with another visitor. New messages are told to the host page
 (`helpwayTell`, from `frame.js`) for its `message` and `unread` events.
@@ -92,6 +95,7 @@ class WidgetApp:
         self._ticker: asyncio.Task | None = None
         self._config_task: asyncio.Task | None = None
         self._email_task: asyncio.Task | None = None
+        self._forgetting: asyncio.Task | None = None
 
     def start(self) -> None:
         self.host.addEventListener("helpway:open", create_proxy(self._opened))
@@ -154,6 +158,13 @@ class WidgetApp:
         self.store.remove(self.token_key)
         self.store.remove(self.outbox_key)
         self._saved_outbox = ""
+        self._forgetting = asyncio.create_task(self._forget_cookie())
+
+    async def _forget_cookie(self) -> None:
+        """The edge's copy of the token (a partitioned cookie, for a frame the browser refuses
+        storage): gone before the next session, or that session would resume this visitor."""
+        query = "?site_id=" + str(js.encodeURIComponent(self.site))
+        await transport.request("DELETE", self.origin + "/api/visitor/session" + query)
 
     def _start_over(self) -> None:
         """Drop the socket, the session and what is drawn, then connect as the visitor we now
@@ -198,6 +209,9 @@ class WidgetApp:
             self._connect_task = asyncio.create_task(self._connect())
 
     async def _connect(self) -> None:
+        if self._forgetting is not None:
+            await self._forgetting
+            self._forgetting = None
         self.session = await self._start_session()
         if self.session is None:
             return

@@ -1,0 +1,136 @@
+"""The widget on demanding host pages, from another loopback origin, against a real edge: a
+strict Content-Security-Policy, a visitor typing in the page's own input all along, and a
+single-page app that navigates with `history.pushState` and re-runs our script tag."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from edge_process import Edge
+from host_pages import HostSite, host_site
+from playwright.sync_api import Browser, FrameLocator, Page, Response, expect
+from test_widget_reconnect import agent_says
+
+TIMEOUT_MS = 30_000
+QUESTION = "How do I reset my password?"
+# Every CSP violation the host page reports, seen from an init script (not subject to the CSP).
+VIOLATIONS = """
+window.violations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.violations.push(event.violatedDirective + " " + event.blockedURI);
+});
+"""
+
+
+def strict_csp(edge: Edge) -> str:
+    """The least a site owner allows for the widget: our script and our frame, from the edge.
+    Nothing else: no 'self', no inline script or style, no connections from the page itself."""
+    return f"default-src 'none'; script-src {edge.url}; frame-src {edge.url}"
+
+
+@pytest.fixture(scope="module")
+def site(edge: Edge) -> Iterator[HostSite]:
+    with host_site() as host:
+        yield host
+
+
+def _chat(page: Page) -> FrameLocator:
+    return page.frame_locator("helpway-widget iframe")
+
+
+def _ask(chat: FrameLocator, text: str) -> None:
+    box = chat.locator('textarea[aria-label="Message"]')
+    box.fill(text)
+    box.press("Enter")
+
+
+def test_a_strict_csp_page_shows_opens_and_chats_with_no_violation(
+    browser: Browser, edge: Edge, site: HostSite
+) -> None:
+    url = site.page(
+        "/csp",
+        f'<!doctype html><html lang="en"><title>Strict</title><h1>Strict shop</h1>'
+        f'<script src="{edge.url}/widget/demo.js" async></script>',
+        content_security_policy=strict_csp(edge),
+    )
+    context = browser.new_context()
+    context.add_init_script(VIOLATIONS)
+    page = context.new_page()
+    page.goto(url)
+    launcher = page.locator('button[aria-label="Open chat"]')
+    launcher.click()
+    expect(page.locator("helpway-widget[data-ready]")).to_have_count(1, timeout=TIMEOUT_MS)
+    chat = _chat(page)
+    _ask(chat, QUESTION)
+    answer = chat.locator('.hw-row[data-role="assistant"][data-id]:not(.hw-streaming)')
+    expect(answer).to_have_count(1, timeout=TIMEOUT_MS)
+    # Our styles applied (a constructed sheet): the launcher is a 56 px circle in the corner.
+    box = launcher.bounding_box()
+    assert box is not None and box["width"] == 56
+    assert page.evaluate("window.violations") == []
+    context.close()
+
+
+def _conversation_of(page: Page, found: dict[str, str]) -> None:
+    def on_response(response: Response) -> None:
+        if response.url.endswith("/api/visitor/session") and response.ok:
+            found["id"] = json.loads(response.body())["conversation_id"]
+
+    page.on("response", on_response)
+
+
+def _typed_so_far(page: Page, field: str, text: str) -> None:
+    """`text` was typed into the host's `field` and it still has the focus."""
+    expect(page.locator(field)).to_have_value(text)
+    assert page.evaluate(f"document.activeElement === document.querySelector('{field}')")
+
+
+def test_the_widget_never_takes_the_focus_from_a_host_input(
+    browser: Browser, edge: Edge, site: HostSite
+) -> None:
+    url = site.page(
+        "/focus",
+        f'<!doctype html><html lang="en"><title>Focus</title><main><h1>Search</h1>'
+        f'<label>Search <input id="q"></label></main>'
+        f'<script src="{edge.url}/widget/demo.js" async></script>',
+    )
+    context = browser.new_context()
+    page = context.new_page()
+    conversation: dict[str, str] = {}
+    _conversation_of(page, conversation)
+    page.goto(url)
+    page.locator("#q").focus()
+    page.keyboard.type("shoes ")
+    # The frame loads and Python starts while the visitor types.
+    expect(page.locator("helpway-widget iframe")).to_have_count(1, timeout=TIMEOUT_MS)
+    page.keyboard.type("red ")
+    expect(page.locator("helpway-widget[data-ready]")).to_have_count(1, timeout=TIMEOUT_MS)
+    page.keyboard.type("size 9")
+    _typed_so_far(page, "#q", "shoes red size 9")
+
+    # A conversation, then the panel closed and the visitor back at the search field.
+    page.locator('button[aria-label="Open chat"]').click()
+    chat = _chat(page)
+    _ask(chat, "Do you ship abroad?")
+    expect(chat.locator(".hw-row.hw-mine[data-seq]")).to_have_count(1, timeout=TIMEOUT_MS)
+    chat.locator('button[aria-label="Close chat"]').click()
+    expect(page.locator("helpway-widget[open]")).to_have_count(0)
+    page.locator("#q").fill("")
+    page.locator("#q").focus()
+    page.keyboard.type("boots ")
+    agent_says(edge, conversation["id"], "focus-1", "We do, to 40 countries.")
+    badge = page.locator("helpway-widget .n")
+    expect(badge).to_have_text("1", timeout=TIMEOUT_MS)
+    page.keyboard.type("black")
+    _typed_so_far(page, "#q", "boots black")
+
+    # The next page: the widget loads again while the visitor types.
+    page.reload()
+    page.locator("#q").focus()
+    page.keyboard.type("hat ")
+    expect(page.locator("helpway-widget[data-ready]")).to_have_count(1, timeout=TIMEOUT_MS)
+    page.keyboard.type("blue")
+    _typed_so_far(page, "#q", "hat blue")
+    context.close()

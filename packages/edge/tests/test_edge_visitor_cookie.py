@@ -1,0 +1,57 @@
+"""The visitor's token in a partitioned HttpOnly cookie of the edge's own, for a widget frame
+the browser refuses storage: the session sets it and resumes from it, reset removes it. Both
+runtimes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from helpway.edge.routes.visitor import VISITOR_COOKIE_PATH, visitor_cookie
+
+PAGE = {"origin": "http://localhost:3000"}
+BODY = {"site_id": "demo", "page_url": "http://localhost:3000/pricing"}
+
+
+def _cookie(answer: Any) -> str:
+    """The site's visitor cookie as set, checked for every attribute that keeps it safe."""
+    [header] = [h for h in answer.headers.get_list("set-cookie") if h.startswith("helpway_")]
+    name_value, *attributes = [part.strip() for part in header.split(";")]
+    assert name_value.startswith(visitor_cookie("demo") + "=")
+    assert {"Secure", "HttpOnly", "SameSite=None", "Partitioned"} <= set(attributes)
+    assert f"Path={VISITOR_COOKIE_PATH}" in attributes
+    return name_value
+
+
+async def _post(api: Any, body: dict[str, Any], cookie: str = "") -> Any:
+    """A session request with exactly the cookie given (the client's own jar left out)."""
+    api.http.cookies.clear()
+    headers = {**PAGE, "cookie": cookie} if cookie else PAGE
+    return await api.http.post("/api/visitor/session", json=body, headers=headers)
+
+
+async def test_a_session_resumes_from_the_cookie_and_reset_removes_it(api: Any) -> None:
+    first = await _post(api, BODY)
+    assert first.status_code == 200, first.text
+    cookie = _cookie(first)
+    assert cookie == visitor_cookie("demo") + "=" + first.json()["visitor_token"]
+
+    # No token in the body (the frame has no storage): the cookie names the visitor.
+    again = await api.http.post(
+        "/api/visitor/session", json=BODY, headers={**PAGE, "cookie": cookie}
+    )
+    assert again.status_code == 200, again.text
+    assert again.json()["visitor_id"] == first.json()["visitor_id"]
+    assert again.json()["conversation_id"] == first.json()["conversation_id"]
+    # A token in the body wins over the cookie; none and no cookie: a new visitor.
+    fresh = await _post(api, BODY)
+    assert fresh.json()["visitor_id"] != first.json()["visitor_id"]
+    with_token = {**BODY, "visitor_token": fresh.json()["visitor_token"]}
+    both = await _post(api, with_token, _cookie(again))
+    assert both.json()["visitor_id"] == fresh.json()["visitor_id"]
+
+    forget = await api.http.delete("/api/visitor/session", params={"site_id": "demo"})
+    assert forget.status_code == 204
+    assert _cookie(forget) == visitor_cookie("demo") + "="
+    assert "Max-Age=0" in forget.headers["set-cookie"]
+    bad = await api.http.delete("/api/visitor/session", params={"site_id": "no such id!"})
+    assert bad.status_code == 422 and bad.json()["code"]
