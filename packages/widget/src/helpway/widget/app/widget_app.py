@@ -16,7 +16,9 @@ reload draws it "Sending…" again and resends it once joined, and the room drop
 already has. Where the browser refuses the frame storage (a frame of another site than the
 page, with third-party storage blocked), the visitor is still known after a reload: the edge
 keeps the token in a partitioned, HttpOnly cookie of its own that the session request carries
-(see the edge's visitor routes), so only what was not yet sent is lost. The host page's `Helpway("identify", …)` and `Helpway("reset")` reach us through
+(see the edge's visitor routes), so only what was not yet sent is lost.
+
+The host page's `Helpway("identify", …)` and `Helpway("reset")` reach us through
 `frame.js` (`data-user`, `data-reset`, "helpway:identify" and "helpway:reset"): a new identity
 or a reset starts over with another visitor. New messages are told to the host page
 (`helpwayTell`, from `frame.js`) for its `message` and `unread` events.
