@@ -134,3 +134,71 @@ def test_the_widget_never_takes_the_focus_from_a_host_input(
     page.keyboard.type("blue")
     _typed_so_far(page, "#q", "hat blue")
     context.close()
+
+
+# What a single-page app does to our tag: takes it out and puts a new one in (a re-render), and
+# runs it once more; each resolves once the new tag's script has run.
+RERUN = """() => new Promise((done) => {
+  const old = document.querySelector("script[src*='/widget/']");
+  old.remove();
+  const again = document.createElement("script");
+  again.src = old.src;
+  again.onload = done;
+  document.body.append(again);
+})"""
+TWICE = """() => new Promise((done) => {
+  const copy = document.createElement("script");
+  copy.src = document.querySelector("script[src*='/widget/']").src;
+  copy.onload = done;
+  document.head.append(copy);
+})"""
+
+
+def test_a_single_page_app_keeps_one_widget_and_tells_the_agent_its_page(
+    browser: Browser, edge: Edge, site: HostSite
+) -> None:
+    url = site.page(
+        "/app",
+        f'<!doctype html><html lang="en"><title>App</title><main><h1>Home</h1></main>'
+        f'<script src="{edge.url}/widget/demo.js" async></script>',
+    )
+    context = browser.new_context()
+    page = context.new_page()
+    conversation: dict[str, str] = {}
+    _conversation_of(page, conversation)
+    page.goto(url)
+    page.locator('button[aria-label="Open chat"]').click()
+    chat = _chat(page)
+    _ask(chat, QUESTION)
+    answer = chat.locator('.hw-row[data-role="assistant"][data-id]:not(.hw-streaming)')
+    expect(answer).to_have_count(1, timeout=TIMEOUT_MS)
+    frame_before = page.frames[1]
+
+    page.evaluate("history.pushState({}, '', '/app/pricing')")
+    page.evaluate(RERUN)
+    page.evaluate(TWICE)
+    page.evaluate("history.pushState({}, '', '/app/pricing/teams?seats=12')")
+    page.evaluate(RERUN)
+    expect(page.locator("helpway-widget")).to_have_count(1)
+    expect(page.locator("helpway-widget iframe")).to_have_count(1)
+    assert page.frames[1] is frame_before  # the same frame: the conversation was never dropped
+    expect(chat.locator(".hw-row.hw-mine .hw-text")).to_have_text(QUESTION)
+    expect(answer).to_have_count(1)
+    _ask(chat, "And for teams?")
+    expect(chat.locator(".hw-row.hw-mine[data-seq]")).to_have_count(2, timeout=TIMEOUT_MS)
+
+    # The agent sees where the visitor is now.
+    agent_context = browser.new_context()
+    agent = agent_context.new_page()
+    agent.goto(edge.url + "/console")
+    expect(agent.locator("body[data-ready]")).to_have_count(1, timeout=TIMEOUT_MS)
+    agent.get_by_label("Email").fill("agent@demo.helpway.dev")
+    agent.get_by_label("Password").fill("helpway-demo")
+    agent.get_by_role("button", name="Log in").click()
+    agent.locator(f'button.hc-conv[data-id="{conversation["id"]}"]').click()
+    details = agent.get_by_role("complementary", name="Visitor details")
+    expect(details.locator(".hc-ctx-page")).to_have_text(
+        site.url + "/app/pricing/teams?seats=12", timeout=TIMEOUT_MS
+    )
+    agent_context.close()
+    context.close()

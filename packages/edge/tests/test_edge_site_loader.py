@@ -43,7 +43,7 @@ def test_the_placeholder_gets_the_sites_look_and_config() -> None:
     assert boot["site"] == "shop"
     assert boot["look"]["label"] == "Abrir chat" and boot["look"]["text"] == "Ayuda"
     assert ":host{--hw-accent:#0a7}" in boot["look"]["css"]
-    inlined = json.loads(unquote(boot["config"]))
+    inlined = json.loads(unquote(boot["frame"].removeprefix("&config=")))
     assert inlined["greeting"] == "Hi </script>" and inlined["greetings"] == {"es": "¡Hola!"}
     assert "agents_online" not in inlined  # presence comes with the session
     with pytest.raises(ValueError):
@@ -61,7 +61,9 @@ async def test_the_sites_loader_is_served_and_revalidated(api: Any) -> None:
     assert "Accept-Language" in answer.headers["vary"]
     boot = _boot(answer.text)
     assert boot["site"] == "demo" and boot["look"]["label"] == "Open chat"
-    assert json.loads(unquote(boot["config"]))["greeting"].startswith("Hi! Ask me anything")
+    assert json.loads(unquote(boot["frame"].removeprefix("&config=")))["greeting"].startswith(
+        "Hi! Ask me anything"
+    )
     # The rest is the built loader itself.
     assert answer.text.startswith("/*! Helpway chat widget loader */")
     tag = answer.headers["etag"]

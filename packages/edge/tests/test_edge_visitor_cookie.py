@@ -55,3 +55,32 @@ async def test_a_session_resumes_from_the_cookie_and_reset_removes_it(api: Any) 
     assert "Max-Age=0" in forget.headers["set-cookie"]
     bad = await api.http.delete("/api/visitor/session", params={"site_id": "no such id!"})
     assert bad.status_code == 422 and bad.json()["code"]
+
+
+async def test_an_spa_navigation_updates_the_visitors_page(api: Any) -> None:
+    """`POST /api/visitor/page`: what the agents' context panel shows as the visitor's page."""
+    session = (await _post(api, BODY)).json()
+    auth = {**PAGE, "authorization": "Bearer " + session["visitor_token"]}
+    moved = {"page_url": "http://localhost:3000/pricing/teams"}
+    answer = await api.http.post("/api/visitor/page", json=moved, headers=auth)
+    assert answer.status_code == 204, answer.text
+    login = await api.http.post(
+        "/api/agent/login", json={"email": "agent@demo.helpway.dev", "password": "helpway-demo"}
+    )
+    agent = {"authorization": "Bearer " + login.json()["token"]}
+    context = await api.http.get(
+        f"/api/conversations/{session['conversation_id']}/visitor", headers=agent
+    )
+    assert context.json()["page_url"] == moved["page_url"]
+
+    elsewhere = {"page_url": "https://evil.example/phish"}
+    refused = await api.http.post("/api/visitor/page", json=elsewhere, headers=auth)
+    assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
+    nobody = await api.http.post("/api/visitor/page", json=moved, headers=PAGE)
+    assert nobody.status_code == 401
+    bad = await api.http.post("/api/visitor/page", json={"page_url": 3}, headers=auth)
+    assert bad.status_code == 422
+    after = await api.http.get(
+        f"/api/conversations/{session['conversation_id']}/visitor", headers=agent
+    )
+    assert after.json()["page_url"] == moved["page_url"]  # nothing refused was kept

@@ -185,6 +185,13 @@ class VisitorEmail(Body):
     ]
 
 
+class VisitorPage(Body):
+    """The page the visitor is on now, after a single-page app navigated (the agents' context
+    panel shows it); on an origin the site allows."""
+
+    page_url: Url
+
+
 class VisitorSessionRequest(Body):
     """Start or resume a visitor. A returning visitor sends the token it was given before.
 

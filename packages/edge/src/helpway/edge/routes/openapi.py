@@ -43,6 +43,7 @@ BODY_MODELS: list[type[BaseModel]] = [
     rest.KbIngestResult,
     rest.KbSearchResult,
     rest.VisitorEmail,
+    rest.VisitorPage,
     rest.WidgetConfig,
     rest.WidgetSettings,
     rest.WidgetSettingsUpdate,
@@ -194,6 +195,15 @@ def document() -> dict[str, Any]:
                     None,
                     body=rest.VisitorEmail,
                     bearer=True,
+                )
+            },
+            "/api/visitor/page": {
+                "post": _operation(
+                    "The page the visitor is on now, after an SPA navigation (visitor token)",
+                    None,
+                    body=rest.VisitorPage,
+                    bearer=True,
+                    errors={"403": "origin not allowed for the site"},
                 )
             },
             "/api/conversations/{conversation_id}/history": {

@@ -63,7 +63,8 @@ def inlined(template: str, config: rest.WidgetConfig, languages: list[str]) -> s
     boot = {
         "site": config.site_id,
         "look": launcher.look(served, i18n.text(lang, "open_chat")),
-        "config": quote(json.dumps(served, separators=(",", ":"), sort_keys=True), safe=""),
+        "frame": "&config="
+        + quote(json.dumps(served, separators=(",", ":"), sort_keys=True), safe=""),
     }
     literal = json.dumps(boot, separators=(",", ":"), sort_keys=True)  # ASCII: \u escapes
     return template.replace(PLACEHOLDER, "var BOOT = " + literal + ";")

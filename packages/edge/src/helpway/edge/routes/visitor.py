@@ -18,7 +18,7 @@ from helpway.store.database import Database
 from helpway.store.sites import Site
 from helpway.store.visitors import Visitor
 
-from ..auth import bearer_token, check_visitor_origin
+from ..auth import bearer_token, check_page_origin, check_visitor_origin
 from ..bodies import read_model, read_query
 from ..errors import ApiError
 from ..origins import origin_allowed
@@ -212,9 +212,26 @@ async def visitor_email(request: Request) -> Response:
     return Response(status_code=204)
 
 
+async def visitor_page(request: Request) -> Response:
+    """The visitor (by their token) is on another page of the site now: a single-page app
+    navigated without loading the widget again."""
+    db = services(request).db
+    visitor = await visitors.resolve_visitor(db, bearer_token(request))
+    if visitor is None:
+        raise ApiError(errors.UNAUTHORIZED, "unknown or expired visitor token")
+    await check_visitor_origin(request, db, visitor.site_id)
+    body = await read_model(request, rest.VisitorPage)
+    # The page itself is on an origin the site allows, whoever asks: the agents see it.
+    page = urlsplit(body.page_url)
+    await check_page_origin(db, visitor.site_id, f"{page.scheme}://{page.netloc}")
+    await visitors.touch_visitor(db, visitor.id, page_url=body.page_url)
+    return Response(status_code=204)
+
+
 ROUTES = [
     Route("/api/visitor/session", visitor_session, methods=["POST"]),
     Route("/api/visitor/session", forget_visitor, methods=["DELETE"]),
     Route("/api/visitor/config", widget_config, methods=["GET"]),
     Route("/api/visitor/email", visitor_email, methods=["POST"]),
+    Route("/api/visitor/page", visitor_page, methods=["POST"]),
 ]

@@ -98,11 +98,13 @@ class WidgetApp:
         self._config_task: asyncio.Task | None = None
         self._email_task: asyncio.Task | None = None
         self._forgetting: asyncio.Task | None = None
+        self._page_task: asyncio.Task | None = None
 
     def start(self) -> None:
         self.host.addEventListener("helpway:open", create_proxy(self._opened))
         self.host.addEventListener("helpway:identify", create_proxy(self._identified))
         self.host.addEventListener("helpway:reset", create_proxy(self._reset))
+        self.host.addEventListener("helpway:page", create_proxy(self._moved))
         if self.host.hasAttribute("data-reset"):  # reset before we were ready
             self._forget()
         self._restore_outbox()
@@ -141,6 +143,17 @@ class WidgetApp:
         self.connect_soon()
 
     # ------------------------------------------------------------------ visitor changes
+
+    def _moved(self, _event: object) -> None:
+        """A single-page app went to another of its pages: the next session says so, and a
+        visitor already known tells the edge now (the agents' context panel shows it)."""
+        self.page_url = str(self.host.getAttribute("data-page") or self.page_url)
+        if self.session is not None:
+            self._page_task = asyncio.create_task(self._tell_page(self.session["visitor_token"]))
+
+    async def _tell_page(self, token: str) -> None:
+        body = {"page_url": self.page_url[:2048]}
+        await transport.request("POST", self.origin + "/api/visitor/page", body, token)
 
     def _identified(self, _event: object) -> None:
         user = _identity(self.host)

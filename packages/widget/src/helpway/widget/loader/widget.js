@@ -22,7 +22,8 @@
   window[KEY] = true;
   // The loader the edge serves for a site (`/widget/SITE.js`) carries that site's look and
   // config here, so the launcher is dressed and the panel greets with no request of its own:
-  // {site, look: {css, label, text}, config: the config as a URL-encoded JSON string}.
+  // {site, look: {css, label, text}, frame: "&config=" and the config as URL-encoded JSON, for
+  // the frame's address}.
   var BOOT = null;
   var site = script.getAttribute("data-site") || (BOOT && BOOT.site) || "";
   var calls = (window.Helpway && window.Helpway.q) || [];
@@ -71,7 +72,7 @@
   function boot() {
     if (frame) return;
     var hash = "#site=" + encodeURIComponent(site) + "&page=" + encodeURIComponent(location.href);
-    frame = el("iframe", { title: "Chat", hidden: "", src: src.origin + "/w/frame.html" + hash + (BOOT ? "&config=" + BOOT.config : "") });
+    frame = el("iframe", { title: "Chat", hidden: "", src: src.origin + "/w/frame.html" + hash + (BOOT ? BOOT.frame : "") });
     root.appendChild(frame);
   }
 
@@ -181,6 +182,12 @@
     if (window.requestIdleCallback) requestIdleCallback(boot, { timeout: 3000 });
     else setTimeout(boot, 1);
   }
+
+  // A single-page app's navigations (pushState, back, forward): the frame learns the page the
+  // visitor is on now, for the agent. Browsers without the Navigation API tell the page at load.
+  window.navigation && navigation.addEventListener("currententrychange", function () {
+    post({ helpway: "page", url: location.href });
+  });
 
   // The first connection to the edge starts now, before the frame asks for it.
   document.head.appendChild(el("link", { rel: "preconnect", href: src.origin }));

@@ -2,17 +2,17 @@
 //
 // The loader on the host page frames this document (the edge's origin) and talks to it only by
 // `postMessage`, each side sending to the other's origin only and hearing only the other's
-// window from that origin: {helpway: "open", open}, {helpway: "identify", user} and
-// {helpway: "reset"} from the loader; {helpway: "shell" | "ready" | "close"}, {helpway:
-// "look", css, label, text} (the launcher's rules for the site's colour and side, its label
-// and text) and
-// {helpway: "message", message} from here. The app reads what it needs
-// from <body>: `data-site`, `data-api`, `data-page` (the host page's URL), `data-config` (the
-// site's config, when the loader carried one: the frame's address has it), `open`,
-// `data-queued` (a message was sent before it was ready), `data-user` (the identity, JSON),
-// `data-reset` (a reset came before it was ready), and hears "helpway:open",
-// "helpway:identify" and "helpway:reset"; it marks `data-ready` and the launcher's look
-// (`data-look`), which are passed on to the loader, and tells news through `helpwayTell(json)`.
+// window from that origin: {helpway: "open", open}, {helpway: "identify", user},
+// {helpway: "reset"} and {helpway: "page", url} (a single-page app navigated) from the loader;
+// {helpway: "shell" | "ready" | "close"}, {helpway: "look", css, label, text} (the launcher's
+// rules for the site's colour and side, its label and text) and {helpway: "message", message}
+// from here. The app reads what it needs from <body>: `data-site`, `data-api`, `data-page`
+// (the host page's URL), `data-config` (the site's config, when the loader carried one: the
+// frame's address has it), `open`, `data-queued` (a message was sent before it was ready),
+// `data-user` (the identity, JSON), `data-reset` (a reset came before it was ready), and hears
+// "helpway:open", "helpway:identify", "helpway:reset" and "helpway:page" (`data-page`
+// changed); it marks `data-ready` and the launcher's look (`data-look`), which are passed on
+// to the loader, and tells news through `helpwayTell(json)`.
 // This script also starts Python, on MicroPython or, without WebAssembly, on Brython
 // (`startPython`).
 (function () {
@@ -45,13 +45,20 @@
 
   // The page we run on, as the edge checks it against the site's allowed origins: the URL the
   // loader passed, if it is on the origin that framed us, else that origin.
-  function pageUrl() {
+  function pageUrl(url = claimed) {
     if (parent === window) return location.href;
     if (!framer) return "";
     try {
-      if (new URL(claimed).origin === framer) return claimed;
+      if (new URL(url).origin === framer) return url;
     } catch {}
     return framer + "/";
+  }
+
+  // A single-page app moved to another page of its own: the app tells the edge, for the agent.
+  function moved(url) {
+    if (typeof url !== "string" || pageUrl(url) === body.getAttribute("data-page")) return;
+    body.setAttribute("data-page", pageUrl(url));
+    body.dispatchEvent(new CustomEvent("helpway:page"));
   }
 
   // Until the app knows the site's languages it says the shell in the browser's language, if
@@ -153,6 +160,7 @@
     if (data.helpway === "open") setOpen(data.open === true);
     else if (data.helpway === "identify") identify(data.user);
     else if (data.helpway === "reset") reset();
+    else if (data.helpway === "page") moved(data.url);
   });
   // The launcher's look (the app's `launcher.look`, as JSON) goes to the loader as it is.
   new MutationObserver(() => {
