@@ -170,6 +170,17 @@ def test_big_files_have_precompressed_siblings(out: Path) -> None:
     assert len(files[wasm + ".br"]) < len(files[wasm]) / 2
 
 
+def test_stylesheets_close_every_rule() -> None:
+    """A missing `}` swallows every rule after it without an error (it once hid the console's
+    filters and presence switch): each block a sheet opens, it closes."""
+    for css in bundle.STYLES:
+        depth = 0
+        for char in (bundle.STATIC_DIR / css).read_text("utf-8"):
+            depth += {"{": 1, "}": -1}.get(char, 0)
+            assert depth >= 0, css
+        assert depth == 0, css
+
+
 def test_loader_fits_its_budget(out: Path) -> None:
     """The one file on the host page's critical path: its code at most 2 KB brotli. The edge
     serving it for a site puts the site's config at its one placeholder (`var BOOT = null;`):
