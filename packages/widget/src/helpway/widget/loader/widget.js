@@ -160,8 +160,8 @@
 
   function mount() {
     host.setAttribute("data-site", site);
-    // A constructed sheet, never a <style>: a host CSP without 'unsafe-inline' allows it.
-    // (Safari 16.4 and Firefox 101 were the last to get it.)
+    // Never a <style> (a strict CSP would block it): browsers without constructed sheets
+    // (before Safari 16.4, Firefox 101) are not served.
     sheet = new CSSStyleSheet();
     sheet.replaceSync(CSS);
     root.adoptedStyleSheets = [sheet];
