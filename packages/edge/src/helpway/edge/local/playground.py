@@ -136,6 +136,8 @@ Each tile is a page carrying the real snippet for a playground site; open
 </html>
 """
 
+# The plain loader (`/widget.js` with `data-site`), not the per-site one: a tile's site may not
+# exist (the "unavailable" state), where `/widget/SITE.js` would answer 404 and draw nothing.
 _HOST = """<!doctype html>
 <html lang="en">
 <meta charset="utf-8">
@@ -144,7 +146,7 @@ _HOST = """<!doctype html>
 <link rel="icon" href="data:,">
 <body style="margin:0;font:14px system-ui,sans-serif;color:#6b7280;background:#fafafa">
 <p style="margin:1rem">A host page for <code>{site}</code>.</p>
-<script src="/widget/{site}.js" async></script>
+<script src="/widget.js" data-site="{site}" async></script>
 {opener}
 </body>
 </html>
