@@ -58,7 +58,7 @@ def test_an_owner_runs_the_site_from_the_settings_page(browser: Browser, edge: E
     assert "#settings" in page.url
 
     # The snippet, copied.
-    snippet = f'<script src="{edge.url}/widget.js" data-site="demo" async></script>'
+    snippet = f'<script src="{edge.url}/widget/demo.js" async></script>'
     site = page.get_by_role("region", name="Site", exact=True)
     expect(page.get_by_label("Snippet")).to_have_value(snippet)
     site.get_by_role("button", name="Copy").click()
@@ -217,7 +217,7 @@ def test_an_owner_runs_the_site_from_the_settings_page(browser: Browser, edge: E
     sites.select_option("second")
     expect(page.get_by_label("Name", exact=True)).to_have_value(HOSTILE_NAME)
     expect(page.get_by_label("Snippet")).to_have_value(
-        f'<script src="{edge.url}/widget.js" data-site="second" async></script>'
+        f'<script src="{edge.url}/widget/second.js" async></script>'
     )
     expect(canned.locator("li.ha-canned")).to_have_count(0, timeout=TIMEOUT_MS)
     expect(canned.locator(".ha-empty")).to_be_visible()

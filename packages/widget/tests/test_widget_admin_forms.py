@@ -52,7 +52,7 @@ def test_roles_follow_the_edges_rules():
 def test_the_snippet_is_the_exact_tag():
     assert (
         admin_forms.snippet("https://chat.example", "shop_1")
-        == '<script src="https://chat.example/widget.js" data-site="shop_1" async></script>'
+        == '<script src="https://chat.example/widget/shop_1.js" async></script>'
     )
 
 

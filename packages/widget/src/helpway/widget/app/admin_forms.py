@@ -93,9 +93,10 @@ def invite_roles(mine: str | None) -> list:
 
 
 def snippet(edge_origin: str, site_id: str) -> str:
-    """The tag a site owner pastes into their pages (site ids are `rest.SiteId`: letters,
-    digits, '-' and '_', nothing to escape)."""
-    return '<script src="' + edge_origin + '/widget.js" data-site="' + site_id + '" async></script>'
+    """The tag a site owner pastes into their pages: the loader the edge serves for the site,
+    its look and config inlined (site ids are `rest.SiteId`: letters, digits, '-' and '_',
+    nothing to escape)."""
+    return '<script src="' + edge_origin + "/widget/" + site_id + '.js" async></script>'
 
 
 def split_list(text: str) -> list:
