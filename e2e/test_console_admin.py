@@ -104,8 +104,12 @@ def test_an_owner_runs_the_site_from_the_settings_page(browser: Browser, edge: E
     expect(chat.locator('.hw-row[data-role="assistant"] .hw-text').first).to_have_text(
         GREETING, timeout=TIMEOUT_MS
     )
-    look = "body[data-accent='#0f766e'][data-side='left'][data-launcher='Questions?']"
-    expect(chat.locator(look)).to_have_count(1)
+    # The launcher wears the saved colour, side and text (inlined in the site's loader).
+    launcher = visitor.locator('helpway-widget button[aria-expanded]')
+    expect(launcher).to_have_text("Questions?")
+    expect(launcher).to_have_css("background-color", "rgb(15, 118, 110)")
+    where = launcher.bounding_box()
+    assert where is not None and where["x"] < (visitor.viewport_size or {"width": 0})["width"] / 2
 
     # The KB: a Markdown file uploaded and listed as indexed; a PDF refused by name.
     kb = page.get_by_role("region", name="Knowledge base")
