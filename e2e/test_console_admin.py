@@ -105,7 +105,7 @@ def test_an_owner_runs_the_site_from_the_settings_page(browser: Browser, edge: E
         GREETING, timeout=TIMEOUT_MS
     )
     # The launcher wears the saved colour, side and text (inlined in the site's loader).
-    launcher = visitor.locator('helpway-widget button[aria-expanded]')
+    launcher = visitor.locator("helpway-widget button[aria-expanded]")
     expect(launcher).to_have_text("Questions?")
     expect(launcher).to_have_css("background-color", "rgb(15, 118, 110)")
     where = launcher.bounding_box()
