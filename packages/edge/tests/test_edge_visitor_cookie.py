@@ -22,10 +22,19 @@ def _cookie(answer: Any) -> str:
     return name_value
 
 
-async def _post(api: Any, body: dict[str, Any], cookie: str = "") -> Any:
-    """A session request with exactly the cookie given (the client's own jar left out)."""
+def _frame(api: Any) -> dict[str, str]:
+    """What the widget's frame sends: its Origin is the edge's own."""
+    url = api.http.base_url
+    return {"origin": f"{url.scheme}://{url.netloc.decode()}"}
+
+
+async def _post(api: Any, body: dict[str, Any], cookie: str = "", page: bool = False) -> Any:
+    """A session request of the frame's (`page`: of the host page's) with exactly the cookie
+    given (the client's own jar left out)."""
     api.http.cookies.clear()
-    headers = {**PAGE, "cookie": cookie} if cookie else PAGE
+    headers = PAGE if page else _frame(api)
+    if cookie:
+        headers = {**headers, "cookie": cookie}
     return await api.http.post("/api/visitor/session", json=body, headers=headers)
 
 
@@ -36,9 +45,7 @@ async def test_a_session_resumes_from_the_cookie_and_reset_removes_it(api: Any) 
     assert cookie == visitor_cookie("demo") + "=" + first.json()["visitor_token"]
 
     # No token in the body (the frame has no storage): the cookie names the visitor.
-    again = await api.http.post(
-        "/api/visitor/session", json=BODY, headers={**PAGE, "cookie": cookie}
-    )
+    again = await _post(api, BODY, cookie)
     assert again.status_code == 200, again.text
     assert again.json()["visitor_id"] == first.json()["visitor_id"]
     assert again.json()["conversation_id"] == first.json()["conversation_id"]
@@ -48,6 +55,12 @@ async def test_a_session_resumes_from_the_cookie_and_reset_removes_it(api: Any) 
     with_token = {**BODY, "visitor_token": fresh.json()["visitor_token"]}
     both = await _post(api, with_token, _cookie(again))
     assert both.json()["visitor_id"] == fresh.json()["visitor_id"]
+
+    # Asked from the host page itself (its Origin): the cookie resumes nobody and none is set.
+    hosts = await _post(api, BODY, cookie, page=True)
+    assert hosts.status_code == 200, hosts.text
+    assert hosts.json()["visitor_id"] != first.json()["visitor_id"]
+    assert not [h for h in hosts.headers.get_list("set-cookie") if h.startswith("helpway_")]
 
     forget = await api.http.delete("/api/visitor/session", params={"site_id": "demo"})
     assert forget.status_code == 204
@@ -59,7 +72,7 @@ async def test_a_session_resumes_from_the_cookie_and_reset_removes_it(api: Any) 
 
 async def test_an_spa_navigation_updates_the_visitors_page(api: Any) -> None:
     """`POST /api/visitor/page`: what the agents' context panel shows as the visitor's page."""
-    session = (await _post(api, BODY)).json()
+    session = (await _post(api, BODY, page=True)).json()
     auth = {**PAGE, "authorization": "Bearer " + session["visitor_token"]}
     moved = {"page_url": "http://localhost:3000/pricing/teams"}
     answer = await api.http.post("/api/visitor/page", json=moved, headers=auth)

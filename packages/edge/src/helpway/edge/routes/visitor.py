@@ -40,7 +40,8 @@ async def visitor_session(request: Request) -> Response:
     if not origin_allowed(_page_origin(request, body.page_url), site.allowed_origins):
         raise ApiError(errors.FORBIDDEN, "this page's origin may not use the site's widget")
     user_id = _verified_user(site, body)
-    held = body.visitor_token or request.cookies.get(visitor_cookie(site.id))
+    framed = _from_frame(request)
+    held = body.visitor_token or (request.cookies.get(visitor_cookie(site.id)) if framed else None)
     returning = await _returning_visitor(db, site.id, held)
     if returning is not None and returning[0].user_id != user_id:
         # A token is only reused by the very user it was given to: user B on a browser that
@@ -76,7 +77,8 @@ async def visitor_session(request: Request) -> Response:
         config=await served_config(request, site),
     )
     response = JSONResponse(session.model_dump())
-    _keep_token(response, site.id, token)
+    if framed:
+        _keep_token(response, site.id, token)
     return response
 
 
@@ -84,10 +86,16 @@ async def visitor_session(request: Request) -> Response:
 # frame of another site than the page: Chromium, Safari and Firefox block or partition it).
 # A partitioned cookie (CHIPS) of the edge's own origin: HttpOnly, so no script reads it, not
 # even ours; partitioned by the page's top-level site, so a page of another site neither
-# sends nor sees it; limited to this route. The host page can make its browser send it here,
-# but the answer (with the token) is for the frame only: CORS gives a credentialed request
-# from the host page no Access-Control-Allow-Credentials, so its script cannot read it.
+# sends nor sees it; limited to this route, and used (and set) only for a request of the
+# frame's, whose Origin is the edge's own: the host page can make its browser send the cookie,
+# but such a request names the host's origin and resumes nobody (nor could its script read the
+# answer: CORS gives a credentialed request no Access-Control-Allow-Credentials). API clients
+# (no Origin, or another) are unaffected: no token in the body is a new visitor for them.
 VISITOR_COOKIE_PATH = "/api/visitor/session"
+
+
+def _from_frame(request: Request) -> bool:
+    return request.headers.get("origin") == f"{request.url.scheme}://{request.url.netloc}"
 
 
 def visitor_cookie(site_id: str) -> str:
