@@ -8,10 +8,9 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from edge_process import Edge
+from edge_process import Edge, agent_says
 from host_pages import HostSite, host_site
 from playwright.sync_api import Browser, FrameLocator, Page, Response, expect
-from test_widget_reconnect import agent_says
 
 TIMEOUT_MS = 30_000
 QUESTION = "How do I reset my password?"
