@@ -258,7 +258,7 @@ async def test_kb_document_ingest_through_the_api(api) -> None:
     ("method", "path", "status", "code"),
     [
         ("GET", "/no/such/page", 404, "not_found"),
-        ("DELETE", "/api/visitor/session", 405, "invalid"),
+        ("PUT", "/api/visitor/session", 405, "invalid"),
         ("GET", "/api/visitor/session", 405, "invalid"),
         ("GET", "/help/no-such-article", 404, "not_found"),
         ("GET", "/w/%2e%2e/%2e%2e/%2e%2e/pyproject.toml", 404, "not_found"),
