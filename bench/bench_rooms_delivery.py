@@ -1,11 +1,15 @@
 """Visitor → agent delivery through the real local edge, beside a bare `websockets` broadcast
 server doing the same fan-out, in the same run.
 
-Each size opens that many sockets over loopback as pairs: a visitor and an agent in one
-conversation (the agent has taken it over, so the assistant stays out of the measurement). Each
-visitor connects from its own 127/8 address, as visitors come from their own addresses, so the
-per-IP send limit does not throttle the benchmark; the phases stay within each visitor's own
-limit (the figures report any `rate_limited` refusal seen).
+The shape (also printed as `shape` in the JSON): each size opens that many sockets over loopback,
+`INBOX_CONSOLES` of them agents' inbox consoles of the site and the rest pairs, a visitor and an
+agent in one conversation each (the agent has taken it over, so the assistant stays out of the
+measurement): many small conversations, as a support site has, not one room with everybody in
+it. Every message goes back to its sender's socket (each session's view is the log), to the
+conversation's agent, and as an inbox update to every console. Each visitor connects from its
+own 127/8 address, as visitors come from their own addresses, so the per-IP send limit does not
+throttle the benchmark; the phases stay within each visitor's own limit (the figures report any
+`rate_limited` refusal seen).
 
 - latency: visitors send at a steady total rate (open loop); a message's latency runs from the
   visitor's send to the agent's socket receiving it, on the client's clock. p50/p99 in ms.
@@ -15,10 +19,10 @@ limit (the figures report any `rate_limited` refusal seen).
   socket (for the edge that includes each conversation's live room and its storage connection).
 
 The bare server (this file run with `--bare PORT`) parses each message, numbers it, acks the
-sender and broadcasts it to the conversation's sockets: what the edge does minus
-authentication, validation, durable storage and the D1 outbox. Our figures over its figures are
-the ratios to watch. Servers run one at a time as their own process; the clients share a
-process (and, on a 2-core machine, the cores) with nothing else of ours.
+sender, broadcasts it to the conversation's sockets and a summary of it to the consoles: the
+same fan-out, minus authentication, validation, durable storage and the D1 outbox. Our figures
+over its figures are the ratios to watch. Servers run one at a time as their own process; the
+clients share a process (and, on a 2-core machine, the cores) with nothing else of ours.
 
 Soak: `HELPWAY_SOAK_SECONDS=600 uv run python bench/run.py --only rooms_delivery` runs only the
 soak against the edge instead: 1,000 sockets, 200 messages/s for that long, the edge's RSS
@@ -43,6 +47,7 @@ from typing import Any
 
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosedError
 
 from helpway.shared import limits
 
@@ -62,6 +67,9 @@ QUICK_LATENCY_SECONDS = 3.0
 # Throughput phase: messages each visitor sends at once (within the per-visitor burst of 30).
 BURST_PER_VISITOR = {100: 20, 1000: 10}
 CONNECT_CONCURRENCY = 50
+# Agents' inbox consoles of the site, among each size's sockets: every message is also an inbox
+# update to each of them.
+INBOX_CONSOLES = 2
 SETTLE_TIMEOUT_S = 60.0
 SOAK_SOCKETS = 1000
 SOAK_RATE = 200.0
@@ -83,6 +91,8 @@ class Target:
     pid: int
     # Returns, for pair `n`, the socket path and the visitor's and the agent's join frames.
     join_frames: Callable[[int], Awaitable[tuple[str, dict[str, Any], dict[str, Any]]]]
+    # The inbox console's socket path and join frame.
+    console: tuple[str, dict[str, Any]]
     takes_over: bool  # the agent must write first (the edge: so the assistant stays off)
 
 
@@ -106,7 +116,8 @@ async def edge_target(edge: Edge, pairs: int) -> Target:
         return path, {**join, "token": visitor["visitor_token"]}, {**join, "token": agent_token}
 
     ws_url = edge.url.replace("http://", "ws://")
-    return Target("edge", ws_url, edge.process.pid, join_frames, takes_over=True)
+    console = ("/ws/inbox?site_id=demo", {"type": "join", "v": 1, "token": agent_token})
+    return Target("edge", ws_url, edge.process.pid, join_frames, console, takes_over=True)
 
 
 def start_bare(port: int) -> subprocess.Popen[str]:
@@ -125,11 +136,17 @@ def bare_target(process: subprocess.Popen[str], port: int) -> Target:
         join = {"type": "join", "group": str(n)}
         return "/", join, join
 
-    return Target("bare", f"ws://127.0.0.1:{port}", process.pid, join_frames, takes_over=False)
+    console = ("/", {"type": "join", "group": INBOX})
+    url = f"ws://127.0.0.1:{port}"
+    return Target("bare", url, process.pid, join_frames, console, takes_over=False)
+
+
+INBOX = "inbox"
 
 
 async def bare_server(port: int) -> None:
-    """The baseline: parse, number, ack, broadcast to the group. Nothing stored or checked."""
+    """The baseline: parse, number, ack, broadcast to the group and a summary to the consoles.
+    Nothing stored or checked."""
     from websockets.asyncio.server import ServerConnection, broadcast, serve
 
     groups: dict[str, set[ServerConnection]] = {}
@@ -139,6 +156,7 @@ async def bare_server(port: int) -> None:
         group = json.loads(await ws.recv())["group"]
         members = groups.setdefault(group, set())
         members.add(ws)
+        consoles = groups.setdefault(INBOX, set())
         await ws.send('{"type":"welcome"}')
         try:
             async for raw in ws:
@@ -156,6 +174,9 @@ async def bare_server(port: int) -> None:
                     "text": frame["text"],
                 }
                 broadcast(members, json.dumps(message, separators=(",", ":")))
+                summary = {"id": group, "last_seq": seq, "last_text": frame["text"]}
+                update = {"type": "inbox.update", "conversation": summary}
+                broadcast(consoles, json.dumps(update, separators=(",", ":")))
         finally:
             members.discard(ws)
 
@@ -176,6 +197,7 @@ class Probe:
     delivered: int = 0
     errors: Counter[str] = field(default_factory=Counter)
     last_delivery: float = 0.0
+    inbox_updates: int = 0
 
     def expect(self, client_id: str) -> None:
         self.sent_at[client_id] = time.perf_counter()
@@ -183,6 +205,7 @@ class Probe:
     def reset(self) -> None:
         self.latencies_ms.clear()
         self.delivered = 0
+        self.inbox_updates = 0
 
 
 @dataclass
@@ -204,6 +227,15 @@ async def _agent_reader(conn: ClientConnection, probe: Probe) -> None:
             probe.latencies_ms.append((now - started) * 1000)
             probe.delivered += 1
             probe.last_delivery = now
+
+
+async def _console_reader(conn: ClientConnection, probe: Probe) -> None:
+    try:
+        async for raw in conn:
+            if '"type":"inbox.update"' in raw:
+                probe.inbox_updates += 1
+    except ConnectionClosedError as exc:  # the edge drops a console that cannot keep up
+        probe.errors[f"console_closed_{exc.code}"] += 1
 
 
 async def _visitor_reader(conn: ClientConnection, probe: Probe) -> None:
@@ -279,7 +311,32 @@ def rss_bytes(pid: int) -> int:
     raise RuntimeError(f"no RSS for process {pid}")
 
 
-async def _connect_all(target: Target, sockets: int, probe: Probe) -> tuple[list[Pair], list[Any]]:
+def pairs_for(sockets: int) -> int:
+    return (sockets - INBOX_CONSOLES) // 2
+
+
+def shape(sockets: int) -> dict[str, Any]:
+    """What "`sockets` open sockets" means here, for the JSON."""
+    pairs = pairs_for(sockets)
+    return {
+        "conversations": pairs,
+        "sockets_per_conversation": "1 visitor + 1 agent",
+        "inbox_consoles": INBOX_CONSOLES,
+        "fan_out_per_message": "ack + echo to the sender, the agent, an inbox update per console",
+    }
+
+
+@dataclass
+class Clients:
+    pairs: list[Pair]
+    consoles: list[ClientConnection]
+    readers: list[asyncio.Task[None]]
+
+    def sockets(self) -> list[ClientConnection]:
+        return [c for p in self.pairs for c in (p.visitor, p.agent)] + self.consoles
+
+
+async def _connect_all(target: Target, sockets: int, probe: Probe) -> Clients:
     readers: list[asyncio.Task[None]] = []
     semaphore = asyncio.Semaphore(CONNECT_CONCURRENCY)
 
@@ -287,32 +344,38 @@ async def _connect_all(target: Target, sockets: int, probe: Probe) -> tuple[list
         async with semaphore:
             return await _open(target, n, probe, readers)
 
-    pairs = list(await asyncio.gather(*(open_one(n) for n in range(sockets // 2))))
-    readers.append(asyncio.create_task(_heartbeat(pairs)))
-    return pairs, readers
+    consoles = []
+    path, join = target.console
+    for _ in range(INBOX_CONSOLES):
+        console = await connect(target.ws_url + path, max_size=None, open_timeout=60)
+        await console.send(json.dumps(join))
+        consoles.append(console)
+        readers.append(asyncio.create_task(_console_reader(console, probe)))
+    pairs = list(await asyncio.gather(*(open_one(n) for n in range(pairs_for(sockets)))))
+    clients = Clients(pairs, consoles, readers)
+    readers.append(asyncio.create_task(_heartbeat(clients)))
+    return clients
 
 
-async def _heartbeat(pairs: list[Pair]) -> None:
+async def _heartbeat(clients: Clients) -> None:
     """Ping every socket as the widget and console do; the edge drops silent ones."""
     while True:
         await asyncio.sleep(limits.HEARTBEAT_INTERVAL_S)
-        for pair in pairs:
-            for conn in (pair.visitor, pair.agent):
-                await conn.send('{"type":"ping"}')
+        for conn in clients.sockets():
+            await conn.send('{"type":"ping"}')
 
 
-async def _close_all(pairs: list[Pair], readers: list[asyncio.Task[None]]) -> None:
-    readers[-1].cancel()  # the heartbeat
-    await asyncio.gather(
-        *(c.close() for p in pairs for c in (p.visitor, p.agent)), return_exceptions=True
-    )
-    await asyncio.gather(*readers, return_exceptions=True)
+async def _close_all(clients: Clients) -> None:
+    clients.readers[-1].cancel()  # the heartbeat
+    await asyncio.gather(*(c.close() for c in clients.sockets()), return_exceptions=True)
+    await asyncio.gather(*clients.readers, return_exceptions=True)
 
 
 async def measure(target: Target, sockets: int, latency_s: float) -> dict[str, Any]:
     probe = Probe()
     rss_before = rss_bytes(target.pid)
-    pairs, readers = await _connect_all(target, sockets, probe)
+    clients = await _connect_all(target, sockets, probe)
+    pairs = clients.pairs
     await asyncio.sleep(1)
     rss_open = rss_bytes(target.pid)
 
@@ -321,6 +384,7 @@ async def measure(target: Target, sockets: int, latency_s: float) -> dict[str, A
     lost = await _settle(probe)
     latency = {**_percentiles(probe.latencies_ms), "rate_msgs_per_s": rate}
     latency["delivered"], latency["lost"] = probe.delivered, lost
+    latency["inbox_updates"] = probe.inbox_updates
 
     probe.reset()
     burst = BURST_PER_VISITOR.get(sockets, 10)
@@ -334,9 +398,10 @@ async def measure(target: Target, sockets: int, latency_s: float) -> dict[str, A
         "messages": probe.delivered,
         "msgs_per_s": round(probe.delivered / elapsed, 1),
         "lost": lost_burst,
+        "inbox_updates": probe.inbox_updates,
         **_percentiles(probe.latencies_ms),
     }
-    await _close_all(pairs, readers)
+    await _close_all(clients)
     return {
         "latency": latency,
         "throughput": throughput,
@@ -365,7 +430,7 @@ def _with_edge(work: Callable[[Edge], Awaitable[dict[str, Any]]]) -> dict[str, A
 
 def _size(sockets: int, latency_s: float) -> dict[str, Any]:
     async def on_edge(edge: Edge) -> dict[str, Any]:
-        return await measure(await edge_target(edge, sockets // 2), sockets, latency_s)
+        return await measure(await edge_target(edge, pairs_for(sockets)), sockets, latency_s)
 
     ours = _with_edge(on_edge)
     port = _free_port()
@@ -377,6 +442,7 @@ def _size(sockets: int, latency_s: float) -> dict[str, Any]:
         bare_process.wait()
     throughput = (ours["throughput"]["msgs_per_s"], bare["throughput"]["msgs_per_s"])
     return {
+        "shape": shape(sockets),
         "edge": ours,
         "bare_websockets": bare,
         "ratio": {
@@ -395,9 +461,10 @@ def _ratio(ours: float, theirs: float) -> float:
 
 
 async def soak(edge: Edge, seconds: float) -> dict[str, Any]:
-    target = await edge_target(edge, SOAK_SOCKETS // 2)
+    target = await edge_target(edge, pairs_for(SOAK_SOCKETS))
     probe = Probe()
-    pairs, readers = await _connect_all(target, SOAK_SOCKETS, probe)
+    clients = await _connect_all(target, SOAK_SOCKETS, probe)
+    pairs = clients.pairs
     samples: list[dict[str, Any]] = []
     started = time.perf_counter()
     sender = asyncio.create_task(_paced(pairs, probe, SOAK_RATE, seconds, "s"))
@@ -415,9 +482,10 @@ async def soak(edge: Edge, seconds: float) -> dict[str, Any]:
         )
     await sender
     lost = await _settle(probe)
-    await _close_all(pairs, readers)
+    await _close_all(clients)
     return {
         "sockets": SOAK_SOCKETS,
+        "shape": shape(SOAK_SOCKETS),
         "rate_msgs_per_s": SOAK_RATE,
         "seconds": seconds,
         "delivered": probe.delivered,
