@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from helpway.shared import frames
 from helpway.shared.rest import InboxFilter
 
-from .database import Database, Row
+from .database import Database, Row, Statement
 from .errors import NotFound
 from .ids import new_id, now_ms
 from .messages import Entry, upsert_statements
@@ -255,7 +255,21 @@ async def apply_entries(
     if await get_conversation(db, conversation_id) is None:
         raise NotFound(f"conversation {conversation_id!r}")
     if entries:
-        await db.batch(
-            [*upsert_statements(conversation_id, entries), (_REFRESH_SUMMARY, (conversation_id,))]
-        )
+        await db.batch(apply_statements(conversation_id, entries))
     return await conversation_summary(db, conversation_id)
+
+
+def apply_statements(conversation_id: str, entries: Sequence[Entry]) -> list[Statement]:
+    """What `apply_entries` runs for one conversation, for a caller that puts several
+    conversations' entries in one `batch` (one transaction, so one disk sync, for them all)."""
+    return [*upsert_statements(conversation_id, entries), (_REFRESH_SUMMARY, (conversation_id,))]
+
+
+async def existing_ids(db: Database, conversation_ids: Sequence[str]) -> set[str]:
+    """Which of these conversations exist, in one query (the ids travel as one JSON
+    parameter)."""
+    rows = await db.all(
+        "SELECT id FROM conversations WHERE id IN (SELECT value FROM json_each(?))",
+        (json.dumps(list(conversation_ids)),),
+    )
+    return {row["id"] for row in rows}
