@@ -13,6 +13,7 @@ import pytest
 
 from helpway.rooms import Backoff, Entry, Final, FinalAnswer, LocalRoomHost, ServerFrame, Session
 from helpway.rooms import session as session_module
+from helpway.rooms.meta import RoomMeta
 from helpway.rooms.policy import RoomPolicy
 from helpway.rooms.ratelimit import Bucket, LocalLimiter, Rate, SendLimits
 from helpway.rooms.sqlite_storage import SqliteRoomFolder, SqliteRoomStorage
@@ -452,3 +453,48 @@ async def test_reading_the_log_of_a_room_never_stored_creates_nothing(
 ) -> None:
     assert await host.room_log("never", 0) == []
     assert room_files(tmp_path / "rooms", "never") == []
+
+
+class CountingFolder(SqliteRoomFolder):
+    """Real SQLite room files, counting each room's commits (transactions)."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(folder)
+        self.commits: list[int] = []  # entries per commit
+
+    def open(self, conversation_id: str) -> SqliteRoomStorage:
+        storage = super().open(conversation_id)
+        commit = storage.commit
+
+        def counted(entries: Sequence[Entry], meta: RoomMeta) -> None:
+            commit(entries, meta)
+            self.commits.append(len(entries))
+
+        storage.commit = counted  # type: ignore[method-assign]
+        return storage
+
+
+async def test_a_burst_into_a_room_is_stored_in_one_commit_before_any_ack(tmp_path: Path) -> None:
+    folder = CountingFolder(tmp_path / "rooms")
+    visitor, agent = Client("c1", VISITOR), Client("c1", AGENT)
+    stored_at_ack: dict[str, list[int]] = {}
+
+    async def visitor_send(frame: frames.Frame) -> None:
+        if isinstance(frame, frames.Ack):
+            stored_at_ack[frame.client_id] = stored_seqs(folder.folder, "c1")
+        visitor.frames.append(frame)  # type: ignore[arg-type]
+
+    visitor.session.send = visitor_send
+    room_host = LocalRoomHost(folder, publish=Publisher(), backoff=FAST, send_limits=None)
+    await room_host.join(agent.session)
+    await room_host.join(visitor.session)
+    burst = [visitor.message(f"x{i}", f"message {i}") for i in range(20)]
+    await asyncio.gather(*(room_host.receive(visitor.session, frame) for frame in burst))
+    await eventually(lambda: len(agent.entries()) == 20)
+
+    assert sum(folder.commits) == 20 and len(folder.commits) < 20  # grouped, none lost
+    assert [m.text for m in agent.entries()] == [f"message {i}" for i in range(20)]
+    for frame in visitor.of_type(frames.Ack):
+        assert isinstance(frame, frames.Ack)
+        assert frame.seq in stored_at_ack[frame.client_id]  # durable before its ack
+    await room_host.aclose()

@@ -1,8 +1,11 @@
 """The local room host: what the Durable Object runtime does for rooms on Cloudflare, in asyncio.
 
 - Exactly one live `Room` per conversation id, loaded from its storage on first use.
-- A per-room lock is the input gate: one input at a time, its effects performed in order
-  (persist → ack → broadcast → publish) before the next input starts.
+- A per-room lock is the input gate: one group of inputs at a time, their effects performed in
+  order (persist → ack → broadcast → publish) before the next group starts. A group is every
+  input that arrived while the room was busy: decided in arrival order, all they persist
+  committed in one transaction, then each one's frames — as a Durable Object's output gate
+  holds frames until the writes before them are durable, and coalesces those writes.
 - Sessions outlive the room's stay in memory, as hibernating WebSockets outlive a Durable
   Object's instance: an idle room is evicted (storage closed) and rebuilt on its next event with
   the sessions it had.
@@ -19,6 +22,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -45,10 +49,51 @@ DEFAULT_IDLE_EVICT_S = 300.0
 # `unauthorized` close, so clients do not reconnect into a door that stays shut.
 CLOSE_ENDED = 4401
 DEFAULT_BACKOFF = Backoff()
+COMMIT_THREADS = 32
 
 
 def now_ms() -> int:
     return time.time_ns() // 1_000_000
+
+
+@dataclass(eq=False)
+class _Pending:
+    """An input waiting for its room: how to decide it, and who to tell if it is not stored."""
+
+    step: Callable[[_Live], list[Effect]]
+    origin: Session | None
+    client_id: str | None
+    done: asyncio.Future[None] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+    def finish(self) -> None:
+        if not self.done.done():
+            self.done.set_result(None)
+
+    def fail(self, exc: BaseException) -> None:
+        if not self.done.done():
+            self.done.set_exception(exc)
+
+
+def _fail_queued(
+    queued: dict[str, list[_Pending]],
+    conversation_id: str,
+    group: list[_Pending],
+    task: asyncio.Future[None],
+) -> None:
+    """The group's leader ended: an input it did not decide (the room could not be loaded,
+    or the host closed) fails with the leader's error."""
+    if queued.get(conversation_id) is group:
+        del queued[conversation_id]
+    error = None if task.cancelled() else task.exception()
+    for pending in group:
+        if error is not None:
+            pending.fail(error)
+        elif task.cancelled():
+            pending.fail(asyncio.CancelledError())
+        else:
+            pending.finish()
 
 
 @dataclass(eq=False)
@@ -97,6 +142,11 @@ class LocalRoomHost:
         # conversation id → session id → outlet: the host's "sockets", kept across evictions.
         self._outlets: dict[str, dict[str, Outlet]] = {}
         self._drains: dict[str, asyncio.Task[None]] = {}
+        # conversation id → inputs waiting for the room, decided together (`_input`).
+        self._queued: dict[str, list[_Pending]] = {}
+        # Rooms' commits wait for the disk side by side: the file system syncs concurrent
+        # commits of many rooms together, so more of them in flight means more per sync.
+        self._committers = ThreadPoolExecutor(COMMIT_THREADS, thread_name_prefix="room-commit")
         self._sweeper: asyncio.Task[None] | None = None
         self._closed = False
         # Erased conversations: never loaded (so never re-created on disk) again.
@@ -137,6 +187,7 @@ class LocalRoomHost:
                 live.evicted = True
                 live.storage.close()
         self._rooms.clear()
+        self._committers.shutdown(wait=False)
 
     # ------------------------------------------------------------------ the edge's calls
 
@@ -370,13 +421,66 @@ class LocalRoomHost:
         origin: Session | None,
         client_id: str | None = None,
     ) -> None:
-        async def run(live: _Live) -> None:
-            await self._perform(conversation_id, live, step(live), origin, client_id)
-            self._set_alarm(conversation_id, live)
+        """Queue an input for the room and wait until its effects are performed.
 
+        Group commit: the inputs that arrive while the room is busy (its previous commit is
+        waiting for the disk) are decided together once it is free, and everything they
+        persist goes in one transaction, before any of their frames is sent: one disk sync for
+        a burst, each ack still after its message is durable, each input's frames in order."""
+        pending = _Pending(step, origin, client_id)
+        queue = self._queued.setdefault(conversation_id, [])
+        queue.append(pending)
+        if len(queue) == 1:  # the first in: it decides the group when the room is free
+
+            async def run(live: _Live) -> None:
+                await self._decide(conversation_id, live)
+
+            leader = self._locked(conversation_id, site_id, run)
+            task = asyncio.ensure_future(leader)
+            task.add_done_callback(partial(_fail_queued, self._queued, conversation_id, queue))
         # Shielded: once an input is decided, its effects are performed to the end even if the
         # caller (a socket handler) is cancelled — a stored message is always broadcast.
-        await asyncio.shield(self._locked(conversation_id, site_id, run))
+        await asyncio.shield(pending.done)
+
+    async def _decide(self, conversation_id: str, live: _Live) -> None:
+        """Decide every queued input, commit what they persist at once, then perform the rest
+        of their effects in order."""
+        group = self._queued.pop(conversation_id)
+        decided: list[tuple[_Pending, list[Effect]]] = []
+        for pending in group:
+            try:
+                decided.append((pending, pending.step(live)))
+            except Exception as exc:
+                pending.fail(exc)
+        persists = [e for _, effects in decided for e in effects if isinstance(e, Persist)]
+        if persists:
+            entries = tuple(entry for persist in persists for entry in persist.entries)
+            try:
+                # Off the event loop: a durable commit waits for the disk, other rooms need not.
+                commit = partial(live.storage.commit, entries, persists[-1].meta)
+                await asyncio.get_running_loop().run_in_executor(self._committers, commit)
+            except Exception:
+                log.exception("room %s: commit failed; reloading it", conversation_id)
+                self._reload(conversation_id, live)
+                outlets = self._outlets.get(conversation_id, {})
+                for pending, effects in decided:
+                    origin = pending.origin
+                    stored = any(isinstance(e, Persist) for e in effects)
+                    if stored and origin is not None and origin.id in outlets:
+                        refusal = _error(
+                            errors.INTERNAL, "not stored, please retry", pending.client_id
+                        )
+                        outlets[origin.id].put(refusal)
+                    pending.finish()
+                return
+        for pending, effects in decided:
+            try:
+                await self._perform(conversation_id, live, effects, pending.origin)
+            except Exception as exc:
+                pending.fail(exc)
+            else:
+                pending.finish()
+        self._set_alarm(conversation_id, live)
 
     async def _perform(
         self,
@@ -384,23 +488,11 @@ class LocalRoomHost:
         live: _Live,
         effects: list[Effect],
         origin: Session | None,
-        client_id: str | None,
     ) -> None:
+        """Perform a decided input's effects; its `Persist` is already committed."""
         outlets = self._outlets.get(conversation_id, {})
         for effect in effects:
-            if isinstance(effect, Persist):
-                try:
-                    # Off the event loop: a durable commit waits for the disk, other rooms need not.
-                    await asyncio.to_thread(live.storage.commit, effect.entries, effect.meta)
-                except Exception:
-                    log.exception("room %s: commit failed; reloading it", conversation_id)
-                    self._reload(conversation_id, live)
-                    if origin is not None and origin.id in outlets:
-                        outlets[origin.id].put(
-                            _error(errors.INTERNAL, "not stored, please retry", client_id)
-                        )
-                    return
-            elif isinstance(effect, Send):
+            if isinstance(effect, Send):
                 for session_id in effect.to:
                     outlet = outlets.get(session_id)
                     if outlet is not None:
