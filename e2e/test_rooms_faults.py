@@ -291,6 +291,8 @@ async def test_d1_refusing_writes_loses_nothing_and_converges(fresh_edge: Edge) 
     cid, token = visitor["conversation_id"], visitor["visitor_token"]
     names = itertools.count()
     acks: list[Frame] = []
+    # D1 gets the greeting asynchronously: it holds it before the lock is taken.
+    assert len(await chat.d1_converged(cid, token, head)) == head
     with locked_for_writes(fresh_edge.data / "d1.sqlite3"):
         async with chat.joined(cid, token, last_seq=head) as v, chat.joined(cid, agent) as a:
             for sock in (v, a) * 5:
