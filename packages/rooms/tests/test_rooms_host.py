@@ -498,3 +498,34 @@ async def test_a_burst_into_a_room_is_stored_in_one_commit_before_any_ack(tmp_pa
         assert isinstance(frame, frames.Ack)
         assert frame.seq in stored_at_ack[frame.client_id]  # durable before its ack
     await room_host.aclose()
+
+
+async def test_a_burst_whose_commit_fails_is_refused_whole_and_loses_nothing(
+    tmp_path: Path,
+) -> None:
+    folder = SqliteRoomFolder(tmp_path / "rooms", busy_timeout_s=0.01)
+    visitor, agent = Client("c1", VISITOR), Client("c1", AGENT)
+    room_host = LocalRoomHost(folder, publish=Publisher(), backoff=FAST, send_limits=None)
+    await room_host.join(agent.session)
+    await room_host.join(visitor.session)
+    await room_host.receive(visitor.session, visitor.message("x0", "stored"))
+    burst = [visitor.message(f"x{i}", f"message {i}") for i in range(1, 6)]
+    burst.append(visitor.message("x0", "stored"))  # a resend of the stored one, in the group
+    locker = sqlite3.connect(tmp_path / "rooms" / "c1.room.sqlite", isolation_level=None)
+    locker.execute("BEGIN IMMEDIATE")  # another writer holds the room's file
+    await asyncio.gather(*(room_host.receive(visitor.session, frame) for frame in burst))
+    await eventually(lambda: len(visitor.of_type(frames.Error)) >= 5)
+    locker.execute("ROLLBACK")
+    locker.close()
+
+    errors = visitor.of_type(frames.Error)
+    assert all(isinstance(e, frames.Error) and e.code == "internal" for e in errors)
+    refused = {e.client_id for e in errors if isinstance(e, frames.Error)}
+    assert {f"x{i}" for i in range(1, 6)} <= refused
+    assert [m.text for m in agent.entries()] == ["stored"]  # nothing unstored went out
+    for frame in burst:  # the client's retries
+        await room_host.receive(visitor.session, frame)
+    await eventually(lambda: len(agent.entries()) == 6)
+    assert [m.text for m in agent.entries()] == ["stored"] + [f"message {i}" for i in range(1, 6)]
+    assert stored_seqs(tmp_path / "rooms", "c1") == [1, 2, 3, 4, 5, 6]
+    await room_host.aclose()

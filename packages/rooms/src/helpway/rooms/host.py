@@ -225,7 +225,9 @@ class LocalRoomHost:
                     return [Send((session.id,), refusal)]
             return live.room.receive(session.id, frame, now)
 
-        await self._input(session.conversation_id, session.site_id, step, session, client_id)
+        await self._input(
+            session.conversation_id, session.site_id, step, session, client_id, grouped=True
+        )
 
     def _charge(
         self, room: Room, session: Session, client_id: str, now: int
@@ -420,32 +422,45 @@ class LocalRoomHost:
         step: Callable[[_Live], list[Effect]],
         origin: Session | None,
         client_id: str | None = None,
+        *,
+        grouped: bool = False,
     ) -> None:
         """Queue an input for the room and wait until its effects are performed.
 
-        Group commit: the inputs that arrive while the room is busy (its previous commit is
-        waiting for the disk) are decided together once it is free, and everything they
-        persist goes in one transaction, before any of their frames is sent: one disk sync for
-        a burst, each ack still after its message is durable, each input's frames in order."""
+        Group commit: the client frames (`grouped`) that arrive while the room is busy (its
+        previous commit is waiting for the disk) are decided together once it is free, and
+        everything they persist goes in one transaction, before any of their frames is sent:
+        one disk sync for a burst, each ack still after its message is durable, each input's
+        frames in order. Any other input (a join, a leave, the alarm, the assistant) is a group
+        of its own, and closes the group before it, so inputs are decided in arrival order."""
         pending = _Pending(step, origin, client_id)
-        queue = self._queued.setdefault(conversation_id, [])
-        queue.append(pending)
-        if len(queue) == 1:  # the first in: it decides the group when the room is free
+        group = self._queued.get(conversation_id) if grouped else None
+        if group is not None:
+            group.append(pending)
+        else:
+            group = [pending]
+            if grouped:
+                self._queued[conversation_id] = group  # open: later frames join it
+            else:
+                self._queued.pop(conversation_id, None)  # closed: later inputs go after this
 
             async def run(live: _Live) -> None:
-                await self._decide(conversation_id, live)
+                await self._decide(conversation_id, live, group)
 
-            leader = self._locked(conversation_id, site_id, run)
-            task = asyncio.ensure_future(leader)
-            task.add_done_callback(partial(_fail_queued, self._queued, conversation_id, queue))
+            # The group's leader decides it once the room is free.
+            task = asyncio.ensure_future(self._locked(conversation_id, site_id, run))
+            task.add_done_callback(partial(_fail_queued, self._queued, conversation_id, group))
         # Shielded: once an input is decided, its effects are performed to the end even if the
         # caller (a socket handler) is cancelled — a stored message is always broadcast.
         await asyncio.shield(pending.done)
 
-    async def _decide(self, conversation_id: str, live: _Live) -> None:
-        """Decide every queued input, commit what they persist at once, then perform the rest
-        of their effects in order."""
-        group = self._queued.pop(conversation_id)
+    async def _decide(self, conversation_id: str, live: _Live, group: list[_Pending]) -> None:
+        """Decide the group's inputs, commit what they persist at once, then perform the rest
+        of their effects in order. If the commit fails, none of the group's frames is sent
+        (they may speak of what was not stored): every input that stored something, or that
+        names a client id (a resend), is told "not stored, please retry"."""
+        if self._queued.get(conversation_id) is group:
+            del self._queued[conversation_id]  # closed: later frames start the next group
         decided: list[tuple[_Pending, list[Effect]]] = []
         for pending in group:
             try:
@@ -466,7 +481,8 @@ class LocalRoomHost:
                 for pending, effects in decided:
                     origin = pending.origin
                     stored = any(isinstance(e, Persist) for e in effects)
-                    if stored and origin is not None and origin.id in outlets:
+                    told = stored or pending.client_id is not None
+                    if told and origin is not None and origin.id in outlets:
                         refusal = _error(
                             errors.INTERNAL, "not stored, please retry", pending.client_id
                         )
