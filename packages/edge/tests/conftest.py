@@ -45,6 +45,7 @@ from helpway.edge.cloudflare.settings import CloudflareSettings
 from helpway.edge.cloudflare.testing import (
     FakeAssets,
     FakeEnv,
+    FakeLimiterNamespace,
     FakeNamespace,
     FakeRoomNamespace,
 )
@@ -53,7 +54,6 @@ from helpway.edge.local.widget_build import WIDGET_BUILD_DIR
 from helpway.edge.local.widget_build import build as build_widget
 from helpway.knowledge.cloudflare.testing import FakeVectorize, FakeWorkersAI, quote_first_passage
 from helpway.knowledge.cloudflare.workers_ai import EMBEDDING_DIMS
-from helpway.rooms.cloudflare.ratelimit import BucketObject
 from helpway.rooms.cloudflare.testing import FakeDurableObjectState, FakeWebSocket
 from helpway.shared import frames
 from helpway.store import agents, conversations, sites, visitors
@@ -318,7 +318,7 @@ async def worker_env(folder: Path, clock: WorkerClock) -> FakeEnv:
         HELPWAY_ANSWER_MIN_SIMILARITY="0.3",
     )
     env.INBOX = FakeNamespace(lambda name: InboxObject(FakeDurableObjectState(), env, clock=clock))
-    env.LIMITER = FakeNamespace(lambda name: BucketObject(clock))
+    env.LIMITER = FakeLimiterNamespace(clock)
     env.ROOMS = FakeRoomNamespace(folder, lambda state: ConversationObject(state, env, clock=clock))
     await demo.seed(db, cloudflare_knowledge(db, env, CloudflareSettings.from_env(env)))
     return env

@@ -422,3 +422,17 @@ async def test_the_rate_limiter_object_is_reached_over_rpc(deployment: Deploymen
     assert await bucket.take(2, 1.0) > 0  # empty: a wait in milliseconds
     await bucket.give_back(2, 1.0)
     assert await bucket.take(2, 1.0) == 0
+
+
+async def test_a_login_limit_object_keeps_its_bucket_in_storage(deployment: Deployment) -> None:
+    """A strict (login) bucket is read back by a new instance on the object's state, as after
+    the runtime evicted an idle object; a send bucket is forgotten (a full one)."""
+    for name in ("login-email:a@x.example", "ip:203.0.113.10"):
+        bucket = deployment.env.LIMITER.getByName(name)
+        strict = name.startswith("login")
+        assert await bucket.take(1, 0.001, strict) == 0
+        assert await bucket.take(1, 0.001, strict) > 0
+    for name in ("login-email:a@x.example", "ip:203.0.113.10"):
+        woken = deployment.entry.RateLimiter(deployment.states[name], deployment.env)
+        strict = name.startswith("login")
+        assert (await woken.take(1, 0.001, strict) > 0) == strict

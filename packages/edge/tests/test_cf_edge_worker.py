@@ -475,7 +475,7 @@ async def test_an_address_is_charged_across_conversations(world: World) -> None:
 class UnreachableLimiter:
     """A limiter object the runtime cannot reach (overloaded, or reset by a deploy)."""
 
-    async def take(self, burst: int, per_second: float) -> int:
+    async def take(self, burst: int, per_second: float, strict: bool = False) -> int:
         raise FakeJsException("Durable Object is overloaded. Too many requests queued.")
 
 

@@ -1,46 +1,152 @@
-"""The login limit: the token-bucket core with an explicit clock, then the real edge answering
-429 `rate_limited` with Retry-After per e-mail and per client IP."""
+"""The login limit. One contract suite runs on both adapters of the `LoginLimiter` port (the
+local edge's buckets in its process, and the Worker's limiter objects, `DurableLimiter` over a
+`LIMITER` namespace), with an explicit clock; then two Worker "isolates" sharing one namespace
+hit the limit together; then the real edge answers 429 `rate_limited` with Retry-After per
+e-mail and per client IP."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
-from helpway.edge.throttle import LoginLimits, TokenBuckets
+from helpway.edge.cloudflare.app import make_worker_app
+from helpway.edge.cloudflare.testing import FakeLimiterNamespace
+from helpway.edge.local import demo
+from helpway.edge.throttle import LocalLoginLimiter, LoginLimiter, LoginLimits
+from helpway.rooms.cloudflare.ratelimit import DurableLimiter
+from helpway.rooms.ratelimit import Rate
+
+from .conftest import WorkerClock, worker_env
 
 _n = itertools.count()
 
+# 2 failures per e-mail, then one every 10 s; 3 per IP, then one a second.
+LIMITS = LoginLimits(per_email=Rate(2, 0.1, strict=True), per_ip=Rate(3, 1.0, strict=True))
 
-def test_bucket_allows_a_burst_then_refills_over_time() -> None:
-    buckets = TokenBuckets(capacity=3, per_second=0.5)
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000
+
+    def __call__(self) -> int:
+        return self.now
+
+
+@dataclasses.dataclass
+class Adapter:
+    limiter: LoginLimiter
+    clock: Clock
+    namespace: FakeLimiterNamespace | None = None
+
+
+@pytest.fixture(params=["local", "durable"])
+def adapter(request: pytest.FixtureRequest) -> Adapter:
+    clock = Clock()
+    if request.param == "local":
+        return Adapter(LocalLoginLimiter(clock), clock)
+    namespace = FakeLimiterNamespace(clock)
+    return Adapter(DurableLimiter(namespace), clock, namespace)
+
+
+async def test_a_burst_of_failures_then_a_wait_that_refills(adapter: Adapter) -> None:
+    keys = LIMITS.keys("a@x", None)
+    assert [await adapter.limiter.take(keys) for _ in range(2)] == [0, 0]
+    assert await adapter.limiter.take(keys) == 10_000  # one token regains in 10 s
+    adapter.clock.now += 20_000
+    # The refused attempt counted (-1 → 1 after 20 s): one try, not two.
+    assert [await adapter.limiter.take(keys) for _ in range(2)] == [0, 10_000]
+
+
+async def test_hammering_keeps_a_key_shut(adapter: Adapter) -> None:
+    keys = LIMITS.keys("a@x", None)
+    for _ in range(2):
+        await adapter.limiter.take(keys)
+    for _ in range(10):  # each refusal spends a token, down to -burst
+        adapter.clock.now += 5_000
+        assert await adapter.limiter.take(keys) > 0
+    adapter.clock.now += 25_000
+    assert await adapter.limiter.take(keys) > 0  # -2 → 0.5: still shut
+    adapter.clock.now += 40_000
+    assert await adapter.limiter.take(keys) == 0  # the client that waited gets in
+
+
+async def test_a_successful_login_gives_its_tokens_back(adapter: Adapter) -> None:
+    keys = LIMITS.keys("a@x", "1.1.1.1")
+    for _ in range(5):
+        assert await adapter.limiter.take(keys) == 0
+        await adapter.limiter.give_back(keys)
+    assert [await adapter.limiter.take(keys) for _ in range(3)] == [0, 0, 10_000]
+
+
+async def test_the_email_and_the_address_are_limited_apart(adapter: Adapter) -> None:
+    take = adapter.limiter.take
+    assert [await take(LIMITS.keys("a@x", "1.1.1.1")) for _ in range(2)] == [0, 0]
+    assert await take(LIMITS.keys("a@x", "2.2.2.2")) == 10_000  # the e-mail is shut everywhere
+    assert await take(LIMITS.keys("b@x", "1.1.1.1")) == 0  # the address's third
+    assert await take(LIMITS.keys("c@x", "1.1.1.1")) == 1000  # now the address is shut too
+    assert await take(LIMITS.keys("b@x", None)) == 0  # b@x had one failure of two
+    # c@x's refused attempt counted on c@x too (strict), so it has one try left, not two.
+    assert [await take(LIMITS.keys("c@x", "3.3.3.3")) for _ in range(2)] == [0, 10_000]
+
+
+async def test_a_login_bucket_outlives_its_limiter_object(adapter: Adapter) -> None:
+    """On Cloudflare an idle object is evicted; a login bucket must not be forgiven then
+    (locally the process holds it throughout)."""
+    keys = LIMITS.keys("a@x", "1.1.1.1")
     for _ in range(3):
-        assert buckets.wait("k", now=0.0) == 0
-        buckets.charge("k", now=0.0)
-    assert buckets.wait("k", now=0.0) == 2.0  # one token regains in 2 s
-    assert buckets.wait("k", now=1.0) == 1.0
-    assert buckets.wait("k", now=2.0) == 0
-    assert buckets.wait("other", now=0.0) == 0  # keys are independent
+        await adapter.limiter.take(keys)
+    if adapter.namespace is not None:
+        adapter.namespace.evict()
+    assert await adapter.limiter.take(keys) > 0
 
 
-def test_bucket_keeps_bounded_keys() -> None:
-    buckets = TokenBuckets(capacity=1, per_second=1, max_keys=2)
-    for key in ("a", "b", "c"):
-        buckets.charge(key, now=0.0)
-    assert buckets.wait("a", now=0.0) == 0  # the stalest key was dropped
-    assert buckets.wait("c", now=0.0) > 0
+# ---------------------------------------------------------------- two isolates, one namespace
 
 
-def test_login_limits_by_email_and_by_ip() -> None:
-    limits = LoginLimits(by_email=TokenBuckets(2, 0.1), by_ip=TokenBuckets(3, 1))
-    limits.failed("a@x", "1.1.1.1", now=0)
-    limits.failed("a@x", "1.1.1.1", now=0)
-    assert limits.retry_after("a@x", "2.2.2.2", now=0) == 10  # the e-mail is shut everywhere
-    assert limits.retry_after("b@x", "1.1.1.1", now=0) == 0  # the IP has one try left
-    limits.failed("b@x", "1.1.1.1", now=0)
-    assert limits.retry_after("c@x", "1.1.1.1", now=0) == 1  # now the IP is shut too
-    assert limits.retry_after("c@x", None, now=0) == 0
+async def test_two_isolates_share_the_limit(tmp_path: Path) -> None:
+    """Each Worker isolate builds its own app; logins through either charge the same limiter
+    objects, so together they get 5 failures per e-mail, not 5 each."""
+    env = await worker_env(tmp_path, WorkerClock())
+    isolates = [make_worker_app(env), make_worker_app(env)]
+    statuses = []
+    for n in range(8):
+        transport = httpx.ASGITransport(app=isolates[n % 2])
+        async with httpx.AsyncClient(transport=transport, base_url="https://h.example") as http:
+            response = await http.post(
+                "/api/agent/login",
+                json={"email": demo.AGENT_EMAIL, "password": "wrong"},
+                headers={"cf-connecting-ip": f"203.0.113.{n}"},
+            )
+        statuses.append(response.status_code)
+    assert statuses == [401] * 5 + [429] * 3
+    env.DB.close()
+
+
+async def test_the_worker_limits_by_the_connecting_address(tmp_path: Path) -> None:
+    """The SDK's bridge gives the app no client address: the Worker takes CF-Connecting-IP."""
+    env = await worker_env(tmp_path, WorkerClock())
+    app = make_worker_app(env)
+    per_ip = LoginLimits(per_ip=Rate(3, 0.001, strict=True))
+    app.state.services = dataclasses.replace(app.state.services, login_limits=per_ip)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="https://h.example") as http:
+
+        async def login(email: str, ip: str) -> int:
+            body = {"email": email, "password": "wrong"}
+            headers = {"cf-connecting-ip": ip}
+            return (await http.post("/api/agent/login", json=body, headers=headers)).status_code
+
+        assert [await login(f"s{n}@x.example", "192.0.2.1") for n in range(4)] == [401] * 3 + [429]
+        assert await login("other@x.example", "192.0.2.2") == 401
+    env.DB.close()
+
+
+# ---------------------------------------------------------------- the real local edge
 
 
 async def _login(http: httpx.AsyncClient, email: str, password: str, ip: str) -> httpx.Response:

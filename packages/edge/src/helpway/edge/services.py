@@ -24,7 +24,7 @@ from helpway.store.database import Database
 from helpway.store.kb import KbDocument
 
 from .inbox_hub import InboxHub
-from .throttle import LoginLimits
+from .throttle import LocalLoginLimiter, LoginLimiter, LoginLimits
 
 
 class RoomHost(Protocol):
@@ -89,6 +89,7 @@ class Services:
     knowledge: Knowledge
     inbox: InboxHub
     loader: LoaderTemplate
+    login_limiter: LoginLimiter = field(default_factory=LocalLoginLimiter)
     login_limits: LoginLimits = field(default_factory=LoginLimits)
 
 

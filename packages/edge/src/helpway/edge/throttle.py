@@ -1,76 +1,70 @@
-"""Token buckets keyed by a string (an e-mail, an IP address): a pure core that takes the time
-as an argument, so it is tested without sleeping and works the same on any runtime.
+"""The agents' login limit: failed logins per e-mail (guessing one account's password) and per
+client IP (trying many accounts), on the rooms' token buckets (`helpway.rooms.ratelimit`).
 
-A bucket holds up to `capacity` tokens and regains `per_second` of them each second; an attempt
-costs one. Only failures are charged (see `LoginLimits`), so a user who knows their password
-is never slowed by their own successful logins.
+The buckets sit behind a port, `LoginLimiter`, because where they live decides what the limit
+bounds: `LocalLoginLimiter` keeps them in this process (the local edge is one process), while
+on Cloudflare each isolate has its own memory, so buckets held there would limit each isolate
+alone and an attacker spread over many isolates would pass. There the Worker uses the rooms'
+`DurableLimiter`: one limiter object per key, shared by every isolate.
 
-State is per process (per isolate on Cloudflare): it bounds what one server takes, not what a
-fleet of isolates takes together. Keys are capped, dropping the stalest, so a flood of
-distinct keys costs bounded memory.
+A login takes a token from both keys before any password work and gives them back when it
+succeeds, so only failures cost (a user who knows their password is never slowed by their own
+logins). The rates are strict (`Rate.strict`): a refused attempt counts too, so a client that
+keeps hammering stays shut and one that waits Retry-After gets in.
 """
 
 from __future__ import annotations
 
-import math
-from collections import OrderedDict
-from dataclasses import dataclass, field
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
 
-MAX_KEYS = 10_000
+from helpway.rooms.ratelimit import Keys, LocalLimiter, Rate
 
-
-@dataclass
-class _Bucket:
-    tokens: float
-    at: float
-
-
-@dataclass
-class TokenBuckets:
-    capacity: float
-    per_second: float
-    max_keys: int = MAX_KEYS
-    _buckets: OrderedDict[str, _Bucket] = field(default_factory=OrderedDict)
-
-    def _refilled(self, key: str, now: float) -> _Bucket:
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            return _Bucket(self.capacity, now)
-        gained = max(0.0, now - bucket.at) * self.per_second
-        return _Bucket(min(self.capacity, bucket.tokens + gained), now)
-
-    def wait(self, key: str, now: float) -> float:
-        """Seconds until `key` may try again; 0 when it may try now."""
-        tokens = self._refilled(key, now).tokens
-        return 0.0 if tokens >= 1 else (1 - tokens) / self.per_second
-
-    def charge(self, key: str, now: float) -> None:
-        """Spend one token of `key` (it may go below zero: hammering keeps it shut)."""
-        bucket = self._refilled(key, now)
-        bucket.tokens = max(bucket.tokens - 1, -self.capacity)
-        self._buckets[key] = bucket
-        self._buckets.move_to_end(key)
-        while len(self._buckets) > self.max_keys:
-            self._buckets.popitem(last=False)
+# 5 failures per e-mail, then one a minute; 30 per IP, then one every 2 seconds.
+PER_EMAIL = Rate(burst=5, per_second=1 / 60, strict=True)
+PER_IP = Rate(burst=30, per_second=1 / 2, strict=True)
 
 
-@dataclass
+@dataclass(frozen=True)
 class LoginLimits:
-    """Failed agent logins, per e-mail (guessing one account's password) and per client IP
-    (trying many accounts). Defaults: 5 failures per e-mail then one per minute; 30 per IP then
-    one every 2 seconds."""
+    per_email: Rate = PER_EMAIL
+    per_ip: Rate = PER_IP
 
-    by_email: TokenBuckets = field(default_factory=lambda: TokenBuckets(5, 1 / 60))
-    by_ip: TokenBuckets = field(default_factory=lambda: TokenBuckets(30, 1 / 2))
+    def keys(self, email: str, ip: str | None) -> list[tuple[str, Rate]]:
+        """The buckets a login of the (normalised) `email` from `ip` is charged to."""
+        keys = [(f"login-email:{email}", self.per_email)]
+        if ip:
+            keys.append((f"login-ip:{ip}", self.per_ip))
+        return keys
 
-    def retry_after(self, email: str, ip: str | None, now: float) -> int:
-        """Whole seconds to wait before trying (0: go ahead)."""
-        wait = self.by_email.wait(email, now)
-        if ip is not None:
-            wait = max(wait, self.by_ip.wait(ip, now))
-        return math.ceil(wait)
 
-    def failed(self, email: str, ip: str | None, now: float) -> None:
-        self.by_email.charge(email, now)
-        if ip is not None:
-            self.by_ip.charge(ip, now)
+class LoginLimiter(Protocol):
+    """Where the login buckets live: this process, or limiter objects every isolate shares."""
+
+    async def take(self, keys: Keys) -> int:
+        """0 if a token was taken from every key, else the milliseconds to wait."""
+        ...
+
+    async def give_back(self, keys: Keys) -> None:
+        """Return the tokens a successful `take` took."""
+        ...
+
+
+def monotonic_ms() -> int:
+    return time.monotonic_ns() // 1_000_000
+
+
+class LocalLoginLimiter:
+    """The buckets in this process, on a monotonic clock (a test passes its own)."""
+
+    def __init__(self, clock: Callable[[], int] = monotonic_ms) -> None:
+        self._clock = clock
+        self._buckets = LocalLimiter()
+
+    async def take(self, keys: Keys) -> int:
+        return self._buckets.take(keys, self._clock())
+
+    async def give_back(self, keys: Keys) -> None:
+        self._buckets.give_back(keys, self._clock())

@@ -1,4 +1,8 @@
-"""Send rate limits across rooms: token buckets keyed by visitor and by client IP.
+"""Rate limits that span rooms and isolates: token buckets keyed by a string.
+
+The sends' keys are a visitor and a client IP; the edge's login limit keys an e-mail and an IP
+(`helpway.edge.throttle`) with the same buckets, the same `LocalLimiter` and the same limiter
+objects on Cloudflare: one mechanism, two callers.
 
 A room only sees its own sockets, but abuse spans rooms (one script opening many
 conversations), so the buckets live outside the rooms. On Cloudflare each key is its own small
@@ -21,10 +25,18 @@ from .session import Session
 
 @dataclass(frozen=True)
 class Rate:
-    """`burst` sends at once, then `per_second` sends a second on average."""
+    """`burst` takes at once, then `per_second` takes a second on average.
+
+    A `strict` rate is for a security limit (logins), whose refill takes minutes: a refused
+    take still spends a token (down to `-burst`), so a client that keeps hammering stays shut
+    while one that waits gets in; on Cloudflare its bucket is kept in the limiter object's
+    storage, so an object evicted while idle does not forgive it; and a limiter object that
+    cannot be reached refuses instead of admitting. Sends are not strict: a refused send costs
+    nothing, and a forgotten bucket refills within seconds anyway."""
 
     burst: int
     per_second: float
+    strict: bool = False
 
 
 @dataclass(frozen=True)
@@ -48,8 +60,14 @@ class Bucket:
         return 0 if missing <= 0 else max(1, int(missing / rate.per_second * 1000 + 0.999))
 
     def take(self, rate: Rate, now_ms: int) -> Bucket:
-        """The bucket after taking one token (check `wait_ms` first)."""
-        return Bucket(self.level(rate, now_ms) - 1, max(now_ms, self.at_ms))
+        """The bucket after taking one token (check `wait_ms` first; a refused take of a
+        strict rate spends one too, never below `-burst`)."""
+        return Bucket(max(self.level(rate, now_ms) - 1, -rate.burst), max(now_ms, self.at_ms))
+
+    def given_back(self, rate: Rate, now_ms: int) -> Bucket:
+        """The bucket after returning one token (never above full)."""
+        level = min(float(rate.burst), self.level(rate, now_ms) + 1)
+        return Bucket(level, max(now_ms, self.at_ms))
 
 
 @dataclass(frozen=True)
@@ -63,13 +81,16 @@ class SendLimits:
 DEFAULT_SEND_LIMITS = SendLimits()
 
 
+Keys = Sequence[tuple[str, Rate]]
+
+
 class LocalLimiter:
     """Every key's bucket in this process. A bucket that has refilled is forgotten (a full
     bucket and a missing one limit alike), so memory follows the active senders only."""
 
     PRUNE_EVERY = 1024
 
-    def __init__(self, limits: SendLimits) -> None:
+    def __init__(self, limits: SendLimits = DEFAULT_SEND_LIMITS) -> None:
         self.limits = limits
         self._buckets: dict[str, tuple[Rate, Bucket]] = {}
         self._takes = 0
@@ -82,27 +103,34 @@ class LocalLimiter:
         keys = [(f"visitor:{session.participant.id}", self.limits.per_visitor)]
         if session.ip:
             keys.append((f"ip:{session.ip}", self.limits.per_ip))
-        return self._take(keys, now_ms)
+        return self.take(keys, now_ms)
 
     def __len__(self) -> int:
         """How many buckets are held (the ones not yet refilled)."""
         return len(self._buckets)
 
-    def _take(self, keys: Sequence[tuple[str, Rate]], now_ms: int) -> int:
-        """One token from every keyed bucket, or none from any if one of them is empty."""
-        buckets = []
-        for key, rate in keys:
-            held = self._buckets.get(key)
-            buckets.append((key, rate, held[1] if held else Bucket.full(rate, now_ms)))
+    def take(self, keys: Keys, now_ms: int) -> int:
+        """One token from every keyed bucket, or none from any if one of them is empty (but
+        strict ones: they are charged either way). 0 if taken, else the milliseconds to wait."""
+        buckets = [(key, rate, self._bucket(key, rate, now_ms)) for key, rate in keys]
         wait = max(bucket.wait_ms(rate, now_ms) for _, rate, bucket in buckets)
-        if wait:
-            return wait
         for key, rate, bucket in buckets:
-            self._buckets[key] = (rate, bucket.take(rate, now_ms))
+            if rate.strict or not wait:
+                self._buckets[key] = (rate, bucket.take(rate, now_ms))
         self._takes += 1
         if self._takes % self.PRUNE_EVERY == 0:
             self._prune(now_ms)
-        return 0
+        return wait
+
+    def give_back(self, keys: Keys, now_ms: int) -> None:
+        """Return the tokens a `take` of `keys` took (its caller did not need them after all)."""
+        for key, rate in keys:
+            if key in self._buckets:
+                self._buckets[key] = (rate, self._buckets[key][1].given_back(rate, now_ms))
+
+    def _bucket(self, key: str, rate: Rate, now_ms: int) -> Bucket:
+        held = self._buckets.get(key)
+        return held[1] if held else Bucket.full(rate, now_ms)
 
     def _prune(self, now_ms: int) -> None:
         for key, (rate, bucket) in list(self._buckets.items()):

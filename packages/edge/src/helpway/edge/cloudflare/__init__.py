@@ -11,8 +11,9 @@ adapters of the other packages.
   join handshake, authentication against D1) in front of the rooms' Durable Object host.
 - `inbox_object` is a site's inbox hub object's logic: agents' inbox sockets and the fan-out of
   conversation changes to them.
-- The `RateLimiter` object (one per send-limit key) is the rooms' `BucketObject`; the
-  conversation object charges visitors' messages to it.
+- The `RateLimiter` object (one per rate-limit key) is the rooms' `BucketObject`; the
+  conversation object charges visitors' messages to it, the app's login route failed logins
+  (so every isolate counts against the same buckets).
 - `settings` reads the Worker's `[vars]`; `assets` writes the static-asset rules (`_headers`,
   `_redirects`) into the widget build that `[assets]` uploads.
 """

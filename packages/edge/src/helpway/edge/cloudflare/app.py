@@ -17,11 +17,14 @@ from typing import Any
 
 from pydantic import TypeAdapter
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from helpway.knowledge.cloudflare.vectorize import VectorizeIndex
 from helpway.knowledge.cloudflare.workers_ai import WorkersAiEmbedder, WorkersAiGenerator
 from helpway.knowledge.confidence import AnswerPolicy
 from helpway.knowledge.knowledge_base import KnowledgeBase
+from helpway.rooms.cloudflare.ratelimit import DurableLimiter
 from helpway.rooms.effects import Entry, ServerFrame
 from helpway.rooms.session import Session
 from helpway.shared import frames
@@ -123,6 +126,9 @@ def worker_services(env: Any) -> Services:
         knowledge=cloudflare_knowledge(db, env, CloudflareSettings.from_env(env)),
         inbox=InboxObjects(env),
         loader=AssetsLoader(env),
+        # Every isolate's logins charge the same limiter objects (an isolate's own memory
+        # would limit that isolate alone).
+        login_limiter=DurableLimiter(env.LIMITER),
     )
 
 
@@ -132,8 +138,26 @@ async def _no_lifespan(app: Starlette) -> AsyncIterator[None]:
     yield
 
 
+class ConnectingIp:
+    """The client's address from `CF-Connecting-IP`, as `request.client`. The SDK's ASGI
+    bridge gives no client, and a route limited per IP (logins) would then not be limited by
+    IP at all; Cloudflare sets this header on every request it forwards (a client's own value
+    is replaced), so on the Worker it can be trusted, unlike locally."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            ip = Headers(scope=scope).get("cf-connecting-ip")
+            if ip:
+                scope = {**scope, "client": (ip, 0)}
+        await self.app(scope, receive, send)
+
+
 def make_worker_app(env: Any) -> Starlette:
     app = build_app(_no_lifespan)
+    app.add_middleware(ConnectingIp)
     app.state.services = worker_services(env)
     return app
 

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from helpway.knowledge.cloudflare.testing import FakeVectorize, FakeWorkersAI
+from helpway.rooms.cloudflare.ratelimit import BucketObject
 from helpway.rooms.cloudflare.testing import FakeDurableObjectState
 from helpway.store.cloudflare.testing import FakeD1, to_js_value
 
@@ -45,6 +46,24 @@ class FakeNamespace:
         if name not in self.objects:
             self.objects[name] = self._make(name)
         return FakeStub(self.objects[name])
+
+
+class FakeLimiterNamespace(FakeNamespace):
+    """`LIMITER`: one `BucketObject` per key, each on a Durable Object state of its own.
+    `evict()` drops every instance and keeps their storage, as the runtime does to objects left
+    idle: a send bucket is forgotten (a full one), a login bucket is read back."""
+
+    def __init__(self, clock: Callable[[], int]) -> None:
+        super().__init__(lambda name: BucketObject(clock, self.state(name).storage))
+        self.states: dict[str, FakeDurableObjectState] = {}
+
+    def state(self, name: str) -> FakeDurableObjectState:
+        if name not in self.states:
+            self.states[name] = FakeDurableObjectState()
+        return self.states[name]
+
+    def evict(self) -> None:
+        self.objects.clear()
 
 
 class FakeRoomNamespace:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import math
 from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -20,18 +20,19 @@ from ..services import services
 
 
 async def login(request: Request) -> Response:
-    """Failed logins are limited per e-mail and per client IP (`throttle.LoginLimits`). A
-    refused attempt is answered before any password work, so it costs the server nothing, and
-    counts as a failure: a client that keeps hammering stays shut, one that waits Retry-After
-    gets in."""
+    """Failed logins are limited per e-mail and per client IP (`throttle`). An attempt takes a
+    token of each before any password work, so a refused one costs the server nothing (and
+    counts: a client that keeps hammering stays shut, one that waits Retry-After gets in); a
+    successful one gives them back."""
     body = await read_model(request, rest.LoginRequest)
     found = services(request)
     db = found.db
     email = agents.normalize_email(body.email)
     ip = request.client.host if request.client else None
-    wait = found.login_limits.retry_after(email, ip, time.monotonic())
-    if wait:
-        found.login_limits.failed(email, ip, time.monotonic())
+    keys = found.login_limits.keys(email, ip)
+    wait_ms = await found.login_limiter.take(keys)
+    if wait_ms:
+        wait = math.ceil(wait_ms / 1000)
         raise ApiError(
             errors.RATE_LIMITED,
             f"too many failed logins: try again in {wait} s",
@@ -39,8 +40,8 @@ async def login(request: Request) -> Response:
         )
     agent = await agents.authenticate_agent(db, email, body.password)
     if agent is None:
-        found.login_limits.failed(email, ip, time.monotonic())
         raise ApiError(errors.UNAUTHORIZED, "wrong email or password")
+    await found.login_limiter.give_back(keys)
     token = await agent_sessions.create_agent_session(db, agent.id)
     session = rest.AgentSession(
         token=token, agent=agent.author(), site_ids=await agents.agent_site_ids(db, agent.id)

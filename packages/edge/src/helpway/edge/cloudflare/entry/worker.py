@@ -7,8 +7,9 @@ socket → its site's `InboxHub` object, anything else → the Starlette app thr
 bridge); the Durable Object classes turn the runtime's calls (`fetch` for the upgrade,
 `webSocketMessage`, `webSocketClose`, `webSocketError`, `alarm`, the conversation's `erase`,
 `disconnect` and `room_log` RPCs, the hub's `publish` and `disconnect` RPCs and
-the `RateLimiter`'s `take`/`give_back` RPCs) into calls on the runtime-free objects. Importing
-it does no I/O and draws nothing random: Python Workers snapshot memory after import.
+the `RateLimiter`'s `take`/`give_back` RPCs, for sends and logins) into calls on the
+runtime-free objects. Importing it does no I/O and draws nothing random: Python Workers
+snapshot memory after import.
 """
 
 from typing import Any
@@ -144,14 +145,15 @@ class InboxHub(DurableObject):
 
 
 class RateLimiter(DurableObject):
-    """One send-limit bucket (`ip:<address>` or `visitor:<id>`), held in memory."""
+    """One rate-limit bucket: a send limit's (`ip:<address>`, `visitor:<id>`), held in memory,
+    or a login limit's (`login-email:<e-mail>`, `login-ip:<address>`), kept in storage too."""
 
     def __init__(self, ctx: Any, env: Any) -> None:
         super().__init__(ctx, env)
-        self.bucket = BucketObject(now_ms)
+        self.bucket = BucketObject(now_ms, ctx.storage)
 
-    async def take(self, burst: int, per_second: float) -> int:
-        return self.bucket.take(burst, per_second)
+    async def take(self, burst: int, per_second: float, strict: bool = False) -> int:
+        return self.bucket.take(int(burst), float(per_second), bool(strict))
 
-    async def give_back(self, burst: int, per_second: float) -> None:
-        self.bucket.give_back(burst, per_second)
+    async def give_back(self, burst: int, per_second: float, strict: bool = False) -> None:
+        self.bucket.give_back(int(burst), float(per_second), bool(strict))
