@@ -31,7 +31,12 @@ Url = Annotated[str, Field(max_length=limits.MAX_URL_CHARS)]
 
 
 class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Strict, like the frames: a JSON value of the wrong type is refused (`invalid`, 422)
+    instead of coerced (`"yes"` is not `true`, `"1"` is not `1`), so a client's bug surfaces
+    at once and the body means exactly what the OpenAPI document says. Unknown fields are
+    refused too."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class ErrorBody(Body):
