@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
+import os
 import signal
 import socket
 import sys
@@ -21,12 +23,15 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from helpway.knowledge.ingest import IngestProgress
 from helpway.rooms.host import LocalRoomHost
+from helpway.shared import errors, limits
 
 from ..app import build_app
 from ..assistant import kb_assistant
@@ -41,8 +46,6 @@ from .live_reload import LiveReload
 from .settings import Settings
 from .widget_build import WIDGET_BUILD_DIR, BuiltLoader
 
-# A client frame is at most 16 KiB; anything far bigger is not worth reading into memory.
-WS_MAX_BYTES = 256 * 1024
 GRACEFUL_SHUTDOWN_S = 5
 # The console page inside the widget build.
 CONSOLE_PAGE = "console.html"
@@ -85,6 +88,8 @@ def local_app(
             db=db, rooms=rooms, knowledge=knowledge, inbox=hub, loader=BuiltLoader(widget_dir)
         )
         _banner(settings, report.chunks, time.perf_counter() - started, widget_dir, live)
+        running = {"url": settings.base_url, "pid": os.getpid()}
+        settings.running_file.write_text(json.dumps(running), encoding="utf-8")
         try:
             if live is None:
                 yield
@@ -93,6 +98,7 @@ def local_app(
                 async with live.running():
                     yield
         finally:
+            settings.running_file.unlink(missing_ok=True)
             await rooms.aclose()
             db.close()
 
@@ -150,6 +156,22 @@ def bind(settings: Settings) -> socket.socket:
     return sock
 
 
+class SocketTransport(WebSocketsSansIOProtocol):
+    """uvicorn's WebSocket protocol (the one it picks itself), with a stable close for a message
+    over `limits.MAX_SOCKET_MESSAGE_BYTES`: 1009 and the reason `too_large`, where the
+    `websockets` library gives a sentence with byte counts that differs between versions. Such
+    a message is never read (answering it with an error frame would mean buffering it)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        fail = self.conn.fail
+
+        def fail_stably(code: int, reason: str = "") -> None:
+            fail(code, errors.TOO_LARGE if code == limits.CLOSE_TOO_LARGE else reason)
+
+        self.conn.fail = fail_stably  # type: ignore[method-assign]
+
+
 def serve(settings: Settings, watch: bool = False) -> None:
     """Run until SIGINT/SIGTERM; open sockets are closed and rooms flushed before exit.
 
@@ -159,7 +181,8 @@ def serve(settings: Settings, watch: bool = False) -> None:
         local_app(settings, watch=watch),
         host=settings.host,
         port=settings.port,
-        ws_max_size=WS_MAX_BYTES,
+        ws=SocketTransport,
+        ws_max_size=limits.MAX_SOCKET_MESSAGE_BYTES,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
         log_level="info",
         access_log=False,
