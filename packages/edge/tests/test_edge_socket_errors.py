@@ -118,7 +118,7 @@ async def test_a_message_over_the_transport_limit_closes_with_1009_too_large(cli
     cid, token = visitor["conversation_id"], visitor["visitor_token"]
     async with client.conversation(cid, token) as sock:
         await sock.send(send_frame("kept", "before the big one"))
-        ack, _ = await sock.recv_until("ack", client_id="kept")
+        await sock.recv_until("ack", client_id="kept")
         await sock.send(send_frame("big", "x" * (limits.MAX_SOCKET_MESSAGE_BYTES - 100)))
         error, _ = await sock.recv_until("error")  # read and answered; the socket is kept
         assert error["code"] == "too_large"
@@ -128,6 +128,6 @@ async def test_a_message_over_the_transport_limit_closes_with_1009_too_large(cli
         assert sock.conn.close_reason == "too_large"
     async with client.conversation(cid, token) as sock:
         await sock.send({"type": "ping"})
-        pong, replayed = await sock.recv_until("pong")
+        _, replayed = await sock.recv_until("pong")
         mine = [m for m in replayed if m["type"] == "message" and m["author"]["role"] == "visitor"]
         assert [m["client_id"] for m in mine] == ["kept"]
