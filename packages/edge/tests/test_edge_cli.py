@@ -318,6 +318,21 @@ async def test_dev_banner_prints_a_demo_agent_login_that_works(client, edge) -> 
     assert "demo" in login.json()["site_ids"]
 
 
+def test_an_invite_link_names_the_running_edge(edge, helpway, tmp_path: Path) -> None:
+    """The edge runs on a port of its own (PORT given to it only): the CLI, in a shell without
+    PORT, still prints a link to it, not to the default port; with no edge running on a data
+    folder, the configured address (PORT, else 8787)."""
+    helpway(edge.data, "sites", "create", "--id", "invite-port", "--name", "Invite port")
+    printed = helpway(edge.data, "agents", "invite", "--site", "invite-port", "--email", "p@x.io")
+    assert printed.stdout.strip().splitlines()[-1].startswith(f"{edge.url}/invite?token=")
+
+    idle = tmp_path / "idle"
+    helpway(idle, "sites", "create", "--id", "idle", "--name", "Idle")
+    printed = helpway(idle, "agents", "invite", "--site", "idle", "--email", "p@x.io")
+    link = printed.stdout.strip().splitlines()[-1]
+    assert link.startswith("http://127.0.0.1:") and not link.startswith(edge.url), link
+
+
 def run_dev(data: Path, port: str) -> subprocess.CompletedProcess[str]:
     """`helpway dev` as `make dev` runs it, on a fresh data folder."""
     return subprocess.run(

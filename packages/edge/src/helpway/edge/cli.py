@@ -617,7 +617,7 @@ def agents_invite(site_id: str, email: str, role: agents.SiteRole) -> None:
 
     invite, token = _run(job)
     click.echo(f"invite for {invite.email} ({invite.role} of {site_id}); send them this link:")
-    click.echo(invite_url(_settings().base_url, token))
+    click.echo(invite_url(_settings().edge_url(), token))
 
 
 @agents_group.command("set-role")

@@ -14,6 +14,7 @@ works. `.dev.vars` is git-ignored; on Cloudflare the same names are `[vars]` or 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import MutableMapping
@@ -55,6 +56,23 @@ class Settings:
     @property
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    @property
+    def running_file(self) -> Path:
+        """Written by `helpway dev` while it serves this data folder: its URL and process id."""
+        return self.data_dir / "edge.json"
+
+    def edge_url(self) -> str:
+        """The URL of the edge serving this data folder if one is running, else the configured
+        one: a link the CLI prints (an invite) must reach the running edge even when it was
+        started with `PORT=...` in another shell."""
+        try:
+            running = json.loads(self.running_file.read_text(encoding="utf-8"))
+            url, pid = str(running["url"]), int(running["pid"])
+            os.kill(pid, 0)  # raises if no such process
+        except (OSError, ValueError, KeyError, TypeError):
+            return self.base_url
+        return url
 
     @classmethod
     def from_env(cls) -> Settings:
