@@ -76,7 +76,7 @@ async def test_commit_round_trips_entries_meta_and_receipts(open_storage: Opener
     stored = again.load()
     assert stored is not None
     assert stored.meta == meta
-    assert stored.receipts == {("v1", "k1"): (1, "c.1")}
+    assert stored.receipts == {("v1", "k1"): (1, "c.1", "message")}
     assert again.entries(0, 3, 10) == log
     assert again.entries(1, 3, 1) == log[1:2]
     assert again.entries(0, 2, 10) == log[:2]
@@ -102,7 +102,7 @@ async def test_a_failed_commit_writes_nothing(open_storage: Opener) -> None:
         storage.commit([message(2, "k2"), message(1, "k1")], RoomMeta("c", "demo", last_seq=2))
     stored = open_storage().load()
     assert stored is not None
-    assert (stored.meta, stored.receipts) == (first, {("v1", "k1"): (1, "c.1")})
+    assert (stored.meta, stored.receipts) == (first, {("v1", "k1"): (1, "c.1", "message")})
     assert [e.seq for e in storage.entries(0, 5, 10)] == [1]
     assert [e.seq for e in storage.unpublished(10)] == [1]
 
@@ -119,6 +119,12 @@ async def test_receipts_are_looked_up_by_author_and_client_id(open_storage: Open
     storage = open_storage()
     storage.commit([message(1, "k1"), message(2, None)], RoomMeta("c", "demo", last_seq=2))
     again = open_storage()
-    assert again.receipt("v1", "k1") == (1, "c.1")
+    assert again.receipt("v1", "k1") == (1, "c.1", "message")
     assert again.receipt("v1", "k2") is None
     assert again.receipt("someone-else", "k1") is None
+    agent = frames.Author(id="a1", role="agent", name="Ada")
+    note = frames.Note(
+        type="note", seq=3, id="c.3", client_id="n1", author=agent, text="x", created_at=30
+    )
+    again.commit([note], RoomMeta("c", "demo", last_seq=3))
+    assert open_storage().receipt("a1", "n1") == (3, "c.3", "note")  # which kind it made

@@ -5,6 +5,7 @@ from __future__ import annotations
 from helpway.rooms.assistant import FinalAnswer
 from helpway.rooms.effects import Ask, Cancel, Effect, Persist, Publish, Replay, Send
 from helpway.rooms.meta import RoomMeta
+from helpway.rooms.policy import RoomPolicy
 from helpway.rooms.room import ASSISTANT, DECLINE_TEXT, Room
 from helpway.shared import frames, limits
 
@@ -130,7 +131,7 @@ def test_resend_returns_the_original_ack_and_creates_nothing() -> None:
 
 
 def test_restored_receipts_keep_resends_idempotent() -> None:
-    room = Room(RoomMeta("c1", "demo", last_seq=5), receipts={("v1", "x1"): (4, "c1.4")})
+    room = Room(RoomMeta("c1", "demo", last_seq=5), receipts={("v1", "x1"): (4, "c1.4", "message")})
     room.join("s1", VISITOR, 5)
     assert room.receive("s1", send("x1"), now=1) == [
         Send(("s1",), frames.Ack(type="ack", client_id="x1", seq=4, id="c1.4"))
@@ -370,6 +371,33 @@ def test_takeover_of_a_waiting_conversation_opens_it() -> None:
     room.receive("v", HANDOFF, now=1)
     [joined] = persisted(room.receive("a", TAKEOVER, now=2))
     assert (joined.status, room.meta.status) == ("open", "open")  # type: ignore[union-attr]
+
+
+def test_a_client_id_of_a_note_is_no_message_and_the_reverse() -> None:
+    """Notes and messages share an author's client ids; reusing one for the other kind is
+    refused (`conflict`, naming it) instead of being acked as the other entry, which would tell
+    the agent a message reached the visitor when only a note was ever stored. Resends of each
+    are still acked as before, from memory and after the room forgot the receipts."""
+    stored: dict[tuple[str, str], tuple[int, str, str]] = {}
+    room = Room(
+        RoomMeta("c1", "demo", ai_active=False),
+        policy=RoomPolicy(receipt_window=1),
+        lookup=lambda author, client_id: stored.get((author, client_id)),
+    )
+    room.join("a", AGENT, 0)
+    for frame in (note("shared"), send("other")):
+        for entry in persisted(room.receive("a", frame, now=1)):
+            if not isinstance(entry, frames.Event) and entry.client_id:
+                stored[(entry.author.id, entry.client_id)] = (entry.seq, entry.id, entry.type)
+    head = room.meta.last_seq
+    for _ in range(3):  # the window is 1: the note's receipt is read from storage
+        refused = sends(room.receive("a", send("shared", "for the visitor"), now=2))
+        assert [(f.code, f.client_id) for _to, f in refused] == [("conflict", "shared")]  # type: ignore[union-attr]
+        refused = sends(room.receive("a", note("other"), now=2))
+        assert [(f.code, f.client_id) for _to, f in refused] == [("conflict", "other")]  # type: ignore[union-attr]
+    [(_to, ack)] = sends(room.receive("a", note("shared"), now=3))
+    assert isinstance(ack, frames.Ack) and ack.seq == stored[("a1", "shared")][0]
+    assert room.meta.last_seq == head
 
 
 def test_notes_are_logged_for_agents_only() -> None:

@@ -280,7 +280,7 @@ def test_storage_round_trips_entries_and_meta(tmp_path: Path) -> None:
     storage.commit([message], meta)
     stored = storage.load()
     assert stored is not None
-    assert (stored.meta, stored.receipts) == (meta, {("v1", "k"): (1, "c.1")})
+    assert (stored.meta, stored.receipts) == (meta, {("v1", "k"): (1, "c.1", "message")})
     assert storage.entries(0, 1, 10) == [message]
     assert storage.unpublished(10) == [message]
     storage.mark_published(1)

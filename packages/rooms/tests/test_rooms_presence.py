@@ -146,7 +146,7 @@ def test_receipts_tell_a_resend_from_a_new_message() -> None:
     message = frames.SendMessage(type="message.send", client_id="m1", text="hi")
     assert room.receipt("v1", "m1") is None
     room.receive("v", message, now=1)
-    assert room.receipt("v1", "m1") == (1, "c1.1")
+    assert room.receipt("v1", "m1") == (1, "c1.1", "message")
     assert room.receipt("a1", "m1") is None  # client ids are per author
 
 
@@ -224,10 +224,10 @@ def test_an_assistant_answer_over_the_limit_is_cut_between_characters() -> None:
 
 
 def test_old_receipts_leave_memory_and_are_looked_up_in_storage() -> None:
-    stored: dict[tuple[str, str], tuple[int, str]] = {}
+    stored: dict[tuple[str, str], tuple[int, str, str]] = {}
     lookups: list[str] = []
 
-    def lookup(author_id: str, client_id: str) -> tuple[int, str] | None:
+    def lookup(author_id: str, client_id: str) -> tuple[int, str, str] | None:
         lookups.append(client_id)
         return stored.get((author_id, client_id))
 
@@ -241,7 +241,11 @@ def test_old_receipts_leave_memory_and_are_looked_up_in_storage() -> None:
             if isinstance(effect, Persist):  # the host's commit
                 for entry in effect.entries:
                     if isinstance(entry, frames.Message) and entry.client_id:
-                        stored[(entry.author.id, entry.client_id)] = (entry.seq, entry.id)
+                        stored[(entry.author.id, entry.client_id)] = (
+                            entry.seq,
+                            entry.id,
+                            entry.type,
+                        )
     head = room.meta.last_seq
     lookups.clear()  # each new client id was looked up once the room had forgotten any
     assert room.receipt("a1", "m9") == stored[("a1", "m9")] and lookups == []  # still in memory
@@ -249,7 +253,7 @@ def test_old_receipts_leave_memory_and_are_looked_up_in_storage() -> None:
     resend = frames.SendMessage(type="message.send", client_id="m0", text="hi")
     [ack] = room.receive("a", resend, now=20)
     assert isinstance(ack, Send) and isinstance(ack.frame, frames.Ack)
-    assert (ack.frame.seq, ack.frame.id) == stored[("a1", "m0")]
+    assert (ack.frame.seq, ack.frame.id) == stored[("a1", "m0")][:2]
     assert lookups == ["m0"] and room.meta.last_seq == head
     # Restored with every receipt, the room keeps only the window in memory too.
     restored = Room(room.meta, dict(stored), policy=policy, lookup=lookup)

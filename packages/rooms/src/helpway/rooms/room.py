@@ -75,9 +75,11 @@ DECLINE_TEXT = (
 # Room for ".a" and a ten-digit seq after the conversation id, within the id limit.
 MAX_CONVERSATION_ID_CHARS = limits.MAX_ID_CHARS - 12
 
-# (author id, client id) → (seq, entry id) of the message that client id created.
+# (author id, client id) → (seq, entry id, entry type) of the message or note that client id
+# created. Messages and notes share an author's client ids (storage keeps each id once), so the
+# type tells a resend from a send reusing the id of the other kind.
 ReceiptKey = tuple[str, str]
-Receipt = tuple[int, str]
+Receipt = tuple[int, str, str]
 # Finds a receipt in storage: (author id, client id) → receipt or None.
 ReceiptLookup = Callable[[str, str], Receipt | None]
 
@@ -296,15 +298,14 @@ class Room:
         key = (author.id, frame.client_id)
         receipt = self.receipt(*key)
         if receipt is not None:
-            return [Send((session_id,), _ack(frame.client_id, receipt))]
+            return [_resent(session_id, frame.client_id, receipt, "message")]
 
         was_ai_active = self.meta.ai_active
         meta, entries = self._reopen_or_join(author, now)
         meta, message = self._message(meta, author, frame.text, now, client_id=frame.client_id)
         if author.role == "visitor":
             meta = replace(meta, answered_id=None)  # a new question: the last answer stands
-        receipt = (message.seq, message.id)
-        self._receipts[key] = receipt
+        self._receipts[key] = (message.seq, message.id, message.type)
         self._forget_old_receipts()
         effects = self._commit(meta, [*entries, message], ack=(session_id, frame.client_id))
         effects += self._typing_off(session)
@@ -323,7 +324,7 @@ class Room:
         key = (author.id, frame.client_id)
         receipt = self.receipt(*key)
         if receipt is not None:
-            return [Send((session_id,), _ack(frame.client_id, receipt))]
+            return [_resent(session_id, frame.client_id, receipt, "note")]
         meta, seq, entry_id, created_at = self._next(self.meta, now)
         note = frames.Note(
             type="note",
@@ -334,7 +335,7 @@ class Room:
             text=frame.text,
             created_at=created_at,
         )
-        self._receipts[key] = (seq, entry_id)
+        self._receipts[key] = (seq, entry_id, note.type)
         self._forget_old_receipts()
         effects = self._commit(meta, [note], ack=(session_id, frame.client_id))
         effects += self._typing_off(session)
@@ -605,9 +606,20 @@ def _error(
     )
 
 
-def _ack(client_id: str, receipt: Receipt) -> frames.Ack:
+def _ack(client_id: str, receipt: tuple[int, str]) -> frames.Ack:
     seq, entry_id = receipt
     return frames.Ack(type="ack", client_id=client_id, seq=seq, id=entry_id)
+
+
+def _resent(session_id: str, client_id: str, receipt: Receipt, kind: str) -> Effect:
+    """The answer to a send whose client id is already stored: the same ack again for a
+    resend, `conflict` if the id made the other kind (a note's id reused for a message, or the
+    reverse), which would otherwise be acked as delivered without being stored."""
+    seq, entry_id, stored = receipt
+    if stored != kind:
+        message = f"client id already used for a {stored}: use a new one"
+        return _error(session_id, errors.CONFLICT, message, client_id)
+    return Send((session_id,), _ack(client_id, (seq, entry_id)))
 
 
 def _answering(answering: bool) -> frames.AssistantState:

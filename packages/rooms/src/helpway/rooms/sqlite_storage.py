@@ -22,6 +22,10 @@ from .meta import RoomMeta
 from .room import Receipt
 from .storage import StoredRoom
 
+# A log row's entry type ("message", "note", "event"), read from its stored JSON: a receipt
+# says which kind its client id made.
+ENTRY_TYPE = "json_extract(entry, '$.type')"
+
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS meta (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS log (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, "
@@ -57,9 +61,10 @@ class SqliteRoomStorage:
         if row is None:
             return None
         receipts = {
-            (author_id, client_id): (seq, entry_id)
-            for seq, entry_id, author_id, client_id in self._conn.execute(
-                "SELECT seq, id, author_id, client_id FROM log WHERE client_id IS NOT NULL"
+            (author_id, client_id): (seq, entry_id, kind)
+            for seq, entry_id, author_id, client_id, kind in self._conn.execute(
+                f"SELECT seq, id, author_id, client_id, {ENTRY_TYPE} FROM log "
+                "WHERE client_id IS NOT NULL"
             )
         }
         return StoredRoom(meta=RoomMeta.from_json(row[0]), receipts=receipts)
@@ -86,9 +91,10 @@ class SqliteRoomStorage:
 
     def receipt(self, author_id: str, client_id: str) -> Receipt | None:
         row = self._conn.execute(
-            "SELECT seq, id FROM log WHERE author_id = ? AND client_id = ?", (author_id, client_id)
+            f"SELECT seq, id, {ENTRY_TYPE} FROM log WHERE author_id = ? AND client_id = ?",
+            (author_id, client_id),
         ).fetchone()
-        return None if row is None else (row[0], row[1])
+        return None if row is None else (row[0], row[1], row[2])
 
     def entries(self, after_seq: int, through_seq: int, limit: int) -> list[Entry]:
         rows = self._conn.execute(

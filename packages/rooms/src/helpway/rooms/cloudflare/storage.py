@@ -19,7 +19,7 @@ from typing import Any
 from ..effects import Entry
 from ..meta import RoomMeta
 from ..room import Receipt
-from ..sqlite_storage import _SCHEMA, _entry_adapter
+from ..sqlite_storage import _SCHEMA, ENTRY_TYPE, _entry_adapter
 from ..storage import StoredRoom
 
 
@@ -35,9 +35,10 @@ class DurableRoomStorage:
         if not rows:
             return None
         receipts = {
-            (row["author_id"], row["client_id"]): (int(row["seq"]), row["id"])
+            (row["author_id"], row["client_id"]): (int(row["seq"]), row["id"], row["type"])
             for row in self._sql.exec(
-                "SELECT seq, id, author_id, client_id FROM log WHERE client_id IS NOT NULL"
+                f"SELECT seq, id, author_id, client_id, {ENTRY_TYPE} AS type FROM log "
+                "WHERE client_id IS NOT NULL"
             ).toArray()
         }
         return StoredRoom(meta=RoomMeta.from_json(rows[0]["json"]), receipts=receipts)
@@ -64,9 +65,11 @@ class DurableRoomStorage:
 
     def receipt(self, author_id: str, client_id: str) -> Receipt | None:
         rows = self._sql.exec(
-            "SELECT seq, id FROM log WHERE author_id = ? AND client_id = ?", author_id, client_id
+            f"SELECT seq, id, {ENTRY_TYPE} AS type FROM log WHERE author_id = ? AND client_id = ?",
+            author_id,
+            client_id,
         ).toArray()
-        return (int(rows[0]["seq"]), rows[0]["id"]) if rows else None
+        return (int(rows[0]["seq"]), rows[0]["id"], rows[0]["type"]) if rows else None
 
     def entries(self, after_seq: int, through_seq: int, limit: int) -> list[Entry]:
         rows = self._sql.exec(
