@@ -24,19 +24,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from websockets.asyncio.client import connect
 from websockets.protocol import State
 
-from helpway.shared import errors, limits, wire, wire_spec
+from helpway.shared import errors, frames, limits, wire, wire_spec
 
 from .conftest import RECV_TIMEOUT_S, LocalEdge, Socket
 from .test_edge_security_fuzz_frames import json_values, raw_frames
 
-# About 45 s on the shared 2-core machine; every example is 1 to 3 frames plus their barriers.
-EXAMPLES = 300
+# About 50 s on the shared 2-core machine; every example is 1 to 4 frames plus their barriers.
+VISITOR_EXAMPLES = 200
+AGENT_EXAMPLES = 150
 AGENT_FRAMES = {"note.send", "takeover", "close", "reopen", "assign"}
+ENTRIES = ("message", "event", "note")
 
 # Unicode that has broken chat systems: bidi overrides, zero-width joiners and emoji sequences,
 # combining marks, non-characters, astral planes, a lone BOM, NUL and the C1 controls.
@@ -107,13 +109,16 @@ steps = st.lists(st.tuples(fuzz_frame, st.one_of(st.none(), valid_send())), min_
 
 @dataclass
 class Room:
-    """What the test knows the room must hold: each accepted client id's (seq, text)."""
+    """One fuzzed socket and what the test knows the room must hold: each accepted client id's
+    (seq, text), and every log entry the socket was sent live (by seq, each once)."""
 
     sock: Socket
+    role: str
     accepted: dict[str, tuple[int, str]] = field(default_factory=dict)
-    broadcast: dict[int, str] = field(default_factory=dict)
+    live: dict[int, dict[str, Any]] = field(default_factory=dict)
     refusals: dict[str, int] = field(default_factory=dict)
     valid: dict[str, int] = field(default_factory=dict)
+    conflicts: int = 0
 
     async def step(self, raw: str | bytes) -> None:
         frame, problem = wire.decode(raw, wire_spec.CLIENT)
@@ -125,51 +130,60 @@ class Room:
             got.append(await self.sock.recv())
             pongs -= got[-1]["type"] == "pong"
         assert self.sock.conn.state is State.OPEN
-        for message in [f for f in got if f["type"] == "message"]:
-            assert message["seq"] not in self.broadcast, message  # broadcast once
-            self.broadcast[message["seq"]] = message["text"]
-        replies = [f for f in got if f["type"] not in ("pong", "message")]
+        for entry in [f for f in got if f["type"] in ENTRIES]:
+            assert entry["seq"] not in self.live, entry  # each entry is sent once
+            self.live[entry["seq"]] = entry
+        replies = [f for f in got if f["type"] not in ("pong", *ENTRIES)]
         for reply in replies:
             assert reply["type"] != "error" or reply["code"] in errors.ALL, reply
             assert reply.get("code") != errors.INTERNAL, reply
         if problem is not None:
-            event(f"refused: {problem[0]}")
             self.refusals[problem[0]] = self.refusals.get(problem[0], 0) + 1
             assert [(r["type"], r["code"]) for r in replies] == [("error", problem[0])], raw
             return
         assert frame is not None
         kind = frame["type"]
-        event(f"accepted: {kind}")
         self.valid[kind] = self.valid.get(kind, 0) + 1
-        if kind == "message.send":
+        codes = [r.get("code") for r in replies if r["type"] == "error"]
+        if kind in ("message.send", "note.send") and (kind == "message.send" or self.agent):
             self._sent(frame, replies)
         elif kind == "join":
-            assert [r["code"] for r in replies] == [errors.ALREADY_JOINED]
-        elif kind in AGENT_FRAMES:
-            assert [r["code"] for r in replies] == [errors.FORBIDDEN]
-        else:  # ping, typing, handoff.request (already waiting: nothing new)
+            assert codes == [errors.ALREADY_JOINED] and len(replies) == 1
+        elif (not self.agent and kind in AGENT_FRAMES) or (
+            self.agent and kind == "handoff.request"
+        ):
+            assert codes == [errors.FORBIDDEN] and len(replies) == 1
+        elif kind == "takeover":  # nothing, or an event; refused in a closed conversation
+            assert codes in ([], [errors.CONVERSATION_CLOSED]) and len(replies) == len(codes)
+        elif kind == "assign":  # a generated agent id is no agent of the site
+            assert codes in ([], [errors.NOT_FOUND]) and len(replies) == len(codes)
+        else:  # ping, typing, handoff.request (already waiting), close, reopen: no reply
             assert replies == [], replies
+
+    @property
+    def agent(self) -> bool:
+        return self.role == "agent"
 
     def _sent(self, frame: dict[str, Any], replies: list[dict[str, Any]]) -> None:
         client_id = frame["client_id"]
         [reply] = replies
         assert reply.get("client_id") == client_id, reply
+        key = f"{self.role} {frame['type']} {client_id}"
+        other_kind = "note.send" if frame["type"] == "message.send" else "message.send"
+        other = f"{self.role} {other_kind} {client_id}"
+        if other in self.accepted:  # the id made the other kind: never acked as this one
+            assert (reply["type"], reply.get("code")) == ("error", errors.CONFLICT), reply
+            self.conflicts += 1
+            return
         if reply["type"] == "error":
-            assert reply["code"] == errors.RATE_LIMITED, reply
-            event("send: rate_limited")
+            assert reply["code"] == errors.RATE_LIMITED and not self.agent, reply
             return
         assert reply["type"] == "ack", reply
-        if client_id in self.accepted:
-            assert reply["seq"] == self.accepted[client_id][0]  # a resend: the same message
-            event("send: resend")
+        if key in self.accepted:
+            assert reply["seq"] == self.accepted[key][0]  # a resend: the same entry
         else:
-            self.accepted[client_id] = (reply["seq"], frame["text"])
-            assert self.broadcast.get(reply["seq"]) == frame["text"]
-            event("send: stored")
-
-
-def messages_of(entries: list[dict[str, Any]]) -> dict[int, tuple[str | None, str]]:
-    return {e["seq"]: (e.get("client_id"), e["text"]) for e in entries if e["type"] == "message"}
+            self.accepted[key] = (reply["seq"], frame["text"])
+            assert self.live[reply["seq"]]["text"] == frame["text"]
 
 
 async def replay(edge: LocalEdge, conversation_id: str, token: str, last_seq: int) -> list[Any]:
@@ -202,63 +216,99 @@ async def d1_history(http: httpx.AsyncClient, conversation_id: str, token: str, 
         await asyncio.sleep(0.05)
 
 
-async def start(edge: LocalEdge, http: httpx.AsyncClient) -> tuple[dict[str, Any], Any, Room]:
-    visitor = (await http.post("/api/visitor/session", json={"site_id": "demo"})).json()
+async def fuzzed_socket(edge: LocalEdge, conversation_id: str, token: str, role: str) -> Room:
     # A test address of its own, so the per-IP send limit it drains is no other test's.
-    headers = {"x-forwarded-for": "198.51.100.250"}
     conn = await connect(
-        f"{edge.ws_url}/ws/conversations/{visitor['conversation_id']}",
-        additional_headers=headers,
+        f"{edge.ws_url}/ws/conversations/{conversation_id}",
+        additional_headers={"x-forwarded-for": "198.51.100.250"},
         max_size=None,
     )
-    room = Room(Socket(conn))
-    await room.sock.join(visitor["visitor_token"])
-    # Ask for a human first: the assistant then stays quiet, so the log is the visitor's alone.
-    await room.sock.send({"type": "handoff.request"})
-    await room.sock.recv_until("event", name="handoff.requested")
-    return visitor, conn, room
+    room = Room(Socket(conn), role)
+    welcome = await room.sock.join(token, 10**9)  # from the head on: only live frames
+    assert welcome["you"]["role"] == role
+    return room
+
+
+def fuzz(runner: asyncio.Runner, room: Room, strategy: Any, examples: int) -> None:
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        database=None,
+    )
+    @given(batch=strategy)
+    def run(batch: list[tuple[str | bytes, str | None]]) -> None:
+        for raw, then in batch:
+            runner.run(room.step(raw))
+            if then is not None:
+                runner.run(room.step(then))
+
+    run()
+    runner.run(room.sock.conn.close())
+    print(
+        f"live fuzz, {room.role}: {examples} cases; valid {room.valid}, refused {room.refusals},"
+        f" {len(room.accepted)} sends stored, {room.conflicts} client-id conflicts"
+    )
+
+
+def agent_steps(agent_id: str) -> Any:
+    """The agent's frames: the visitor's kinds, plus agents' actions valid and not."""
+    actions = st.one_of(
+        st.sampled_from(["takeover", "close", "reopen"]).map(lambda t: json.dumps({"type": t})),
+        st.builds(
+            lambda who: json.dumps({"type": "assign", "agent_id": who}),
+            st.one_of(st.none(), st.just(agent_id), st.text(min_size=1, max_size=64)),
+        ),
+        valid_send().map(lambda text: text.replace('"message.send"', '"note.send"', 1)),
+    )
+    either = st.one_of(fuzz_frame, actions, actions)
+    return st.lists(st.tuples(either, st.one_of(st.none(), valid_send())), min_size=1, max_size=2)
 
 
 def test_fuzzed_frames_into_a_live_room_keep_it_consistent(edge: LocalEdge) -> None:
     log_start = edge.log.stat().st_size
     with asyncio.Runner() as runner:
         http = httpx.AsyncClient(base_url=edge.url, timeout=30)
-        visitor, conn, room = runner.run(start(edge, http))
-
-        @settings(
-            max_examples=EXAMPLES,
-            deadline=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-            database=None,
-        )
-        @given(batch=steps)
-        def fuzz(batch: list[tuple[str | bytes, str | None]]) -> None:
-            for raw, then in batch:
-                runner.run(room.step(raw))
-                if then is not None:
-                    runner.run(room.step(then))
-
-        fuzz()
-        runner.run(conn.close())
-        stored = len(room.accepted)
-        print(f"live fuzz: {EXAMPLES} cases; valid {room.valid}, refused {room.refusals}")
-        print(f"live fuzz: {stored} messages stored")
-
-        expected = {seq: (cid, text) for cid, (seq, text) in room.accepted.items()}
-        assert len(expected) > 20 and sum(room.refusals.values()) > EXAMPLES // 2
+        visitor = runner.run(http.post("/api/visitor/session", json={"site_id": "demo"})).json()
         conversation_id, token = visitor["conversation_id"], visitor["visitor_token"]
         login = {"email": "agent@demo.helpway.dev", "password": "helpway-demo"}
-        agent = runner.run(http.post("/api/agent/login", json=login)).json()["token"]
-        everything = runner.run(replay(edge, conversation_id, agent, 0))
-        assert messages_of(everything) == expected
-        assert [e["name"] for e in everything if e["type"] == "event"] == ["handoff.requested"]
-        middle = sorted(expected)[len(expected) // 2]
-        tail = runner.run(replay(edge, conversation_id, agent, middle))
-        assert messages_of(tail) == {s: m for s, m in expected.items() if s > middle}
-        assert messages_of(runner.run(replay(edge, conversation_id, token, 0))) == expected
-        head = everything[-1]["seq"]
-        in_d1 = runner.run(d1_history(http, conversation_id, agent, head))
-        assert messages_of(in_d1) == expected
+        agent = runner.run(http.post("/api/agent/login", json=login)).json()
+
+        # The visitor first asks for a human: the assistant then stays quiet, so the log holds
+        # only what the two fuzzed sockets did.
+        as_visitor = runner.run(fuzzed_socket(edge, conversation_id, token, "visitor"))
+        runner.run(as_visitor.step(json.dumps({"type": "handoff.request"})))
+        fuzz(runner, as_visitor, steps, VISITOR_EXAMPLES)
+        as_agent = runner.run(fuzzed_socket(edge, conversation_id, agent["token"], "agent"))
+        fuzz(runner, as_agent, agent_steps(agent["agent"]["id"]), AGENT_EXAMPLES)
+
+        everything = runner.run(replay(edge, conversation_id, agent["token"], 0))
+        by_seq = {entry["seq"]: entry for entry in everything}
+        # Each socket was sent every entry of its time live, exactly as a resume sends it.
+        assert as_visitor.live | as_agent.live == by_seq
+        accepted = {**as_visitor.accepted, **as_agent.accepted}
+        stored = {
+            f"{e['author']['role']} {e['type']}.send {e['client_id']}": (e["seq"], e["text"])
+            for e in everything
+            if e["type"] != "event"
+        }
+        assert stored == accepted
+        print(f"live fuzz: {len(everything)} entries in the log, {len(accepted)} sends stored")
+        assert len(as_visitor.accepted) > 20 and len(as_agent.accepted) > 20
+
+        middle = sorted(by_seq)[len(by_seq) // 2]
+        tail = runner.run(replay(edge, conversation_id, agent["token"], middle))
+        assert tail == [by_seq[seq] for seq in sorted(by_seq) if seq > middle]
+        seen_by_visitor = [
+            e
+            for e in everything
+            if e["type"] != "note" and e.get("name") not in frames.AGENT_ONLY_EVENTS
+        ]
+        assert runner.run(replay(edge, conversation_id, token, 0)) == seen_by_visitor
+        in_d1 = runner.run(d1_history(http, conversation_id, agent["token"], max(by_seq)))
+        assert [(e["seq"], e["type"], e.get("text")) for e in in_d1] == [
+            (e["seq"], e["type"], e.get("text")) for e in everything
+        ]
         runner.run(http.aclose())
 
     with edge.log.open("rb") as log:
