@@ -85,14 +85,14 @@ class RoomMachine(RuleBasedStateMachine):
             elif isinstance(effect, Ask):
                 self.asked.append(effect.answer_id)
 
-    def stored_receipt(self, author_id: str, client_id: str) -> tuple[int, str] | None:
+    def stored_receipt(self, author_id: str, client_id: str) -> tuple[int, str, str] | None:
         """The storage lookup: the log is what storage holds."""
         for entry in self.log:
             if not isinstance(entry, frames.Event) and (entry.author.id, entry.client_id) == (
                 author_id,
                 client_id,
             ):
-                return entry.seq, entry.id
+                return entry.seq, entry.id, entry.type
         return None
 
     def deliver(self, session_id: str, frame: frames.Frame) -> None:
