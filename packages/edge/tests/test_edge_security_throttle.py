@@ -15,10 +15,10 @@ import httpx
 import pytest
 
 from helpway.edge.cloudflare.app import make_worker_app
-from helpway.edge.cloudflare.testing import FakeLimiterNamespace
+from helpway.edge.cloudflare.testing import FakeLimiterNamespace, FakeNamespace
 from helpway.edge.local import demo
 from helpway.edge.throttle import LocalLoginLimiter, LoginLimiter, LoginLimits
-from helpway.rooms.cloudflare.ratelimit import DurableLimiter
+from helpway.rooms.cloudflare.ratelimit import UNREACHABLE_WAIT_MS, DurableLimiter
 from helpway.rooms.ratelimit import Rate
 
 from .conftest import WorkerClock, worker_env
@@ -192,3 +192,19 @@ async def test_failed_logins_from_one_ip_are_limited(edge: Any) -> None:
         _assert_limited(await _login(http, "agent@demo.helpway.dev", "helpway-demo", ip))
         fine = await _login(http, "agent@demo.helpway.dev", "helpway-demo", "192.0.2.78")
         assert fine.status_code == 200
+
+
+class Unreachable:
+    """A limiter object the runtime cannot reach (overloaded, or reset by a deploy)."""
+
+    async def take(self, burst: int, per_second: float, strict: bool = False) -> int:
+        raise RuntimeError("Durable Object is overloaded. Too many requests queued.")
+
+
+async def test_an_unreachable_login_limiter_refuses(caplog: pytest.LogCaptureFixture) -> None:
+    """Sends fail open when their limiter cannot be reached; logins fail closed: an attacker
+    who overloads one key's object must not open its limit."""
+    limiter = DurableLimiter(FakeNamespace(lambda name: Unreachable()))
+    assert await limiter.take(LIMITS.keys("a@x", "1.1.1.1")) == UNREACHABLE_WAIT_MS
+    assert "refusing" in caplog.text
+    assert await limiter.take([("ip:1.1.1.1", Rate(1, 1.0))]) == 0  # a send's
