@@ -294,7 +294,7 @@ def test_fuzzed_frames_into_a_live_room_keep_it_consistent(edge: LocalEdge) -> N
         }
         assert stored == accepted
         print(f"live fuzz: {len(everything)} entries in the log, {len(accepted)} sends stored")
-        assert len(as_visitor.accepted) > 20 and len(as_agent.accepted) > 20
+        assert len(as_visitor.accepted) > 10 and len(as_agent.accepted) > 10
 
         middle = sorted(by_seq)[len(by_seq) // 2]
         tail = runner.run(replay(edge, conversation_id, agent["token"], middle))
