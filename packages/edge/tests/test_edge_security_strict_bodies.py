@@ -4,7 +4,9 @@ refused change leaves nothing changed. On the local edge and on the Worker (`api
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -12,13 +14,19 @@ import pytest
 _n = itertools.count()
 
 
-async def _own_site(api: Any) -> tuple[str, dict[str, str]]:
-    """A new site of the demo agent's (its owner), and the agent's auth header."""
+@contextlib.asynccontextmanager
+async def _own_site(api: Any) -> AsyncIterator[tuple[str, dict[str, str]]]:
+    """A new site of the demo agent's (its owner), and the agent's auth header; deleted after,
+    so the demo agent's sites are as other tests expect them."""
     token = (await api.agent())["token"]
     headers = {"authorization": f"Bearer {token}"}
     made = await api.http.post("/api/sites", json={"name": f"Strict {next(_n)}"}, headers=headers)
     assert made.status_code == 200, made.text
-    return made.json()["id"], headers
+    try:
+        yield made.json()["id"], headers
+    finally:
+        gone = await api.http.delete(f"/api/sites/{made.json()['id']}", headers=headers)
+        assert gone.status_code == 200, gone.text
 
 
 def _assert_refused(response: Any, field: str) -> None:
@@ -33,24 +41,24 @@ def _assert_refused(response: Any, field: str) -> None:
     [{"required": "yes"}, {"required": 1}, {"required": "true"}, {"rotate_secret": "1"}],
 )
 async def test_identity_flags_must_be_booleans(api: Any, body: dict[str, Any]) -> None:
-    site_id, headers = await _own_site(api)
-    path = f"/api/sites/{site_id}/identity"
-    _assert_refused(await api.http.post(path, json=body, headers=headers), next(iter(body)))
-    now = (await api.http.get(path, headers=headers)).json()
-    assert now["required"] is False and now["has_secret"] is False  # nothing changed
-    fine = await api.http.post(path, json={"required": True}, headers=headers)
-    assert fine.status_code == 200 and fine.json()["required"] is True
+    async with _own_site(api) as (site_id, headers):
+        path = f"/api/sites/{site_id}/identity"
+        _assert_refused(await api.http.post(path, json=body, headers=headers), next(iter(body)))
+        now = (await api.http.get(path, headers=headers)).json()
+        assert now["required"] is False and now["has_secret"] is False  # nothing changed
+        fine = await api.http.post(path, json={"required": True}, headers=headers)
+        assert fine.status_code == 200 and fine.json()["required"] is True
 
 
 async def test_nested_settings_are_strict_too(api: Any) -> None:
-    site_id, headers = await _own_site(api)
-    path = f"/api/sites/{site_id}/widget"
-    hours = {"time_zone": "UTC", "weekly": [], "collect_email": "no"}
-    refused = await api.http.post(path, json={"business_hours": hours}, headers=headers)
-    _assert_refused(refused, "business_hours.collect_email")
-    refused = await api.http.post(path, json={"languages": "en"}, headers=headers)
-    _assert_refused(refused, "languages")
-    assert (await api.http.get(path, headers=headers)).json()["business_hours"] is None
+    async with _own_site(api) as (site_id, headers):
+        path = f"/api/sites/{site_id}/widget"
+        hours = {"time_zone": "UTC", "weekly": [], "collect_email": "no"}
+        refused = await api.http.post(path, json={"business_hours": hours}, headers=headers)
+        _assert_refused(refused, "business_hours.collect_email")
+        refused = await api.http.post(path, json={"languages": "en"}, headers=headers)
+        _assert_refused(refused, "languages")
+        assert (await api.http.get(path, headers=headers)).json()["business_hours"] is None
 
 
 @pytest.mark.parametrize(
