@@ -108,26 +108,3 @@ async def test_a_wrong_protocol_version_gets_4400(client) -> None:
         assert error["type"] == "error" and error["code"] == "unsupported_version"
         await sock.conn.wait_closed()
         assert sock.conn.close_code == 4400
-
-
-async def test_a_message_over_the_transport_limit_closes_with_1009_too_large(client) -> None:
-    """Up to `MAX_SOCKET_MESSAGE_BYTES` a frame is read and answered (`too_large` past 16 KiB);
-    beyond, the transport closes without reading it: 1009 with the stable reason `too_large`.
-    Nothing the socket had sent before is lost: a new socket resumes it."""
-    visitor = await client.visitor()
-    cid, token = visitor["conversation_id"], visitor["visitor_token"]
-    async with client.conversation(cid, token) as sock:
-        await sock.send(send_frame("kept", "before the big one"))
-        await sock.recv_until("ack", client_id="kept")
-        await sock.send(send_frame("big", "x" * (limits.MAX_SOCKET_MESSAGE_BYTES - 100)))
-        error, _ = await sock.recv_until("error")  # read and answered; the socket is kept
-        assert error["code"] == "too_large"
-        await sock.send(send_frame("huge", "x" * limits.MAX_SOCKET_MESSAGE_BYTES))
-        await sock.conn.wait_closed()
-        assert sock.conn.close_code == limits.CLOSE_TOO_LARGE == 1009
-        assert sock.conn.close_reason == "too_large"
-    async with client.conversation(cid, token) as sock:
-        await sock.send({"type": "ping"})
-        _, replayed = await sock.recv_until("pong")
-        mine = [m for m in replayed if m["type"] == "message" and m["author"]["role"] == "visitor"]
-        assert [m["client_id"] for m in mine] == ["kept"]

@@ -8,11 +8,10 @@ PROTOCOL_VERSION = 1
 # A frame is refused before parsing when its UTF-8 encoding is larger than this.
 MAX_FRAME_BYTES = 16384
 # A WebSocket message this much bigger is not even read: the local edge's transport closes the
-# socket with 1009 (message too big) and the reason `too_large` instead of buffering it, to
-# answer it with an error frame. (Cloudflare's runtime reads messages up to 32 MiB, so there the
-# room answers `too_large` and keeps the socket up to that size.)
+# socket with 1009 (message too big) instead of buffering it to answer it with an error frame.
+# (Cloudflare's runtime reads messages up to 32 MiB, so there the room answers `too_large` and
+# keeps the socket up to that size.)
 MAX_SOCKET_MESSAGE_BYTES = 256 * 1024
-CLOSE_TOO_LARGE = 1009
 # Message text is measured in code points, the unit both CPython and MicroPython count.
 MAX_TEXT_CHARS = 4000
 MAX_CLIENT_ID_CHARS = 64

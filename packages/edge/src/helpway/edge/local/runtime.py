@@ -23,15 +23,13 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from types import FrameType
-from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
-from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from helpway.knowledge.ingest import IngestProgress
 from helpway.rooms.host import LocalRoomHost
-from helpway.shared import errors, limits
+from helpway.shared import limits
 
 from ..app import build_app
 from ..assistant import kb_assistant
@@ -156,22 +154,6 @@ def bind(settings: Settings) -> socket.socket:
     return sock
 
 
-class SocketTransport(WebSocketsSansIOProtocol):
-    """uvicorn's WebSocket protocol (the one it picks itself), with a stable close for a message
-    over `limits.MAX_SOCKET_MESSAGE_BYTES`: 1009 and the reason `too_large`, where the
-    `websockets` library gives a sentence with byte counts that differs between versions. Such
-    a message is never read (answering it with an error frame would mean buffering it)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        fail = self.conn.fail
-
-        def fail_stably(code: int, reason: str = "") -> None:
-            fail(code, errors.TOO_LARGE if code == limits.CLOSE_TOO_LARGE else reason)
-
-        self.conn.fail = fail_stably  # type: ignore[method-assign]
-
-
 def serve(settings: Settings, watch: bool = False) -> None:
     """Run until SIGINT/SIGTERM; open sockets are closed and rooms flushed before exit.
 
@@ -181,7 +163,6 @@ def serve(settings: Settings, watch: bool = False) -> None:
         local_app(settings, watch=watch),
         host=settings.host,
         port=settings.port,
-        ws=SocketTransport,
         ws_max_size=limits.MAX_SOCKET_MESSAGE_BYTES,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
         log_level="info",
