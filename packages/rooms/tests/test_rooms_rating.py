@@ -97,7 +97,7 @@ def test_a_room_rebuilt_from_storage_remembers_the_rating() -> None:
     room = closed_room()
     [event] = persisted(room.receive("v", rate("r1", 3), now=3))
     stored = RoomMeta.from_json(room.meta.to_json())
-    rebuilt = Room(stored, receipts={("v1", "r1"): (event.seq, event.id)})
+    rebuilt = Room(stored, receipts={("v1", "r1"): (event.seq, event.id, event.type)})
     rebuilt.join("v", VISITOR, stored.last_seq)
     assert rebuilt.receive("v", rate("r1", 3), now=4) == [
         Send(("v",), frames.Ack(type="ack", client_id="r1", seq=event.seq, id=event.id))

@@ -350,7 +350,7 @@ class Room:
         key = (author.id, client_id)
         receipt = self.receipt(*key)
         if receipt is not None:
-            return [Send((session_id,), _ack(client_id, receipt))]
+            return [_resent(session_id, client_id, receipt, "event")]
         if self.meta.rating is not None:
             message = "this conversation has been rated already"
             return [_error(session_id, errors.CONFLICT, message, client_id)]
@@ -360,7 +360,7 @@ class Room:
         meta, event = self._event(self.meta, "rated", author, "closed", now)
         rating = frames.Rating(score=frame.score, comment=frame.comment.strip())
         event = event.model_copy(update={"client_id": client_id, "rating": rating})
-        self._receipts[key] = (event.seq, event.id)
+        self._receipts[key] = (event.seq, event.id, event.type)
         self._forget_old_receipts()
         return self._commit(replace(meta, rating=frame.score), [event], ack=(session_id, client_id))
 
@@ -613,8 +613,9 @@ def _ack(client_id: str, receipt: tuple[int, str]) -> frames.Ack:
 
 def _resent(session_id: str, client_id: str, receipt: Receipt, kind: str) -> Effect:
     """The answer to a send whose client id is already stored: the same ack again for a
-    resend, `conflict` if the id made the other kind (a note's id reused for a message, or the
-    reverse), which would otherwise be acked as delivered without being stored."""
+    resend, `conflict` if the id made another kind (a note's id reused for a message, a
+    message's for a rating, ...), which would otherwise be acked as delivered without being
+    stored."""
     seq, entry_id, stored = receipt
     if stored != kind:
         message = f"client id already used for a {stored}: use a new one"
