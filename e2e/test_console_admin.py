@@ -5,8 +5,9 @@ Olivia (owner) changes the greeting (after the edge refused a bad time zone besi
 a fresh widget greets with it; copies the snippet; uploads a Markdown file and sees it indexed;
 invites an agent and the link works; is told a site keeps its last owner; makes a canned reply,
 is told its shortcut is taken, edits it and uses it from the reply box; switches to a second
-site, whose name (markup) stays text. Dana (agent) gets the
-page read-only, and the edge refuses her the same changes made straight to the API.
+site, whose name (markup) stays text; makes the demo's own agent (an owner of the demo site too)
+a plain agent. Pat (agent) gets the page read-only, and the edge refuses him the same changes
+made straight to the API.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from edge_process import Edge
 from playwright.sync_api import Browser, Page, expect
 
 OWNER = ("olivia@demo.helpway.dev", "olivia-password", "Olivia")
-DANA = ("agent@demo.helpway.dev", "helpway-demo")
+PAT = ("pat@demo.helpway.dev", "pat-password", "Pat")
+DEMO_AGENT = "Dana (demo agent)"
 GREETING = "Hello from the settings page! Ask us about Acme Cloud Notes."
 RETURNS_MD = b"# Returns\n\nYou can return a device within 30 days for a full refund.\n"
 TIMEOUT_MS = 30_000
@@ -147,6 +149,11 @@ def test_an_owner_runs_the_site_from_the_settings_page(browser: Browser, edge: E
     page.reload()
     expect(agents.locator("li.ha-member")).to_have_count(3, timeout=TIMEOUT_MS)
     expect(agents.locator("li.ha-pending")).to_have_count(0)
+    # The demo's own agent owns the site too, until Olivia makes it a plain agent.
+    expect(agents.get_by_label(f"Role of {DEMO_AGENT}")).to_have_value("owner")
+    agents.get_by_label(f"Role of {DEMO_AGENT}").select_option("agent")
+    page.reload()
+    expect(agents.get_by_label(f"Role of {DEMO_AGENT}")).to_have_value("agent", timeout=TIMEOUT_MS)
     agents.get_by_label(f"Role of {OWNER[2]}").select_option("agent")
     expect(agents.locator(".ha-members-error")).to_have_text(
         "A site keeps at least one owner.", timeout=TIMEOUT_MS
@@ -235,13 +242,17 @@ def test_an_owner_runs_the_site_from_the_settings_page(browser: Browser, edge: E
 
 
 def test_a_plain_agent_gets_the_settings_read_only(browser: Browser, edge: Edge) -> None:
+    edge.cli(
+        "agents", "create", "--site", "demo", "--role", "agent", "--email", PAT[0],
+        "--name", PAT[2], "--password", PAT[1],
+    )  # fmt: skip
     context = browser.new_context()
     # No Clipboard API (as on a page that is not a secure context): the copy falls back.
     context.add_init_script(
         "Object.defineProperty(Navigator.prototype, 'clipboard', {get: () => undefined})"
     )
     page = context.new_page()
-    _sign_in(page, edge, DANA[0], DANA[1])
+    _sign_in(page, edge, PAT[0], PAT[1])
     _settings(page)
     expect(page.locator(".ha-role")).to_contain_text("You are an agent of this site")
     expect(page.get_by_label("Name", exact=True)).to_be_disabled()
@@ -291,8 +302,8 @@ def test_a_plain_agent_gets_the_settings_read_only(browser: Browser, edge: Edge)
     expect(page.get_by_role("main", name="Settings")).to_be_hidden()
     expect(page.get_by_role("button", name="Settings")).to_be_hidden()
     assert page.locator(".hc-admin li").count() == 0
-    page.get_by_label("Email").fill(DANA[0])
-    page.get_by_label("Password").fill(DANA[1])
+    page.get_by_label("Email").fill(PAT[0])
+    page.get_by_label("Password").fill(PAT[1])
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("main", name="Settings")).to_be_visible(timeout=TIMEOUT_MS)
     expect(canned.locator("li.ha-canned")).to_have_count(3, timeout=TIMEOUT_MS)

@@ -58,7 +58,8 @@ async def seed(
     except Conflict:
         pass  # seeded by an earlier start
     else:
-        await agents.add_agent_to_site(db, SITE_ID, agent.id)
+        # The person trying the demo runs the site: the settings page is theirs to change.
+        await agents.add_agent_to_site(db, SITE_ID, agent.id, role="owner")
     return await knowledge.ingest_path(
         SITE_ID, DEMO_KB_DIR, base_url=DEMO_BASE_URL, progress=progress
     )
