@@ -176,6 +176,9 @@
   input.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) queue(event);
   });
+  // The composer comes disabled (frame.html): a message sent from here on waits for the app.
+  input.disabled = false;
+  panel.querySelector(".hw-send").disabled = false;
   startPython();
   setTimeout(() => {
     if (!body.hasAttribute("data-ready")) unavailable();
