@@ -8,11 +8,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from helpway.edge.framing import Refusal, decode
-from helpway.shared import limits, wire, wire_spec
+from helpway.shared import errors, limits, wire, wire_spec
 
 EXAMPLES = 800
 TYPES = ["join", "message.send", "typing", "handoff.request", "ping", "welcome", "", "JOIN"]
@@ -122,3 +123,15 @@ def test_validators_agree_and_never_crash(raw: str | bytes) -> None:
     verdict = edge_verdict(raw)
     event(f"verdict: {verdict or 'accepted'}")
     assert verdict == wire_verdict(raw), raw
+
+
+def test_a_blank_text_is_refused_in_words_not_with_the_pattern() -> None:
+    """The refusal used to quote the whole invisible-characters class, cut at 500 characters."""
+    blank = json.dumps({"type": "message.send", "client_id": "c-1", "text": " \u200b\t "})
+    with pytest.raises(Refusal) as refused:
+        decode(blank)
+    assert refused.value.code == errors.INVALID
+    assert refused.value.message == (
+        "message.send.text: must contain a visible character, not only spaces or invisible ones"
+    )
+    assert refused.value.client_id == "c-1"

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 
-from helpway.shared import errors
+from helpway.shared import errors, wire
 
 from .errors import ApiError
 
@@ -40,6 +40,10 @@ def describe(exc: ValidationError) -> str:
     """The first problem, named by its path: enough for a developer, no echo of the input."""
     first = exc.errors(include_url=False, include_input=False)[0]
     where = ".".join(str(part) for part in first["loc"]) or "body"
+    pattern = first.get("ctx", {}).get("pattern")
+    if first["type"] == "string_pattern_mismatch" and pattern == wire.VISIBLE:
+        # Its pattern is a page of invisible code points: say what it means instead.
+        return f"{where}: must contain a visible character, not only spaces or invisible ones"
     return f"{where}: {first['msg']}"
 
 
