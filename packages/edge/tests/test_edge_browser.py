@@ -268,6 +268,9 @@ def test_a_refused_widget_says_unavailable_everywhere(
     expect(composer).to_be_disabled()
     expect(chat(page).get_by_role("button", name="Send")).to_be_disabled()
     expect(chat(page).get_by_role("button", name="Talk to a human")).to_be_hidden()
+    # Nothing says otherwise: no greeting, no "we're away, leave a message".
+    expect(chat(page).locator(".hw-row")).to_have_count(1)
+    expect(chat(page).locator(".hw-away")).to_be_hidden()
 
 
 def test_console_remembers_what_was_read_across_a_reload(page: Page, edge, busy_site) -> None:

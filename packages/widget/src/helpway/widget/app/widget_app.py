@@ -295,7 +295,8 @@ class WidgetApp:
         self.host.setAttribute("data-look", json.dumps(look))
         self.look.assistant_name = config.get("assistant_name") or self._t("assistant")
         greeting = config.get("greeting") or ""
-        self.conversation.set_greeting(i18n.site_text(config.get("greetings"), lang, greeting))
+        if self.status not in _ENDED:  # a chat that cannot work greets nobody
+            self.conversation.set_greeting(i18n.site_text(config.get("greetings"), lang, greeting))
         if self.view is not None:
             if changed:
                 self.view.apply_language(lang)
@@ -315,7 +316,10 @@ class WidgetApp:
 
     def _away(self) -> dict | None:
         """What the panel says outside business hours, or inside them while no agent is online
-        (leave a message, the assistant helps meanwhile); None while the team is in."""
+        (leave a message, the assistant helps meanwhile); None while the team is in, or when
+        the chat cannot work here at all."""
+        if self.status in _ENDED:
+            return None
         config = self.config
         availability = team.availability(config)
         if availability == team.AWAY:
@@ -362,6 +366,9 @@ class WidgetApp:
         self.conversation.disconnected()
         self.conversation.fail_outbox(status)
         self.look.on_retry = None
+        self.conversation.set_greeting("")
+        if self.view is not None:
+            self.view.show_away(None)
         self._show_problem(problem)
         self.changed()
 
