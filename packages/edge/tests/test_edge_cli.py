@@ -247,7 +247,9 @@ async def test_an_existing_agent_joins_another_site(client, edge, helpway) -> No
     added = helpway(
         edge.data, "agents", "add-to-site", "--email", "KIM@later.example", "--site", "demo"
     )
-    assert added.stdout.strip() == "agent kim@later.example answers for demo, joined-later"
+    assert added.stdout.strip() == (
+        "agent kim@later.example is agent of demo; answers for demo, joined-later"
+    )
     login = await client.http.post(
         "/api/agent/login", json={"email": "kim@later.example", "password": "kim-password"}
     )

@@ -577,7 +577,9 @@ def agents_add_to_site(email: str, site_ids: tuple[str, ...], role: agents.SiteR
             db.close()
 
     agent, answered = _run(job)
-    click.echo(f"agent {agent.email} answers for {', '.join(answered)}")
+    click.echo(
+        f"agent {agent.email} is {role} of {', '.join(site_ids)}; answers for {', '.join(answered)}"
+    )
 
 
 @agents_group.command("list")
