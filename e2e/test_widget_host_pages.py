@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from edge_process import Edge, agent_says
 from host_pages import HostSite, host_site
-from playwright.sync_api import Browser, FrameLocator, Page, Response, Route, expect
+from playwright.sync_api import Browser, FrameLocator, Page, Response, expect
 
 TIMEOUT_MS = 30_000
 QUESTION = "How do I reset my password?"
@@ -199,44 +199,4 @@ def test_a_single_page_app_keeps_one_widget_and_tells_the_agent_its_page(
         site.url + "/app/pricing/teams?seats=12", timeout=TIMEOUT_MS
     )
     agent_context.close()
-    context.close()
-
-
-def test_a_message_sent_before_python_is_ready_goes_once_it_is(
-    browser: Browser, edge: Edge, site: HostSite
-) -> None:
-    """On a slow link the panel shows long before Python runs. Its box takes text only once
-    frame.js can hold a message for the app (an Enter before that only added a line, and the
-    message sat in the box unsent), and a message sent before the app is ready goes when it is."""
-    url = site.page(
-        "/early",
-        f'<!doctype html><html lang="en"><title>Early</title><h1>Early</h1>'
-        f'<script src="{edge.url}/widget/demo.js" async></script>',
-    )
-    context = browser.new_context()
-    page = context.new_page()
-    held: dict[str, Route] = {}
-
-    def hold(route: Route) -> None:
-        held[route.request.url.rsplit("/", 1)[-1]] = route
-
-    page.route("**/frame.js", hold)
-    page.route("**/micropython.wasm", hold)
-    page.goto(url)
-    page.locator('button[aria-label="Open chat"]').click()
-    chat = _chat(page)
-    box = chat.locator('textarea[aria-label="Message"]')
-    expect(box).to_be_disabled(timeout=TIMEOUT_MS)
-    while "frame.js" not in held:
-        page.wait_for_timeout(20)
-    held["frame.js"].continue_()
-    _ask(chat, QUESTION)  # Python cannot have started: its runtime is held
-    assert page.locator("helpway-widget[data-ready]").count() == 0
-    while "micropython.wasm" not in held:
-        page.wait_for_timeout(20)
-    held["micropython.wasm"].continue_()
-    mine = chat.locator(".hw-row.hw-mine[data-seq]")
-    expect(mine).to_have_count(1, timeout=TIMEOUT_MS)
-    expect(mine.locator(".hw-text")).to_have_text(QUESTION)
-    expect(box).to_have_value("")
     context.close()
