@@ -147,7 +147,9 @@ class Assign(Frame):
     agent_id: Id | None
 
 
-ClientFrame = Annotated[
+# The frames a room understands, one list for both sockets: the inbox socket takes them too
+# (and refuses them as not for the inbox), so a frame added here is known on both.
+RoomClientFrames = (
     Join
     | SendMessage
     | SetTyping
@@ -158,9 +160,9 @@ ClientFrame = Annotated[
     | TakeOver
     | Close
     | Reopen
-    | Assign,
-    Field(discriminator="type"),
-]
+    | Assign
+)
+ClientFrame = Annotated[RoomClientFrames, Field(discriminator="type")]
 client_frame_adapter: TypeAdapter[ClientFrame] = TypeAdapter(ClientFrame)
 
 PresenceStatus = Literal["online", "away"]
@@ -174,23 +176,9 @@ class SetPresence(Frame):
     status: PresenceStatus
 
 
-# What an inbox socket may be sent: a room's frames are understood there (and refused as not
-# for the inbox), `presence.set` only there; rooms never see it.
-InboxClientFrame = Annotated[
-    Join
-    | SendMessage
-    | SetTyping
-    | RequestHuman
-    | Ping
-    | SendRating
-    | SendNote
-    | TakeOver
-    | Close
-    | Reopen
-    | Assign
-    | SetPresence,
-    Field(discriminator="type"),
-]
+# What an inbox socket may be sent: a room's frames, and `presence.set`, which only the inbox
+# takes; rooms never see it.
+InboxClientFrame = Annotated[RoomClientFrames | SetPresence, Field(discriminator="type")]
 inbox_client_frame_adapter: TypeAdapter[InboxClientFrame] = TypeAdapter(InboxClientFrame)
 
 
