@@ -6,6 +6,7 @@ and the socket stays open."""
 from __future__ import annotations
 
 import asyncio
+from contextlib import asynccontextmanager
 from typing import Any
 
 from helpway.shared import limits
@@ -27,6 +28,24 @@ async def inbox_row(client, token: str, cid: str) -> dict[str, Any]:  # type: ig
     assert response.status_code == 200, response.text
     [row] = [r for r in response.json()["conversations"] if r["id"] == cid]
     return dict(row)
+
+
+@asynccontextmanager
+async def closed_conversation(client):  # type: ignore[no-untyped-def]
+    """What a rating needs: a conversation the visitor wrote in and the demo agent closed, with
+    both sockets still open. Yields (visitor session, agent login, visitor's socket, the
+    `closed` event)."""
+    visitor, dana = await client.visitor(), await client.agent()
+    cid, vtoken = visitor["conversation_id"], visitor["visitor_token"]
+    async with (
+        client.conversation(cid, vtoken) as v,
+        client.conversation(cid, dana["token"]) as d,
+    ):
+        await v.send({"type": "message.send", "client_id": "m1", "text": "hello"})
+        await v.recv_until("ack", client_id="m1")
+        await d.send({"type": "close"})
+        closed, _ = await v.recv_until("event", name="closed")
+        yield visitor, dana, v, closed
 
 
 async def test_a_visitor_rates_a_closed_conversation_and_agents_see_it(client) -> None:  # type: ignore[no-untyped-def]
@@ -101,16 +120,8 @@ async def test_a_visitor_rates_a_closed_conversation_and_agents_see_it(client) -
 
 
 async def test_bad_ratings_get_clear_errors_and_keep_the_socket(client) -> None:  # type: ignore[no-untyped-def]
-    visitor, dana = await client.visitor(), await client.agent()
-    cid, vtoken = visitor["conversation_id"], visitor["visitor_token"]
-    async with (
-        client.conversation(cid, vtoken) as v,
-        client.conversation(cid, dana["token"]) as d,
-    ):
-        await v.send({"type": "message.send", "client_id": "m1", "text": "hello"})
-        await v.recv_until("ack", client_id="m1")
-        await d.send({"type": "close"})
-        closed, _ = await v.recv_until("event", name="closed")
+    async with closed_conversation(client) as (visitor, dana, v, closed):
+        cid = visitor["conversation_id"]
         too_long = "x" * (limits.MAX_RATING_COMMENT_CHARS + 1)
         for frame, code in (
             (rating("b0", 0), "invalid"),
@@ -149,16 +160,8 @@ async def test_a_visitors_export_has_the_rating_and_the_erase_removes_it(client,
         "/api/agent/login", json={"email": admin["email"], "password": admin["password"]}
     )
     bearer = {"authorization": f"Bearer {login.json()['token']}"}
-    visitor, dana = await client.visitor(), await client.agent()
-    cid, vtoken = visitor["conversation_id"], visitor["visitor_token"]
-    async with (
-        client.conversation(cid, vtoken) as v,
-        client.conversation(cid, dana["token"]) as d,
-    ):
-        await v.send({"type": "message.send", "client_id": "m1", "text": "hello"})
-        await v.recv_until("ack", client_id="m1")
-        await d.send({"type": "close"})
-        await v.recv_until("event", name="closed")
+    async with closed_conversation(client) as (visitor, dana, v, _):
+        cid = visitor["conversation_id"]
         await v.send(rating("r1", 2, "Slow to answer"))
         ack, _ = await v.recv_until("ack", client_id="r1")
     await client.history(cid, dana["token"], through_seq=ack["seq"])  # D1 has it
