@@ -93,6 +93,3 @@ class Team:
                     status[agent["id"]] = agent["status"]
         people = [{"id": i, "name": names[i], "status": s} for i, s in status.items()]
         return sorted(people, key=lambda p: (p["name"], p["id"]))
-
-    def online_count(self) -> int:
-        return len([p for p in self.people() if p["status"] == ONLINE])
