@@ -20,7 +20,6 @@ LANGUAGES = (
 )
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ROLES = ("agent", "admin", "owner")
-_RANK = {"agent": 0, "admin": 1, "owner": 2}
 # KbDocumentIn.content holds at most 2,000,000 characters; a file is refused before reading
 # when its bytes alone say it cannot fit.
 MAX_UPLOAD_BYTES = 2_000_000
