@@ -9,49 +9,17 @@ is back with every message exactly once.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 
+from browser_steps import open_widget, record_frames, say, sign_in
 from edge_process import Edge
-from playwright.sync_api import Browser, FrameLocator, Page, WebSocket, expect
+from playwright.sync_api import Browser, expect
 
-AGENT_EMAIL = "agent@demo.helpway.dev"
-AGENT_PASSWORD = "helpway-demo"
 QUESTION = "How do I reset my password?"
 REPLY = "Hi, I'm Dana <b>from support</b> — happy to help!"
 THANKS = "Thanks, that worked!"
 TIMEOUT_MS = 30_000
-
-
-def _record_frames(page: Page, received: list[dict]) -> None:
-    """Collect every frame the page receives on its conversation socket."""
-
-    def on_socket(ws: WebSocket) -> None:
-        if "/ws/conversations/" in ws.url:
-            ws.on("framereceived", lambda payload: received.append(json.loads(payload)))
-
-    page.on("websocket", on_socket)
-
-
-def _sign_in_agent(page: Page, edge: Edge) -> None:
-    page.goto(edge.url + "/console")
-    expect(page.locator("body[data-ready]")).to_have_count(1, timeout=TIMEOUT_MS)
-    page.get_by_label("Email").fill(AGENT_EMAIL)
-    page.get_by_label("Password").fill(AGENT_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_label("Reply")).to_have_count(1, timeout=TIMEOUT_MS)
-
-
-def _chat(page: Page) -> FrameLocator:
-    """The widget's panel: a frame of the edge's origin inside the launcher's shadow root."""
-    return page.frame_locator("helpway-widget iframe")
-
-
-def _open_widget(page: Page, edge: Edge) -> None:
-    page.goto(edge.url + "/")
-    page.locator('button[aria-label="Open chat"]').click()
-    expect(page.locator("helpway-widget[data-ready]")).to_have_count(1, timeout=TIMEOUT_MS)
 
 
 def test_visitor_gets_a_cited_answer_then_a_human(browser: Browser, edge: Edge) -> None:
@@ -60,16 +28,15 @@ def test_visitor_gets_a_cited_answer_then_a_human(browser: Browser, edge: Edge) 
     agent = agent_context.new_page()
     visitor = visitor_context.new_page()
     frames: list[dict] = []
-    _record_frames(visitor, frames)
+    record_frames(visitor, frames, only="/ws/conversations/")
 
-    _sign_in_agent(agent, edge)
+    sign_in(agent, edge.url)
+    expect(agent.get_by_label("Reply")).to_have_count(1, timeout=TIMEOUT_MS)
     expect(agent.locator("button.hc-conv")).to_have_count(0)
 
     # The visitor asks; the answer streams in pieces, then lands with its sources as links.
-    _open_widget(visitor, edge)
-    chat = _chat(visitor)
-    chat.locator('textarea[aria-label="Message"]').fill(QUESTION)
-    chat.locator('textarea[aria-label="Message"]').press("Enter")
+    chat = open_widget(visitor, edge.url)
+    say(chat, QUESTION)
     mine = chat.locator(".hw-row.hw-mine")
     expect(mine).to_have_count(1, timeout=TIMEOUT_MS)
     expect(mine.locator(".hw-text")).to_have_text(QUESTION)

@@ -11,44 +11,14 @@ from __future__ import annotations
 
 import json
 
+from browser_steps import open_widget, record_frames, say, sign_in
 from edge_process import Edge
-from playwright.sync_api import Browser, FrameLocator, Page, WebSocket, expect
+from playwright.sync_api import Browser, Page, expect
 
 DANA = ("agent@demo.helpway.dev", "helpway-demo", "Dana (demo agent)")
 BOB = ("bob@demo.helpway.dev", "bob-password", "Bob")
 NOTE = "Internal: VIP customer, refund pre-approved"
 TIMEOUT_MS = 30_000
-
-
-def _record_frames(page: Page, received: list[dict]) -> None:
-    """Every frame the page receives on any socket."""
-
-    def on_socket(ws: WebSocket) -> None:
-        ws.on("framereceived", lambda payload: received.append(json.loads(payload)))
-
-    page.on("websocket", on_socket)
-
-
-def _sign_in(page: Page, edge: Edge, email: str, password: str) -> None:
-    page.goto(edge.url + "/console")
-    expect(page.locator("body[data-ready]")).to_have_count(1, timeout=TIMEOUT_MS)
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.locator(".hc-desk")).to_be_visible(timeout=TIMEOUT_MS)
-
-
-def _open_widget(page: Page, edge: Edge) -> FrameLocator:
-    page.goto(edge.url + "/")
-    page.locator('button[aria-label="Open chat"]').click()
-    expect(page.locator("helpway-widget[data-ready]")).to_have_count(1, timeout=TIMEOUT_MS)
-    return page.frame_locator("helpway-widget iframe")
-
-
-def _say(chat: FrameLocator, text: str) -> None:
-    box = chat.locator('textarea[aria-label="Message"]')
-    box.fill(text)
-    box.press("Enter")
 
 
 def _watch_answering(page: Page) -> None:
@@ -71,12 +41,12 @@ def test_two_agents_take_over_assign_note_and_close(browser: Browser, edge: Edge
     contexts = [browser.new_context() for _ in range(3)]
     dana, bob, visitor = (context.new_page() for context in contexts)
     visitor_frames: list[dict] = []
-    _record_frames(visitor, visitor_frames)
-    _sign_in(dana, edge, DANA[0], DANA[1])
-    _sign_in(bob, edge, BOB[0], BOB[1])
+    record_frames(visitor, visitor_frames)
+    sign_in(dana, edge.url, DANA[0], DANA[1])
+    sign_in(bob, edge.url, BOB[0], BOB[1])
 
-    chat = _open_widget(visitor, edge)
-    _say(chat, "Hello there")
+    chat = open_widget(visitor, edge.url)
+    say(chat, "Hello there")
     answer = chat.locator('.hw-row[data-role="assistant"][data-id]:not(.hw-streaming)')
     expect(answer).to_have_count(1, timeout=TIMEOUT_MS)
 
@@ -87,7 +57,7 @@ def test_two_agents_take_over_assign_note_and_close(browser: Browser, edge: Edge
     expect(dana.locator(".hc-log .hw-row .hw-text").first).to_have_text("Hello there")
     expect(dana.locator(".hc-assignee")).to_have_text("Unassigned", timeout=TIMEOUT_MS)
     _watch_answering(dana)
-    _say(chat, "How do I reset my password?")
+    say(chat, "How do I reset my password?")
     expect(answer).to_have_count(2, timeout=TIMEOUT_MS)
     dana.wait_for_function("() => window.answeringSeen.includes('AI is answering…')")
     expect(dana.locator(".hc-answering")).to_have_text("", timeout=TIMEOUT_MS)
@@ -148,7 +118,7 @@ def test_two_agents_take_over_assign_note_and_close(browser: Browser, edge: Edge
     )
 
     # Writing reopens it; both agents see that.
-    _say(chat, "One more thing")
+    say(chat, "One more thing")
     expect(chat.locator('.hw-event[data-event="reopened"]')).to_have_count(1, timeout=TIMEOUT_MS)
     expect(dana.locator(".hc-log .hw-event[data-event='reopened']")).to_have_count(
         1, timeout=TIMEOUT_MS

@@ -16,6 +16,7 @@ import json
 import re
 
 import httpx
+from browser_steps import open_widget, say, sign_in
 from edge_process import Edge
 from playwright.sync_api import Browser, Page, expect
 
@@ -26,15 +27,6 @@ GREETING = "Hello from the settings page! Ask us about Acme Cloud Notes."
 RETURNS_MD = b"# Returns\n\nYou can return a device within 30 days for a full refund.\n"
 TIMEOUT_MS = 30_000
 HOSTILE_NAME = '<img src=x onerror="window.pwned=1">Second shop'
-
-
-def _sign_in(page: Page, edge: Edge, email: str, password: str) -> None:
-    page.goto(edge.url + "/console")
-    expect(page.locator("body[data-ready]")).to_have_count(1, timeout=TIMEOUT_MS)
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.locator(".hc-desk")).to_be_visible(timeout=TIMEOUT_MS)
 
 
 def _settings(page: Page) -> None:
@@ -51,7 +43,7 @@ def test_an_owner_runs_the_site_from_the_settings_page(browser: Browser, edge: E
     )  # fmt: skip
     owner_context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
     page = owner_context.new_page()
-    _sign_in(page, edge, OWNER[0], OWNER[1])
+    sign_in(page, edge.url, OWNER[0], OWNER[1])
     _settings(page)
     expect(page.locator(".ha-role")).to_have_text("You are the site's owner.")
     # console.css applies to its end (a rule left open once swallowed every later one).
@@ -99,10 +91,7 @@ def test_an_owner_runs_the_site_from_the_settings_page(browser: Browser, edge: E
     # A fresh widget greets with it.
     visitor_context = browser.new_context()
     visitor = visitor_context.new_page()
-    visitor.goto(edge.url + "/")
-    visitor.locator('button[aria-label="Open chat"]').click()
-    expect(visitor.locator("helpway-widget[data-ready]")).to_have_count(1, timeout=TIMEOUT_MS)
-    chat = visitor.frame_locator("helpway-widget iframe")
+    chat = open_widget(visitor, edge.url)
     expect(chat.locator('.hw-row[data-role="assistant"] .hw-text').first).to_have_text(
         GREETING, timeout=TIMEOUT_MS
     )
@@ -192,8 +181,7 @@ def test_an_owner_runs_the_site_from_the_settings_page(browser: Browser, edge: E
     expect(canned.locator("li.ha-canned")).to_have_count(4)  # the demo's three and this one
 
     # Back in the inbox, its shortcut works in the reply box.
-    chat.locator('textarea[aria-label="Message"]').fill("I want my money back")
-    chat.locator('textarea[aria-label="Message"]').press("Enter")
+    say(chat, "I want my money back")
     page.get_by_role("button", name="Inbox").click()
     expect(page.get_by_role("main", name="Settings")).to_be_hidden()
     conversation = page.locator("button.hc-conv")
@@ -252,7 +240,7 @@ def test_a_plain_agent_gets_the_settings_read_only(browser: Browser, edge: Edge)
         "Object.defineProperty(Navigator.prototype, 'clipboard', {get: () => undefined})"
     )
     page = context.new_page()
-    _sign_in(page, edge, PAT[0], PAT[1])
+    sign_in(page, edge.url, PAT[0], PAT[1])
     _settings(page)
     expect(page.locator(".ha-role")).to_contain_text("You are an agent of this site")
     expect(page.get_by_label("Name", exact=True)).to_be_disabled()

@@ -12,33 +12,14 @@ from __future__ import annotations
 
 import json
 
+from browser_steps import open_widget, record_frames, say, sign_in
 from edge_process import Edge
-from playwright.sync_api import Browser, FrameLocator, Page, WebSocket, expect
+from playwright.sync_api import Browser, expect
 
 DANA = ("agent@demo.helpway.dev", "helpway-demo", "Dana (demo agent)")
 BOB = ("bob@demo.helpway.dev", "bob-password", "Bob Builder")
 CARA = ("cara@demo.helpway.dev", "cara-password", "Cara Leaving")
 TIMEOUT_MS = 30_000
-
-
-def _sign_in(page: Page, edge: Edge, email: str, password: str) -> None:
-    page.goto(edge.url + "/console")
-    expect(page.locator("body[data-ready]")).to_have_count(1, timeout=TIMEOUT_MS)
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.locator(".hc-desk")).to_be_visible(timeout=TIMEOUT_MS)
-
-
-def _open_widget(page: Page, edge: Edge, frames: list[dict]) -> FrameLocator:
-    def on_socket(ws: WebSocket) -> None:
-        ws.on("framereceived", lambda payload: frames.append(json.loads(payload)))
-
-    page.on("websocket", on_socket)
-    page.goto(edge.url + "/")
-    page.locator('button[aria-label="Open chat"]').click()
-    expect(page.locator("helpway-widget[data-ready]")).to_have_count(1, timeout=TIMEOUT_MS)
-    return page.frame_locator("helpway-widget iframe")
 
 
 def test_an_agent_assigns_to_a_teammate_who_sees_it_live(browser: Browser, edge: Edge) -> None:
@@ -53,15 +34,14 @@ def test_an_agent_assigns_to_a_teammate_who_sees_it_live(browser: Browser, edge:
     contexts = [browser.new_context() for _ in range(3)]
     dana, bob, visitor = (context.new_page() for context in contexts)
     visitor_frames: list[dict] = []
-    _sign_in(dana, edge, DANA[0], DANA[1])
-    _sign_in(bob, edge, BOB[0], BOB[1])
+    sign_in(dana, edge.url, DANA[0], DANA[1])
+    sign_in(bob, edge.url, BOB[0], BOB[1])
     bob.get_by_role("button", name="Assigned to me").click()
     expect(bob.locator(".hc-empty")).to_be_visible()
 
-    chat = _open_widget(visitor, edge, visitor_frames)
-    box = chat.locator('textarea[aria-label="Message"]')
-    box.fill("Can someone check my order?")
-    box.press("Enter")
+    record_frames(visitor, visitor_frames)
+    chat = open_widget(visitor, edge.url)
+    say(chat, "Can someone check my order?")
     expect(dana.locator("button.hc-conv")).to_have_count(1, timeout=TIMEOUT_MS)
     dana.locator("button.hc-conv").click()
     expect(dana.locator(".hc-assignee")).to_have_text("Unassigned", timeout=TIMEOUT_MS)

@@ -12,11 +12,11 @@ import json
 import time
 
 import httpx
+from browser_steps import sign_in
 from edge_process import Edge, Edges, stop_edge
 from playwright.sync_api import Browser, Page, expect
 from websockets.sync.client import connect
 
-AGENT = {"email": "agent@demo.helpway.dev", "password": "helpway-demo"}
 TIMEOUT_MS = 30_000
 # The console backs off up to 30 s between attempts while its edge is down.
 RECONNECT_TIMEOUT_MS = 90_000
@@ -80,10 +80,7 @@ def test_a_reply_waiting_for_its_ack_stays_with_its_conversation(
     context = browser.new_context()
     context.set_default_timeout(TIMEOUT_MS)  # clicks and fills
     agent = context.new_page()
-    agent.goto(edge.url + "/console")
-    agent.get_by_label("Email").fill(AGENT["email"])
-    agent.get_by_label("Password").fill(AGENT["password"])
-    agent.get_by_role("button", name="Log in").click()
+    sign_in(agent, edge.url)
     expect(agent.locator("button.hc-conv")).to_have_count(2, timeout=TIMEOUT_MS)
     open_conversation(agent, a, "Where is my refund?")
     expect(agent.locator(".hc-conn")).to_have_text("", timeout=TIMEOUT_MS)

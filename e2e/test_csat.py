@@ -8,28 +8,12 @@ from __future__ import annotations
 
 import json
 
+from browser_steps import open_widget, say, sign_in
 from edge_process import Edge
-from playwright.sync_api import Browser, Frame, FrameLocator, Page, expect
+from playwright.sync_api import Browser, Frame, Page, expect
 
-DANA = ("agent@demo.helpway.dev", "helpway-demo")
 COMMENT = "Quick and kind <b>really</b> — merci!"
 TIMEOUT_MS = 30_000
-
-
-def _sign_in(page: Page, edge: Edge) -> None:
-    page.goto(edge.url + "/console")
-    expect(page.locator("body[data-ready]")).to_have_count(1, timeout=TIMEOUT_MS)
-    page.get_by_label("Email").fill(DANA[0])
-    page.get_by_label("Password").fill(DANA[1])
-    page.get_by_role("button", name="Log in").click()
-    expect(page.locator(".hc-desk")).to_be_visible(timeout=TIMEOUT_MS)
-
-
-def _open_widget(page: Page, edge: Edge) -> FrameLocator:
-    page.goto(edge.url + "/")
-    page.locator('button[aria-label="Open chat"]').click()
-    expect(page.locator("helpway-widget[data-ready]")).to_have_count(1, timeout=TIMEOUT_MS)
-    return page.frame_locator("helpway-widget iframe")
 
 
 def _widget_frame(page: Page) -> Frame:
@@ -98,11 +82,9 @@ def test_csat_round_trip_on_brython(browser: Browser, no_wasm_browser: Browser, 
 def _round_trip(agents: Browser, visitors: Browser, edge: Edge) -> None:
     agent_context, visitor_context = agents.new_context(), visitors.new_context()
     dana, visitor = agent_context.new_page(), visitor_context.new_page()
-    _sign_in(dana, edge)
-    chat = _open_widget(visitor, edge)
-    box = chat.locator('textarea[aria-label="Message"]')
-    box.fill("Where is my parcel?")
-    box.press("Enter")
+    sign_in(dana, edge.url)
+    chat = open_widget(visitor, edge.url)
+    say(chat, "Where is my parcel?")
     expect(chat.locator('.hw-row[data-role="visitor"][data-id]')).to_have_count(
         1, timeout=TIMEOUT_MS
     )
@@ -194,8 +176,7 @@ def _round_trip(agents: Browser, visitors: Browser, edge: Edge) -> None:
     expect(chat.locator(".hw-rate-form")).to_be_hidden()
 
     # A reopen takes the prompt away.
-    box.fill("Actually, one more question")
-    box.press("Enter")
+    say(chat, "Actually, one more question")
     expect(chat.locator('.hw-event[data-event="reopened"]')).to_have_count(1, timeout=TIMEOUT_MS)
     expect(rating).to_be_hidden()
 

@@ -6,11 +6,10 @@ the text shown is exactly the text sent (bidi overrides and zero-width character
 
 from __future__ import annotations
 
+from browser_steps import open_widget, sign_in
 from edge_process import Edge
-from playwright.sync_api import Browser, Dialog, FrameLocator, Locator, Page, expect
+from playwright.sync_api import Browser, Dialog, Locator, Page, expect
 
-AGENT_EMAIL = "agent@demo.helpway.dev"
-AGENT_PASSWORD = "helpway-demo"
 TIMEOUT_MS = 30_000
 CORPUS = [
     "<img src=x onerror=\"alert('img');window.__xss=1\">",
@@ -56,10 +55,7 @@ def test_corpus_renders_as_text_in_widget_and_console(browser: Browser, edge: Ed
     visitor_context = browser.new_context()
     visitor = visitor_context.new_page()
     _watch_dialogs(visitor, fired)
-    visitor.goto(edge.url + "/")
-    visitor.locator('button[aria-label="Open chat"]').click()
-    expect(visitor.locator("helpway-widget[data-ready]")).to_have_count(1, timeout=TIMEOUT_MS)
-    chat: FrameLocator = visitor.frame_locator("helpway-widget iframe")
+    chat = open_widget(visitor, edge.url)
 
     # Ask for a human first, so the assistant stays quiet and the log is just the corpus.
     chat.get_by_role("button", name="Talk to a human").click()
@@ -73,11 +69,7 @@ def test_corpus_renders_as_text_in_widget_and_console(browser: Browser, edge: Ed
     agent_context = browser.new_context()
     agent = agent_context.new_page()
     _watch_dialogs(agent, fired)
-    agent.goto(edge.url + "/console")
-    expect(agent.locator("body[data-ready]")).to_have_count(1, timeout=TIMEOUT_MS)
-    agent.get_by_label("Email").fill(AGENT_EMAIL)
-    agent.get_by_label("Password").fill(AGENT_PASSWORD)
-    agent.get_by_role("button", name="Log in").click()
+    sign_in(agent, edge.url)
     row = agent.locator('button.hc-conv[data-status="waiting_human"]')
     expect(row).to_have_count(1, timeout=TIMEOUT_MS)
     row.click()

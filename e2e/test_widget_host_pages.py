@@ -8,9 +8,10 @@ import json
 from collections.abc import Iterator
 
 import pytest
+from browser_steps import panel, say, sign_in
 from edge_process import Edge, agent_says
 from host_pages import HostSite, host_site
-from playwright.sync_api import Browser, FrameLocator, Page, Response, expect
+from playwright.sync_api import Browser, Page, Response, expect
 
 TIMEOUT_MS = 30_000
 QUESTION = "How do I reset my password?"
@@ -35,16 +36,6 @@ def site(edge: Edge) -> Iterator[HostSite]:
         yield host
 
 
-def _chat(page: Page) -> FrameLocator:
-    return page.frame_locator("helpway-widget iframe")
-
-
-def _ask(chat: FrameLocator, text: str) -> None:
-    box = chat.locator('textarea[aria-label="Message"]')
-    box.fill(text)
-    box.press("Enter")
-
-
 def test_a_strict_csp_page_shows_opens_and_chats_with_no_violation(
     browser: Browser, edge: Edge, site: HostSite
 ) -> None:
@@ -61,8 +52,8 @@ def test_a_strict_csp_page_shows_opens_and_chats_with_no_violation(
     launcher = page.locator('button[aria-label="Open chat"]')
     launcher.click()
     expect(page.locator("helpway-widget[data-ready]")).to_have_count(1, timeout=TIMEOUT_MS)
-    chat = _chat(page)
-    _ask(chat, QUESTION)
+    chat = panel(page)
+    say(chat, QUESTION)
     answer = chat.locator('.hw-row[data-role="assistant"][data-id]:not(.hw-streaming)')
     expect(answer).to_have_count(1, timeout=TIMEOUT_MS)
     # Our styles applied (a constructed sheet): the launcher is a 56 px circle in the corner.
@@ -111,8 +102,8 @@ def test_the_widget_never_takes_the_focus_from_a_host_input(
 
     # A conversation, then the panel closed and the visitor back at the search field.
     page.locator('button[aria-label="Open chat"]').click()
-    chat = _chat(page)
-    _ask(chat, "Do you ship abroad?")
+    chat = panel(page)
+    say(chat, "Do you ship abroad?")
     expect(chat.locator(".hw-row.hw-mine[data-seq]")).to_have_count(1, timeout=TIMEOUT_MS)
     chat.locator('button[aria-label="Close chat"]').click()
     expect(page.locator("helpway-widget[open]")).to_have_count(0)
@@ -167,8 +158,8 @@ def test_a_single_page_app_keeps_one_widget_and_tells_the_agent_its_page(
     _conversation_of(page, conversation)
     page.goto(url)
     page.locator('button[aria-label="Open chat"]').click()
-    chat = _chat(page)
-    _ask(chat, QUESTION)
+    chat = panel(page)
+    say(chat, QUESTION)
     mine = chat.locator(".hw-row.hw-mine[data-seq]")
     expect(mine).to_have_count(1, timeout=TIMEOUT_MS)
     frame_before = page.frames[1]
@@ -182,17 +173,13 @@ def test_a_single_page_app_keeps_one_widget_and_tells_the_agent_its_page(
     expect(page.locator("helpway-widget iframe")).to_have_count(1)
     assert page.frames[1] is frame_before  # the same frame: the conversation was never dropped
     expect(chat.locator(".hw-row.hw-mine .hw-text")).to_have_text(QUESTION)
-    _ask(chat, "And for teams?")
+    say(chat, "And for teams?")
     expect(mine).to_have_count(2, timeout=TIMEOUT_MS)
 
     # The agent sees where the visitor is now.
     agent_context = browser.new_context()
     agent = agent_context.new_page()
-    agent.goto(edge.url + "/console")
-    expect(agent.locator("body[data-ready]")).to_have_count(1, timeout=TIMEOUT_MS)
-    agent.get_by_label("Email").fill("agent@demo.helpway.dev")
-    agent.get_by_label("Password").fill("helpway-demo")
-    agent.get_by_role("button", name="Log in").click()
+    sign_in(agent, edge.url)
     agent.locator(f'button.hc-conv[data-id="{conversation["id"]}"]').click()
     details = agent.get_by_role("complementary", name="Visitor details")
     expect(details.locator(".hc-ctx-page")).to_have_text(

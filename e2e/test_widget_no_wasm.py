@@ -8,14 +8,12 @@ console, which needs WebAssembly, runs in an ordinary Chromium.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 
+from browser_steps import panel, record_frames, say, sign_in
 from edge_process import Edge
-from playwright.sync_api import Browser, Frame, Page, WebSocket, expect
+from playwright.sync_api import Browser, Frame, Page, expect
 
-AGENT_EMAIL = "agent@demo.helpway.dev"
-AGENT_PASSWORD = "helpway-demo"
 QUESTION = "How do I reset my password?"
 REPLY = "Hello from Dana, on a browser without WebAssembly"
 TIMEOUT_MS = 60_000  # Brython without a JIT is slow to start
@@ -47,29 +45,19 @@ def test_a_visitor_without_webassembly_still_chats(
     requests: list[str] = []
     visitor.on("request", lambda request: requests.append(request.url))
     frames: list[dict] = []
+    record_frames(visitor, frames, only="/ws/conversations/")
 
-    def on_socket(ws: WebSocket) -> None:
-        if "/ws/conversations/" in ws.url:
-            ws.on("framereceived", lambda payload: frames.append(json.loads(payload)))
-
-    visitor.on("websocket", on_socket)
-
-    agent.goto(edge.url + "/console")
-    expect(agent.locator("body[data-ready]")).to_have_count(1, timeout=TIMEOUT_MS)
-    agent.get_by_label("Email").fill(AGENT_EMAIL)
-    agent.get_by_label("Password").fill(AGENT_PASSWORD)
-    agent.get_by_role("button", name="Log in").click()
+    sign_in(agent, edge.url, timeout_ms=TIMEOUT_MS)
     expect(agent.get_by_label("Reply")).to_have_count(1, timeout=TIMEOUT_MS)
 
     visitor.goto(edge.url + "/")
     expect(visitor.locator('button[aria-label="Open chat"]')).to_be_visible()
     _open_widget(visitor)
-    chat = visitor.frame_locator("helpway-widget iframe")
+    chat = panel(visitor)
     expect(chat.get_by_role("dialog", name="Chat")).to_be_visible()
 
     # The visitor asks; the assistant's answer streams in, then lands.
-    chat.locator('textarea[aria-label="Message"]').fill(QUESTION)
-    chat.locator('textarea[aria-label="Message"]').press("Enter")
+    say(chat, QUESTION)
     mine = chat.locator(".hw-row.hw-mine")
     expect(mine.locator(".hw-text")).to_have_text(QUESTION, timeout=TIMEOUT_MS)
     expect(chat.locator(".hw-row.hw-sending")).to_have_count(0, timeout=TIMEOUT_MS)

@@ -11,25 +11,15 @@ conversation exactly as the room's log has it: every entry once, none missing, i
 
 from __future__ import annotations
 
-import json
 import re
 
+from browser_steps import panel, record_frames, say
 from edge_process import Edges, agent_says, room_log, stop_edge
-from playwright.sync_api import Browser, FrameLocator, Page, WebSocket, expect
+from playwright.sync_api import Browser, expect
 
 TIMEOUT_MS = 30_000
 # The widget backs off up to 30 s between attempts while its edge is down.
 RECONNECT_TIMEOUT_MS = 90_000
-
-
-def _chat(page: Page) -> FrameLocator:
-    return page.frame_locator("helpway-widget iframe")
-
-
-def _send(chat: FrameLocator, text: str) -> None:
-    box = chat.locator('textarea[aria-label="Message"]')
-    box.fill(text)
-    box.press("Enter")
 
 
 def test_widget_rejoins_after_the_edge_dies_and_shows_every_message_once(
@@ -39,15 +29,10 @@ def test_widget_rejoins_after_the_edge_dies_and_shows_every_message_once(
     context = browser.new_context()
     visitor = context.new_page()
     received: list[dict] = []
-
-    def on_socket(ws: WebSocket) -> None:
-        if "/ws/conversations/" in ws.url:
-            ws.on("framereceived", lambda payload: received.append(json.loads(payload)))
+    record_frames(visitor, received, only="/ws/conversations/")
 
     def welcomes() -> list[dict]:
         return [f for f in received if f["type"] == "welcome"]
-
-    visitor.on("websocket", on_socket)
 
     # A running conversation: the visitor asked for a human and the agent answered.
     visitor.goto(first.url + "/")
@@ -55,7 +40,7 @@ def test_widget_rejoins_after_the_edge_dies_and_shows_every_message_once(
         visitor.locator('button[aria-label="Open chat"]').click()
     session = started.value.json()
     cid, token = session["conversation_id"], session["visitor_token"]
-    chat = _chat(visitor)
+    chat = panel(visitor)
     subtitle = chat.locator(".hw-sub")
     human = chat.get_by_role("button", name="Talk to a human")
     expect(human).to_be_enabled(timeout=TIMEOUT_MS)
@@ -66,7 +51,7 @@ def test_widget_rejoins_after_the_edge_dies_and_shows_every_message_once(
     agent_says(first, cid, "a1", "Hi, I'm Dana. How can I help?")
     agent_rows = chat.locator('.hw-row[data-role="agent"] .hw-text')
     expect(agent_rows).to_have_text(["Hi, I'm Dana. How can I help?"], timeout=TIMEOUT_MS)
-    _send(chat, "My order is late.")
+    say(chat, "My order is late.")
     expect(chat.locator(".hw-row.hw-sending")).to_have_count(0, timeout=TIMEOUT_MS)
     expect(subtitle).to_have_text("You are chatting with our team")
     assert len(welcomes()) == 1
@@ -75,7 +60,7 @@ def test_widget_rejoins_after_the_edge_dies_and_shows_every_message_once(
     first.process.kill()
     first.process.wait()
     expect(subtitle).to_have_text(re.compile("^(Re)?[Cc]onnecting…$"), timeout=TIMEOUT_MS)
-    _send(chat, "Are you still there?")
+    say(chat, "Are you still there?")
     expect(chat.locator(".hw-row.hw-sending .hw-text")).to_have_text("Are you still there?")
 
     # Meanwhile the agent's message reaches the room, where the widget cannot see it.

@@ -1,0 +1,66 @@
+"""The steps many browser tests take the same way on a real edge: an agent signs in to the
+console, a visitor opens the widget and writes in it, a page's socket frames are kept.
+
+Written once so that a change to the login form, the launcher or the message box is mended in
+one place, not in every test that goes through them."""
+
+from __future__ import annotations
+
+import json
+
+from edge_process import AGENT
+from playwright.sync_api import FrameLocator, Page, WebSocket, expect
+
+TIMEOUT_MS = 30_000
+
+
+def sign_in(
+    page: Page,
+    url: str,
+    email: str = AGENT["email"],
+    password: str = AGENT["password"],
+    timeout_ms: int = TIMEOUT_MS,
+) -> str:
+    """Log in on the console of the edge at `url` (the demo agent by default), wait for the desk
+    and return the agent's token (the console keeps it in the tab's sessionStorage). The form
+    is filled only once the console's app has started (`data-ready`): nothing handles it
+    before."""
+    page.goto(url + "/console")
+    expect(page.locator("body[data-ready]")).to_have_count(1, timeout=timeout_ms)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator(".hc-desk")).to_be_visible(timeout=timeout_ms)
+    return str(page.evaluate("JSON.parse(sessionStorage.getItem('helpway:agent')).token"))
+
+
+def panel(page: Page) -> FrameLocator:
+    """The widget's panel: a frame of the edge's origin inside the launcher's shadow root."""
+    return page.frame_locator("helpway-widget iframe")
+
+
+def open_widget(page: Page, url: str) -> FrameLocator:
+    """Open the chat on the demo page of the edge at `url`; the panel, once the widget says it
+    is ready."""
+    page.goto(url + "/")
+    page.locator('button[aria-label="Open chat"]').click()
+    expect(page.locator("helpway-widget[data-ready]")).to_have_count(1, timeout=TIMEOUT_MS)
+    return panel(page)
+
+
+def say(chat: FrameLocator, text: str) -> None:
+    """Write `text` in the widget's box and send it with Enter, as a visitor does."""
+    box = chat.locator('textarea[aria-label="Message"]')
+    box.fill(text)
+    box.press("Enter")
+
+
+def record_frames(page: Page, received: list[dict], only: str = "") -> None:
+    """Keep in `received` every frame the page receives on a socket whose URL contains `only`
+    (any socket by default: the widget's and the console's inbox alike)."""
+
+    def on_socket(ws: WebSocket) -> None:
+        if only in ws.url:
+            ws.on("framereceived", lambda payload: received.append(json.loads(payload)))
+
+    page.on("websocket", on_socket)
