@@ -12,12 +12,12 @@ replaced is called.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from browser_steps import panel, say
 from edge_process import Edge
+from host_pages import host_site
 from playwright.sync_api import Browser, expect
 
 TIMEOUT_MS = 30_000
@@ -45,25 +45,9 @@ HOSTILE_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Hostil
 @pytest.fixture(scope="module")
 def hostile(edge: Edge) -> Iterator[str]:
     """The hostile page's origin: `localhost`, while the edge is `127.0.0.1`."""
-    body = HOSTILE_PAGE.replace("EDGE", edge.url).encode()
-
-    class Page(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("content-type", "text/html; charset=utf-8")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://localhost:{server.server_address[1]}"
-    server.shutdown()
-    thread.join()
+    with host_site() as site:
+        site.page("/", HOSTILE_PAGE.replace("EDGE", edge.url))
+        yield site.url
 
 
 def test_the_chat_works_on_a_hostile_page_and_leaves_it_alone(
@@ -80,10 +64,8 @@ def test_the_chat_works_on_a_hostile_page_and_leaves_it_alone(
     launcher.click()  # a real click: the launcher is on top of the host's maximal z-index
     expect(page.locator("helpway-widget")).to_have_count(1)  # the second copy did nothing
     expect(page.locator("helpway-widget[data-ready]")).to_have_count(1, timeout=TIMEOUT_MS)
-    chat = page.frame_locator("helpway-widget iframe")
-    box = chat.locator('textarea[aria-label="Message"]')
-    box.fill(QUESTION)
-    box.press("Enter")
+    chat = panel(page)
+    say(chat, QUESTION)
     answer = chat.locator('.hw-row[data-role="assistant"][data-id]:not(.hw-streaming)')
     expect(answer).to_have_count(1, timeout=TIMEOUT_MS)
     source = answer.locator("a.hw-source").first
