@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
+from browser_steps import sign_in
 from playwright.sync_api import (
     Browser,
     FrameLocator,
@@ -33,15 +34,6 @@ def page(chromium: Browser, widget_built: None) -> Iterator[Page]:
     context.set_default_timeout(TIMEOUT_MS)
     yield context.new_page()
     context.close()
-
-
-def sign_in(page: Page, url: str, email: str, password: str) -> None:
-    page.goto(url + "/console")
-    expect(page.locator("body[data-ready]")).to_have_count(1)
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.locator(".hc-desk")).to_be_visible()
 
 
 def test_console_lists_the_waiting_conversation_first_and_loads_more(
@@ -68,8 +60,7 @@ def test_console_lists_the_waiting_conversation_first_and_loads_more(
 
 
 def test_console_log_out_ends_the_session_on_the_server(page: Page, edge) -> None:
-    sign_in(page, edge.url, "agent@demo.helpway.dev", "helpway-demo")
-    token = page.evaluate("JSON.parse(sessionStorage.getItem('helpway:agent')).token")
+    token = sign_in(page, edge.url)
     auth = {"authorization": f"Bearer {token}"}
     assert httpx.get(edge.url + "/api/inbox", headers=auth).status_code == 200
 

@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from browser_steps import sign_in
 from playwright.sync_api import Browser, Page, expect
 
-from .test_edge_browser import sign_in
 from .test_edge_security_xss import CORPUS
 
 TIMEOUT_MS = 30_000

@@ -16,13 +16,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from browser_steps import sign_in
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from helpway.store import canned
 from helpway.store.sqlite import SqliteDatabase
 
 TIMEOUT_MS = 30_000
-DEMO_AGENT = ("agent@demo.helpway.dev", "helpway-demo")
 _n = itertools.count()
 # Stands in for a hidden tab (headless Chromium's tabs are always visible) and records the
 # notifications (each real one too, to click), focus requests and chimes the console asks for.
@@ -78,16 +78,6 @@ def visitor_says(page: Page, url: str, text: str) -> None:
     composer.fill(text)
     composer.press("Enter")
     expect(frame.locator(".hw-row.hw-mine[data-seq]").last).to_contain_text(text)
-
-
-def sign_in(page: Page, url: str) -> str:
-    page.goto(url + "/console")
-    expect(page.locator("body[data-ready]")).to_have_count(1)
-    page.get_by_label("Email").fill(DEMO_AGENT[0])
-    page.get_by_label("Password").fill(DEMO_AGENT[1])
-    page.get_by_role("button", name="Log in").click()
-    expect(page.locator(".hc-desk")).to_be_visible()
-    return str(page.evaluate("JSON.parse(sessionStorage.getItem('helpway:agent')).token"))
 
 
 def wait_until_searchable(url: str, token: str, word: str) -> str:

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from browser_steps import sign_in
 from edge_process import Edge, start_edge, stop_edge
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 IDLE_S = 40.0
 TIMEOUT_MS = 30_000
-DEMO_AGENT = ("agent@demo.helpway.dev", "helpway-demo")
 
 
 @pytest.fixture(scope="module")
@@ -36,12 +36,7 @@ def _context(chromium: Browser) -> BrowserContext:
 def console_tab(context: BrowserContext, url: str) -> Page:
     """A console tab signed in (the token lives in the tab's sessionStorage)."""
     page = context.new_page()
-    page.goto(url + "/console")
-    expect(page.locator("body[data-ready]")).to_have_count(1)
-    page.get_by_label("Email").fill(DEMO_AGENT[0])
-    page.get_by_label("Password").fill(DEMO_AGENT[1])
-    page.get_by_role("button", name="Log in").click()
-    expect(page.locator(".hc-desk")).to_be_visible()
+    sign_in(page, url)
     return page
 
 
