@@ -404,6 +404,18 @@ class AdminPage:
         """Whether `site_id` is still the site shown (answers can arrive after a switch)."""
         return bool(site_id) and self.site_id == site_id and self.shown
 
+    async def _read(self, site_id: str, path: str, error: js.Element) -> dict | None:
+        """GET `path` for the site shown: None if the answer came after a switch to another site
+        (it is dropped, so one site's list never lands on another's page) or is a refusal (said
+        in `error`, the section's own line)."""
+        status, data = await self._call("GET", path)
+        if not self._current(site_id):
+            return None
+        if status != 200 or not isinstance(data, dict):
+            error.textContent = admin_forms.refusal(status, data)
+            return None
+        return data
+
     def _save_site(self, form: Form) -> None:
         values = form.values()
         body, problems = admin_forms.site_change(values["name"], values["origins"])
@@ -454,11 +466,10 @@ class AdminPage:
     # ------------------------------------------------------------------ the widget
 
     async def _load_widget(self, site_id: str) -> None:
-        status, data = await self._call("GET", "/api/sites/" + _quoted(site_id) + "/widget")
-        if not self._current(site_id):
-            return
-        if status != 200 or not isinstance(data, dict):
-            self.widget_note.textContent = admin_forms.refusal(status, data)
+        data = await self._read(
+            site_id, "/api/sites/" + _quoted(site_id) + "/widget", self.widget_note
+        )
+        if data is None:
             return
         self._fill_widget(data)
         self.widget_note.textContent = "Visitors get these the next time the widget loads."
@@ -516,11 +527,10 @@ class AdminPage:
     # ------------------------------------------------------------------ the knowledge base
 
     async def _load_documents(self, site_id: str) -> None:
-        status, data = await self._call("GET", "/api/kb/documents?site_id=" + _quoted(site_id))
-        if not self._current(site_id):
-            return
-        if status != 200 or not isinstance(data, dict):
-            self.kb_error.textContent = admin_forms.refusal(status, data)
+        data = await self._read(
+            site_id, "/api/kb/documents?site_id=" + _quoted(site_id), self.kb_error
+        )
+        if data is None:
             return
         rows = [d for d in data.get("documents") or [] if isinstance(d, dict)]
         self.documents.render(rows, self._document_row)
@@ -601,11 +611,10 @@ class AdminPage:
     # ------------------------------------------------------------------ agents and invites
 
     async def _load_members(self, site_id: str) -> None:
-        status, data = await self._call("GET", "/api/sites/" + _quoted(site_id) + "/agents")
-        if not self._current(site_id):
-            return
-        if status != 200 or not isinstance(data, dict):
-            self.members_error.textContent = admin_forms.refusal(status, data)
+        data = await self._read(
+            site_id, "/api/sites/" + _quoted(site_id) + "/agents", self.members_error
+        )
+        if data is None:
             return
         rows = [m for m in data.get("agents") or [] if isinstance(m, dict)]
         self.members.render(rows, self._member_row)
@@ -699,11 +708,10 @@ class AdminPage:
     # ------------------------------------------------------------------ canned replies
 
     async def _load_canned(self, site_id: str) -> None:
-        status, data = await self._call("GET", "/api/sites/" + _quoted(site_id) + "/canned")
-        if not self._current(site_id):
-            return
-        if status != 200 or not isinstance(data, dict):
-            self.canned_error.textContent = admin_forms.refusal(status, data)
+        data = await self._read(
+            site_id, "/api/sites/" + _quoted(site_id) + "/canned", self.canned_error
+        )
+        if data is None:
             return
         self.canned_error.textContent = ""
         self.canned = [r for r in data.get("responses") or [] if isinstance(r, dict)]
