@@ -39,10 +39,10 @@ def panel(page: Page) -> FrameLocator:
     return page.frame_locator("helpway-widget iframe")
 
 
-def open_widget(page: Page, url: str) -> FrameLocator:
-    """Open the chat on the demo page of the edge at `url`; the panel, once the widget says it
-    is ready."""
-    page.goto(url + "/")
+def open_widget(page: Page, origin: str) -> FrameLocator:
+    """Open the chat on the root page of `origin` (the edge's demo page, or a host site's); the
+    panel, once the widget says it is ready."""
+    page.goto(origin + "/")
     page.locator('button[aria-label="Open chat"]').click()
     expect(page.locator("helpway-widget[data-ready]")).to_have_count(1, timeout=TIMEOUT_MS)
     return panel(page)

@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from browser_steps import open_widget, say
 from edge_process import Edge
 from host_pages import HostSite, host_site
-from playwright.sync_api import Browser, BrowserContext, FrameLocator, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 TIMEOUT_MS = 30_000
 QUESTION = "How do I reset my password?"
@@ -57,24 +58,15 @@ def _blocking(browser: Browser) -> tuple[BrowserContext, Page]:
     return context, page
 
 
-def _open(page: Page, url: str) -> FrameLocator:
-    page.goto(url)
-    page.locator('button[aria-label="Open chat"]').click()
-    expect(page.locator("helpway-widget[data-ready]")).to_have_count(1, timeout=TIMEOUT_MS)
-    return page.frame_locator("helpway-widget iframe")
-
-
 def test_the_chat_survives_a_reload_without_frame_storage(
     browser: Browser, edge: Edge, site: HostSite
 ) -> None:
     context, page = _blocking(browser)
-    chat = _open(page, site.url + "/")
+    chat = open_widget(page, site.url)
     frame = page.frames[1]
     assert frame.url.startswith(edge.url + "/w/frame.html")
     assert frame.evaluate(STORAGE) == "refused"  # the premise: no storage for the frame
-    box = chat.locator('textarea[aria-label="Message"]')
-    box.fill(QUESTION)
-    box.press("Enter")
+    say(chat, QUESTION)
     answer = chat.locator('.hw-row[data-role="assistant"][data-id]:not(.hw-streaming)')
     expect(answer).to_have_count(1, timeout=TIMEOUT_MS)
 
@@ -83,13 +75,13 @@ def test_the_chat_survives_a_reload_without_frame_storage(
     assert page.evaluate(HOST_ASKS, edge.url) == "refused"
 
     # After a reload: the same visitor, the same conversation, every message once.
-    chat = _open(page, site.url + "/")
+    chat = open_widget(page, site.url)
     expect(chat.locator(".hw-row.hw-mine .hw-text")).to_have_text(QUESTION, timeout=TIMEOUT_MS)
     expect(answer).to_have_count(1, timeout=TIMEOUT_MS)
 
     # Reset (a shared computer): the next visitor starts afresh, after a reload too.
     page.evaluate("Helpway('reset')")
-    chat = _open(page, site.url + "/")
+    chat = open_widget(page, site.url)
     expect(chat.locator(".hw-sub")).not_to_have_text("Connecting…", timeout=TIMEOUT_MS)
     expect(chat.locator(".hw-row.hw-mine")).to_have_count(0)
     context.close()
