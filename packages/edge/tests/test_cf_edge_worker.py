@@ -740,3 +740,22 @@ async def test_a_rating_on_the_object_reaches_d1_the_inbox_and_the_export(world:
     assert (
         ctx.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table'").toArray() == []
     )
+
+
+async def test_a_text_with_a_control_character_is_refused_on_the_object_too(
+    world: World,
+) -> None:
+    """The same text policy as the local room (`wire.TEXT`): refused with `invalid` naming the
+    send, the socket stays, what was acked stays."""
+    visitor = await world.visitor()
+    conversation = visitor["conversation_id"]
+    room = world.room(conversation)
+    ws = await world.connect(conversation, visitor["visitor_token"])
+    await room.message(ws, send("kept", "first"))
+    await room.message(ws, send("nul", "a\x00b"))
+    await room.message(ws, send("after", "still here"))
+    refusal = of_type(ws, "error")
+    assert [(e["code"], e["client_id"]) for e in refusal] == [("invalid", "nul")]
+    assert "control characters" in refusal[0]["message"]
+    assert ws.close_code is None
+    assert [a["client_id"] for a in of_type(ws, "ack")] == ["kept", "after"]

@@ -70,6 +70,25 @@ async def test_visitor_session_refuses_bad_input(api) -> None:
     assert_error(await post(url, content=huge), 413, "too_large")
 
 
+async def test_a_canned_reply_is_held_to_a_messages_text_rules(api) -> None:
+    """A canned reply becomes a message, so the room's text policy (`wire.TEXT`) refuses it
+    here, where the admin learns why, not when an agent sends it."""
+    bearer = {"authorization": f"Bearer {(await api.agent())['token']}"}
+    path = "/api/sites/demo/canned"
+    for text, reason in (
+        ("Hi\x00there", "must not contain control characters"),
+        ("\u200b \n", "must contain a visible character"),
+    ):
+        refused = await api.http.post(
+            path, json={"shortcut": "bad", "title": "Bad", "text": text}, headers=bearer
+        )
+        assert_error(refused, 422, "invalid")
+        assert refused.json()["message"].startswith(f"text: {reason}")
+    lines = {"shortcut": "lines", "title": "Lines", "text": "Step 1:\n\tclick Save"}
+    made = await api.http.post(path, json=lines, headers=bearer)
+    assert made.status_code == 200 and made.json()["text"] == "Step 1:\n\tclick Save"
+
+
 async def test_visitor_session_checks_the_page_origin(api) -> None:
     body = {"site_id": "demo"}
     local = await api.http.post(

@@ -108,3 +108,29 @@ async def test_a_wrong_protocol_version_gets_4400(client) -> None:
         assert error["type"] == "error" and error["code"] == "unsupported_version"
         await sock.conn.wait_closed()
         assert sock.conn.close_code == 4400
+
+
+async def test_a_text_with_a_control_character_is_refused_and_nothing_accepted_is_lost(
+    client,
+) -> None:
+    """C0 controls other than tab and newline (a pasted NUL, an escape sequence) are refused
+    with `invalid` and the reason, naming the send; the socket goes on and keeps what it
+    acked (see `wire.TEXT`)."""
+    visitor = await client.visitor()
+    cid, token = visitor["conversation_id"], visitor["visitor_token"]
+    async with client.conversation(cid, token) as sock:
+        await sock.send({"type": "message.send", "client_id": "kept", "text": "first\n\tok"})
+        kept = (await sock.recv_until("ack", client_id="kept"))[0]
+        for client_id, text in (("nul", "a\x00b"), ("esc", "\x1b[31mred"), ("cr", "a\r\nb")):
+            await sock.send(send_frame(client_id, text))
+            error = (await sock.recv_until("error"))[0]
+            assert (error["code"], error["client_id"]) == ("invalid", client_id)
+            assert error["message"] == (
+                "message.send.text: must not contain control characters (U+0000 to U+001F)"
+                " other than tab and newline"
+            )
+        await sock.send({"type": "message.send", "client_id": "after", "text": "still here"})
+        after = (await sock.recv_until("ack", client_id="after"))[0]
+    history = await client.history(cid, token, after["seq"])
+    mine = [e["text"] for e in history["entries"] if e.get("author", {}).get("role") == "visitor"]
+    assert mine == ["first\n\tok", "still here"] and kept["seq"] < after["seq"]

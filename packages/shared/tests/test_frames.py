@@ -3,7 +3,7 @@
 import pytest
 from pydantic import ValidationError
 
-from helpway.shared import frames, limits
+from helpway.shared import frames, limits, wire
 
 
 def test_send_round_trips_through_json() -> None:
@@ -35,3 +35,43 @@ def test_text_limit_counts_code_points_not_bytes() -> None:
     assert len(frame.text) == limits.MAX_TEXT_CHARS
     with pytest.raises(ValidationError):
         frames.SendMessage(type="message.send", client_id="c", text=emoji_text + "😀")
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("a\x00b", wire.CONTROL),
+        ("\x1b[31mred", wire.CONTROL),
+        ("line\r\nnext", wire.CONTROL),
+        ("\u200b \n", wire.BLANK),
+        ("\x00", wire.CONTROL),  # a control is named before blankness
+        ("\tcode:\n\tx = 1", None),
+        ("a\x7f\x85b", None),  # DEL and C1 controls are not C0: they pass
+    ],
+)
+def test_the_text_rule_and_its_reasons_agree_with_the_model(text: str, why: str | None) -> None:
+    """One rule (`wire.TEXT`), two implementations: pydantic's regex on the server, the codec's
+    code-point scan in the browser, which also says which half failed."""
+    assert wire.text_problem(text) == why
+    try:
+        frames.SendMessage(type="message.send", client_id="c", text=text)
+    except ValidationError:
+        accepted = False
+    else:
+        accepted = True
+    assert accepted == (why is None)
+
+
+def test_stored_entries_holding_a_control_character_stay_readable() -> None:
+    """The rule is for what clients send: a log entry stored before it still decodes, so no
+    history is lost to it."""
+    author = {"id": "v1", "role": "visitor", "name": ""}
+    entry = {
+        "type": "message",
+        "seq": 1,
+        "id": "m1",
+        "author": author,
+        "text": "old\x00",
+        "created_at": 1,
+    }
+    assert frames.server_frame_adapter.validate_python(entry).text == "old\x00"

@@ -185,8 +185,19 @@ def test_draft_problems_by_characters_and_blanks():
     assert drafts.problem(" \n\t") == ""
 
 
+def test_a_draft_with_a_control_character_goes_for_the_room_to_refuse():
+    """The room refuses it naming its client id, and the message shows why (chat_dom): the
+    widget does not judge the rule a second time."""
+    assert drafts.problem("pasted\x00text") is None
+    assert wire.text_problem("pasted\x00text") == wire.CONTROL
+    assert wire.decode(wire.encode(drafts.send_frame("c-1", "a\x00")), wire_spec.CLIENT)[1] == (
+        "invalid",
+        "$.text: " + wire.CONTROL,
+    )
+
+
 def test_the_send_frame_is_a_valid_client_frame():
-    frame = drafts.send_frame("c-1", "Hi \x01")
+    frame = drafts.send_frame("c-1", "Hi\n\tthere")
     assert wire.decode(wire.encode(frame), wire_spec.CLIENT) == (frame, None)
 
 

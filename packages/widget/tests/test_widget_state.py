@@ -167,13 +167,29 @@ def test_a_refused_message_fails_and_can_be_retried():
     assert conversation.apply(refusal, NOW)
     [item] = conversation.items()
     assert (item.data["state"], item.data["error"]) == (state.FAILED, "rate_limited")
+    assert state.retryable(item.data)
     assert conversation.outbox() == []
     rev = item.rev
     assert conversation.retry("c-1")
     [item] = conversation.items()
     assert item.data["state"] == state.SENDING and item.rev != rev
     assert [p["client_id"] for p in conversation.outbox()] == ["c-1"]
+    assert not state.retryable(item.data)
     assert not conversation.retry("c-1")  # only failed messages can be retried
+
+
+def test_a_message_refused_as_invalid_fails_for_good():
+    """`invalid` names a rule the text breaks (a control character pasted in): sending the same
+    frame again would be refused again, so it is not offered."""
+    conversation = joined()
+    conversation.add_pending("c-1", "a\x00b")
+    refusal = {"type": "error", "code": "invalid", "message": "no", "client_id": "c-1"}
+    assert conversation.apply(refusal, NOW)
+    [item] = conversation.items()
+    assert (item.data["state"], item.data["error"]) == (state.FAILED, "invalid")
+    assert not state.retryable(item.data)
+    assert not conversation.retry("c-1")
+    assert conversation.outbox() == [] and conversation.saved_outbox() == []
 
 
 def test_an_unreadable_frame_refusal_fails_every_message_in_flight():

@@ -38,12 +38,13 @@ async def read_body(request: Request, max_bytes: int) -> bytes:
 
 def describe(exc: ValidationError) -> str:
     """The first problem, named by its path: enough for a developer, no echo of the input."""
-    first = exc.errors(include_url=False, include_input=False)[0]
+    first = exc.errors(include_url=False)[0]
     where = ".".join(str(part) for part in first["loc"]) or "body"
     pattern = first.get("ctx", {}).get("pattern")
-    if first["type"] == "string_pattern_mismatch" and pattern == wire.VISIBLE:
-        # Its pattern is a page of invisible code points: say what it means instead.
-        return f"{where}: must contain a visible character, not only spaces or invisible ones"
+    if first["type"] == "string_pattern_mismatch" and pattern == wire.TEXT:
+        # Its pattern is a page of invisible and control code points: say which rule the text
+        # broke instead, in the codec's words (the input itself is never echoed).
+        return f"{where}: {wire.text_problem(first['input'])}"
     return f"{where}: {first['msg']}"
 
 

@@ -17,8 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from . import errors, limits, wire
 
 # Text a person typed: at least one character that draws something (not blank, not only
-# zero-width or bidi controls), measured in code points.
-Text = Annotated[str, Field(min_length=1, max_length=limits.MAX_TEXT_CHARS, pattern=wire.VISIBLE)]
+# zero-width or bidi controls) and no control character but tab and newline (`wire.TEXT`),
+# measured in code points. Only what a client sends is held to it: the log's entries (server
+# frames) keep the plain length limits, so whatever a room stored before stays readable.
+Text = Annotated[str, Field(min_length=1, max_length=limits.MAX_TEXT_CHARS, pattern=wire.TEXT)]
 ClientId = Annotated[str, Field(min_length=1, max_length=limits.MAX_CLIENT_ID_CHARS)]
 Id = Annotated[str, Field(min_length=1, max_length=limits.MAX_ID_CHARS)]
 Seq = Annotated[int, Field(ge=0, le=limits.MAX_SEQ)]

@@ -24,6 +24,7 @@ from .frames import (
     Note,
     Seq,
     Status,
+    Text,
 )
 
 Token = Annotated[str, Field(min_length=1, max_length=limits.MAX_TOKEN_CHARS)]
@@ -308,11 +309,13 @@ Shortcut = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
 
 
 class CannedResponseIn(Body):
-    """A saved reply of a site (site admins make and change them)."""
+    """A saved reply of a site (site admins make and change them). Its text becomes a message
+    the agent sends, so it is held to a message's rules (`frames.Text`): a canned reply the room
+    would refuse is refused here, where the admin is told why."""
 
     shortcut: Shortcut
     title: Annotated[str, Field(min_length=1, max_length=limits.MAX_TITLE_CHARS)]
-    text: Annotated[str, Field(min_length=1, max_length=limits.MAX_TEXT_CHARS)]
+    text: Text
 
 
 class CannedResponse(Body):

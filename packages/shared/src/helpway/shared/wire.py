@@ -36,20 +36,44 @@ _INVISIBLE = (
     (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0x1BCA0, 0x1BCA3),
     (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
 )  # fmt: skip
-# The same set as the pattern pydantic applies to `frames.Text`: one character outside it.
-VISIBLE = "[^" + "".join(chr(a) if a == b else chr(a) + "-" + chr(b) for a, b in _INVISIBLE) + "]"
+# The C0 control characters a text may not hold: all but tab and line feed. Nobody types them
+# (a textarea gives line feeds only); they come pasted from binary files or from broken
+# clients, and a NUL cuts the text short in C code, terminals and some databases downstream
+# (exports, e-mail, search). Carriage return is one of them: the apps send line feeds.
+_CONTROLS = ((0x0, 0x8), (0xB, 0x1F))
+BLANK = "must contain a visible character, not only spaces or invisible ones"
+CONTROL = "must not contain control characters (U+0000 to U+001F) other than tab and newline"
 
 
-def _visible(text: str) -> bool:
+def _class(ranges: tuple) -> str:
+    return "".join(chr(a) if a == b else chr(a) + "-" + chr(b) for a, b in ranges)
+
+
+# The pattern pydantic applies to `frames.Text`: no control character anywhere, and one
+# character outside the invisible ones. pydantic's regex crate and the codec below (by code
+# point, not `re`) say the same; the codec also says which of the two failed.
+TEXT = (
+    "^[^" + _class(_CONTROLS) + "]*"
+    "[^" + _class(_INVISIBLE) + _class(_CONTROLS) + "]"
+    "[^" + _class(_CONTROLS) + "]*$"
+)  # fmt: skip
+
+
+def text_problem(text: str) -> str | None:
+    """Why a typed text may not be sent (`BLANK` or `CONTROL`), None when it may."""
+    visible = False
     for char in text:
         point = ord(char)
-        if not any(low <= point <= high for low, high in _INVISIBLE):
-            return True
-    return False
+        if point < 32 and point != 9 and point != 10:
+            return CONTROL
+        if not visible and not any(low <= point <= high for low, high in _INVISIBLE):
+            visible = True
+    return None if visible else BLANK
 
 
-# The patterns `spec_export` emits; any other refuses every value until the codec learns it.
-_PATTERNS = {VISIBLE: _visible}
+# The patterns `spec_export` emits, each with what says why a value fails it; any other
+# pattern refuses every value until the codec learns it.
+_PATTERNS = {TEXT: text_problem}
 
 
 def _type_ok(value: object, kind: str) -> bool:
@@ -76,9 +100,10 @@ def _check_string(value: str, schema: dict, path: str) -> str | None:
     if "maxLength" in schema and len(value) > schema["maxLength"]:
         return path + ": too long"
     if "pattern" in schema:
-        matches = _PATTERNS.get(schema["pattern"])
-        if matches is None or not matches(value):
-            return path + ": blank or malformed"
+        why = _PATTERNS.get(schema["pattern"])
+        problem = "malformed" if why is None else why(value)
+        if problem is not None:
+            return path + ": " + problem
     return None
 
 

@@ -30,12 +30,15 @@ CLIENT = {'assign': {'additionalProperties': False,
                   'properties': {'client_id': {'maxLength': 64, 'minLength': 1, 'type': 'string'},
                                  'text': {'maxLength': 4000,
                                           'minLength': 1,
-                                          'pattern': '[^\t-\r'
+                                          'pattern': '^[^\x00-\x08\x0b'
+                                                     '-\x1f]*[^\t-\r'
                                                      ' \x85'
                                                      '\xa0\xad͏\u061cᅟ-ᅠ\u1680឴-឵᠋-᠏\u2000'
                                                      '-\u200f\u2028'
                                                      '-\u202f\u205f-\u206f\u3000'
-                                                     'ㅤ︀-️\ufeffﾠ\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]',
+                                                     'ㅤ︀-️\ufeffﾠ\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff\x00-\x08\x0b'
+                                                     '-\x1f][^\x00-\x08\x0b'
+                                                     '-\x1f]*$',
                                           'type': 'string'},
                                  'type': {'const': 'message.send', 'type': 'string'}},
                   'required': ['type', 'client_id', 'text'],
@@ -44,12 +47,15 @@ CLIENT = {'assign': {'additionalProperties': False,
                'properties': {'client_id': {'maxLength': 64, 'minLength': 1, 'type': 'string'},
                               'text': {'maxLength': 4000,
                                        'minLength': 1,
-                                       'pattern': '[^\t-\r'
+                                       'pattern': '^[^\x00-\x08\x0b'
+                                                  '-\x1f]*[^\t-\r'
                                                   ' \x85'
                                                   '\xa0\xad͏\u061cᅟ-ᅠ\u1680឴-឵᠋-᠏\u2000'
                                                   '-\u200f\u2028'
                                                   '-\u202f\u205f-\u206f\u3000'
-                                                  'ㅤ︀-️\ufeffﾠ\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]',
+                                                  'ㅤ︀-️\ufeffﾠ\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff\x00-\x08\x0b'
+                                                  '-\x1f][^\x00-\x08\x0b'
+                                                  '-\x1f]*$',
                                        'type': 'string'},
                               'type': {'const': 'note.send', 'type': 'string'}},
                'required': ['type', 'client_id', 'text'],

@@ -90,10 +90,11 @@ class Look:
     def _pending(self, pending: dict) -> js.Element:
         me = self.conversation.me or {"id": "", "role": self.viewer, "name": ""}
         failed = pending["state"] == state.FAILED
-        meta = self._t("not_sent" if failed else "sending")
+        retryable = state.retryable(pending)
+        meta = self._t("sending" if not failed else "not_sent" if retryable else "not_sent_invalid")
         row = self._row(me, pending["text"], meta, mine=True)
         row.classList.add("hw-failed" if failed else "hw-sending")
-        if failed and self.on_retry is not None:
+        if retryable and self.on_retry is not None:
             retry = element("button", "hw-retry", self._t("retry"))
             retry.setAttribute("type", "button")
             client_id = pending["client_id"]

@@ -243,9 +243,10 @@ class Conversation:
                 self.add_pending(client_id, text)
 
     def retry(self, client_id: str) -> bool:
-        """Put a failed message back in the outbox; False if there is no such failed message."""
+        """Put a failed message back in the outbox; False if there is no such failed message,
+        or it cannot go as it is (`retryable`)."""
         for pending in self._pending:
-            if pending["client_id"] == client_id and pending["state"] == FAILED:
+            if pending["client_id"] == client_id and retryable(pending):
                 pending["state"] = SENDING
                 pending["error"] = ""
                 pending["rev"] = self._bump()
@@ -466,6 +467,12 @@ class Conversation:
     def _bump(self) -> int:
         self._rev += 1
         return self._rev
+
+
+def retryable(pending: dict) -> bool:
+    """Whether sending a failed message again may work: not after an `invalid` refusal (its
+    text breaks a rule, e.g. a control character pasted in: the same frame is refused again)."""
+    return pending["state"] == FAILED and pending["error"] != errors.INVALID
 
 
 def _pending_item(pending: dict) -> Item:
