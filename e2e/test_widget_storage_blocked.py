@@ -1,7 +1,8 @@
 """The widget in a browser that refuses its frame storage (a frame of another site than the
 page, third-party storage blocked): it chats from memory, and after a reload the visitor and
 the conversation are back, from the edge's partitioned HttpOnly cookie, which the host page's
-scripts can neither read nor use to read the token; `Helpway("reset")` forgets it."""
+scripts can neither read nor use to read the token; `Helpway("reset")` forgets it. Throughout,
+the frame's console gets no uncaught error (PyScript's IndexedDB open failing, see frame.js)."""
 
 from __future__ import annotations
 
@@ -58,10 +59,19 @@ def _blocking(browser: Browser) -> tuple[BrowserContext, Page]:
     return context, page
 
 
+def _uncaught(page: Page) -> list[str]:
+    """Every uncaught error and unhandled rejection of the page and its frames, as they come:
+    the host page runs no script of its own that could throw, so each one is the widget's."""
+    found: list[str] = []
+    page.on("pageerror", lambda error: found.append(str(error)))
+    return found
+
+
 def test_the_chat_survives_a_reload_without_frame_storage(
     browser: Browser, edge: Edge, site: HostSite
 ) -> None:
     context, page = _blocking(browser)
+    uncaught = _uncaught(page)
     chat = open_widget(page, site.url)
     frame = page.frames[1]
     assert frame.url.startswith(edge.url + "/w/frame.html")
@@ -85,3 +95,4 @@ def test_the_chat_survives_a_reload_without_frame_storage(
     expect(chat.locator(".hw-sub")).not_to_have_text("Connecting…", timeout=TIMEOUT_MS)
     expect(chat.locator(".hw-row.hw-mine")).to_have_count(0)
     context.close()
+    assert uncaught == []

@@ -122,11 +122,30 @@
   function startPython() {
     const runtimes = JSON.parse(document.getElementById("hw-runtimes").textContent);
     const wasm = webAssembly();
+    if (wasm) quietPyScriptDatabase();
     const boot = document.createElement("script");
     boot.type = "module";
     boot.src = wasm ? runtimes.pyscript : runtimes.brython.boot;
     body.setAttribute("data-runtime", wasm ? "micropython" : "brython");
     document.head.appendChild(boot);
+  }
+
+  // PyScript's core opens an IndexedDB database as it loads ("IDBMap/@pyscript.fs": where it
+  // remembers local folders a page mounted, which the widget never does). Where the browser
+  // refuses the frame storage that open fails, and PyScript's handler of the failure throws (it
+  // dispatches again the event being dispatched) and rejects a promise nobody awaits: two
+  // uncaught errors in the frame's console for nothing. The failure stops here, before that
+  // handler hears it; the database stays unopened, as unused as it would have been. No config
+  // option turns it off: the open is a side effect of importing PyScript's core.
+  function quietPyScriptDatabase() {
+    const open = IDBFactory.prototype.open;
+    IDBFactory.prototype.open = function (name, ...rest) {
+      const request = open.call(this, name, ...rest);
+      if (String(name).startsWith("IDBMap/@pyscript")) {
+        request.addEventListener("error", (event) => event.stopImmediatePropagation());
+      }
+      return request;
+    };
   }
 
   // Whether WebAssembly is there and compiles: the smallest module (magic number, version 1).
