@@ -13,6 +13,7 @@ import asyncio
 import json
 import re
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -213,6 +214,66 @@ def test_queued_calls_events_and_the_unread_badge(page: Page, edge: Any, shop: P
     expect(rows).to_have_text(["First reply", "Second reply"])
 
 
+# Bad calls, each with the warning's start: before the loader ran (through the stub's queue)
+# and after, for both paths to say the same.
+BAD_CALLS = [
+    ("Helpway('bogus')", 'Helpway: there is no command "bogus"'),
+    ("Helpway(42)", "Helpway: there is no command a number"),
+    ("Helpway('on', 'opne', () => {})", 'Helpway: Helpway("on", …) has no event "opne"'),
+    ("Helpway('on', 'open')", 'Helpway: Helpway("on", "open", …) needs a function, not nothing'),
+    (
+        "Helpway('on', 'open', 'fn')",
+        'Helpway: Helpway("on", "open", …) needs a function, not a string',
+    ),
+    (
+        "Helpway('identify', 'user-42')",
+        'Helpway: Helpway("identify", …) needs an object, not "user-42"',
+    ),
+    ("Helpway('identify', null)", 'Helpway: Helpway("identify", …) needs an object, not null'),
+    (
+        "Helpway('identify', {user_id: 42})",
+        'Helpway: Helpway("identify", …) needs a user_id string',
+    ),
+    (
+        "Helpway('identify', {user_id: 'u', email: 7})",
+        'Helpway: Helpway("identify", …) needs email as a string, not a number',
+    ),
+    ("Helpway(Symbol('x'))", "Helpway: a call's arguments could not be read"),
+]
+USAGE = 'the calls are Helpway("open"), Helpway("close"), Helpway("reset")'
+
+
+def test_bad_calls_are_warned_of_and_break_nothing(page: Page, edge: Any, shop: Pages) -> None:
+    """A bad call of the page API, queued before the loader ran or made after, gets a console
+    warning naming it and the calls there are (from the frame: the loader's budget has no room
+    for the words); nothing throws at the host page, the widget goes on, and a bad `identify`
+    leaves the visitor as they were."""
+    warnings: list[str] = []
+    page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    early = "<script>" + "; ".join(call for call, _ in BAD_CALLS) + "</script>"
+    page.goto(shop.add(STUB + early + snippet(edge)))
+    launcher(page).click()
+    connected(page)
+    token = stored(widget(page), "helpway:demo:visitor")
+    for call, _ in BAD_CALLS:
+        assert page.evaluate(f"() => {{ {call}; return 'returned'; }}") == "returned", call
+
+    def heard(start: str) -> int:
+        return sum(text.startswith(start) for text in warnings)
+
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while any(heard(start) < 2 for _, start in BAD_CALLS) and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    assert {start: heard(start) for _, start in BAD_CALLS} == {s: 2 for _, s in BAD_CALLS}
+    assert all(USAGE in text for text in warnings if text.startswith("Helpway:"))
+    assert errors == []
+    assert stored(widget(page), "helpway:demo:visitor") == token
+    page.evaluate("Helpway('close')")
+    expect(page.locator("helpway-widget iframe")).to_be_hidden()
+
+
 def test_the_visitor_token_stays_out_of_the_host_page(page: Page, edge: Any, shop: Pages) -> None:
     page.goto(shop.add(snippet(edge)))
     launcher(page).click()
@@ -276,12 +337,12 @@ def test_messages_from_other_windows_are_ignored(
     inner.evaluate(
         """() => {
             parent.postMessage({helpway: "open", open: true}, "*");
-            parent.postMessage({helpway: "reset"}, "*");
+            parent.postMessage({helpway: "call", call: ["reset"]}, "*");
         }"""
     )
     # Delivered (each window heard them)…
     page.wait_for_function("got.filter((name) => name === 'message').length === 2")
-    frame.wait_for_function("got.includes('open') && got.includes('reset')")
+    frame.wait_for_function("got.includes('open') && got.includes('call')")
     # …and ignored: no event, no badge, the panel stays closed and the visitor is kept.
     assert page.evaluate("heard.message.filter((m) => m.text === 'spoof')") == []
     assert page.evaluate("heard.unread") == []

@@ -12,7 +12,8 @@
 // user_hash, name, email})`, `Helpway("on", "open" | "close" | "message" | "unread", fn)`, which
 // returns a function that unsubscribes. Calls made through the stub before this script ran
 // (`Helpway.q`) are replayed once the launcher is drawn. Handlers get the message or the
-// unread count.
+// unread count. Every call is also posted to the frame, which warns in the console of a bad
+// one: its checks and their words would not fit this file's budget.
 (function () {
   "use strict";
   // Included twice, or re-run by a single-page app: the first copy wins.
@@ -52,20 +53,16 @@
   var root = host.attachShadow({ mode: "open" });
   var launcher, label, frame, badge, sheet;
 
-  function el(tag, attrs) {
-    var node = document.createElement(tag);
+  // An element (an SVG one with `svg`) with its attributes.
+  function el(tag, attrs, svg) {
+    var node = svg ? document.createElementNS(SVG, tag) : document.createElement(tag);
     for (var name in attrs) node.setAttribute(name, attrs[name]);
     return node;
   }
 
   function icon(path, cls) {
-    var svg = document.createElementNS(SVG, "svg");
-    var line = document.createElementNS(SVG, "path");
-    svg.setAttribute("viewBox", "0 0 24 24");
-    svg.setAttribute("aria-hidden", "true");
-    svg.setAttribute("class", cls);
-    line.setAttribute("d", path);
-    svg.appendChild(line);
+    var svg = el("svg", { viewBox: "0 0 24 24", "aria-hidden": "true", class: cls }, 1);
+    svg.appendChild(el("path", { d: path }, 1));
     return svg;
   }
 
@@ -76,11 +73,16 @@
     root.appendChild(frame);
   }
 
-  // To the frame, only on the edge's origin; held until its shell listens.
+  // To the frame, only on the edge's origin; held until its shell listens (this frames nothing:
+  // the frame comes when idle, hovered, focused or opened). What cannot be posted (a function
+  // or a symbol in a call) goes as a call the frame cannot read, which it warns of.
   function post(message) {
-    boot();
-    if (listening) frame.contentWindow.postMessage(message, src.origin);
-    else outbox[outbox.length] = message;
+    if (!listening) outbox[outbox.length] = message;
+    else try {
+      frame.contentWindow.postMessage(message, src.origin);
+    } catch (e) {
+      post({ helpway: "call" });
+    }
   }
 
   function emit(name, detail) {
@@ -114,8 +116,13 @@
     emit(open ? "open" : "close");
   }
 
+  // Every call goes to the frame as [command, arg, typeof fn]: frame.js acts on `identify` and
+  // `reset` and warns in the console of a bad call (`called`). Here a bad one does nothing and
+  // throws nothing.
   function api(command, arg, fn) {
-    if (command === "on") {
+    var call = { helpway: "call", call: [command, arg, typeof fn] };
+    if (command === "on" && typeof fn == "function") {
+      post(call);
       var id = ++subscribed;
       (handlers[arg] = handlers[arg] || {})[id] = fn;
       return function () {
@@ -123,12 +130,14 @@
       };
     }
     if (!launcher) calls[calls.length] = [command, arg];
-    else if (command === "open" || command === "close") toggle(command === "open");
-    else if (command === "identify" && arg) post({ helpway: "identify", user: { user_id: arg.user_id, user_hash: arg.user_hash, name: arg.name, email: arg.email } });
-    else if (command === "reset") {
-      toggle(false);
-      count(0);
-      post({ helpway: "reset" });
+    else {
+      // Closed before the frame hears of a reset: it then waits for the next open to start over.
+      if (command === "open" || command === "close") toggle(command === "open");
+      else if (command === "reset") {
+        toggle(false);
+        count(0);
+      }
+      post(call);
     }
   }
 

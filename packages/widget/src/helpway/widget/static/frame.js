@@ -2,8 +2,10 @@
 //
 // The loader on the host page frames this document (the edge's origin) and talks to it only by
 // `postMessage`, each side sending to the other's origin only and hearing only the other's
-// window from that origin: {helpway: "open", open}, {helpway: "identify", user},
-// {helpway: "reset"} and {helpway: "page", url} (a single-page app navigated) from the loader;
+// window from that origin: {helpway: "open", open}, {helpway: "call", call: [command, arg,
+// typeof fn]} (each call of the page's `Helpway`, checked here: `called`; no `call` when the
+// loader could not post its arguments) and {helpway: "page", url} (a single-page app
+// navigated) from the loader;
 // {helpway: "shell" | "ready" | "close"}, {helpway: "look", css, label, text} (the launcher's
 // rules for the site's colour and side, its label and text) and {helpway: "message", message}
 // from here. The app reads what it needs from <body>: `data-site`, `data-api`, `data-page`
@@ -157,11 +159,58 @@
     }
   }
 
+  // The page's API as the loader has it (its header says what each call does), for the warnings.
+  const USAGE =
+    'the calls are Helpway("open"), Helpway("close"), Helpway("reset"), ' +
+    'Helpway("identify", {user_id, user_hash, name, email}) with strings, and ' +
+    'Helpway("on", event, function) for the events "open", "close", "message" and "unread"';
+  const EVENTS = ["open", "close", "message", "unread"];
+  const IDENTITY = ["user_id", "user_hash", "name", "email"];
+
+  // A call of the page's `Helpway`: `identify` and `reset` act here (the loader does the rest);
+  // a bad call is said in the console, with the calls there are, and does nothing. The host
+  // page's developer sees it there (browsers show a frame's console messages with the page's).
+  function called(call) {
+    const problem = callProblem(call);
+    if (problem) console.warn(`Helpway: ${problem}; ${USAGE}.`);
+    else if (call[0] === "identify") identify(call[1]);
+    else if (call[0] === "reset") reset();
+  }
+
+  // What is wrong with a call ([command, arg, typeof fn]), "" if nothing.
+  function callProblem(call) {
+    if (!Array.isArray(call)) {
+      return "a call's arguments could not be read (a function or a symbol where a name or an object belongs?)";
+    }
+    const [command, arg, fn] = call;
+    if (command === "on") {
+      if (!EVENTS.includes(arg)) return `Helpway("on", …) has no event ${said(arg)}`;
+      if (fn !== "function") return `Helpway("on", ${said(arg)}, …) needs a function, not ${fn === "undefined" ? "nothing" : `a ${fn}`}`;
+      return "";
+    }
+    if (command === "identify") {
+      if (typeof arg !== "object" || arg === null || Array.isArray(arg)) {
+        return `Helpway("identify", …) needs an object, not ${said(arg)}`;
+      }
+      if (typeof arg.user_id !== "string" || !arg.user_id) return 'Helpway("identify", …) needs a user_id string';
+      const wrong = IDENTITY.find((key) => arg[key] !== undefined && typeof arg[key] !== "string");
+      return wrong ? `Helpway("identify", …) needs ${wrong} as a string, not ${said(arg[wrong])}` : "";
+    }
+    return ["open", "close", "reset"].includes(command) ? "" : `there is no command ${said(command)}`;
+  }
+
+  // A value of a call, as a warning names it.
+  function said(value) {
+    if (typeof value === "string") return JSON.stringify(value);
+    if (value === null || value === undefined) return String(value);
+    return Array.isArray(value) ? "an array" : `a ${typeof value}`;
+  }
+
   // Only the string fields the visitor session takes, for the app to send.
   function identify(user) {
     const fields = {};
-    for (const key of ["user_id", "user_hash", "name", "email"]) {
-      if (typeof user?.[key] === "string") fields[key] = user[key];
+    for (const key of IDENTITY) {
+      if (typeof user[key] === "string") fields[key] = user[key];
     }
     body.setAttribute("data-user", JSON.stringify(fields));
     body.dispatchEvent(new CustomEvent("helpway:identify"));
@@ -177,8 +226,7 @@
     const data = event.data;
     if (event.source !== parent || event.origin !== host || !data) return;
     if (data.helpway === "open") setOpen(data.open === true);
-    else if (data.helpway === "identify") identify(data.user);
-    else if (data.helpway === "reset") reset();
+    else if (data.helpway === "call") called(data.call);
     else if (data.helpway === "page") moved(data.url);
   });
   // The launcher's look (the app's `launcher.look`, as JSON) goes to the loader as it is.
