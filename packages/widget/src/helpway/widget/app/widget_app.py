@@ -10,6 +10,11 @@ conversation socket: `join` with the token and the last seq we hold; the room re
 the log after that seq, then live frames. A page load starts from seq 0, so history comes back
 after a reload, each entry once.
 
+Tabs of one browser share the visitor: a tab without a token asks for the first one while it
+holds a lock shared by the site's frames (`bridge.hold`), so two tabs opened at once make one
+visitor; the one that waited asks with the token the other stored and joins the same
+conversation.
+
 What the visitor sent that the room has not acked yet is kept in storage with its `client_id`
 (the frame's localStorage, on the edge's origin; in memory if the browser refuses storage): a
 reload draws it "Sending…" again and resends it once joined, and the room drops a copy it
@@ -64,6 +69,9 @@ _OFFLINE = {"connecting": "connecting", "retrying": "reconnecting"}
 # page's origin, or speaks a newer protocol): the header says so, the composer is off, and no
 # message waits to be sent.
 _ENDED = {"unavailable": "unavailable", "unsupported": "reload"}
+# How long a tab without a visitor token waits for another tab of the browser asking for the
+# first one (`bridge.hold`), before it asks itself.
+FIRST_TOKEN_WAIT_MS = 10000
 # How the next opening is shown, in the visitor's own time zone: "Mon 09:00".
 _WHEN = '{"weekday": "short", "hour": "2-digit", "minute": "2-digit"}'
 
@@ -240,21 +248,8 @@ class WidgetApp:
     async def _start_session(self) -> dict | None:
         attempt = 0
         while True:
-            token = self.store.get(self.token_key)
-            body = {
-                "site_id": self.site,
-                "page_url": self.page_url[:2048],
-                "locale": str(js.navigator.language or "")[:35] or None,
-                "time_zone": _time_zone(),
-            }
-            body.update(self.user)
-            if token:
-                body["visitor_token"] = token
-            status, data = await transport.request(
-                "POST", self.origin + "/api/visitor/session", body
-            )
+            token, status, data = await self._ask_session()
             if status == 200 and _is_session(data):
-                self.store.set(self.token_key, data["visitor_token"])
                 self._show_problem("")
                 return data
             if token and 400 <= status < 500:  # a token the edge no longer knows: start afresh
@@ -266,6 +261,35 @@ class WidgetApp:
             self._show_problem("cant_reach")
             await asyncio.sleep(pacing.reconnect_delay_ms(attempt, float(js.Math.random())) / 1000)
             attempt += 1
+
+    async def _ask_session(self) -> tuple:
+        """`POST /api/visitor/session` with the token we hold, if any: (token sent, status,
+        body). Without one, the tabs of this browser ask one at a time (`bridge.hold`): a tab
+        that waited finds the token the first one stored and asks with it, so tabs opened at
+        once share one visitor and conversation, and each shows the other's messages live."""
+        if self.store.get(self.token_key):
+            return await self._post_session()
+        release = await transport.bridge.hold(self.token_key, FIRST_TOKEN_WAIT_MS)
+        try:
+            return await self._post_session()
+        finally:
+            release()
+
+    async def _post_session(self) -> tuple:
+        token = self.store.get(self.token_key)
+        body = {
+            "site_id": self.site,
+            "page_url": self.page_url[:2048],
+            "locale": str(js.navigator.language or "")[:35] or None,
+            "time_zone": _time_zone(),
+        }
+        body.update(self.user)
+        if token:
+            body["visitor_token"] = token
+        status, data = await transport.request("POST", self.origin + "/api/visitor/session", body)
+        if status == 200 and _is_session(data):  # stored before another tab may read it
+            self.store.set(self.token_key, data["visitor_token"])
+        return token, status, data
 
     async def _load_config(self, fresh: bool = False) -> None:
         """The site's config before any session; the session's, when it comes, wins. A refusal

@@ -48,6 +48,72 @@ export function storage(name) {
   };
 }
 
+// One tab of the browser at a time, for the site's first visitor token: two tabs opened at once
+// with none must make one visitor, not two (the second asks with the token the first stored).
+// Resolves, once this tab holds `name` (or after `waitMs`, held by nobody then: two visitors
+// beat no chat), to the function that lets it go. Web Locks where the browser has them (shared
+// by the frames of one site, like their storage); else a claim in localStorage.
+export async function hold(name, waitMs) {
+  const locks = globalThis.navigator?.locks;
+  if (!locks) return claim(name, waitMs);
+  let release = () => {};
+  const held = new Promise((resolve) => (release = resolve));
+  const waited = new AbortController();
+  setTimeout(() => waited.abort(), waitMs);
+  await new Promise((granted) => {
+    try {
+      locks.request(name, { signal: waited.signal }, () => (granted(), held)).catch(granted);
+    } catch {
+      granted(); // refused outright (a frame the browser gives no storage): nobody to wait for
+    }
+  });
+  return release;
+}
+
+// Long enough for a claim written by one tab to reach another's reads (storage is shared through
+// the browser's process, not at once).
+const CLAIM_SETTLE_MS = 150;
+
+// The fallback for `hold`: write our claim where every tab reads, wait for the writes of tabs
+// racing us to land, and hold it if ours is still the one there (the last writer wins, for every
+// reader alike); else wait while another's claim is live. A claim ends when released or when its
+// time (`waitMs`) is up. Without storage there is nothing to share: nobody is waited for.
+async function claim(name, waitMs) {
+  const store = area("localStorage");
+  if (!store) return () => {};
+  const key = name + ":claim";
+  const me = String(entropy()) + "-" + Date.now();
+  const deadline = Date.now() + waitMs;
+  const read = () => {
+    try {
+      const [who, until] = (store.getItem(key) || " 0").split(" ");
+      return Number(until) > Date.now() ? who : "";
+    } catch {
+      return "";
+    }
+  };
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  while (Date.now() < deadline) {
+    if (!read()) {
+      try {
+        store.setItem(key, me + " " + (Date.now() + waitMs));
+      } catch {
+        return () => {};
+      }
+      await sleep(CLAIM_SETTLE_MS);
+      if (read() === me) {
+        return () => {
+          try {
+            if (read() === me) store.removeItem(key);
+          } catch {}
+        };
+      }
+    }
+    await sleep(50);
+  }
+  return () => {};
+}
+
 // `new WebSocket` throws on a URL the page's CSP forbids: null then, like a failed connect.
 export function openSocket(url) {
   try {
