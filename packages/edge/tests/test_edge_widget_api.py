@@ -220,6 +220,7 @@ BAD_CALLS = [
     ("Helpway('bogus')", 'Helpway: there is no command "bogus"'),
     ("Helpway(42)", "Helpway: there is no command a number"),
     ("Helpway('on', 'opne', () => {})", 'Helpway: Helpway("on", …) has no event "opne"'),
+    ("Helpway('on', {}, () => {})", 'Helpway: Helpway("on", …) has no event an object'),
     ("Helpway('on', 'open')", 'Helpway: Helpway("on", "open", …) needs a function, not nothing'),
     (
         "Helpway('on', 'open', 'fn')",

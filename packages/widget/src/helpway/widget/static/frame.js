@@ -185,7 +185,7 @@
     const [command, arg, fn] = call;
     if (command === "on") {
       if (!EVENTS.includes(arg)) return `Helpway("on", …) has no event ${said(arg)}`;
-      if (fn !== "function") return `Helpway("on", ${said(arg)}, …) needs a function, not ${fn === "undefined" ? "nothing" : `a ${fn}`}`;
+      if (fn !== "function") return `Helpway("on", ${said(arg)}, …) needs a function, not ${fn === "undefined" ? "nothing" : kind(fn)}`;
       return "";
     }
     if (command === "identify") {
@@ -203,7 +203,12 @@
   function said(value) {
     if (typeof value === "string") return JSON.stringify(value);
     if (value === null || value === undefined) return String(value);
-    return Array.isArray(value) ? "an array" : `a ${typeof value}`;
+    return Array.isArray(value) ? "an array" : kind(typeof value);
+  }
+
+  // A value's type (`typeof`), with its article.
+  function kind(type) {
+    return type === "object" ? "an object" : `a ${type}`;
   }
 
   // Only the string fields the visitor session takes, for the app to send.
