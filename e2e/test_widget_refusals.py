@@ -4,6 +4,7 @@ forbids on every runtime. The socket stays open and what was accepted stays."""
 
 from __future__ import annotations
 
+from browser_steps import open_widget, say
 from edge_process import Edge
 from playwright.sync_api import Browser, WebSocket, expect
 
@@ -19,14 +20,10 @@ def test_a_text_with_control_characters_is_refused_on_the_message(
     page = context.new_page()
     sockets: list[WebSocket] = []
     page.on("websocket", lambda ws: sockets.append(ws))
-    page.goto(edge.url + "/")
-    page.locator('button[aria-label="Open chat"]').click()
-    expect(page.locator("helpway-widget[data-ready]")).to_have_count(1, timeout=TIMEOUT_MS)
-    chat = page.frame_locator("helpway-widget iframe")
+    chat = open_widget(page, edge.url)
     box = chat.locator('textarea[aria-label="Message"]')
 
-    box.fill("Hello")
-    box.press("Enter")
+    say(chat, "Hello")
     expect(chat.locator(".hw-row.hw-mine[data-id]")).to_have_count(1, timeout=TIMEOUT_MS)
 
     box.evaluate("(node, text) => { node.value = text; }", PASTED)
@@ -36,8 +33,7 @@ def test_a_text_with_control_characters_is_refused_on_the_message(
     expect(refused.locator(".hw-meta")).to_have_text(NOT_SENT)
     expect(refused.locator(".hw-retry")).to_have_count(0)  # the same text would fail again
 
-    box.fill("Order 42 is late")
-    box.press("Enter")
+    say(chat, "Order 42 is late")
     expect(chat.locator(".hw-row.hw-mine[data-id] .hw-text")).to_have_text(
         ["Hello", "Order 42 is late"], timeout=TIMEOUT_MS
     )

@@ -13,7 +13,8 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from edge_process import Edge
+from browser_steps import panel, say
+from edge_process import AGENT, Edge
 from playwright.sync_api import Browser, Page, Route, expect
 
 TIMEOUT_MS = 30_000
@@ -72,24 +73,19 @@ def test_two_new_tabs_opened_at_once_make_one_visitor(
 
     texts = {first: "Hello from the first tab", second: "And from the second"}
     for page, text in texts.items():
-        chat = page.frame_locator("helpway-widget iframe")
+        chat = panel(page)
         expect(chat.locator(".hw-sub")).to_have_text(
             re.compile("answers right away"), timeout=TIMEOUT_MS
         )
-        box = chat.locator('textarea[aria-label="Message"]')
-        box.fill(text)
-        box.press("Enter")
+        say(chat, text)
     for page in (first, second):
-        mine = page.frame_locator("helpway-widget iframe").locator(".hw-row.hw-mine[data-id]")
+        mine = panel(page).locator(".hw-row.hw-mine[data-id]")
         expect(mine.locator(".hw-text")).to_have_text(list(texts.values()), timeout=TIMEOUT_MS)
 
     # The second tab asked with the first one's token: one visitor, one conversation, both texts.
     assert len(asked) == 2 and "visitor_token" not in asked[0]
     assert asked[1].get("visitor_token")
-    login = httpx.post(
-        edge.url + "/api/agent/login",
-        json={"email": "agent@demo.helpway.dev", "password": "helpway-demo"},
-    )
+    login = httpx.post(edge.url + "/api/agent/login", json=AGENT)
     agent = {"authorization": f"Bearer {login.json()['token']}"}
     token = asked[1]["visitor_token"]
     mine = httpx.post(
