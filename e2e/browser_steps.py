@@ -49,8 +49,13 @@ def open_widget(page: Page, origin: str) -> FrameLocator:
 
 
 def say(chat: FrameLocator, text: str) -> None:
-    """Write `text` in the widget's box and send it with Enter, as a visitor does."""
+    """Click in the widget's box, write `text` and send it with Enter, as a visitor does.
+    The click matters when the panel has only just opened: until the frame's shell has heard
+    it is open and focused its box, a script's focus inside a frame of another site (what
+    `fill` alone does) does not move the page's keyboard there, and the keys went to the host
+    page (the single-page-app test's flake)."""
     box = chat.locator('textarea[aria-label="Message"]')
+    box.click()
     box.fill(text)
     box.press("Enter")
 

@@ -1,0 +1,106 @@
+"""The first moments of a panel opened on a slow link: it shows long before Python runs, and
+what the visitor does then must not be lost — neither the keyboard's focus nor a message."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from browser_steps import panel, say
+from edge_process import Edge
+from host_pages import HostSite, host_site
+from playwright.sync_api import Browser, Page, Route, expect
+
+TIMEOUT_MS = 30_000
+QUESTION = "How do I reset my password?"
+
+
+@pytest.fixture(scope="module")
+def site(edge: Edge) -> Iterator[HostSite]:
+    with host_site() as host:
+        yield host
+
+
+class Held:
+    """Every request matching `pattern`, held until released: every one of them (the runtime
+    is fetched by its preload and again by its module), so releasing leaves none waiting."""
+
+    def __init__(self, page: Page, pattern: str) -> None:
+        self.page = page
+        self.pattern = pattern
+        self.routes: list[Route] = []
+        page.route(pattern, self._hold)
+
+    def _hold(self, route: Route) -> None:
+        self.routes.append(route)
+
+    def wait(self) -> None:
+        while not self.routes:
+            self.page.wait_for_timeout(20)
+
+    def release(self) -> None:
+        """Lets the held requests go, and those still to come."""
+        self._let_go()
+        self.page.unroute(self.pattern, self._hold)
+        self._let_go()  # came while it was being let go
+
+    def _let_go(self) -> None:
+        while self.routes:
+            self.routes.pop().continue_()
+
+
+def _page(browser: Browser, site: HostSite, edge: Edge, path: str) -> tuple[Page, str]:
+    url = site.page(
+        path,
+        f'<!doctype html><html lang="en"><title>Slow</title><h1>Slow</h1>'
+        f'<script src="{edge.url}/widget/demo.js" async></script>',
+    )
+    return browser.new_context().new_page(), url
+
+
+def test_a_message_sent_before_python_is_ready_goes_once_it_is(
+    browser: Browser, edge: Edge, site: HostSite
+) -> None:
+    page, url = _page(browser, site, edge, "/early")
+    shell = Held(page, "**/frame.js")
+    runtime = Held(page, "**/micropython.wasm")
+    page.goto(url)
+    page.locator('button[aria-label="Open chat"]').click()
+    chat = panel(page)
+    box = chat.locator('textarea[aria-label="Message"]')
+    # Until frame.js runs nothing could hold a message for the app: the box takes no text
+    # (an Enter there only added a line, and the message sat in the box unsent).
+    expect(box).to_be_disabled(timeout=TIMEOUT_MS)
+    shell.wait()
+    shell.release()
+    say(chat, QUESTION)
+    assert page.locator("helpway-widget[data-ready]").count() == 0  # its runtime is held
+    runtime.wait()
+    runtime.release()
+    mine = chat.locator(".hw-row.hw-mine[data-seq]")
+    expect(mine).to_have_count(1, timeout=TIMEOUT_MS)
+    expect(mine.locator(".hw-text")).to_have_text(QUESTION)
+    expect(box).to_have_value("")
+    page.context.close()
+
+
+def test_a_click_before_the_frame_loads_leaves_the_keyboard_in_the_box(
+    browser: Browser, edge: Edge, site: HostSite
+) -> None:
+    """A keyboard user opens the chat before its frame's document came: the frame took the
+    focus on its empty first document and lost it to the host page when the panel's document
+    replaced it. The shell, told it is open, puts the keyboard in the box again."""
+    page, url = _page(browser, site, edge, "/slow-frame")
+    document = Held(page, "**/w/frame.html*")
+    page.goto(url)
+    page.locator('button[aria-label="Open chat"]').click()
+    document.wait()
+    document.release()
+    chat = panel(page)
+    expect(chat.locator('textarea[aria-label="Message"]')).to_be_enabled(timeout=TIMEOUT_MS)
+    page.keyboard.type(QUESTION)
+    page.keyboard.press("Enter")
+    mine = chat.locator(".hw-row.hw-mine[data-seq]")
+    expect(mine).to_have_count(1, timeout=TIMEOUT_MS)
+    expect(mine.locator(".hw-text")).to_have_text(QUESTION)
+    page.context.close()
