@@ -3,8 +3,14 @@ has its own SQLite database.
 
 Log rows hold each entry's wire JSON, so replaying is reading, not re-encoding. The dedupe index
 is a unique index over (author, client id) of the log itself: a receipt cannot exist without its
-message, nor the other way round. Commits are `synchronous=FULL`: an ack promises the message
-survives a crash, power loss included.
+message, nor the other way round.
+
+Commits are `synchronous=FULL` by default: an ack promises the message survives a crash, power
+loss included, at the price of one disk sync per group commit. `sync="normal"` (WAL with
+`synchronous=NORMAL`) acks once the commit is in the operating system's hands: it survives the
+edge being killed (kill -9) but not a power cut or a kernel crash, which may take the last
+commits with them. It is an operator's choice for a disk whose sync is slow (`HELPWAY_ROOM_SYNC`),
+measured side by side in `bench/bench_rooms_delivery.py`.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Literal
 
 from pydantic import TypeAdapter
 
@@ -38,20 +45,23 @@ _entry_adapter: TypeAdapter[Entry] = TypeAdapter(Entry)
 # Conversation ids become file names, so only URL-safe id characters are accepted.
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 SUFFIX = ".room.sqlite"
-CACHE_KIB = 32
+Sync = Literal["full", "normal"]
+SYNC_MODES: tuple[Sync, ...] = ("full", "normal")
 
 
 class SqliteRoomStorage:
-    def __init__(self, path: Path, *, busy_timeout_s: float = 5.0) -> None:
+    def __init__(self, path: Path, *, busy_timeout_s: float = 5.0, sync: Sync = "full") -> None:
         self.path = path
+        self._sync = sync.upper()
         self._conn = sqlite3.connect(
             str(path), isolation_level=None, check_same_thread=False, timeout=busy_timeout_s
         )
         self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=FULL")
-        # A room appends and rereads its latest entries: a small page cache is enough, and with
-        # thousands of rooms open SQLite's default (2 MiB each) would add up.
-        self._conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+        self._conn.execute(f"PRAGMA synchronous={self._sync}")
+        # No page cache of its own: a room appends and rereads its latest entries, which the
+        # operating system's cache holds anyway, while any non-zero size costs a connection
+        # about 85 KiB up front (measured), most of a room's memory with thousands open.
+        self._conn.execute("PRAGMA cache_size=0")
         with self._transaction():
             for statement in _SCHEMA:
                 self._conn.execute(statement)
@@ -117,7 +127,7 @@ class SqliteRoomStorage:
         try:
             self._conn.execute("DELETE FROM outbox WHERE seq <= ?", (through_seq,))
         finally:
-            self._conn.execute("PRAGMA synchronous=FULL")
+            self._conn.execute(f"PRAGMA synchronous={self._sync}")
 
     def close(self) -> None:
         self._conn.close()
@@ -138,14 +148,15 @@ class SqliteRoomStorage:
 class SqliteRoomFolder:
     """Opens the storage of a room by conversation id: `<folder>/<id>.room.sqlite`."""
 
-    def __init__(self, folder: Path, *, busy_timeout_s: float = 5.0) -> None:
+    def __init__(self, folder: Path, *, busy_timeout_s: float = 5.0, sync: Sync = "full") -> None:
         self.folder = folder
         self._busy_timeout_s = busy_timeout_s
+        self._sync: Sync = sync
 
     def open(self, conversation_id: str) -> SqliteRoomStorage:
         path = self._path(conversation_id)
         self.folder.mkdir(parents=True, exist_ok=True)
-        return SqliteRoomStorage(path, busy_timeout_s=self._busy_timeout_s)
+        return SqliteRoomStorage(path, busy_timeout_s=self._busy_timeout_s, sync=self._sync)
 
     def exists(self, conversation_id: str) -> bool:
         return self._path(conversation_id).exists()
