@@ -16,7 +16,7 @@ from helpway.rooms import session as session_module
 from helpway.rooms.meta import RoomMeta
 from helpway.rooms.policy import RoomPolicy
 from helpway.rooms.ratelimit import Bucket, LocalLimiter, Rate, SendLimits
-from helpway.rooms.sqlite_storage import SqliteRoomFolder, SqliteRoomStorage
+from helpway.rooms.sqlite_storage import SqliteRoomFolder, SqliteRoomStorage, Sync
 from helpway.shared import frames
 
 VISITOR = frames.Author(id="v1", role="visitor", name="Visitor v1")
@@ -529,3 +529,83 @@ async def test_a_burst_whose_commit_fails_is_refused_whole_and_loses_nothing(
     assert [m.text for m in agent.entries()] == ["stored"] + [f"message {i}" for i in range(1, 6)]
     assert stored_seqs(tmp_path / "rooms", "c1") == [1, 2, 3, 4, 5, 6]
     await room_host.aclose()
+
+
+def outbox_seqs(folder: Path, conversation_id: str) -> list[int]:
+    with sqlite3.connect(folder / f"{conversation_id}.room.sqlite") as conn:
+        return [seq for (seq,) in conn.execute("SELECT seq FROM outbox ORDER BY seq")]
+
+
+class OutboxReadsFolder(SqliteRoomFolder):
+    """Real SQLite room files, counting each time a room's outbox is read."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(folder)
+        self.reads = 0
+
+    def open(self, conversation_id: str) -> SqliteRoomStorage:
+        storage = super().open(conversation_id)
+        unpublished = storage.unpublished
+
+        def counted(limit: int) -> list[Entry]:
+            self.reads += 1
+            return unpublished(limit)
+
+        storage.unpublished = counted  # type: ignore[method-assign]
+        return storage
+
+
+async def test_the_drain_takes_new_entries_from_memory_and_the_next_commit_clears_them(
+    tmp_path: Path,
+) -> None:
+    folder = OutboxReadsFolder(tmp_path / "rooms")
+    publisher = Publisher()
+    room_host = LocalRoomHost(folder, publish=publisher, backoff=FAST, send_limits=None)
+    visitor = Client("c1", VISITOR)
+    await room_host.join(visitor.session)
+    reads_at_load = folder.reads
+    for n in range(1, 6):
+        await room_host.receive(visitor.session, visitor.message(f"x{n}"))
+        await eventually(lambda n=n: publisher.seqs("c1") == list(range(1, n + 1)))  # type: ignore[misc]
+
+    assert folder.reads == reads_at_load  # published without reading the outbox back
+    # Each commit deleted what was published before it; the last one waits for the next.
+    assert outbox_seqs(folder.folder, "c1") == [5]
+    assert await room_host.evict("c1")
+    assert outbox_seqs(folder.folder, "c1") == []  # the eviction deleted it
+    await room_host.aclose()
+
+
+async def test_a_backlog_beyond_memory_is_read_back_from_the_outbox_in_order(
+    tmp_path: Path,
+) -> None:
+    from helpway.rooms.host import FRESH_MAX
+
+    publisher = Publisher()
+    publisher.failing = True
+    room_host = LocalRoomHost(tmp_path / "rooms", publish=publisher, backoff=FAST, send_limits=None)
+    visitor = Client("c1", VISITOR)
+    await room_host.join(visitor.session)
+    total = FRESH_MAX + 20
+    for n in range(1, total + 1):
+        await room_host.receive(visitor.session, visitor.message(f"x{n}"))
+    assert outbox_seqs(tmp_path / "rooms", "c1") == list(range(1, total + 1))
+    publisher.failing = False
+    await eventually(lambda: publisher.seqs("c1") == list(range(1, total + 1)))
+    await room_host.aclose()
+    assert outbox_seqs(tmp_path / "rooms", "c1") == []  # closing deleted the published rows
+
+
+@pytest.mark.parametrize(("sync", "level"), [("full", 2), ("normal", 1)])
+def test_storage_commits_in_its_sync_mode_and_keeps_it_after_marking(
+    tmp_path: Path, sync: Sync, level: int
+) -> None:
+    storage = SqliteRoomStorage(tmp_path / "r.sqlite", sync=sync)
+    conn = storage._conn
+    assert conn.execute("PRAGMA synchronous").fetchone() == (level,)
+    storage.mark_published(1)  # not synced on its own, whatever the mode
+    assert conn.execute("PRAGMA synchronous").fetchone() == (level,)
+    assert SqliteRoomFolder(tmp_path, sync=sync).open("c1")._conn.execute(
+        "PRAGMA synchronous"
+    ).fetchone() == (level,)
+    storage.close()

@@ -11,6 +11,11 @@
   the sessions it had.
 - The assistant runs as a task whose output re-enters the room through the same gate.
 - Each room's outbox is drained to the injected publisher by one task with retries, in order.
+  What a commit just stored is handed to that task from memory (`_Live.fresh`), so the usual
+  drain reads and writes nothing on the event loop: it reads the outbox only for a backlog (a
+  previous run's, or more than `FRESH_MAX` entries while the publisher fails), and deletes
+  what it published in the room's next commit, or when the room is evicted or closed. A crash
+  in between publishes those entries again, which the publisher takes idempotently.
 - A room with typists has an alarm at its `next_expiry` that switches silent typists off.
 - Visitors' new messages are charged to a `LocalLimiter` (per visitor and per IP, across
   rooms) before the room sees them; a refusal is a `rate_limited` error naming the client id.
@@ -21,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -50,6 +56,9 @@ DEFAULT_IDLE_EVICT_S = 300.0
 CLOSE_ENDED = 4401
 DEFAULT_BACKOFF = Backoff()
 COMMIT_THREADS = 32
+# Committed entries a room holds in memory for its drain; beyond that the drain reads them
+# back from the outbox (a publisher failing for long must not fill the memory).
+FRESH_MAX = PUBLISH_BATCH
 
 
 def now_ms() -> int:
@@ -107,6 +116,43 @@ class _Live:
     alarm: asyncio.Task[None] | None = None
     alarm_due: int = 0
     evicted: bool = False
+    # The outbox as the drain sees it: entries committed and not yet published, in seq order,
+    # unless `backlog` (the outbox may hold entries these do not, so the drain reads it).
+    fresh: deque[Entry] = field(default_factory=deque)
+    backlog: bool = False
+    # Published through this seq; the outbox rows through `marked` are deleted.
+    published: int = 0
+    marked: int = 0
+
+    def stored(self, entries: tuple[Entry, ...]) -> None:
+        """`entries` were just committed: the drain takes them from here."""
+        if self.backlog:
+            return
+        if len(self.fresh) + len(entries) > FRESH_MAX:
+            self.fresh.clear()
+            self.backlog = True
+            return
+        self.fresh.extend(entries)
+
+    def published_through(self, seq: int) -> None:
+        self.published = max(self.published, seq)
+        while self.fresh and self.fresh[0].seq <= seq:
+            self.fresh.popleft()
+
+    def mark(self) -> None:
+        """Delete the published entries from the outbox (under the room's lock)."""
+        published = self.published  # read once: a commit thread runs this too
+        if published > self.marked:
+            self.storage.mark_published(published)
+            self.marked = published
+
+    def close(self) -> None:
+        """Close the storage for good (evicted, the host closing), after marking."""
+        self.evicted = True
+        try:
+            self.mark()
+        finally:
+            self.storage.close()
 
 
 class LocalRoomHost:
@@ -184,8 +230,7 @@ class LocalRoomHost:
         await asyncio.gather(*(outlet.aclose() for outlet in outlets))
         for live in list(self._rooms.values()):
             async with live.lock:
-                live.evicted = True
-                live.storage.close()
+                live.close()
         self._rooms.clear()
         self._committers.shutdown(wait=False)
 
@@ -351,9 +396,8 @@ class LocalRoomHost:
             busy = busy or live.alarm is not None
             if live.evicted or busy or conversation_id in self._drains:
                 return False
-            live.evicted = True
             del self._rooms[conversation_id]
-            live.storage.close()
+            live.close()
         return True
 
     async def evict_idle(self, idle_s: float) -> list[str]:
@@ -386,7 +430,8 @@ class LocalRoomHost:
             raise LookupError(f"conversation {conversation_id!r} was erased")
         storage = self._folder.open(conversation_id)
         room = self._restore(conversation_id, site_id, storage)
-        live = self._rooms[conversation_id] = _Live(room, storage)
+        backlog = bool(storage.unpublished(1))
+        live = self._rooms[conversation_id] = _Live(room, storage, backlog=backlog)
         return live
 
     def _restore(self, conversation_id: str, site_id: str | None, storage: RoomStorage) -> Room:
@@ -472,8 +517,9 @@ class LocalRoomHost:
             entries = tuple(entry for persist in persists for entry in persist.entries)
             try:
                 # Off the event loop: a durable commit waits for the disk, other rooms need not.
-                commit = partial(live.storage.commit, entries, persists[-1].meta)
+                commit = partial(_commit, live, entries, persists[-1].meta)
                 await asyncio.get_running_loop().run_in_executor(self._committers, commit)
+                live.stored(entries)
             except Exception:
                 log.exception("room %s: commit failed; reloading it", conversation_id)
                 self._reload(conversation_id, live)
@@ -621,19 +667,29 @@ class LocalRoomHost:
             )
 
     async def _drain(self, conversation_id: str) -> None:
-        async def next_batch(live: _Live) -> list[Entry]:
+        async def from_outbox(live: _Live) -> list[Entry]:
+            live.mark()  # so the outbox holds only what is left to publish
             batch = live.storage.unpublished(PUBLISH_BATCH)
-            if not batch:
-                # Decided under the room's lock, so a commit cannot slip in unseen.
-                del self._drains[conversation_id]
+            # Decided under the room's lock, so a commit cannot slip in unseen: from here on
+            # each commit hands its entries over in memory.
+            live.backlog = bool(batch)
             return batch
-
-        async def mark(live: _Live) -> None:
-            live.storage.mark_published(through)
 
         attempt = 0
         try:
-            while batch := await self._locked(conversation_id, None, next_batch):
+            while True:
+                live = self._rooms.get(conversation_id)
+                if live is None:  # erased (a draining room is never evicted)
+                    return
+                if live.backlog:
+                    batch = await self._locked(conversation_id, None, from_outbox)
+                else:
+                    batch = list(live.fresh)[:PUBLISH_BATCH]
+                if not batch:
+                    # Nothing awaited since the check: the next commit's `Publish` starts a
+                    # new drain.
+                    del self._drains[conversation_id]
+                    return
                 try:
                     await self._publish(conversation_id, batch)
                 except Exception as exc:
@@ -649,11 +705,18 @@ class LocalRoomHost:
                     await asyncio.sleep(delay)
                     continue
                 attempt = 0
-                through = batch[-1].seq
-                await self._locked(conversation_id, None, mark)
+                live.published_through(batch[-1].seq)
         finally:
             if self._drains.get(conversation_id) is asyncio.current_task():
                 del self._drains[conversation_id]
+
+
+def _commit(live: _Live, entries: tuple[Entry, ...], meta: RoomMeta) -> None:
+    """A group's commit, in a commit thread under the room's lock; the outbox rows published
+    since the last one are deleted first (not synced on their own: losing that to a crash only
+    publishes them again)."""
+    live.mark()
+    live.storage.commit(entries, meta)
 
 
 async def _end(session: Session, code: frames.ErrorCode, message: str) -> None:
