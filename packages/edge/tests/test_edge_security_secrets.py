@@ -13,7 +13,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from helpway.edge.local.settings import SettingsError, load_dev_vars, parse_dev_vars
+from helpway.edge.local.settings import Settings, SettingsError, load_dev_vars, parse_dev_vars
 
 from .conftest import ROOT
 
@@ -141,3 +141,17 @@ def test_the_cli_reads_its_data_folder_from_dev_vars(tmp_path: Path) -> None:
         timeout=120,
     )
     assert broken.returncode != 0 and ".dev.vars line 1" in broken.stderr
+
+
+def test_the_rooms_sync_mode_is_full_unless_set(monkeypatch: Any) -> None:
+    monkeypatch.delenv("HELPWAY_ROOM_SYNC", raising=False)
+    assert Settings.from_env().room_sync == "full"
+    monkeypatch.setenv("HELPWAY_ROOM_SYNC", " Normal ")
+    assert Settings.from_env().room_sync == "normal"
+    monkeypatch.setenv("HELPWAY_ROOM_SYNC", "off")
+    try:
+        Settings.from_env()
+    except SettingsError as exc:
+        assert "HELPWAY_ROOM_SYNC" in str(exc) and "full, normal" in str(exc)
+    else:
+        raise AssertionError("an unknown sync mode must be refused")

@@ -7,7 +7,8 @@ Secrets and settings stay out of the repository: as wrangler does for `wrangler 
 runtime reads `.dev.vars` beside `wrangler.toml` (the repository root; `HELPWAY_DEV_VARS` names
 another file) — `KEY=VALUE` lines, `#` comments, values optionally in single or double quotes —
 into the environment before anything reads it, so every `HELPWAY_*` setting (`HELPWAY_DATA`,
-`PORT`, `HELPWAY_LLM_BASE_URL`/`_MODEL`/`_API_KEY`, `HELPWAY_SOCKET_IDLE_S`) may live there. A
+`PORT`, `HELPWAY_LLM_BASE_URL`/`_MODEL`/`_API_KEY`, `HELPWAY_SOCKET_IDLE_S`, `HELPWAY_ROOM_SYNC`)
+may live there. A
 variable already in the environment wins over the file, so a one-off `PORT=8788 make dev` still
 works. `.dev.vars` is git-ignored; on Cloudflare the same names are `[vars]` or Worker secrets.
 """
@@ -20,6 +21,8 @@ import re
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from helpway.rooms.sqlite_storage import SYNC_MODES, Sync
 
 # packages/edge/src/helpway/edge/local/settings.py → the repository root.
 REPO_ROOT = Path(__file__).resolve().parents[6]
@@ -37,6 +40,8 @@ class Settings:
     data_dir: Path
     port: int
     host: str = HOST
+    # How a room's commit reaches the disk before its ack (`helpway.rooms.sqlite_storage`).
+    room_sync: Sync = "full"
 
     @property
     def database_path(self) -> Path:
@@ -76,11 +81,13 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
-        """Raises `SettingsError` for a `PORT` that is not a TCP port number."""
+        """Raises `SettingsError` for a `PORT` that is not a TCP port number or a
+        `HELPWAY_ROOM_SYNC` that is not a sync mode."""
         data = os.environ.get("HELPWAY_DATA")
         return cls(
             data_dir=Path(data).resolve() if data else REPO_ROOT / ".data",
             port=_port(os.environ.get("PORT", "")),
+            room_sync=_room_sync(os.environ.get("HELPWAY_ROOM_SYNC", "")),
         )
 
 
@@ -91,6 +98,14 @@ def _port(value: str) -> int:
     if not value.isdigit() or not 1 <= int(value) <= 65535:
         raise SettingsError(f"PORT must be a port number from 1 to 65535, not {value!r}")
     return int(value)
+
+
+def _room_sync(value: str) -> Sync:
+    value = value.strip().lower() or "full"
+    for mode in SYNC_MODES:
+        if value == mode:
+            return mode
+    raise SettingsError(f"HELPWAY_ROOM_SYNC must be one of {', '.join(SYNC_MODES)}, not {value!r}")
 
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
