@@ -24,6 +24,12 @@ same fan-out, minus authentication, validation, durable storage and the D1 outbo
 over its figures are the ratios to watch. Servers run one at a time as their own process; the
 clients share a process (and, on a 2-core machine, the cores) with nothing else of ours.
 
+The edge runs twice per size: as it ships (`edge`: each group commit synced to the disk,
+`synchronous=FULL`, before its acks, so an ack survives a power cut) and with
+`HELPWAY_ROOM_SYNC=normal` (`edge_sync_normal`: WAL with `synchronous=NORMAL`, an ack survives
+the edge being killed but not a power cut). One disk sync is the floor of the first row's
+latency; the second shows what the rest of the path costs.
+
 Soak: `HELPWAY_SOAK_SECONDS=600 uv run python bench/run.py --only rooms_delivery` runs only the
 soak against the edge instead: 1,000 sockets, 200 messages/s for that long, the edge's RSS
 sampled every 10 s, and a flat-memory verdict over the samples after the first three minutes.
@@ -419,9 +425,11 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _with_edge(work: Callable[[Edge], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
+def _with_edge(
+    work: Callable[[Edge], Awaitable[dict[str, Any]]], room_sync: str = "full"
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="helpway-bench-") as folder:
-        edge = start_edge(Path(folder) / "data")
+        edge = start_edge(Path(folder) / "data", env={"HELPWAY_ROOM_SYNC": room_sync})
         try:
             return asyncio.run(work(edge))
         finally:
@@ -433,6 +441,7 @@ def _size(sockets: int, latency_s: float) -> dict[str, Any]:
         return await measure(await edge_target(edge, pairs_for(sockets)), sockets, latency_s)
 
     ours = _with_edge(on_edge)
+    ours_normal = _with_edge(on_edge, room_sync="normal")
     port = _free_port()
     bare_process = start_bare(port)
     try:
@@ -440,16 +449,21 @@ def _size(sockets: int, latency_s: float) -> dict[str, Any]:
     finally:
         bare_process.kill()
         bare_process.wait()
-    throughput = (ours["throughput"]["msgs_per_s"], bare["throughput"]["msgs_per_s"])
     return {
         "shape": shape(sockets),
         "edge": ours,
+        "edge_sync_normal": ours_normal,
         "bare_websockets": bare,
-        "ratio": {
-            "throughput": _ratio(*throughput),
-            "latency_p99": _ratio(ours["latency"]["p99_ms"], bare["latency"]["p99_ms"]),
-            "rss_per_socket": _ratio(ours["rss_per_socket_kib"], bare["rss_per_socket_kib"]),
-        },
+        "ratio": _ratios(ours, bare),
+        "ratio_sync_normal": _ratios(ours_normal, bare),
+    }
+
+
+def _ratios(ours: dict[str, Any], bare: dict[str, Any]) -> dict[str, float]:
+    return {
+        "throughput": _ratio(ours["throughput"]["msgs_per_s"], bare["throughput"]["msgs_per_s"]),
+        "latency_p99": _ratio(ours["latency"]["p99_ms"], bare["latency"]["p99_ms"]),
+        "rss_per_socket": _ratio(ours["rss_per_socket_kib"], bare["rss_per_socket_kib"]),
     }
 
 

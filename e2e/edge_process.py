@@ -50,12 +50,14 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_edge(data: Path, port: int | None = None, *options: str) -> Edge:
+def start_edge(
+    data: Path, port: int | None = None, *options: str, env: dict[str, str] | None = None
+) -> Edge:
     """`helpway dev` on `data`; on `port` to bring an edge back where its clients look for it;
-    `options` for the command (`--watch`)."""
+    `options` for the command (`--watch`); `env` adds to its environment."""
     port = port or _free_port()
     log = data.parent / f"edge-{port}.log"
-    env = {**os.environ, "PORT": str(port), "HELPWAY_DATA": str(data)}
+    env = {**os.environ, **(env or {}), "PORT": str(port), "HELPWAY_DATA": str(data)}
     with log.open("ab") as out:
         process = subprocess.Popen([_helpway(), "dev", *options], env=env, stdout=out, stderr=out)
     url = f"http://127.0.0.1:{port}"

@@ -1,7 +1,8 @@
 """Rooms under faults, against real local edge processes over loopback.
 
 - kill -9 mid-conversation, restart on the same data folder, resume: every acked message is
-  there exactly once, resends of the unacked ones are deduplicated, and D1 catches up;
+  there exactly once, resends of the unacked ones are deduplicated, and D1 catches up — with
+  rooms committing `synchronous=FULL` (the default) and `HELPWAY_ROOM_SYNC=normal` alike;
 - sockets dropped between a send and its ack: resending the same client id stores one message;
 - a hundred reconnects in a row while another participant writes: every resume continues
   exactly after the last entry the client had, so its view is the room's log;
@@ -149,7 +150,22 @@ async def human_conversation(chat: Chat) -> tuple[Frame, str, int]:
     return visitor, agent, int(ack["seq"])
 
 
-async def test_kill_9_loses_no_acked_message(fresh_edge: Edge) -> None:
+@pytest.fixture(params=["full", "normal"])
+def room_sync(request: pytest.FixtureRequest) -> dict[str, str]:
+    """The environment of an edge whose rooms commit in each `HELPWAY_ROOM_SYNC` mode."""
+    return {"HELPWAY_ROOM_SYNC": request.param}
+
+
+@pytest.fixture
+def sync_edge(tmp_path: Path, room_sync: dict[str, str]) -> Iterator[Edge]:
+    running = start_edge(tmp_path / "data", env=room_sync)
+    yield running
+    if running.process.poll() is None:
+        stop_edge(running)
+
+
+async def test_kill_9_loses_no_acked_message(sync_edge: Edge, room_sync: dict[str, str]) -> None:
+    fresh_edge = sync_edge
     chat = Chat(fresh_edge)
     visitor, agent, head = await human_conversation(chat)
     cid, token = visitor["conversation_id"], visitor["visitor_token"]
@@ -173,7 +189,7 @@ async def test_kill_9_loses_no_acked_message(fresh_edge: Edge) -> None:
         except (ConnectionClosed, TimeoutError):
             pass  # the connection is gone
 
-    restarted = start_edge(fresh_edge.data)
+    restarted = start_edge(fresh_edge.data, env=room_sync)
     try:
         chat = Chat(restarted)
         async with chat.joined(cid, token) as v:
