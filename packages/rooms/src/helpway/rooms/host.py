@@ -1,6 +1,8 @@
 """The local room host: what the Durable Object runtime does for rooms on Cloudflare, in asyncio.
 
-- Exactly one live `Room` per conversation id, loaded from its storage on first use.
+- Exactly one live `Room` per conversation id, loaded from its storage on first use, in a
+  commit thread: opening a room's file (creating it, a synced write, for a new conversation)
+  waits for the disk, and every other room's sockets must not wait with it.
 - A per-room lock is the input gate: one group of inputs at a time, their effects performed in
   order (persist → ack → broadcast → publish) before the next group starts. A group is every
   input that arrived while the room was busy: decided in arrival order, all they persist
@@ -45,7 +47,7 @@ from .ratelimit import DEFAULT_SEND_LIMITS, LocalLimiter, SendLimits
 from .room import Room
 from .session import Outlet, Session
 from .sqlite_storage import SqliteRoomFolder
-from .storage import RoomFolder, RoomStorage
+from .storage import RoomFolder, RoomStorage, StoredRoom
 
 log = logging.getLogger("helpway.rooms")
 T = TypeVar("T")
@@ -185,6 +187,8 @@ class LocalRoomHost:
         self._policy = policy
         self._limiter = None if send_limits is None else LocalLimiter(send_limits)
         self._rooms: dict[str, _Live] = {}
+        # conversation id → the load in progress, shared by every caller that needs the room.
+        self._loading: dict[str, asyncio.Future[_Live]] = {}
         # conversation id → session id → outlet: the host's "sockets", kept across evictions.
         self._outlets: dict[str, dict[str, Outlet]] = {}
         self._drains: dict[str, asyncio.Task[None]] = {}
@@ -206,7 +210,7 @@ class LocalRoomHost:
             storage = self._folder.open(conversation_id)
             if storage.unpublished(1):
                 storage.close()
-                self._live(conversation_id, None)
+                await self._loaded(conversation_id, None)
                 self._drain_soon(conversation_id)
             else:
                 storage.close()
@@ -418,24 +422,57 @@ class LocalRoomHost:
     def _attached(self, session: Session) -> bool:
         return session.id in self._outlets.get(session.conversation_id, {})
 
-    def _live(self, conversation_id: str, site_id: str | None) -> _Live:
-        """The room in memory, loading (or creating) it. Never awaits, so two callers cannot
-        both load the same room."""
-        live = self._rooms.get(conversation_id)
-        if live is not None:
-            return live
-        if self._closed:
+    async def _loaded(self, conversation_id: str, site_id: str | None) -> _Live:
+        """The room in memory, loading (or creating) it; callers asking while it loads share
+        the one load, so a room is never loaded twice."""
+        while True:
+            live = self._rooms.get(conversation_id)
+            if live is not None:
+                return live
+            if self._closed:
+                raise RuntimeError("the room host is closed")
+            if conversation_id in self._erased:
+                raise LookupError(f"conversation {conversation_id!r} was erased")
+            loading = self._loading.get(conversation_id)
+            if loading is None:
+                loading = asyncio.ensure_future(self._load(conversation_id, site_id))
+                self._loading[conversation_id] = loading
+            try:
+                return await asyncio.shield(loading)
+            except LookupError:
+                if site_id is None:
+                    raise
+                # That load was for a caller that may not create the room; this one may.
+
+    async def _load(self, conversation_id: str, site_id: str | None) -> _Live:
+        opened = partial(_open, self._folder, conversation_id)
+        try:
+            storage, stored, backlog = await asyncio.get_running_loop().run_in_executor(
+                self._committers, opened
+            )
+        finally:
+            del self._loading[conversation_id]
+        if self._closed or conversation_id in self._erased:
+            storage.close()
+            if conversation_id in self._erased:
+                self._folder.delete(conversation_id)  # opening it made the file again
+                raise LookupError(f"conversation {conversation_id!r} was erased")
             raise RuntimeError("the room host is closed")
-        if conversation_id in self._erased:
-            raise LookupError(f"conversation {conversation_id!r} was erased")
-        storage = self._folder.open(conversation_id)
-        room = self._restore(conversation_id, site_id, storage)
-        backlog = bool(storage.unpublished(1))
+        try:
+            room = self._room_from(conversation_id, site_id, stored, storage)
+        except LookupError:
+            storage.close()
+            raise
         live = self._rooms[conversation_id] = _Live(room, storage, backlog=backlog)
         return live
 
-    def _restore(self, conversation_id: str, site_id: str | None, storage: RoomStorage) -> Room:
-        stored = storage.load()
+    def _room_from(
+        self,
+        conversation_id: str,
+        site_id: str | None,
+        stored: StoredRoom | None,
+        storage: RoomStorage,
+    ) -> Room:
         sessions = {
             sid: outlet.session.participant
             for sid, outlet in self._outlets.get(conversation_id, {}).items()
@@ -443,7 +480,6 @@ class LocalRoomHost:
         if stored is not None:
             return Room(stored.meta, stored.receipts, sessions, self._policy, storage.receipt)
         if site_id is None:
-            storage.close()
             raise LookupError(f"no stored room for conversation {conversation_id!r}")
         # A host without an assistant starts rooms with it off: questions wait for a human.
         meta = RoomMeta(conversation_id, site_id, ai_active=self._assistant is not None)
@@ -453,7 +489,7 @@ class LocalRoomHost:
         self, conversation_id: str, site_id: str | None, fn: Callable[[_Live], Awaitable[T]]
     ) -> T:
         while True:
-            live = self._live(conversation_id, site_id)
+            live = await self._loaded(conversation_id, site_id)
             async with live.lock:
                 if live.evicted:
                     continue  # evicted while we waited: load it again
@@ -582,7 +618,8 @@ class LocalRoomHost:
         if live.answer is not None:
             live.answer.cancel()
             live.answer = None
-        live.room = self._restore(conversation_id, live.room.meta.site_id, live.storage)
+        stored = live.storage.load()
+        live.room = self._room_from(conversation_id, live.room.meta.site_id, stored, live.storage)
 
     @staticmethod
     def _read(storage: RoomStorage, after_seq: int, through_seq: int) -> list[Entry]:
@@ -709,6 +746,16 @@ class LocalRoomHost:
         finally:
             if self._drains.get(conversation_id) is asyncio.current_task():
                 del self._drains[conversation_id]
+
+
+def _open(folder: RoomFolder, conversation_id: str) -> tuple[RoomStorage, StoredRoom | None, bool]:
+    """A room's storage, what it holds, and whether its outbox has entries (in a thread)."""
+    storage = folder.open(conversation_id)
+    try:
+        return storage, storage.load(), bool(storage.unpublished(1))
+    except BaseException:
+        storage.close()
+        raise
 
 
 def _commit(live: _Live, entries: tuple[Entry, ...], meta: RoomMeta) -> None:
