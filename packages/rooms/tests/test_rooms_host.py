@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 
@@ -609,3 +610,30 @@ def test_storage_commits_in_its_sync_mode_and_keeps_it_after_marking(
         "PRAGMA synchronous"
     ).fetchone() == (level,)
     storage.close()
+
+
+class OpeningFolder(SqliteRoomFolder):
+    """Real SQLite room files, recording the thread each room's file is opened on."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(folder)
+        self.opened_on: list[threading.Thread] = []
+
+    def open(self, conversation_id: str) -> SqliteRoomStorage:
+        self.opened_on.append(threading.current_thread())
+        return super().open(conversation_id)
+
+
+async def test_a_room_is_opened_once_off_the_event_loop_for_callers_at_once(
+    tmp_path: Path,
+) -> None:
+    folder = OpeningFolder(tmp_path / "rooms")
+    room_host = LocalRoomHost(folder, publish=Publisher(), backoff=FAST, send_limits=None)
+    visitor, agent = Client("c1", VISITOR), Client("c1", AGENT)
+    await asyncio.gather(room_host.join(visitor.session), room_host.join(agent.session))
+
+    assert len(folder.opened_on) == 1  # one load, shared
+    assert folder.opened_on[0] is not threading.current_thread()  # the disk waits elsewhere
+    await room_host.receive(visitor.session, visitor.message("x1", "hi"))
+    await eventually(lambda: [m.text for m in agent.entries()] == ["hi"])
+    await room_host.aclose()
