@@ -157,7 +157,8 @@ def test_widget_opens_at_once_and_python_takes_over(site: str, page: Page) -> No
 
     assert all(url.startswith(site + "/") for url in requests), requests
     assert not [url for url in requests if "plugin" in url or "-editor" in url]
-    assert {url.split("/")[-1] for url in requests} >= {"core.js", "micropython.mjs", "state.mpy"}
+    names = {url.split("/")[-1] for url in requests}
+    assert names >= {"core.js", "micropython.mjs", "widget_modules.bin"}
 
     # Closing from inside the frame hides it and gives the focus back to the launcher.
     frame.get_by_role("button", name="Close chat").click()
@@ -209,16 +210,26 @@ def test_console_wires_up_its_sign_in_form(site: str, page: Page) -> None:
 
 
 def test_micropython_imports_the_compiled_modules(site: str, page: Page) -> None:
-    """The app modules reach MicroPython as `.mpy` only (no source is fetched, none compiled at
-    page load): the entry script, routed to say where `widget_app` came from, shows it."""
+    """The app modules reach MicroPython as `.mpy` only, unpacked from the one packed file (no
+    source is fetched, none compiled at page load): the inline entry script, routed to say
+    where `widget_app` came from, shows it."""
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
-    entry = (
+    check = (
         "import js\nimport widget_app\n"
         "js.document.body.setAttribute('data-app-file', widget_app.__file__)\n"
-        "widget_app.start()\n"
+        "import widget_main"
     )
-    page.route("**/widget_main.py", lambda route: route.fulfill(body=entry))
+
+    def frame(route: Route) -> None:
+        text = route.fetch().text()
+        assert text.count("\nimport widget_main\n") == 1
+        route.fulfill(
+            body=text.replace("\nimport widget_main\n", "\n" + check + "\n"),
+            content_type="text/html; charset=utf-8",
+        )
+
+    page.route("**/w/frame.html*", frame)
     page.goto(site + "/")
     page.get_by_role("button", name="Open chat").click()
     page.wait_for_selector("helpway-widget[data-ready]", state="attached")
@@ -226,9 +237,12 @@ def test_micropython_imports_the_compiled_modules(site: str, page: Page) -> None
     expect(body).to_have_attribute("data-runtime", "micropython")
     assert body.get_attribute("data-app-file") == "widget_app.mpy"
     names = [url.rsplit("/", 1)[-1] for url in requests]
-    assert {"widget_app.mpy", "state.mpy", "wire.mpy"} <= set(names)
-    assert [name for name in names if name.endswith(".py")] == ["widget_main.py"]
+    assert "widget_modules.bin" in names
+    assert not [name for name in names if name.endswith((".py", ".mpy"))]
     assert not [name for name in names if name.startswith("brython")]
+    # Every asset went out once: the preloads are what the runtime then uses.
+    assets = [url for url in requests if "/w/v/" in url]
+    assert len(assets) == len(set(assets)), assets
 
 
 BRYTHON_CHECKS = """

@@ -15,6 +15,7 @@ import brotli
 import pytest
 
 from helpway.widget import build, bundle, runtime
+from helpway.widget.app import packed
 
 # PyScript files only features we turn off would load; shipping them would be dead weight.
 UNWANTED = ("codemirror", "py-editor", "py-game", "py-terminal", "pyodide", "toml", "xterm", "zip")
@@ -42,10 +43,21 @@ def served(out: Path, url: str) -> Path:
 
 
 def page_config(out: Path, page: str) -> tuple[str, dict]:
+    """A page's inline entry script and its PyScript config."""
     text = (out / page).read_text()
-    found = re.search(r'<script type="mpy" src="([^"]+)" config="([^"]+)"', text)
+    found = re.search(r'<script type="mpy" config="([^"]+)">(.*?)</script>', text, re.DOTALL)
     assert found, page
-    return found.group(1), json.loads(html.unescape(found.group(2)))
+    return found.group(2), json.loads(html.unescape(found.group(1)))
+
+
+def unpacked(data: bytes, folder: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
+    """What the pages' entry script (`app/packed.py`) writes from a packed file."""
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    (folder / "in.bin").write_bytes(data)
+    packed.unpack("in.bin")
+    (folder / "in.bin").unlink()
+    return {path.name: path.read_bytes() for path in folder.iterdir()}
 
 
 def immutable(out: Path) -> dict[str, bytes]:
@@ -61,14 +73,12 @@ def test_layout(out: Path) -> None:
     files = set(tree(out))
     assert {"widget.js", "frame.html", "console.html"} <= files
     logical = set(immutable(out))
-    assert {"app/bridge.js", "app/frame.js", "app/chat.css", "app/frame.css"} <= logical
-    modules = {m for modules in bundle.APPS.values() for m in modules}
-    # Every app module compiled ahead of time, and only that: MicroPython compiles no source.
-    assert {name for name in logical if name.endswith(".py")} == {
-        f"app/{entry}.py" for entry in bundle.ENTRIES.values()
-    }
-    assert {name for name in logical if name.endswith(".mpy")} == {f"app/{m}.mpy" for m in modules}
-    assert {"app/wire.mpy", "app/wire_spec.mpy", "app/limits.mpy", "app/errors.mpy"} <= logical
+    assert {"app/bridge.js", "app/chat.css", "app/console.css"} <= logical
+    # The frame inlines its script and styles; each app's modules are one packed file, and no
+    # module ships as source or on its own.
+    assert {"app/frame.js", "app/frame.css"}.isdisjoint(logical)
+    assert {bundle.packed_file(app) for app in bundle.APPS} <= logical
+    assert not [name for name in logical if name.endswith((".py", ".mpy"))]
     assert {
         runtime.PYSCRIPT_ENTRY,
         runtime.INTERPRETER,
@@ -92,18 +102,44 @@ def test_every_app_module_is_shipped_by_some_app() -> None:
     shipped = {m for modules in bundle.APPS.values() for m in modules} | set(
         bundle.ENTRIES.values()
     )
+    shipped.add(bundle.UNPACK)  # inlined in the pages' entry scripts
     sources = {path.stem for path in bundle.APP_DIR.glob("*.py")} - {"__init__"}
     assert sources <= shipped
 
 
-def test_codec_ships_byte_for_byte(out: Path) -> None:
+def test_each_app_packs_its_modules_compiled(
+    out: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every module an app imports, and its entry module, compiled ahead of time (MicroPython
+    compiles no source at page load), in the app's one packed file."""
+    logical = immutable(out)
+    for app, modules in bundle.APPS.items():
+        files = unpacked(logical[bundle.packed_file(app)], tmp_path / app, monkeypatch)
+        assert set(files) == {f"{m}.mpy" for m in (*modules, bundle.ENTRIES[app])}
+        for module in (*modules, bundle.ENTRIES[app]):
+            source = bundle._module_source(module).read_bytes()
+            assert files[f"{module}.mpy"] == bundle.compile_mpy(module, source)
+
+
+def test_pack_and_unpack_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = {"a.mpy": b"M\x06\x00 two\nlines 3\n", "empty.mpy": b"", "b.py": bytes(range(256))}
+    assert unpacked(bundle.pack(files), tmp_path / "out", monkeypatch) == files
+    for name in ("", "dir/a.mpy", "a b.mpy", "a\n.mpy"):
+        with pytest.raises(ValueError):
+            bundle.pack({name: b""})
+
+
+def test_codec_ships_byte_for_byte(
+    out: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The codec the edge validates with is what both browser runtimes run: compiled from the
     same bytes for MicroPython, as they are for Brython."""
     logical = immutable(out)
     brython = brython_modules(logical[bundle.BRYTHON_MODULES])
+    compiled = unpacked(logical[bundle.packed_file("widget")], tmp_path / "widget", monkeypatch)
     for name in bundle.CODEC:
         source = (bundle.CODEC_DIR / f"{name}.py").read_bytes()
-        assert logical[f"app/{name}.mpy"] == bundle.compile_mpy(name, source)
+        assert compiled[f"{name}.mpy"] == bundle.compile_mpy(name, source)
         assert brython[name] == [".py", source.decode(), []]
 
 
@@ -113,7 +149,9 @@ def brython_modules(bundle_js: bytes) -> dict:
     return json.loads(text[start : text.rindex(");")])
 
 
-def test_mpy_is_the_bytecode_the_shipped_micropython_loads(out: Path) -> None:
+def test_mpy_is_the_bytecode_the_shipped_micropython_loads(
+    out: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """mpy-cross's version must match the npm MicroPython's: the low byte of its
     `sys.implementation._mpy` is the .mpy version it loads; the next byte (native code's
     architecture and sub-version) stays 0 in a bytecode-only file, which any port loads."""
@@ -132,8 +170,9 @@ def test_mpy_is_the_bytecode_the_shipped_micropython_loads(out: Path) -> None:
         timeout=120,
     )
     abi = int(done.stdout.split()[-1])
-    for name, data in immutable(out).items():
-        if name.endswith(".mpy"):
+    for app in bundle.APPS:
+        files = unpacked(immutable(out)[bundle.packed_file(app)], tmp_path / app, monkeypatch)
+        for name, data in files.items():
             assert data[:3] == bytes([ord("M"), abi & 0xFF, 0]), name
 
 
@@ -173,7 +212,7 @@ def test_big_files_have_precompressed_siblings(out: Path) -> None:
 def test_stylesheets_close_every_rule() -> None:
     """A missing `}` swallows every rule after it without an error (it once hid the console's
     filters and presence switch): each block a sheet opens, it closes."""
-    for css in bundle.STYLES:
+    for css in {*bundle.STYLES, *bundle.FRAME_STYLES}:
         depth = 0
         for char in (bundle.STATIC_DIR / css).read_text("utf-8"):
             depth += {"{": 1, "}": -1}.get(char, 0)
@@ -222,19 +261,20 @@ def test_rebuilding_rewrites_nothing_and_removes_only_what_it_wrote(tmp_path: Pa
 @pytest.mark.parametrize(("page", "app"), [("frame.html", "widget"), ("console.html", "console")])
 def test_pages_point_at_built_files(out: Path, page: str, app: str) -> None:
     entry, config = page_config(out, page)
-    assert entry.endswith(f"/app/{bundle.ENTRIES[app]}.py")
+    packed_name = bundle.packed_file(app).rsplit("/", 1)[1]
+    assert entry.endswith(f"\nunpack({packed_name!r})\nimport {bundle.ENTRIES[app]}\n")
     assert config["interpreter"].endswith(runtime.INTERPRETER)
-    assert sorted(config["files"].values()) == sorted(f"./{m}.mpy" for m in bundle.APPS[app])
+    assert list(config["files"].values()) == [f"./{packed_name}"]
     assert config["plugins"] == ["!" + name for name in runtime.PYSCRIPT_PLUGINS]
     text = (out / page).read_text()
-    refs = [*re.findall(r'(?:href|src)="([^"]+)"', text), entry, config["interpreter"]]
+    refs = [*re.findall(r'(?:href|src)="([^"]+)"', text), config["interpreter"]]
     refs += list(config["files"]) + list(config["js_modules"]["main"])
     if app == "widget":
         runtimes = json.loads(re.search(r'id="hw-runtimes">([^<]+)<', text).group(1))  # type: ignore[union-attr]
         brython = runtimes["brython"]
         refs += [runtimes["pyscript"], brython["boot"], *brython["scripts"]]
         refs += list(brython["modules"].values())
-    assert len(refs) > 20
+    assert len(refs) > 6
     for ref in refs:
         assert served(out, ref).is_file(), ref
         assert ref.startswith(bundle.ASSETS + bundle.IMMUTABLE_DIR + "/"), ref
@@ -265,3 +305,21 @@ def test_messages_between_host_and_frame_name_their_target_origin(out: Path) -> 
         for args in posts:
             assert "*" not in args, (name, args)
             assert args.rsplit(",", 1)[1].strip() in {"src.origin", "host"}, (name, args)
+
+
+def test_the_frame_waits_on_no_file_before_its_script_runs(out: Path) -> None:
+    """frame.js starts Python: inline, after inline styles (a linked stylesheet would hold it
+    back), with nothing of its own to fetch first; every file Python needs is preloaded by the
+    page itself, so all go out in one round."""
+    text = (out / "frame.html").read_text()
+    assert 'rel="stylesheet"' not in text
+    assert not re.search(r"<script[^>]* src=", text)
+    shell = re.search(r"<script>(.*?)</script>", text, re.DOTALL)
+    assert shell and "startPython()" in shell.group(1)
+    assert "<style>" in text and text.index("<style>") < shell.start()
+    _, config = page_config(out, "frame.html")
+    runtimes = json.loads(re.search(r'id="hw-runtimes">([^<]+)<', text).group(1))  # type: ignore[union-attr]
+    preloaded = set(re.findall(r'<link rel="(?:modulepreload|preload)[^>]* href="([^"]+)"', text))
+    assert {runtimes["pyscript"], config["interpreter"], *config["files"]} <= preloaded
+    assert set(config["js_modules"]["main"]) <= preloaded
+    assert config["interpreter"].replace(".mjs", ".wasm") in preloaded

@@ -9,19 +9,23 @@
     v/<fingerprint>/runtime/...   PyScript (only the files a page loads, see `runtime`),
                                   MicroPython (WebAssembly), Brython (core + what it needs of
                                   its standard library)
-    v/<fingerprint>/app/...       the Python apps and the shared codec, flat as PyScript loads
-                                  them, compiled ahead of time to MicroPython bytecode (`.mpy`,
-                                  by mpy-cross), the entry scripts as source; the widget's
+    v/<fingerprint>/app/...       each Python app with the shared codec, compiled ahead of time
+                                  to MicroPython bytecode (`.mpy`, by mpy-cross) and packed in
+                                  one file (`<app>_modules.bin`, see `pack`); the widget's
                                   sources as Brython virtual files (`brython_modules.js`);
-                                  bridge.js, frame.js, brython_boot.js; chat.css, frame.css,
-                                  console.css
+                                  bridge.js, brython_boot.js; chat.css, console.css (the
+                                  console's; the frame inlines its styles)
 
 Everything under `v/` is named by a fingerprint of its group's bytes (the runtime changes only
 with the npm lockfile, the app with every change of ours), so it can be cached for good; the
 three pages are small and name the current fingerprints. Files over `COMPRESS_MIN` bytes also get
 `.br` and `.gz` siblings, compressed once here rather than on every request.
 
-The PyScript config is JSON (a TOML config costs a parser download) and inlined in the pages.
+The PyScript config is JSON (a TOML config costs a parser download) and inlined in the pages,
+and so is each entry script (with the code that unpacks its app's modules), and the widget
+frame's own script (frame.js) and styles: on a slow link every request is a latency and headers
+more, frame.js (a deferred script) was fetched last of the frame's files, and a script waits for
+the stylesheets linked before it.
 The widget's frame picks its runtime (frame.js): PyScript + MicroPython where WebAssembly runs,
 else Brython on the same app modules (`brython/` holds the shims for PyScript's modules).
 
@@ -97,11 +101,14 @@ APPS = {
     ),
 }
 ENTRIES = {"widget": "widget_main", "console": "console_main"}
+# The MicroPython source the pages' entry scripts start with: it unpacks the app's modules.
+UNPACK = "packed"
 # JavaScript modules the apps import through PyScript's `js_modules` (name → file in app/).
 JS_MODULES = {"bridge": "bridge.js"}
 BRYTHON_MODULES = "app/brython_modules.js"
 BRYTHON_BOOT = "app/brython_boot.js"
-STYLES = ("chat.css", "frame.css", "console.css")
+STYLES = ("chat.css", "console.css")  # the console's, as files
+FRAME_STYLES = ("frame.css", "chat.css")  # inlined in the widget's frame, in this order
 PAGES = {"widget": "frame.html", "console": "console.html"}
 # The widget shell's strings (frame.html's `data-text`/`data-aria`/`data-placeholder`, and
 # frame.js's notice when the app cannot run), inlined per language so it speaks before Python.
@@ -145,13 +152,17 @@ def assets(node_modules: Path) -> dict[str, bytes]:
         name: source.read_bytes() for name, source in runtime.runtime_files(node_modules).items()
     }
     runtime_files.update(runtime.brython_files(node_modules))
+    compiled = {
+        module: compile_mpy(module, _module_source(module).read_bytes())
+        for modules in (*APPS.values(), ENTRIES.values())
+        for module in modules
+    }
     app_files: dict[str, bytes] = {}
-    for module in sorted({m for modules in APPS.values() for m in modules}):
-        app_files[f"app/{module}.mpy"] = compile_mpy(module, _module_source(module).read_bytes())
-    for entry in ENTRIES.values():
-        app_files[f"app/{entry}.py"] = _module_source(entry).read_bytes()
+    for app, modules in APPS.items():
+        shipped = (*modules, ENTRIES[app])
+        app_files[packed_file(app)] = pack({f"{m}.mpy": compiled[m] for m in shipped})
     app_files[BRYTHON_MODULES] = brython_modules().encode()
-    for js_file in (*JS_MODULES.values(), "frame.js", "brython_boot.js"):
+    for js_file in (*JS_MODULES.values(), "brython_boot.js"):
         app_files[f"app/{js_file}"] = (STATIC_DIR / js_file).read_bytes()
     for css in STYLES:
         app_files[f"app/{css}"] = (STATIC_DIR / css).read_bytes()
@@ -183,6 +194,50 @@ def compile_mpy(module: str, source: bytes) -> bytes:
         return target.read_bytes()
 
 
+def packed_file(app: str) -> str:
+    """Where `app`'s modules are packed, in the build."""
+    return f"app/{app}_modules.bin"
+
+
+def pack(modules: dict[str, bytes]) -> bytes:
+    """Files (name → bytes) in one, as `app/packed.py` unpacks them: for each, a line
+    `<name> <size>` and its bytes."""
+    out = bytearray()
+    for name, data in modules.items():
+        if not name or " " in name or "\n" in name or "/" in name:
+            raise ValueError(f"cannot pack a file named {name!r}")
+        out += f"{name} {len(data)}\n".encode() + data
+    return bytes(out)
+
+
+def entry_script(app: str) -> str:
+    """The script PyScript runs for `app`, inline in its page: unpack the app's modules beside
+    it, then import the entry module (compiled and packed with them)."""
+    unpack = _without_docstrings(_module_source(UNPACK).read_text("utf-8"))
+    name = packed_file(app).rsplit("/", 1)[1]
+    script = f"{unpack}\nunpack({name!r})\nimport {ENTRIES[app]}\n"
+    return _inline(script)
+
+
+def _without_docstrings(source: str) -> str:
+    """Python source without its docstrings: the page carries the code, the repository the
+    explanation."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef)) and ast.get_docstring(
+            node
+        ):
+            node.body = node.body[1:]
+    return ast.unparse(tree)
+
+
+def _inline(text: str) -> str:
+    """`text` as the content of a <script> element, which ends at the first `</script`."""
+    if "</script" in text.lower() or "<!--" in text:
+        raise ValueError("an inlined script may not hold '</script' or '<!--'")
+    return text
+
+
 def brython_modules() -> str:
     """Brython's virtual files for the widget: its modules' sources, the entry script and the
     shims for PyScript's modules, registered in one script (no import fetches a file)."""
@@ -208,7 +263,7 @@ def pyscript_config(app: str, paths: dict[str, str]) -> dict:
     """PyScript's config for `app`, with the URLs the edge serves its files at."""
     return {
         "interpreter": ASSETS + paths[runtime.INTERPRETER],
-        "files": {ASSETS + paths[f"app/{m}.mpy"]: f"./{m}.mpy" for m in APPS[app]},
+        "files": {ASSETS + paths[packed_file(app)]: "./" + packed_file(app).rsplit("/", 1)[1]},
         "js_modules": {
             "main": {ASSETS + paths[f"app/{file}"]: name for name, file in JS_MODULES.items()}
         },
@@ -220,16 +275,14 @@ def boot_plan(app: str, paths: dict[str, str]) -> dict:
     """What a page loads to boot `app` on PyScript + MicroPython: the PyScript config, the entry
     script, the runtime's entry module, and every file of the chain to preload at once (URLs).
     The widget's frame adds PyScript's entry module itself (frame.js), so it is preloaded."""
-    entry = f"app/{ENTRIES[app]}.py"
     names = sorted(paths)
     pyscript = (runtime.PYSCRIPT_DIR + "/", runtime.MICROPYTHON_DIR + "/")
     modules = [n for n in names if n.startswith(pyscript) and n.endswith((".js", ".mjs"))]
     modules += [f"app/{file}" for file in JS_MODULES.values()]
-    fetches = [n for n in names if n.endswith(".wasm")]
-    fetches += [entry] + [f"app/{m}.mpy" for m in APPS[app]]
+    fetches = [n for n in names if n.endswith(".wasm")] + [packed_file(app)]
     return {
         "config": pyscript_config(app, paths),
-        "entry": ASSETS + paths[entry],
+        "entry": entry_script(app),
         "core": ASSETS + paths[runtime.PYSCRIPT_ENTRY],
         "modules": [ASSETS + paths[n] for n in modules],
         "fetches": [ASSETS + paths[n] for n in fetches],
@@ -256,9 +309,14 @@ def runtimes(paths: dict[str, str]) -> dict:
 
 def loader() -> str:
     """The loader, whole-line comments and indentation removed."""
-    template = (PACKAGE / "loader" / "widget.js").read_text("utf-8")
+    return _stripped((PACKAGE / "loader" / "widget.js").read_text("utf-8"))
+
+
+def _stripped(script: str) -> str:
+    """A script's whole-line `//` comments and indentation removed (ours hold no multi-line
+    strings)."""
     lines = []
-    for line in template.splitlines():
+    for line in script.splitlines():
         line = line.strip()
         if line and not line.startswith("//"):
             lines.append(line)
@@ -278,11 +336,15 @@ def app_page(app: str, paths: dict[str, str]) -> str:
         "{{plugins}}": html.escape(json.dumps({"plugins": plan["config"]["plugins"]})),
         "{{entry}}": plan["entry"],
         "{{core}}": plan["core"],
-        "{{shell}}": ASSETS + paths["app/frame.js"],
     }
     for css in STYLES:
         slots["{{" + css.replace(".", "_") + "}}"] = ASSETS + paths[f"app/{css}"]
     if app == "widget":
+        styles = "".join((STATIC_DIR / css).read_text("utf-8") for css in FRAME_STYLES)
+        if "</style" in styles.lower():
+            raise ValueError("the frame's styles may not hold '</style'")
+        slots["{{styles}}"] = styles
+        slots["{{shell}}"] = _inline(_stripped((STATIC_DIR / "frame.js").read_text("utf-8")))
         slots["{{shell_text}}"] = shell_text()
         slots["{{runtimes}}"] = _script_json(runtimes(paths))
     page = (STATIC_DIR / PAGES[app]).read_text("utf-8")
