@@ -17,7 +17,10 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 def _fingerprinted(edge: Edge) -> list[str]:
     frame = httpx.get(edge.url + "/w/frame.html", headers={"accept-encoding": "identity"})
     assert frame.status_code == 200
-    return re.findall(r'(?:href|src)="(/w/v/[^"]+)"', frame.text)
+    # The files frame.js preloads are named in its runtimes plan (JSON), the packed modules in
+    # the PyScript config (an attribute, quotes escaped).
+    paths = re.findall(r'"(/w/v/[^"]+)"', frame.text)
+    return sorted({*paths, *re.findall(r"&quot;(/w/v/[^&]+)&quot;", frame.text)})
 
 
 def test_pages_revalidate_and_fingerprinted_files_are_immutable(edge: Edge) -> None:
@@ -28,6 +31,7 @@ def test_pages_revalidate_and_fingerprinted_files_are_immutable(edge: Edge) -> N
         assert page.headers["etag"]
     paths = _fingerprinted(edge)
     assert any(path.endswith("/core.js") for path in paths)
+    assert any(path.endswith("/widget_modules.bin") for path in paths)
     for path in paths:
         asset = httpx.get(edge.url + path)
         assert asset.status_code == 200, path

@@ -272,7 +272,9 @@ def test_pages_point_at_built_files(out: Path, page: str, app: str) -> None:
     if app == "widget":
         runtimes = json.loads(re.search(r'id="hw-runtimes">([^<]+)<', text).group(1))  # type: ignore[union-attr]
         brython = runtimes["brython"]
-        refs += [runtimes["pyscript"], brython["boot"], *brython["scripts"]]
+        pyscript = runtimes["pyscript"]
+        refs += [pyscript["core"], *pyscript["modules"], *pyscript["fetches"]]
+        refs += [brython["boot"], *brython["scripts"]]
         refs += list(brython["modules"].values())
     assert len(refs) > 6
     for ref in refs:
@@ -309,17 +311,19 @@ def test_messages_between_host_and_frame_name_their_target_origin(out: Path) -> 
 
 def test_the_frame_waits_on_no_file_before_its_script_runs(out: Path) -> None:
     """frame.js starts Python: inline, after inline styles (a linked stylesheet would hold it
-    back), with nothing of its own to fetch first; every file Python needs is preloaded by the
-    page itself, so all go out in one round."""
+    back), with no file of the page's to fetch first; it preloads every file of the runtime it
+    picks, so they all go out in one round."""
     text = (out / "frame.html").read_text()
-    assert 'rel="stylesheet"' not in text
+    assert "<link" not in text
     assert not re.search(r"<script[^>]* src=", text)
     shell = re.search(r"<script>(.*?)</script>", text, re.DOTALL)
     assert shell and "startPython()" in shell.group(1)
     assert "<style>" in text and text.index("<style>") < shell.start()
     _, config = page_config(out, "frame.html")
     runtimes = json.loads(re.search(r'id="hw-runtimes">([^<]+)<', text).group(1))  # type: ignore[union-attr]
-    preloaded = set(re.findall(r'<link rel="(?:modulepreload|preload)[^>]* href="([^"]+)"', text))
-    assert {runtimes["pyscript"], config["interpreter"], *config["files"]} <= preloaded
-    assert set(config["js_modules"]["main"]) <= preloaded
-    assert config["interpreter"].replace(".mjs", ".wasm") in preloaded
+    pyscript = runtimes["pyscript"]
+    assert {pyscript["core"], config["interpreter"], *config["js_modules"]["main"]} <= set(
+        pyscript["modules"]
+    )
+    wasm = config["interpreter"].replace(".mjs", ".wasm")
+    assert set(pyscript["fetches"]) == {wasm, *config["files"]}

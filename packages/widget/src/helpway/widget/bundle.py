@@ -290,11 +290,14 @@ def boot_plan(app: str, paths: dict[str, str]) -> dict:
 
 
 def runtimes(paths: dict[str, str]) -> dict:
-    """What the widget's frame.js chooses between: PyScript's entry module (WebAssembly), or the
-    Brython boot with its plan (`brython_boot.js`): scripts in the order they run, the app's
-    JavaScript modules by name, the module to import."""
+    """What the widget's frame.js chooses between: PyScript's entry module with the files to
+    preload for it (WebAssembly), or the Brython boot with its plan (`brython_boot.js`): scripts
+    in the order they run, the app's JavaScript modules by name, the module to import. frame.js
+    preloads the files of the one it picks, so a browser without WebAssembly does not download
+    MicroPython's, nor wait on brython_boot.js to find Brython's."""
+    plan = boot_plan("widget", paths)
     return {
-        "pyscript": ASSETS + paths[runtime.PYSCRIPT_ENTRY],
+        "pyscript": {"core": plan["core"], "modules": plan["modules"], "fetches": plan["fetches"]},
         "brython": {
             "boot": ASSETS + paths[BRYTHON_BOOT],
             "scripts": [
@@ -331,6 +334,7 @@ def app_page(app: str, paths: dict[str, str]) -> str:
     hints = [f'<link rel="modulepreload" href="{m}">' for m in plan["modules"]]
     hints += [f'<link rel="preload" as="fetch" crossorigin href="{f}">' for f in plan["fetches"]]
     slots = {
+        # The console's; the widget's frame.js preloads the runtime it picks (`runtimes`).
         "{{hints}}": "\n    ".join(hints),
         "{{config}}": html.escape(config, quote=True),
         "{{plugins}}": html.escape(json.dumps({"plugins": plan["config"]["plugins"]})),

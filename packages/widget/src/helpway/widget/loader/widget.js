@@ -172,7 +172,6 @@
     // Never a <style> (a strict CSP would block it): browsers without constructed sheets
     // (before Safari 16.4, Firefox 101) are not served.
     sheet = new CSSStyleSheet();
-    sheet.replaceSync(CSS);
     root.adoptedStyleSheets = [sheet];
     launcher = el("button", { type: "button", "aria-label": "Open chat", "aria-expanded": "false" });
     badge = el("span", { class: "n", hidden: "" });
@@ -184,7 +183,8 @@
     launcher.addEventListener("pointerenter", boot);
     launcher.addEventListener("focus", boot);
     root.appendChild(launcher);
-    if (BOOT) dress(BOOT.look);
+    // Its rules parsed once, with the site's look when the edge inlined it.
+    BOOT ? dress(BOOT.look) : sheet.replaceSync(CSS);
     window.addEventListener("message", heard);
     document.body.appendChild(host);
     for (var i = 0; i < calls.length; i++) api(calls[i][0], calls[i][1], calls[i][2]);

@@ -118,16 +118,25 @@
     panel.querySelector(".hw-sub").textContent = "";
   }
 
-  // Python starts here: on PyScript + MicroPython where WebAssembly runs (its files are
-  // preloaded by frame.html), else (iOS Lockdown Mode, a policy turning it off, a JIT-less
-  // browser) the same app modules on Brython. `data-runtime` says which.
+  // Python starts here: on PyScript + MicroPython where WebAssembly runs, else (iOS Lockdown
+  // Mode, a policy turning it off, a JIT-less browser) the same app modules on Brython.
+  // `data-runtime` says which. Every file the runtime needs is asked for now, at once: each
+  // would otherwise wait on the file that names it.
   function startPython() {
     const runtimes = JSON.parse(document.getElementById("hw-runtimes").textContent);
     const wasm = webAssembly();
+    const pyscript = runtimes.pyscript;
+    const brython = runtimes.brython;
+    const modules = wasm ? pyscript.modules : Object.values(brython.modules);
+    modules.forEach((href) => preload("modulepreload", href));
+    // As PyScript fetches them (CORS mode, same-origin credentials), so the fetch takes the
+    // preloaded response; Brython's scripts are classic scripts.
+    if (wasm) pyscript.fetches.forEach((href) => preload("preload", href, "fetch"));
+    else brython.scripts.forEach((href) => preload("preload", href, "script"));
     if (wasm) quietPyScriptDatabase();
     const boot = document.createElement("script");
     boot.type = "module";
-    boot.src = wasm ? runtimes.pyscript : runtimes.brython.boot;
+    boot.src = wasm ? pyscript.core : brython.boot;
     body.setAttribute("data-runtime", wasm ? "micropython" : "brython");
     document.head.appendChild(boot);
   }
@@ -148,6 +157,15 @@
       }
       return request;
     };
+  }
+
+  function preload(rel, href, as) {
+    const link = document.createElement("link");
+    link.rel = rel;
+    link.href = href;
+    if (as) link.as = as;
+    if (as === "fetch") link.crossOrigin = "anonymous";
+    document.head.appendChild(link);
   }
 
   // Whether WebAssembly is there and compiles: the smallest module (magic number, version 1).
