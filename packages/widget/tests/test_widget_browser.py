@@ -280,21 +280,30 @@ asyncio.create_task(main())
 
 
 def test_brython_stands_in_without_webassembly(site: str) -> None:
-    """Without WebAssembly the frame starts Brython, fetching none of MicroPython's modules
-    to run, and the shims behave as the apps expect of PyScript: json over bytes and its
-    ValueError, plain JavaScript objects from `to_js`, None as null, `js_modules`, and a
-    cancelled task stopping where it sleeps."""
+    """Without WebAssembly the frame starts Brython, downloading none of MicroPython's or
+    PyScript's files (frame.js preloads only the runtime it picks), and the shims behave as
+    the apps expect of PyScript: json over bytes and its ValueError, plain JavaScript objects
+    from `to_js`, None as null, `js_modules`, and a cancelled task stopping where it sleeps."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--js-flags=--jitless --noexpose_wasm"]
         )
         try:
             page = browser.new_page()
+            requests: list[str] = []
+            page.on("request", lambda request: requests.append(request.url))
             page.goto(site + "/")
             page.get_by_role("button", name="Open chat").click()
             page.wait_for_selector("helpway-widget[data-ready]", state="attached", timeout=60_000)
             frame = next(f for f in page.frames if "/w/frame.html" in f.url)
             assert frame.evaluate("typeof WebAssembly") == "undefined"
+            assets = [url for url in requests if "/w/v/" in url]
+            assert len(assets) == len(set(assets)), assets
+            names = {url.rsplit("/", 1)[-1] for url in assets}
+            assert {"brython.min.js", "stdlib.js", "brython_modules.js", "bridge.js"} <= names
+            micropython = ("/runtime/pyscript/", "/runtime/micropython/")
+            assert not [url for url in assets if any(part in url for part in micropython)]
+            assert "widget_modules.bin" not in names
             body = page.frame_locator("helpway-widget iframe").locator("body")
             expect(body).to_have_attribute("data-runtime", "brython")
             # This server knows no site: the app on Brython ends the chat as on MicroPython.
