@@ -223,10 +223,9 @@ def _without_docstrings(source: str) -> str:
     """Python source without its docstrings: the page carries the code, the repository the
     explanation."""
     tree = ast.parse(source)
+    documented = (ast.Module, ast.FunctionDef, ast.ClassDef)
     for node in ast.walk(tree):
-        if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef)) and ast.get_docstring(
-            node
-        ):
+        if isinstance(node, documented) and ast.get_docstring(node):
             node.body = node.body[1:]
     return ast.unparse(tree)
 
