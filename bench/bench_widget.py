@@ -27,7 +27,7 @@ sizes. Rows, each the median (and min) of several fresh runs:
 
 First message rows (`first_message_*`): a click on the launcher → the panel's first message
 drawn (the greeting), and the network round trips between the two: requests and socket frames
-sent after the click and answered before the message was drawn (one still in flight then was
+sent after the click and answered before the message reached the DOM (one answered later was
 not waited on), counted as rounds (a request that starts after another one ended is a round
 later), and `waited_on`: those that are not fingerprinted assets. `prewarmed`: clicked once the
 widget is ready (the loader prefetched when idle); `cold`: clicked the moment the launcher is
@@ -126,7 +126,10 @@ new MutationObserver(() => {
   const host = document.querySelector('helpway-widget, baseline-launcher');
   if (host && !('launcher' in __marks)) requestAnimationFrame(() => mark('launcher'));
   if (host && host.hasAttribute('data-ready')) mark('ready');
-  if (document.querySelector('.hw-row')) requestAnimationFrame(() => mark('first_message'));
+  if (document.querySelector('.hw-row')) {
+    mark('first_row');  // in the DOM: what it waited on has been answered by now
+    requestAnimationFrame(() => mark('first_message'));
+  }
 }).observe(document, {subtree: true, childList: true, attributes: true});
 addEventListener('click', () => { __marks.click = stamp(); }, true);
 // The loader starts running: its first statement asks for its symbol (no byte of the loader's
@@ -361,11 +364,12 @@ def _first_message(context: BrowserContext, url: str, prewarmed: bool) -> dict[s
         "() => window.__marks && 'first_message' in window.__marks", timeout=TIMEOUT_MS
     )
     clicked = float(page.evaluate("window.__marks.click"))
+    inserted = float(frame.evaluate("window.__marks.first_row"))
     shown = float(frame.evaluate("window.__marks.first_message"))
     page.close()
-    # One still in flight when the message was drawn was not waited on (the click also starts
-    # the visitor's session, which the greeting does not need).
-    waited = [e for e in log.between(clicked, shown) if e.end <= shown]
+    # One answered only once the message was in the DOM was not waited on (the click also
+    # starts the visitor's session, which the greeting does not need).
+    waited = [e for e in log.between(clicked, inserted) if e.end <= inserted]
     return {
         "ms": shown - clicked,
         "round_trips": rounds(waited),
