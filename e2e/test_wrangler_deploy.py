@@ -188,7 +188,7 @@ def test_asset_rules_serve_the_widget_like_the_local_edge(asset_server: str) -> 
         assert loader.headers["access-control-allow-origin"] == "*"
         assert loader.headers["cache-control"] == "public, max-age=300"
 
-        module = next(build.glob("v/*/app/*.py")).relative_to(build)
+        module = next(build.glob("v/*/app/widget_modules.bin")).relative_to(build)
         app = http.get(f"/w/{module}")
         assert app.status_code == 200
         assert app.content == (build / module).read_bytes()
