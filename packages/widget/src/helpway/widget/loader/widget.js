@@ -28,6 +28,9 @@
   var BOOT = null;
   var site = script.getAttribute("data-site") || (BOOT && BOOT.site) || "";
   var calls = (window.Helpway && window.Helpway.q) || [];
+  // Each subscription by its id, as [event, fn]: the page's event name is compared, never made
+  // a key ("__proto__" would reach every object of the page; an object whose toString throws,
+  // or one without it, would throw).
   var handlers = {};
   var subscribed = 0;
   var unread = 0;
@@ -86,10 +89,9 @@
   }
 
   function emit(name, detail) {
-    var fns = handlers[name];
-    for (var id in fns) {
+    for (var id in handlers) {
       try {
-        fns[id](detail);
+        if (handlers[id][0] === name) handlers[id][1](detail);
       } catch (e) {}
     }
   }
@@ -124,9 +126,9 @@
     if (command === "on" && typeof fn == "function") {
       post(call);
       var id = ++subscribed;
-      (handlers[arg] = handlers[arg] || {})[id] = fn;
+      handlers[id] = [arg, fn];
       return function () {
-        delete handlers[arg][id];
+        delete handlers[id];
       };
     }
     if (!launcher) calls[calls.length] = [command, arg];
