@@ -98,6 +98,16 @@ def test_dev_vars_are_parsed_as_wrangler_reads_them() -> None:
         "HELPWAY_LLM_MODEL": "m 1",
         "HELPWAY_LLM_API_KEY": "k",
     }
+    # A comment after a value, quoted or not, is no part of it (wrangler's dotenv: in a value
+    # without quotes a `#` starts one; a value holding `#` is quoted).
+    text = 'HELPWAY_ROOM_SYNC=normal # a fast disk\nA="x # y" # z\nB=\'q\'#c\nC=k#1\nD=""\n'
+    assert parse_dev_vars(text) == {
+        "HELPWAY_ROOM_SYNC": "normal",
+        "A": "x # y",
+        "B": "q",
+        "C": "k",
+        "D": "",
+    }
     try:
         parse_dev_vars("GOOD=1\nthis is secret-value\n")
     except SettingsError as exc:

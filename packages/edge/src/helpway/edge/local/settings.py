@@ -5,7 +5,8 @@ data of the edge the developer is running.
 
 Secrets and settings stay out of the repository: as wrangler does for `wrangler dev`, the local
 runtime reads `.dev.vars` beside `wrangler.toml` (the repository root; `HELPWAY_DEV_VARS` names
-another file) — `KEY=VALUE` lines, `#` comments, values optionally in single or double quotes —
+another file) — `KEY=VALUE` lines, `#` comments (after a value too: a value holding `#` is
+quoted), values optionally in single or double quotes —
 into the environment before anything reads it, so every `HELPWAY_*` setting (`HELPWAY_DATA`,
 `PORT`, `HELPWAY_LLM_BASE_URL`/`_MODEL`/`_API_KEY`, `HELPWAY_SOCKET_IDLE_S`, `HELPWAY_ROOM_SYNC`)
 may live there. A
@@ -109,6 +110,9 @@ def _room_sync(value: str) -> Sync:
 
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# A value in quotes, and a comment after it. Unquoted, a value ends at its first `#`, as in
+# the dotenv wrangler uses: `KEY=value # why` is `value` there, and must be here too.
+_QUOTED = re.compile(r"""(['"])(.*?)\1\s*(?:#.*)?""")
 
 
 def parse_dev_vars(text: str) -> dict[str, str]:
@@ -123,10 +127,13 @@ def parse_dev_vars(text: str) -> dict[str, str]:
         name, value = name.strip(), value.strip()
         if not equals or not _NAME.fullmatch(name):
             raise SettingsError(f".dev.vars line {number}: expected KEY=VALUE")
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            quote, value = value[0], value[1:-1]
+        quoted = _QUOTED.fullmatch(value)
+        if quoted:
+            quote, value = quoted.group(1, 2)
             if quote == '"':
                 value = value.replace("\\n", "\n")
+        else:
+            value = value.partition("#")[0].rstrip()
         found[name] = value
     return found
 
