@@ -432,6 +432,26 @@ def test_an_enforcing_site_chats_only_with_a_verified_user(
     expect(widget(page).locator(".hw-row.hw-failed")).to_have_count(0)
 
 
+def test_an_identity_the_edge_refuses_is_said_in_the_console(
+    page: Page, edge: Any, shop: Pages
+) -> None:
+    """An identify the frame cannot judge (strings, but a user_hash that is no HMAC's hex) is
+    refused by the edge: the visitor sees the chat unavailable, the page's developer the
+    edge's reason in the console, and a good identify afterwards chats."""
+    bad = "<script>Helpway('identify', {user_id: 'u-1', user_hash: 'not-hex'})</script>"
+    page.goto(shop.add(STUB + bad + snippet(edge)))
+    with (
+        page.expect_console_message(lambda m: "refused the visitor session" in m.text) as said,
+        page.expect_response("**/api/visitor/session") as started,
+    ):
+        launcher(page).click()
+    assert started.value.status == 422
+    assert said.value.type == "warning" and "user_hash" in said.value.text
+    unavailable(page)
+    page.evaluate("Helpway('identify', {user_id: 'u-1'})")
+    connected(page)
+
+
 def test_reset_forgets_the_visitor(page: Page, edge: Any, shop: Pages) -> None:
     page.goto(shop.add(STUB + snippet(edge)))
     with page.expect_response("**/api/visitor/session") as started:

@@ -256,6 +256,14 @@ class WidgetApp:
                 self.store.remove(self.token_key)
                 continue
             if 400 <= status < 500:
+                # The visitor is told the chat is unavailable; the page's developer, why (an
+                # identify the edge refuses, such as a user_hash that is not 64 hex digits).
+                if isinstance(data, dict):
+                    js.console.warn(
+                        "helpway: the chat refused the visitor session:",
+                        str(data.get("code")),
+                        str(data.get("message")),
+                    )
                 self._end("unavailable", "not_on_site")
                 return None
             self._show_problem("cant_reach")
