@@ -13,6 +13,9 @@ from playwright.sync_api import Browser, Page, Route, expect
 
 TIMEOUT_MS = 30_000
 QUESTION = "How do I reset my password?"
+SECOND = "And my e-mail address?"
+DRAFT = "Also"
+TOO_LONG = "x" * 4001
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +64,7 @@ def _page(browser: Browser, site: HostSite, edge: Edge, path: str) -> tuple[Page
     return browser.new_context().new_page(), url
 
 
-def test_a_message_sent_before_python_is_ready_goes_once_it_is(
+def test_messages_sent_before_python_is_ready_go_once_it_is(
     browser: Browser, edge: Edge, site: HostSite
 ) -> None:
     page, url = _page(browser, site, edge, "/early")
@@ -71,13 +74,23 @@ def test_a_message_sent_before_python_is_ready_goes_once_it_is(
     chat = panel(page)
     box = chat.locator('textarea[aria-label="Message"]')
     say(chat, QUESTION)
+    say(chat, SECOND)
+    # Each is shown on its way, and the box is free for the next (it was kept, and a second
+    # Enter sent both texts as one message).
+    waiting = chat.locator(".hw-row.hw-mine.hw-sending .hw-text")
+    expect(waiting).to_have_text([QUESTION, SECOND])
+    expect(box).to_have_value("")
+    say(chat, TOO_LONG)  # the shell does not judge it: the app does, once it runs
+    box.fill(DRAFT)  # still being written when the app starts
     assert page.locator("helpway-widget[data-ready]").count() == 0  # its runtime is held
     runtime.wait()
     runtime.release()
     mine = chat.locator(".hw-row.hw-mine[data-seq]")
-    expect(mine).to_have_count(1, timeout=TIMEOUT_MS)
-    expect(mine.locator(".hw-text")).to_have_text(QUESTION)
-    expect(box).to_have_value("")
+    expect(mine).to_have_count(2, timeout=TIMEOUT_MS)
+    expect(mine.locator(".hw-text")).to_have_text([QUESTION, SECOND])
+    # The one too long for a message is back in the box, before the draft, and said to be.
+    expect(box).to_have_value(TOO_LONG + "\n" + DRAFT)
+    expect(chat.locator(".hw-problem")).to_contain_text("too long")
     page.context.close()
 
 

@@ -123,6 +123,7 @@ SHELL_KEYS = (
     "message_label",
     "placeholder",
     "send",
+    "sending",
     "shell_unavailable",
 )
 

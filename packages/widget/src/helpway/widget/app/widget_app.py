@@ -142,13 +142,28 @@ class WidgetApp:
             if self.config is not None:
                 self._apply_config(self.config)
             if self.host.hasAttribute("data-queued"):  # sent before Python was ready
-                self.host.removeAttribute("data-queued")
-                self.view.submit()
+                self._send_queued(self.view)
         self.render()
         self.view.scroll_to_end()
         if self.session is not None:  # opened again: is the team still (or now) in?
             self._config_task = asyncio.create_task(self._load_config(fresh=True))
         self.connect_soon()
+
+    def _send_queued(self, view: widget_view.WidgetView) -> None:
+        """What frame.js took while Python loaded goes now, each message on its own and in
+        order, through the box's own checks: one refused as it is (too long) comes back to the
+        box, with what was being written there, to be shortened."""
+        draft = str(view.input.value)
+        refused = []
+        for text in _queued(self.host):
+            view.input.value = text
+            view.submit()
+            if str(view.input.value):
+                refused.append(text)
+        self.host.removeAttribute("data-queued")
+        view.input.value = "\n".join(refused + ([draft] if draft else []))
+        if refused:  # only length refuses a draft, so this longer text is refused too: said
+            view.submit()
 
     # ------------------------------------------------------------------ visitor changes
 
@@ -571,6 +586,15 @@ def _inlined_config(host: js.Element) -> dict | None:
     except ValueError:
         return None
     return config if isinstance(config, dict) else None
+
+
+def _queued(host: js.Element) -> list:
+    """The texts frame.js kept, in order (`data-queued`, a JSON list)."""
+    try:
+        texts = json.loads(str(host.getAttribute("data-queued") or "[]"))
+    except ValueError:
+        return []
+    return [t for t in texts if isinstance(t, str)] if isinstance(texts, list) else []
 
 
 def _is_session(data: object) -> bool:

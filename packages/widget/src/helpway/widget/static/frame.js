@@ -10,7 +10,7 @@
 // rules for the site's colour and side, its label and text) and {helpway: "message", message}
 // from here. The app reads what it needs from <body>: `data-site`, `data-api`, `data-page`
 // (the host page's URL), `data-config` (the site's config, when the loader carried one: the
-// frame's address has it), `open`, `data-queued` (a message was sent before it was ready),
+// frame's address has it), `open`, `data-queued` (the texts sent before it was ready, JSON),
 // `data-user` (the identity, JSON), `data-reset` (a reset came before it was ready), and hears
 // "helpway:open", "helpway:identify", "helpway:reset" and "helpway:page" (`data-page`
 // changed); it marks `data-ready` and the launcher's look (`data-look`), which are passed on
@@ -105,11 +105,36 @@
     tell({ helpway: "close" });
   }
 
-  // Until the app takes over, a message typed and sent waits in the box, marked for the app.
+  // Until the app takes over, each message sent is shown on its way and kept, in order, for
+  // the app to send (`data-queued`, a JSON list of texts); the box is free for the next one.
+  const queued = [];
   function queue(event) {
     if (body.hasAttribute("data-ready")) return;
     event.preventDefault();
-    body.setAttribute("data-queued", "");
+    const message = input.value;
+    if (!message.trim()) return;
+    queued.push(message);
+    body.setAttribute("data-queued", JSON.stringify(queued));
+    input.value = "";
+    panel.querySelector(".hw-log").appendChild(waiting(message));
+  }
+
+  // A message on its way, drawn as the app draws one (chat_dom); the app redraws the log.
+  function waiting(message) {
+    const row = document.createElement("div");
+    const bubble = document.createElement("div");
+    const line = document.createElement("div");
+    const meta = document.createElement("div");
+    row.className = "hw-row hw-visitor hw-mine hw-sending";
+    row.setAttribute("data-role", "visitor");
+    bubble.className = "hw-bubble";
+    line.className = "hw-text";
+    line.textContent = message;
+    meta.className = "hw-meta";
+    meta.textContent = text.sending;
+    bubble.appendChild(line);
+    row.append(bubble, meta);
+    return row;
   }
 
   function unavailable() {
