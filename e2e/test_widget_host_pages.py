@@ -105,6 +105,10 @@ def test_the_widget_never_takes_the_focus_from_a_host_input(
     chat = panel(page)
     say(chat, "Do you ship abroad?")
     expect(chat.locator(".hw-row.hw-mine[data-seq]")).to_have_count(1, timeout=TIMEOUT_MS)
+    # The assistant's answer is read before the panel closes: one that came after the close
+    # would be unread too, and the badge below counts only the agent's reply.
+    answer = chat.locator('.hw-row[data-role="assistant"][data-id]:not(.hw-streaming)')
+    expect(answer).to_have_count(1, timeout=TIMEOUT_MS)
     chat.locator('button[aria-label="Close chat"]').click()
     expect(page.locator("helpway-widget[open]")).to_have_count(0)
     page.locator("#q").fill("")
