@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from edge_process import Edge, Edges, start_edge, stop_edge
+from host_pages import HostSite, host_site, widget_page
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
 CHROMIUM = os.environ.get("HELPWAY_CHROMIUM", "/usr/bin/chromium")
@@ -48,6 +49,16 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     )
     yield browser
     browser.close()
+
+
+@pytest.fixture(scope="module")
+def site(edge: Edge) -> Iterator[HostSite]:
+    """A host site of the module's edge, on an origin of its own: its root page is a shop with
+    the demo widget's tag; a test adds the other pages it needs."""
+    with host_site() as host:
+        shop = "<main><h1>Shop</h1><p>Things for sale.</p></main>"
+        host.page("/", widget_page(edge.url, "Shop", shop))
+        yield host
 
 
 # A browser without WebAssembly (iOS Lockdown Mode, a policy that disables it), where the widget

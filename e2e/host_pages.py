@@ -15,6 +15,16 @@ AXE = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.m
 TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
 
 
+def widget_tag(edge_url: str) -> str:
+    """The one tag a site owner pastes for the demo site's widget (the console's snippet)."""
+    return f'<script src="{edge_url}/widget/demo.js" async></script>'
+
+
+def widget_page(edge_url: str, title: str, body: str) -> str:
+    """A host page holding `body` and, last, the demo site's widget tag."""
+    return f'<!doctype html><html lang="en"><title>{title}</title>{body}{widget_tag(edge_url)}'
+
+
 @dataclass
 class HostSite:
     url: str = ""

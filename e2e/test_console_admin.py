@@ -18,6 +18,7 @@ import re
 import httpx
 from browser_steps import open_widget, say, sign_in
 from edge_process import Edge
+from host_pages import widget_tag
 from playwright.sync_api import Browser, Page, expect
 
 OWNER = ("olivia@demo.helpway.dev", "olivia-password", "Olivia")
@@ -52,7 +53,7 @@ def test_an_owner_runs_the_site_from_the_settings_page(browser: Browser, edge: E
     assert "#settings" in page.url
 
     # The snippet, copied.
-    snippet = f'<script src="{edge.url}/widget/demo.js" async></script>'
+    snippet = widget_tag(edge.url)
     site = page.get_by_role("region", name="Site", exact=True)
     expect(page.get_by_label("Snippet")).to_have_value(snippet)
     site.get_by_role("button", name="Copy").click()

@@ -5,12 +5,11 @@ the agent console, signed out and with a conversation open."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
+from browser_steps import panel, say, sign_in
 from edge_process import Edge
-from host_pages import HostSite, host_site
+from host_pages import HostSite
 from playwright.sync_api import Browser, Frame, Page, expect
 
 TIMEOUT_MS = 30_000
@@ -21,18 +20,6 @@ RUN = """async () => {
     id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(" ")),
   }));
 }"""
-
-
-@pytest.fixture(scope="module")
-def site(edge: Edge) -> Iterator[HostSite]:
-    with host_site() as host:
-        host.page(
-            "/",
-            f'<!doctype html><html lang="en"><title>Shop</title><main><h1>Shop</h1>'
-            f"<p>Things for sale.</p></main>"
-            f'<script src="{edge.url}/widget/demo.js" async></script>',
-        )
-        yield host
 
 
 def severe(where: Page | Frame, axe_url: str) -> list[dict[str, Any]]:
@@ -56,10 +43,8 @@ def test_the_widget_and_the_console_have_no_severe_violation(
 
     launcher.click()
     expect(page.locator("helpway-widget[data-ready]")).to_have_count(1, timeout=TIMEOUT_MS)
-    chat = page.frame_locator("helpway-widget iframe")
-    box = chat.locator('textarea[aria-label="Message"]')
-    box.fill("How do I reset my password?")
-    box.press("Enter")
+    chat = panel(page)
+    say(chat, "How do I reset my password?")
     answer = chat.locator('.hw-row[data-role="assistant"][data-id]:not(.hw-streaming)')
     expect(answer).to_have_count(1, timeout=TIMEOUT_MS)
     assert severe(page, axe) == []  # the host page with the panel open
@@ -69,9 +54,7 @@ def test_the_widget_and_the_console_have_no_severe_violation(
     console.goto(edge.url + "/console")
     expect(console.locator("body[data-ready]")).to_have_count(1, timeout=TIMEOUT_MS)
     assert severe(console, axe) == []
-    console.get_by_label("Email").fill("agent@demo.helpway.dev")
-    console.get_by_label("Password").fill("helpway-demo")
-    console.get_by_role("button", name="Log in").click()
+    sign_in(console, edge.url)
     console.locator("button.hc-conv").first.click()
     expect(console.locator(".hc-log .hw-row").first).to_be_visible(timeout=TIMEOUT_MS)
     assert severe(console, axe) == []
@@ -88,8 +71,6 @@ def test_the_panel_in_arabic_has_no_severe_violation(
     page.locator('button[aria-label="افتح الدردشة"]').click()  # "Open chat", from the loader
     expect(page.locator("helpway-widget[data-ready]")).to_have_count(1, timeout=TIMEOUT_MS)
     frame = page.frames[1]
-    expect(page.frame_locator("helpway-widget iframe").locator("html[dir=rtl]")).to_have_count(
-        1, timeout=TIMEOUT_MS
-    )
+    expect(panel(page).locator("html[dir=rtl]")).to_have_count(1, timeout=TIMEOUT_MS)
     assert severe(frame, site.url + "/axe.js") == []
     context.close()

@@ -3,12 +3,9 @@ what the visitor does then must not be lost — neither the keyboard's focus nor
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from browser_steps import panel, say
 from edge_process import Edge
-from host_pages import HostSite, host_site
+from host_pages import HostSite, widget_page
 from playwright.sync_api import Browser, Page, Route, expect
 
 TIMEOUT_MS = 30_000
@@ -16,12 +13,6 @@ QUESTION = "How do I reset my password?"
 SECOND = "And my e-mail address?"
 DRAFT = "Also"
 TOO_LONG = "x" * 4001
-
-
-@pytest.fixture(scope="module")
-def site(edge: Edge) -> Iterator[HostSite]:
-    with host_site() as host:
-        yield host
 
 
 class Held:
@@ -56,11 +47,7 @@ class Held:
 
 
 def _page(browser: Browser, site: HostSite, edge: Edge, path: str) -> tuple[Page, str]:
-    url = site.page(
-        path,
-        f'<!doctype html><html lang="en"><title>Slow</title><h1>Slow</h1>'
-        f'<script src="{edge.url}/widget/demo.js" async></script>',
-    )
+    url = site.page(path, widget_page(edge.url, "Slow", "<h1>Slow</h1>"))
     return browser.new_context().new_page(), url
 
 

@@ -5,12 +5,10 @@ single-page app that navigates with `history.pushState` and re-runs our script t
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
-import pytest
 from browser_steps import panel, say, sign_in
 from edge_process import Edge, agent_says
-from host_pages import HostSite, host_site
+from host_pages import HostSite, widget_page
 from playwright.sync_api import Browser, Page, Response, expect
 
 TIMEOUT_MS = 30_000
@@ -30,19 +28,12 @@ def strict_csp(edge: Edge) -> str:
     return f"default-src 'none'; script-src {edge.url}; frame-src {edge.url}"
 
 
-@pytest.fixture(scope="module")
-def site(edge: Edge) -> Iterator[HostSite]:
-    with host_site() as host:
-        yield host
-
-
 def test_a_strict_csp_page_shows_opens_and_chats_with_no_violation(
     browser: Browser, edge: Edge, site: HostSite
 ) -> None:
     url = site.page(
         "/csp",
-        f'<!doctype html><html lang="en"><title>Strict</title><h1>Strict shop</h1>'
-        f'<script src="{edge.url}/widget/demo.js" async></script>',
+        widget_page(edge.url, "Strict", "<h1>Strict shop</h1>"),
         content_security_policy=strict_csp(edge),
     )
     context = browser.new_context()
@@ -82,9 +73,9 @@ def test_the_widget_never_takes_the_focus_from_a_host_input(
 ) -> None:
     url = site.page(
         "/focus",
-        f'<!doctype html><html lang="en"><title>Focus</title><main><h1>Search</h1>'
-        f'<label>Search <input id="q"></label></main>'
-        f'<script src="{edge.url}/widget/demo.js" async></script>',
+        widget_page(
+            edge.url, "Focus", '<main><h1>Search</h1><label>Search <input id="q"></label></main>'
+        ),
     )
     context = browser.new_context()
     page = context.new_page()
@@ -151,11 +142,7 @@ TWICE = """() => new Promise((done) => {
 def test_a_single_page_app_keeps_one_widget_and_tells_the_agent_its_page(
     browser: Browser, edge: Edge, site: HostSite
 ) -> None:
-    url = site.page(
-        "/app",
-        f'<!doctype html><html lang="en"><title>App</title><main><h1>Home</h1></main>'
-        f'<script src="{edge.url}/widget/demo.js" async></script>',
-    )
+    url = site.page("/app", widget_page(edge.url, "App", "<main><h1>Home</h1></main>"))
     context = browser.new_context()
     page = context.new_page()
     conversation: dict[str, str] = {}

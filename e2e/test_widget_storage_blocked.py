@@ -6,12 +6,9 @@ the frame's console gets no uncaught error (PyScript's IndexedDB open failing, s
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from browser_steps import open_widget, say
 from edge_process import Edge
-from host_pages import HostSite, host_site
+from host_pages import HostSite
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 TIMEOUT_MS = 30_000
@@ -30,17 +27,6 @@ HOST_ASKS = """async (edge) => {
     return "refused";
   }
 }"""
-
-
-@pytest.fixture(scope="module")
-def site(edge: Edge) -> Iterator[HostSite]:
-    with host_site() as host:
-        host.page(
-            "/",
-            f'<!doctype html><html lang="en"><title>Shop</title><h1>Shop</h1>'
-            f'<script src="{edge.url}/widget/demo.js" async></script>',
-        )
-        yield host
 
 
 def _blocking(browser: Browser) -> tuple[BrowserContext, Page]:
