@@ -20,9 +20,8 @@ TIMEOUT_MS = 30_000
 
 @pytest.fixture(scope="module")
 def presence_edge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Edge]:
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("HELPWAY_SOCKET_IDLE_S", str(IDLE_S))
-        running = start_edge(tmp_path_factory.mktemp("presence") / "data")
+    data = tmp_path_factory.mktemp("presence") / "data"
+    running = start_edge(data, env={"HELPWAY_SOCKET_IDLE_S": str(IDLE_S)})
     yield running
     stop_edge(running)
 

@@ -65,9 +65,8 @@ async def joined(
 @pytest.fixture(scope="module")
 def idle_edge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Edge]:
     """An edge that drops sockets after a second of silence."""
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("HELPWAY_SOCKET_IDLE_S", str(IDLE_S))
-        running = start_edge(tmp_path_factory.mktemp("idle") / "data")
+    data = tmp_path_factory.mktemp("idle") / "data"
+    running = start_edge(data, env={"HELPWAY_SOCKET_IDLE_S": str(IDLE_S)})
     yield running
     stop_edge(running)
 
