@@ -40,6 +40,15 @@ class Edge:
         )
 
 
+def add_agent(edge: Edge, who: tuple[str, str, str], role: str = "agent") -> None:
+    """Make `who` (e-mail, password, name) an agent of the demo site, with the CLI."""
+    email, password, name = who
+    edge.cli(
+        "agents", "create", "--site", "demo", "--role", role, "--email", email,
+        "--name", name, "--password", password,
+    )  # fmt: skip
+
+
 def _helpway() -> str:
     return str(Path(sys.executable).with_name("helpway"))
 

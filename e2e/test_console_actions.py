@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 
 from browser_steps import open_widget, record_frames, say, sign_in
-from edge_process import Edge
+from edge_process import Edge, add_agent
 from playwright.sync_api import Browser, Page, expect
 
 DANA = ("agent@demo.helpway.dev", "helpway-demo", "Dana (demo agent)")
@@ -34,10 +34,7 @@ def _watch_answering(page: Page) -> None:
 
 
 def test_two_agents_take_over_assign_note_and_close(browser: Browser, edge: Edge) -> None:
-    edge.cli(
-        "agents", "create", "--site", "demo", "--email", BOB[0], "--name", BOB[2],
-        "--password", BOB[1],
-    )  # fmt: skip
+    add_agent(edge, BOB)
     contexts = [browser.new_context() for _ in range(3)]
     dana, bob, visitor = (context.new_page() for context in contexts)
     visitor_frames: list[dict] = []

@@ -17,7 +17,7 @@ import re
 
 import httpx
 from browser_steps import open_widget, say, sign_in
-from edge_process import Edge
+from edge_process import Edge, add_agent
 from host_pages import widget_tag
 from playwright.sync_api import Browser, Page, expect
 
@@ -38,10 +38,7 @@ def _settings(page: Page) -> None:
 
 
 def test_an_owner_runs_the_site_from_the_settings_page(browser: Browser, edge: Edge) -> None:
-    edge.cli(
-        "agents", "create", "--site", "demo", "--role", "owner", "--email", OWNER[0],
-        "--name", OWNER[2], "--password", OWNER[1],
-    )  # fmt: skip
+    add_agent(edge, OWNER, role="owner")
     owner_context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
     page = owner_context.new_page()
     sign_in(page, edge.url, OWNER[0], OWNER[1])
@@ -243,10 +240,7 @@ def test_an_owner_runs_the_site_from_the_settings_page(browser: Browser, edge: E
 
 
 def test_a_plain_agent_gets_the_settings_read_only(browser: Browser, edge: Edge) -> None:
-    edge.cli(
-        "agents", "create", "--site", "demo", "--role", "agent", "--email", PAT[0],
-        "--name", PAT[2], "--password", PAT[1],
-    )  # fmt: skip
+    add_agent(edge, PAT)
     context = browser.new_context()
     # No Clipboard API (as on a page that is not a secure context): the copy falls back.
     context.add_init_script(

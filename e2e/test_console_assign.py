@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 
 from browser_steps import open_widget, record_frames, say, sign_in
-from edge_process import Edge
+from edge_process import Edge, add_agent
 from playwright.sync_api import Browser, expect
 
 DANA = ("agent@demo.helpway.dev", "helpway-demo", "Dana (demo agent)")
@@ -23,14 +23,8 @@ TIMEOUT_MS = 30_000
 
 
 def test_an_agent_assigns_to_a_teammate_who_sees_it_live(browser: Browser, edge: Edge) -> None:
-    edge.cli(
-        "agents", "create", "--site", "demo", "--email", BOB[0], "--name", BOB[2],
-        "--password", BOB[1],
-    )  # fmt: skip
-    edge.cli(
-        "agents", "create", "--site", "demo", "--email", CARA[0], "--name", CARA[2],
-        "--password", CARA[1],
-    )  # fmt: skip
+    add_agent(edge, BOB)
+    add_agent(edge, CARA)
     contexts = [browser.new_context() for _ in range(3)]
     dana, bob, visitor = (context.new_page() for context in contexts)
     visitor_frames: list[dict] = []
