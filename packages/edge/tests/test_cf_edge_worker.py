@@ -618,13 +618,12 @@ async def test_deleting_a_site_erases_its_rooms_and_vectors(world: World) -> Non
 # ---------------------------------------------------------------- agents' actions on the object
 
 
-async def test_agents_actions_on_the_object_reach_d1_and_never_a_visitor(world: World) -> None:
-    db = D1Database(world.env.DB)
-    bob = await agents.create_agent(db, email="bob@demo.example", name="Bob", password="bob-pw-12")
-    await agents.add_agent_to_site(db, "demo", bob.id)
-    stranger = await agents.create_agent(
-        db, email="eve@other.example", name="Eve", password="eve-pw-12"
-    )
+async def _taken_over(
+    world: World,
+) -> tuple[dict[str, Any], FakeWebSocket, dict[str, Any], FakeWebSocket, FakeWebSocket]:
+    """Where an agent's action on the object starts: the demo agent, her inbox socket open,
+    took over a conversation and the visitor wrote in it ("Hello?"). Returns (her login, her
+    inbox socket, the visitor session, the visitor's socket, her socket)."""
     dana = await world.agent()
     hub = await world.inbox(dana["token"])
     visitor = await world.visitor()
@@ -632,9 +631,21 @@ async def test_agents_actions_on_the_object_reach_d1_and_never_a_visitor(world: 
     room = world.room(conversation)
     v = await world.connect(conversation, visitor["visitor_token"])
     d = await world.connect(conversation, dana["token"])
-
     await room.message(d, json.dumps({"type": "takeover"}))
     await room.message(v, send("v1", "Hello?"))
+    return dana, hub, visitor, v, d
+
+
+async def test_agents_actions_on_the_object_reach_d1_and_never_a_visitor(world: World) -> None:
+    db = D1Database(world.env.DB)
+    bob = await agents.create_agent(db, email="bob@demo.example", name="Bob", password="bob-pw-12")
+    await agents.add_agent_to_site(db, "demo", bob.id)
+    stranger = await agents.create_agent(
+        db, email="eve@other.example", name="Eve", password="eve-pw-12"
+    )
+    dana, hub, visitor, v, d = await _taken_over(world)
+    conversation = visitor["conversation_id"]
+    room = world.room(conversation)
     await room.message(d, json.dumps({"type": "note.send", "client_id": "n1", "text": "VIP"}))
     await room.message(d, json.dumps({"type": "assign", "agent_id": stranger.id}))
     await room.message(d, json.dumps({"type": "assign", "agent_id": bob.id}))
@@ -685,15 +696,9 @@ async def test_agents_actions_on_the_object_reach_d1_and_never_a_visitor(world: 
 
 async def test_a_rating_on_the_object_reaches_d1_the_inbox_and_the_export(world: World) -> None:
     _, admin = await _member(world, "demo", "csat-admin@demo.example", "admin")
-    dana = await world.agent()
-    hub = await world.inbox(dana["token"])
-    visitor = await world.visitor()
+    dana, hub, visitor, v, d = await _taken_over(world)
     cid = visitor["conversation_id"]
     room = world.room(cid)
-    v = await world.connect(cid, visitor["visitor_token"])
-    d = await world.connect(cid, dana["token"])
-    await room.message(d, json.dumps({"type": "takeover"}))
-    await room.message(v, send("v1", "Hello?"))
     await room.message(d, json.dumps({"type": "close"}))
     rate = {"type": "rating.send", "client_id": "r1", "score": 5, "comment": "Great <b>help</b>"}
     await room.message(v, json.dumps({**rate, "score": 0}))
