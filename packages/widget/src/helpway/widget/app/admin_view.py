@@ -53,6 +53,14 @@ def confirm_button(text: str, cls: str, handler: "Callable[[], None]") -> js.Ele
     return node
 
 
+def error_line(cls: str = "") -> js.Element:
+    """Where a refusal is said (`role=alert`: a screen reader says it as it comes); hidden by
+    the stylesheet while empty."""
+    node = element("p", ("ha-form-error " + cls).strip())
+    node.setAttribute("role", "alert")
+    return node
+
+
 def section(title: str, cls: str) -> js.Element:
     node = element("section", "ha-section " + cls)
     node.setAttribute("aria-label", title)
@@ -71,8 +79,7 @@ class Form:
         self.node.noValidate = True  # the edge's words, beside the field, not the browser's
         self.inputs: dict = {}
         self.errors: dict = {}
-        self.general = element("p", "ha-form-error")
-        self.general.setAttribute("role", "alert")
+        self.general = error_line()
         self.status = element("p", "ha-status")
         self.status.setAttribute("role", "status")
         self.submit = element("button", "hc-primary", submit_text)
