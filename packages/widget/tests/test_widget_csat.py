@@ -14,35 +14,7 @@ except ImportError:  # MicroPython: the app modules sit flat on the path
     import csat
     import limits
     import state
-
-VISITOR = {"id": "v1", "role": "visitor", "name": "Ana"}
-AGENT = {"id": "a1", "role": "agent", "name": "Sam"}
-NOW = 1733200000000
-
-
-def welcome(status="open", last_seq=0, you=VISITOR):
-    return {
-        "type": "welcome",
-        "v": 1,
-        "conversation_id": "c1",
-        "you": you,
-        "status": status,
-        "last_seq": last_seq,
-    }
-
-
-def event(seq, name, author, status, **extra):
-    frame = {
-        "type": "event",
-        "seq": seq,
-        "id": "c1." + str(seq),
-        "name": name,
-        "author": author,
-        "status": status,
-        "created_at": NOW + seq,
-    }
-    frame.update(extra)
-    return frame
+from conversation_frames import AGENT, NOW, VISITOR, event, welcome
 
 
 def rated(seq, score=4, comment="Kind", client_id="r1"):
@@ -85,13 +57,13 @@ def test_a_rating_in_flight_is_resent_after_a_reconnect():
     conversation = closed_conversation()
     conversation.add_rating("r1", 5, "")
     conversation.disconnected()
-    conversation.apply(welcome("closed", last_seq=1), NOW)
+    conversation.apply(welcome(status="closed", last_seq=1), NOW)
     assert conversation.rating_outbox()["client_id"] == "r1"  # the same id: no second rating
 
 
 def test_a_reload_of_a_rated_conversation_thanks_and_a_reopen_hides_it():
     conversation = state.Conversation()
-    conversation.apply(welcome("closed", last_seq=2), NOW)
+    conversation.apply(welcome(status="closed", last_seq=2), NOW)
     conversation.apply(event(1, "closed", AGENT, "closed"), NOW)
     conversation.apply(rated(2, 3), NOW)
     assert csat.prompt(conversation) == csat.THANKS

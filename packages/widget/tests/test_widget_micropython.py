@@ -50,6 +50,7 @@ TEST_MODULES = (
     "test_widget_csat",
     "test_widget_launcher",
 )
+HELPERS = ("conversation_frames",)  # what the test modules share, placed beside them
 
 
 def _load(name: str) -> ModuleType:
@@ -81,7 +82,7 @@ def micropython(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str,
     node = shutil.which("node")
     assert node, "Node is needed to run the widget tests under MicroPython"
     files = {f"{name}.py": str(bundle.APP_DIR / f"{name}.py") for name in PURE_MODULES}
-    files.update({f"{name}.py": str(HERE / f"{name}.py") for name in TEST_MODULES})
+    files.update({f"{name}.py": str(HERE / f"{name}.py") for name in (*TEST_MODULES, *HELPERS)})
     for name in _shipped_modules():
         files[f"{name}.py"] = str(bundle._module_source(name))
     plan = {"files": files, "tests": list(TEST_MODULES), "compile": _shipped_modules()}

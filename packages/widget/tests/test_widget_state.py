@@ -9,47 +9,7 @@ try:
     from helpway.widget.app import state
 except ImportError:  # MicroPython: the app modules sit flat on the path
     import state
-
-VISITOR = {"id": "v1", "role": "visitor", "name": "Ana"}
-AGENT = {"id": "a1", "role": "agent", "name": "Sam"}
-ASSISTANT = {"id": "assistant", "role": "assistant", "name": "Helpway"}
-NOW = 1733200000000
-
-
-def welcome(last_seq=0, you=VISITOR, status="open"):
-    return {
-        "type": "welcome",
-        "v": 1,
-        "conversation_id": "c1",
-        "you": you,
-        "status": status,
-        "last_seq": last_seq,
-    }
-
-
-def message(seq, author=VISITOR, text=None, **extra):
-    frame = {
-        "type": "message",
-        "seq": seq,
-        "id": "c1." + str(seq),
-        "author": author,
-        "text": text if text is not None else "message " + str(seq),
-        "created_at": NOW + seq,
-    }
-    frame.update(extra)
-    return frame
-
-
-def event(seq, name, author, status):
-    return {
-        "type": "event",
-        "seq": seq,
-        "id": "c1." + str(seq),
-        "name": name,
-        "author": author,
-        "status": status,
-        "created_at": NOW + seq,
-    }
+from conversation_frames import AGENT, ASSISTANT, NOW, VISITOR, event, message, welcome
 
 
 def joined(you=VISITOR):
