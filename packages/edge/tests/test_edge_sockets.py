@@ -4,6 +4,8 @@ resume, history, text kept verbatim, and the inbox socket."""
 from __future__ import annotations
 
 import itertools
+import struct
+from pathlib import Path
 
 _ids = itertools.count()
 
@@ -37,6 +39,46 @@ async def test_send_is_acked_then_broadcast_to_an_agent(client) -> None:
             "role": "visitor",
             "name": seen["author"]["name"],
         }
+
+
+def wal_commits(path: Path) -> int:
+    """The transactions a SQLite WAL file holds: its frames of the current generation (the
+    header's salts) that end a commit (a non-zero database size in the frame's header)."""
+    data = path.read_bytes()
+    page_size, salts = struct.unpack(">I", data[8:12])[0], data[16:24]
+    frame = 24 + page_size
+    return sum(
+        1
+        for at in range(32, len(data) - frame + 1, frame)
+        if data[at + 8 : at + 16] == salts and struct.unpack(">I", data[at + 4 : at + 8])[0]
+    )
+
+
+async def test_a_burst_from_one_socket_is_stored_in_fewer_commits_than_messages(client) -> None:
+    """The socket submits the frames it reads without waiting for each one's commit, so the
+    ones that arrive while a commit waits for the disk share the next one (each still acked
+    after it is durable: the room host's tests check that order)."""
+    visitor, agent = await new_chat(client)
+    cid = visitor["conversation_id"]
+    wal = client.edge.data / "rooms" / f"{cid}.room.sqlite-wal"
+    burst = [
+        {"type": "message.send", "client_id": f"b{n}", "text": f"message {n}"} for n in range(20)
+    ]
+    async with (
+        client.conversation(cid, visitor["visitor_token"]) as v,
+        client.conversation(cid, agent["token"]) as a,
+    ):
+        await a.send({"type": "message.send", "client_id": "hi", "text": "Hi, Ada here"})
+        await a.recv_until("ack", client_id="hi")
+        before = wal_commits(wal)
+        for frame in burst:
+            await v.send(frame)
+        acks = [(await v.recv_until("ack", client_id=f["client_id"]))[0] for f in burst]
+        seen = [(await a.recv_until("message", client_id=f["client_id"]))[0] for f in burst]
+        commits = wal_commits(wal) - before
+    assert [ack["seq"] for ack in acks] == list(range(acks[0]["seq"], acks[0]["seq"] + 20))
+    assert [m["text"] for m in seen] == [f["text"] for f in burst]
+    assert 0 < commits < len(burst)
 
 
 async def test_typing_is_relayed_to_the_others_only(client) -> None:

@@ -7,7 +7,7 @@ fill them: locally the `LocalRoomHost` and the `KnowledgeBase` on SQLite and nan
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -33,6 +33,10 @@ class RoomHost(Protocol):
     async def join(self, session: Session, last_seq: int = 0) -> None: ...
 
     async def receive(self, session: Session, frame: frames.ClientFrame) -> None: ...
+
+    def submit(self, session: Session, frame: frames.ClientFrame) -> Awaitable[None]:
+        """`receive` without waiting: queued now, in order; awaited for its effects."""
+        ...
 
     async def assign(self, session: Session, assignee: frames.Author | None) -> None:
         """An `assign` frame, its agent id resolved (`auth.assignee_for`)."""

@@ -257,14 +257,20 @@ class LocalRoomHost:
         await self._input(session.conversation_id, session.site_id, step, session)
 
     async def receive(self, session: Session, frame: frames.ClientFrame) -> None:
-        """A validated client frame from the session's socket."""
-        client_id = frames.client_id_of(frame)
+        """A validated client frame from the session's socket; returns once its effects are
+        performed."""
+        await self.submit(session, frame)
+
+    def submit(self, session: Session, frame: frames.ClientFrame) -> Awaitable[None]:
+        """`receive` without waiting: the frame is queued for its room at once, and what is
+        returned is done once its effects are performed. A socket reads its next frame
+        meanwhile, so the frames it sends while the room's commit waits for the disk are
+        decided and stored together in the next one, in the order they were submitted (as a
+        Durable Object takes its next event while its output gate holds the last one's
+        frames). A frame of a session not attached (a `join` after `room_full`) is handled
+        by a task of its own: its caller awaits it before submitting more."""
         if not self._attached(session):
-            if isinstance(frame, frames.Join):  # a retry after `room_full`
-                await self.join(session, frame.last_seq)
-            else:
-                await session.send(_error(errors.NOT_JOINED, "send join first", client_id))
-            return
+            return asyncio.ensure_future(self._unattached(session, frame))
         now = self._clock()
 
         def step(live: _Live) -> list[Effect]:
@@ -274,9 +280,17 @@ class LocalRoomHost:
                     return [Send((session.id,), refusal)]
             return live.room.receive(session.id, frame, now)
 
-        await self._input(
+        client_id = frames.client_id_of(frame)
+        return self._enqueue(
             session.conversation_id, session.site_id, step, session, client_id, grouped=True
         )
+
+    async def _unattached(self, session: Session, frame: frames.ClientFrame) -> None:
+        if isinstance(frame, frames.Join):  # a retry after `room_full`
+            await self.join(session, frame.last_seq)
+        else:
+            client_id = frames.client_id_of(frame)
+            await session.send(_error(errors.NOT_JOINED, "send join first", client_id))
 
     def _charge(
         self, room: Room, session: Session, client_id: str, now: int
@@ -496,7 +510,7 @@ class LocalRoomHost:
                 live.last_used = time.monotonic()
                 return await fn(live)
 
-    async def _input(
+    def _enqueue(
         self,
         conversation_id: str,
         site_id: str | None,
@@ -505,8 +519,8 @@ class LocalRoomHost:
         client_id: str | None = None,
         *,
         grouped: bool = False,
-    ) -> None:
-        """Queue an input for the room and wait until its effects are performed.
+    ) -> asyncio.Future[None]:
+        """Queue an input for the room; the future is done once its effects are performed.
 
         Group commit: the client frames (`grouped`) that arrive while the room is busy (its
         previous commit is waiting for the disk) are decided together once it is free, and
@@ -533,7 +547,17 @@ class LocalRoomHost:
             task.add_done_callback(partial(_fail_queued, self._queued, conversation_id, group))
         # Shielded: once an input is decided, its effects are performed to the end even if the
         # caller (a socket handler) is cancelled — a stored message is always broadcast.
-        await asyncio.shield(pending.done)
+        return asyncio.shield(pending.done)
+
+    async def _input(
+        self,
+        conversation_id: str,
+        site_id: str | None,
+        step: Callable[[_Live], list[Effect]],
+        origin: Session | None,
+    ) -> None:
+        """Queue an input that is a group of its own and wait until its effects are performed."""
+        await self._enqueue(conversation_id, site_id, step, origin)
 
     async def _decide(self, conversation_id: str, live: _Live, group: list[_Pending]) -> None:
         """Decide the group's inputs, commit what they persist at once, then perform the rest

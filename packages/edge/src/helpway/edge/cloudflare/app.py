@@ -11,7 +11,7 @@ sockets).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +88,9 @@ class ConversationObjects:
         raise RuntimeError("conversation sockets are served by the ConversationRoom object")
 
     async def receive(self, session: Session, frame: frames.ClientFrame) -> None:
+        raise RuntimeError("conversation sockets are served by the ConversationRoom object")
+
+    def submit(self, session: Session, frame: frames.ClientFrame) -> Awaitable[None]:
         raise RuntimeError("conversation sockets are served by the ConversationRoom object")
 
     async def send(self, session: Session, frame: ServerFrame) -> None:

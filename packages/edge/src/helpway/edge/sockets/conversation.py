@@ -9,9 +9,19 @@ session carries the client's address for the per-IP send limit (uvicorn resolves
 refusal goes to the host, which retries it for the participant this socket authenticated.
 An agent's `assign` names an agent id: the door resolves it to an agent of the conversation's
 site (`not_found` otherwise) before the host sees it; a visitor's is `forbidden` at once.
+
+The socket does not wait for each frame's effects before reading the next: it submits up to
+`IN_FLIGHT` frames to the room, so a burst the client sends at once is decided and stored in
+one group commit (one disk sync) instead of one commit after another. Whatever the door answers
+itself (a refusal, an `assign`) and a `join` wait for the frames before them, so every answer
+still comes in the order of the frames.
 """
 
 from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Awaitable
 
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
@@ -26,6 +36,10 @@ from ..framing import Refusal, decode
 from ..services import RoomHost, services
 from .channel import Channel
 from .joining import CLOSE_UNAUTHORIZED, await_join, refuse
+
+# Frames of one socket submitted to its room and not yet performed, at most: a client that
+# sends faster than its room stores waits on the socket (TCP backpressure).
+IN_FLIGHT = 32
 
 
 async def conversation_socket(ws: WebSocket) -> None:
@@ -55,19 +69,35 @@ async def conversation_socket(ws: WebSocket) -> None:
             close=channel.close,
         )
         await found.rooms.join(session, join.last_seq)
+        in_flight: deque[Awaitable[None]] = deque()
         try:
             while (raw := await channel.receive()) is not None:
                 try:
                     frame = decode(raw)
                 except Refusal as refusal:
+                    await _settle(in_flight)
                     await found.rooms.send(session, refusal.frame())
                     continue
                 if isinstance(frame, frames.Assign):
+                    await _settle(in_flight)
                     await _assign(found.db, found.rooms, session, frame)
-                else:
+                elif isinstance(frame, frames.Join):  # may attach the socket: later frames wait
+                    await _settle(in_flight)
                     await found.rooms.receive(session, frame)
+                else:
+                    in_flight.append(found.rooms.submit(session, frame))
+                    if len(in_flight) >= IN_FLIGHT:
+                        await in_flight.popleft()
+            await _settle(in_flight)
         finally:
+            await asyncio.gather(*in_flight, return_exceptions=True)
             await found.rooms.leave(session)
+
+
+async def _settle(in_flight: deque[Awaitable[None]]) -> None:
+    """Wait for the submitted frames' effects, oldest first."""
+    while in_flight:
+        await in_flight.popleft()
 
 
 async def _assign(db: Database, rooms: RoomHost, session: Session, frame: frames.Assign) -> None:
