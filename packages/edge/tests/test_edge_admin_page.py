@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from helpway.shared import limits
 from helpway.store import agents, canned, sites
 from helpway.store.sqlite import SqliteDatabase
 from helpway.widget.app import admin_forms
@@ -203,3 +204,20 @@ async def test_the_forms_send_what_the_edge_takes_and_refusals_name_a_field(api:
 async def _owner_id(api: Any, site: str, owner: dict[str, str]) -> str:
     members = (await api.http.get(f"/api/sites/{site}/agents", headers=owner)).json()["agents"]
     return str(next(m["agent_id"] for m in members if m["role"] == "owner"))
+
+
+async def test_a_document_over_the_pages_upload_limit_is_refused_by_the_edge_too(api) -> None:  # type: ignore[no-untyped-def]
+    """The page, the CLI and the edge share one cap, in UTF-8 bytes: a Thai page the page
+    refuses (three bytes a character: over by bytes, a third of it by characters) is refused
+    by the edge too, not ingested by one way in and refused by the others."""
+    assert admin_forms.MAX_UPLOAD_BYTES == limits.MAX_DOCUMENT_BYTES
+    thai = "ก" * (admin_forms.MAX_UPLOAD_BYTES // 3 + 1)
+    assert admin_forms.upload_problem("big.txt", len(thai.encode())) == "big.txt: larger than 2 MB."
+    dana = await api.agent()
+    document = {"site_id": "demo", "url": "upload:big.txt", "content": thai, "format": "text"}
+    refused = await api.http.post(
+        "/api/kb/documents", json=document, headers={"authorization": f"Bearer {dana['token']}"}
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["code"] == "invalid"
+    assert "2000000 bytes" in refused.json()["message"]

@@ -18,13 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
+from helpway.shared import limits
+
 from .documents import Format
 from .parsing import format_for_path
 
-# The largest document ingested, files and fetched pages alike: the content cap of a document
-# sent over the API (2,000,000 characters), so a file ingests from the CLI exactly when it could
-# be sent to the API.
-MAX_DOCUMENT_BYTES = 2_000_000
+# The largest document ingested, files and fetched pages alike: the API's cap, so a file
+# ingests from the CLI exactly when it could be sent to the API.
+MAX_DOCUMENT_BYTES = limits.MAX_DOCUMENT_BYTES
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,10 @@ MAX_URL_CHARS = 2048
 MAX_TITLE_CHARS = 200
 MAX_CITATIONS = 8
 MAX_QUERY_CHARS = 500
+# A KB document, in the UTF-8 bytes of its text: what the API, the CLI and the console's
+# uploads take alike (a file's size is its bytes; counting characters instead let the API take
+# a Thai page three times the size the others refused).
+MAX_DOCUMENT_BYTES = 2_000_000
 # A visitor's satisfaction rating of a closed conversation: a score from 1 to 5 and an optional
 # comment (code points, like message text).
 RATING_MIN = 1

@@ -540,13 +540,23 @@ class ApiKeyList(Body):
 # ---------------------------------------------------------------- knowledge base
 
 
+def _document_size(content: str) -> str:
+    if len(content.encode("utf-8", "surrogatepass")) > limits.MAX_DOCUMENT_BYTES:
+        raise ValueError(f"at most {limits.MAX_DOCUMENT_BYTES} bytes of UTF-8 text")
+    return content
+
+
 class KbDocumentIn(Body):
     """One document to ingest through the admin API (the CLI reads files instead)."""
 
     site_id: Id
     url: Annotated[str, Field(min_length=1, max_length=limits.MAX_URL_CHARS)]
     title: Annotated[str, Field(max_length=limits.MAX_TITLE_CHARS)] = ""
-    content: Annotated[str, Field(min_length=1, max_length=2_000_000)]
+    content: Annotated[
+        str,
+        Field(min_length=1, max_length=limits.MAX_DOCUMENT_BYTES),
+        AfterValidator(_document_size),
+    ]
     format: Annotated[str, Field(pattern="^(markdown|html|text)$")] = "markdown"
 
 

@@ -20,8 +20,8 @@ LANGUAGES = (
 )
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ROLES = ("agent", "admin", "owner")
-# KbDocumentIn.content holds at most 2,000,000 characters; a file is refused before reading
-# when its bytes alone say it cannot fit.
+# limits.MAX_DOCUMENT_BYTES, the edge's cap on a document's UTF-8 bytes: a file over it is
+# refused before it is read.
 MAX_UPLOAD_BYTES = 2_000_000
 _FORMATS = {
     "md": "markdown",
