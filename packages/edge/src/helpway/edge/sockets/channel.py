@@ -13,7 +13,9 @@ inbox when it reconnects).
 A socket the client has sent nothing on for `idle_timeout_s()` (clients ping every
 `limits.HEARTBEAT_INTERVAL_S`) is presumed dead — a closed laptop, a proxy that dropped the
 connection silently — and closed with 4408, so the room forgets it (no ghost participants or
-typists) and a client that was merely asleep reconnects and resumes.
+typists) and a client that was merely asleep reconnects and resumes. One timer per socket
+watches for that, re-armed only when it fires: a deadline set and cancelled around every
+frame read (`asyncio.timeout`) cost more than anything else the socket did per frame.
 """
 
 from __future__ import annotations
@@ -58,6 +60,11 @@ class Channel:
         self._room = asyncio.Semaphore(MAX_BUFFERED_FRAMES)
         self._closing = False
         self._idle_timeout_s = idle_timeout_s()
+        # The task waiting in `receive`, since when, and whether the idle timer stopped it.
+        self._reader: asyncio.Task[object] | None = None
+        self._waiting_since = 0.0
+        self._idle = False
+        self._timer: asyncio.TimerHandle | None = None
 
     async def send(self, frame: frames.Frame) -> None:
         """Buffer `frame`, waiting while the buffer is full; dropped once the socket closes."""
@@ -103,19 +110,42 @@ class Channel:
         or the socket closes."""
         if self._closing:
             return None
+        loop = asyncio.get_running_loop()
+        if self._timer is None:
+            self._timer = loop.call_later(self._idle_timeout_s, self._watch)
+        self._reader = asyncio.current_task()
+        self._waiting_since = loop.time()
         try:
-            async with asyncio.timeout(self._idle_timeout_s):
-                message = await self._ws.receive()
-        except TimeoutError:
-            self._close_soon(CLOSE_IDLE, "idle")
-            return None
+            message = await self._ws.receive()
+        except asyncio.CancelledError:
+            # Stopped by the idle timer, and by nothing else (it is not being cancelled).
+            if self._idle and self._reader is not None and self._reader.uncancel() == 0:
+                self._close_soon(CLOSE_IDLE, "idle")
+                return None
+            raise
         except (WebSocketDisconnect, RuntimeError):
             message = {"type": "websocket.disconnect"}
+        finally:
+            self._reader = None
         if message["type"] == "websocket.disconnect":
             self._finish(None)  # nobody to write to, nothing to close
             return None
         text = message.get("text")
         return text if text is not None else message.get("bytes") or b""
+
+    def _watch(self) -> None:
+        """The idle timer: stops a `receive` that has waited `idle_timeout_s`, else fires
+        again when the wait in progress (or the next one) would have lasted that long."""
+        if self._closing:
+            return
+        loop = asyncio.get_running_loop()
+        deadline = self._waiting_since + self._idle_timeout_s
+        if self._reader is None or loop.time() < deadline:
+            start = self._waiting_since if self._reader is not None else loop.time()
+            self._timer = loop.call_at(start + self._idle_timeout_s, self._watch)
+            return
+        self._idle = True
+        self._reader.cancel()
 
     async def _write(self) -> None:
         while True:
@@ -136,6 +166,8 @@ class Channel:
         try:
             yield self
         finally:
+            if self._timer is not None:
+                self._timer.cancel()
             self._close_soon(1000, "")
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(writer, FLUSH_TIMEOUT_S)
