@@ -1,5 +1,6 @@
 """The steps many browser tests take the same way on a real edge: an agent signs in to the
-console, a visitor opens the widget and writes in it, a page's socket frames are kept.
+console, a visitor opens the widget and writes in it, a page's socket frames are kept, a
+page's requests are held back and let go.
 
 Written once so that a change to the login form, the launcher or the message box is mended in
 one place, not in every test that goes through them."""
@@ -9,7 +10,7 @@ from __future__ import annotations
 import json
 
 from edge_process import AGENT
-from playwright.sync_api import FrameLocator, Page, WebSocket, expect
+from playwright.sync_api import FrameLocator, Page, Route, WebSocket, expect
 
 TIMEOUT_MS = 30_000
 
@@ -69,3 +70,34 @@ def record_frames(page: Page, received: list[dict], only: str = "") -> None:
             ws.on("framereceived", lambda payload: received.append(json.loads(payload)))
 
     page.on("websocket", on_socket)
+
+
+class Held:
+    """Every request matching `pattern`, held until released: every one of them (the runtime
+    is fetched by its preload and again by its module), so releasing leaves none waiting."""
+
+    def __init__(self, page: Page, pattern: str) -> None:
+        self.page = page
+        self.pattern = pattern
+        self.routes: list[Route] = []
+        page.route(pattern, self._hold)
+
+    def _hold(self, route: Route) -> None:
+        self.routes.append(route)
+
+    def wait(self) -> None:
+        for _ in range(TIMEOUT_MS // 20):
+            if self.routes:
+                return
+            self.page.wait_for_timeout(20)
+        raise AssertionError(f"nothing asked for {self.pattern}")
+
+    def release(self) -> None:
+        """Lets the held requests go, and those still to come."""
+        self._let_go()
+        self.page.unroute(self.pattern, self._hold)
+        self._let_go()  # came while it was being let go
+
+    def _let_go(self) -> None:
+        while self.routes:
+            self.routes.pop().continue_()

@@ -3,47 +3,16 @@ what the visitor does then must not be lost — neither the keyboard's focus nor
 
 from __future__ import annotations
 
-from browser_steps import panel, say
+from browser_steps import Held, panel, say
 from edge_process import Edge
 from host_pages import HostSite, widget_page
-from playwright.sync_api import Browser, Page, Route, expect
+from playwright.sync_api import Browser, Page, expect
 
 TIMEOUT_MS = 30_000
 QUESTION = "How do I reset my password?"
 SECOND = "And my e-mail address?"
 DRAFT = "Also"
 TOO_LONG = "x" * 4001
-
-
-class Held:
-    """Every request matching `pattern`, held until released: every one of them (the runtime
-    is fetched by its preload and again by its module), so releasing leaves none waiting."""
-
-    def __init__(self, page: Page, pattern: str) -> None:
-        self.page = page
-        self.pattern = pattern
-        self.routes: list[Route] = []
-        page.route(pattern, self._hold)
-
-    def _hold(self, route: Route) -> None:
-        self.routes.append(route)
-
-    def wait(self) -> None:
-        for _ in range(TIMEOUT_MS // 20):
-            if self.routes:
-                return
-            self.page.wait_for_timeout(20)
-        raise AssertionError(f"nothing asked for {self.pattern}")
-
-    def release(self) -> None:
-        """Lets the held requests go, and those still to come."""
-        self._let_go()
-        self.page.unroute(self.pattern, self._hold)
-        self._let_go()  # came while it was being let go
-
-    def _let_go(self) -> None:
-        while self.routes:
-            self.routes.pop().continue_()
 
 
 def _page(browser: Browser, site: HostSite, edge: Edge, path: str) -> tuple[Page, str]:
