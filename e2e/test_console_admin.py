@@ -16,7 +16,7 @@ import json
 import re
 
 import httpx
-from browser_steps import open_widget, say, sign_in
+from browser_steps import Held, open_widget, say, sign_in
 from edge_process import Edge, add_agent
 from host_pages import widget_tag
 from playwright.sync_api import Browser, Page, expect
@@ -234,6 +234,20 @@ def test_an_owner_runs_the_site_from_the_settings_page(browser: Browser, edge: E
     expect(agents.locator("li.ha-member")).to_have_count(1)
     assert sites.locator("option:checked").inner_text() == f"{HOSTILE_NAME} (second)"
     assert page.evaluate("window.pwned") is None
+
+    # A site saved, then another picked before the edge answered: the answer is the saved
+    # site's (its name in the list), and never lands on the site shown now.
+    saving = Held(page, f"{edge.url}/api/sites/second")
+    page.get_by_label("Name", exact=True).fill("Second shop")
+    page.get_by_role("button", name="Save site").click()
+    saving.wait()
+    sites.select_option("demo")
+    expect(page.get_by_label("Name", exact=True)).to_have_value("Acme Cloud Notes")
+    saving.release()
+    expect(sites.locator("option")).to_have_text(
+        ["Acme Cloud Notes (demo)", "Second shop (second)"], timeout=TIMEOUT_MS
+    )
+    expect(page.get_by_label("Name", exact=True)).to_have_value("Acme Cloud Notes")
 
     owner_context.close()
     visitor_context.close()

@@ -418,17 +418,26 @@ class AdminPage:
         form.show_problems(problems)
         if not problems:
             form.busy("Saving…")
-            self._run(self._send_site(body))
+            self._run(self._send_site(self.site_id, body))
 
-    async def _send_site(self, body: dict) -> None:
+    async def _send_site(self, site_id: str, body: dict) -> None:
+        """The saved site keeps its new name in the list even if another was picked while the
+        edge answered; only the form of the site still shown is touched."""
         form = self.site_form
-        status, data = await self._call("POST", "/api/sites/" + _quoted(self.site_id), body)
-        if status == 200 and isinstance(data, dict) and self.site is not None:
-            self.site.update(data)
-            form.fill({"name": data["name"], "origins": "\n".join(data["allowed_origins"])})
-            option = self.site_select.querySelector("option:checked")
+        status, data = await self._call("POST", "/api/sites/" + _quoted(site_id), body)
+        saved = status == 200 and isinstance(data, dict)
+        if saved:
+            for site in self.sites:
+                if site.get("id") == site_id:
+                    site.update(data)
+            # Site ids are letters, digits, '-' and '_': nothing to escape in the selector.
+            option = self.site_select.querySelector('option[value="' + site_id + '"]')
             if option:
-                option.textContent = data["name"] + " (" + data["id"] + ")"
+                option.textContent = data["name"] + " (" + site_id + ")"
+        if not self._current(site_id):
+            return
+        if saved:
+            form.fill({"name": data["name"], "origins": "\n".join(data["allowed_origins"])})
             form.done("Saved.")
         else:
             self._refused(form, status, data, admin_forms.SITE_FIELDS)
