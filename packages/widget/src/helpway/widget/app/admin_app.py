@@ -8,9 +8,10 @@ admins and owners edit; a plain agent sees the site and its snippet read-only, w
 (the edge grants agents `kb:write`) and reads the canned replies. The edge refuses the rest
 whatever the page shows, and a refusal is shown beside the field it is about.
 
-Saved widget settings reach visitors the next time a widget loads or opens its panel (both read
-`GET /api/visitor/config`, which is never cached). A canned reply saved here is handed to the
-console (`on_canned`), so the composer's `/` menu has it at once.
+Saved widget settings reach visitors the next time a widget loads (the site's loader inlines
+them and is revalidated on every page load) or opens its panel (`GET /api/visitor/config`,
+never cached). A canned reply saved here is handed to the console (`on_canned`), so the
+composer's `/` menu has it at once.
 """
 
 import asyncio
