@@ -303,7 +303,7 @@ class Room:
         was_ai_active = self.meta.ai_active
         meta, entries = self._reopen_or_join(author, now)
         meta, message = self._message(meta, author, frame.text, now, client_id=frame.client_id)
-        if author.role == "visitor":
+        if author.role == "visitor" and meta.answered_id is not None:
             meta = replace(meta, answered_id=None)  # a new question: the last answer stands
         self._receipts[key] = (message.seq, message.id, message.type)
         self._forget_old_receipts()
