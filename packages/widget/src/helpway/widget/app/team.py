@@ -10,10 +10,8 @@ while any live console says online.
 
 ONLINE = "online"
 AWAY = "away"
-CHOICE_KEY = "helpway:presence:"  # + the agent's id
-
-
 CLOSED = "closed"
+CHOICE_KEY = "helpway:presence:"  # + the agent's id
 
 
 def availability(config: object) -> str:
@@ -62,12 +60,12 @@ def assign_choices(agents: object, me: str, assignee: dict | None) -> list:
         if not isinstance(agent_id, str) or not agent_id or not isinstance(name, str):
             continue
         label = name or "Agent " + agent_id[-4:]
-        choice = {"id": agent_id, "label": label, "current": agent_id == held}
+        offer = {"id": agent_id, "label": label, "current": agent_id == held}
         if agent_id == me:
-            choice["label"] = label + " (you)"
-            mine.append(choice)
+            offer["label"] = label + " (you)"
+            mine.append(offer)
         else:
-            others.append(choice)
+            others.append(offer)
     unassign = [{"id": None, "label": "Unassign", "current": False}] if held else []
     return mine + others + unassign
 
