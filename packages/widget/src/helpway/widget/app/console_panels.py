@@ -309,7 +309,6 @@ class PresencePanel:
     `choose(status)` tells the app the agent's new choice."""
 
     def __init__(self, doc: js.Document, choose: "Callable[[str], None]") -> None:
-        self.doc = doc
         self.switch = doc.querySelector(".hc-presence-switch")
         self.list = doc.querySelector(".hc-team-list")
         self.summary = doc.querySelector(".hc-team-count")
@@ -330,23 +329,18 @@ class PresencePanel:
 
     def render(self, people: list) -> None:
         """Draw who is here (`team.Team.people()`), all through textContent."""
-        while self.list.firstChild:
-            self.list.removeChild(self.list.firstChild)
+        self.list.replaceChildren()
         online = 0
         for person in people:
-            item = self.doc.createElement("li")
-            item.className = "hc-teammate"
+            here = person["status"] == "online"
+            item = chat_dom.element("li", "hc-teammate")
             item.setAttribute("data-status", person["status"])
-            name = self.doc.createElement("span")
-            name.className = "hc-teammate-name"
-            name.textContent = person["name"]
-            state = self.doc.createElement("span")
-            state.className = "hc-teammate-status"
-            state.textContent = "online" if person["status"] == "online" else "away"
-            item.appendChild(name)
-            item.appendChild(state)
+            item.appendChild(chat_dom.element("span", "hc-teammate-name", person["name"]))
+            item.appendChild(
+                chat_dom.element("span", "hc-teammate-status", "online" if here else "away")
+            )
             self.list.appendChild(item)
-            if person["status"] == "online":
+            if here:
                 online += 1
         self.summary.textContent = f"{online} online" if people else "nobody online"
 
