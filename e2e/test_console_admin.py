@@ -249,6 +249,22 @@ def test_an_owner_runs_the_site_from_the_settings_page(browser: Browser, edge: E
     )
     expect(page.get_by_label("Name", exact=True)).to_have_value("Acme Cloud Notes")
 
+    # Likewise an upload: another site picked while it is indexed hears nothing of it, and the
+    # document is the site's it was uploaded to.
+    indexing = Held(page, f"{edge.url}/api/kb/documents")
+    upload = kb.get_by_label("Upload documents")
+    upload.set_input_files([{"name": "late.md", "mimeType": "text/markdown", "buffer": b"# Late"}])
+    indexing.wait()
+    sites.select_option("second")
+    expect(page.get_by_label("Name", exact=True)).to_have_value("Second shop")
+    indexing.release()
+    expect(upload).to_be_enabled(timeout=TIMEOUT_MS)  # the upload is over
+    expect(kb.locator(".ha-kb-status")).to_have_text("")
+    expect(kb.locator(".ha-kb-error")).to_have_text("")
+    expect(kb.locator("li.ha-doc")).to_have_count(0)
+    sites.select_option("demo")
+    expect(kb.locator('li.ha-doc[data-url="upload:late.md"]')).to_have_count(1, timeout=TIMEOUT_MS)
+
     owner_context.close()
     visitor_context.close()
 

@@ -382,6 +382,8 @@ class AdminPage:
         self.canned_form.node.hidden = not admin
         self._stop_editing()
         self.kb_error.textContent = ""
+        self.kb_status.textContent = ""
+        self.kb_progress.hidden = True
         if admin:
             self._run(self._load_widget(site_id))
             self._run(self._load_members(site_id))
@@ -561,7 +563,8 @@ class AdminPage:
         return row
 
     async def _upload(self) -> None:
-        """Send each chosen file to the ingest API in turn, saying how far it got."""
+        """Send each chosen file to the ingest API in turn, saying how far it got while its
+        site is the one shown (the files go to the site they were chosen on either way)."""
         site_id = self.site_id
         files = self.upload.files
         count = int(files.length)
@@ -574,15 +577,20 @@ class AdminPage:
         self.kb_progress.max = count
         self.kb_progress.value = 0
         self.kb_progress.hidden = False
+
+        def say(text: str) -> None:
+            if self._current(site_id):
+                self.kb_status.textContent = text
+
         for index in range(count):
             upload = files.item(index)
             name = str(upload.name)
             where = " (" + str(index + 1) + " of " + str(count) + ")" if count > 1 else ""
             problem = admin_forms.upload_problem(name, int(upload.size))
             if not problem:
-                self.kb_status.textContent = "Uploading " + name + where + "…"
+                say("Uploading " + name + where + "…")
                 content = await upload.text()
-                self.kb_status.textContent = "Indexing " + name + where + "…"
+                say("Indexing " + name + where + "…")
                 body = {
                     "site_id": site_id,
                     "url": admin_forms.upload_url(name),
@@ -600,18 +608,18 @@ class AdminPage:
         self.kb_progress.hidden = True
         self.upload.value = ""
         self.upload.disabled = False
-        self.kb_status.textContent = ("Uploaded " + "; ".join(done) + ".") if done else ""
-        self.kb_error.textContent = " ".join(problems)
         if self._current(site_id):
+            self.kb_status.textContent = ("Uploaded " + "; ".join(done) + ".") if done else ""
+            self.kb_error.textContent = " ".join(problems)
             await self._load_documents(site_id)
 
     async def _delete_document(self, url: str) -> None:
         site_id = self.site_id
         query = "?site_id=" + _quoted(site_id) + "&url=" + _quoted(url)
         status, data = await self._call("DELETE", "/api/kb/documents" + query)
-        self.kb_error.textContent = "" if status == 204 else admin_forms.refusal(status, data)
-        self.kb_status.textContent = "Deleted " + url + "." if status == 204 else ""
         if self._current(site_id):
+            self.kb_error.textContent = "" if status == 204 else admin_forms.refusal(status, data)
+            self.kb_status.textContent = "Deleted " + url + "." if status == 204 else ""
             await self._load_documents(site_id)
 
     # ------------------------------------------------------------------ agents and invites
@@ -681,8 +689,10 @@ class AdminPage:
         site_id = self.site_id
         path = "/api/sites/" + _quoted(site_id) + "/agents/" + _quoted(agent_id)
         status, data = await self._call(method, path, body)
-        self.members_error.textContent = "" if status == 204 else admin_forms.refusal(status, data)
         if self._current(site_id):
+            self.members_error.textContent = (
+                "" if status == 204 else admin_forms.refusal(status, data)
+            )
             await self._load_members(site_id)
 
     def _invite(self, form: Form) -> None:
@@ -787,12 +797,13 @@ class AdminPage:
         site_id = self.site_id
         path = "/api/sites/" + _quoted(site_id) + "/canned/" + _quoted(reply_id)
         status, data = await self._call("DELETE", path)
+        if not self._current(site_id):
+            return
         if status != 204:
             self.canned_error.textContent = admin_forms.refusal(status, data)
         if reply_id == self.editing:
             self._stop_editing()
-        if self._current(site_id):
-            await self._load_canned(site_id)
+        await self._load_canned(site_id)
 
 
 def _when(ms: int) -> str:
