@@ -59,6 +59,17 @@ SUMMARY_SPEC = wire_spec.SERVER["inbox.update"]["properties"]["conversation"]
 _CONNECTION = {"connecting": "Connecting…", "retrying": "Reconnecting…", "open": ""}
 
 
+def _quoted(value: object) -> str:
+    return str(js.encodeURIComponent(str(value)))
+
+
+def _cursor_query(cursor: dict | None) -> str:
+    """A page cursor (`Inbox.next_page`, a search's next page) as `&name=value` pairs: the
+    inbox and the search page alike (the edge's `PageCursor`)."""
+    pairs = cursor or {}
+    return "".join("&" + name + "=" + _quoted(pairs[name]) for name in sorted(pairs))
+
+
 class ConsoleApp:
     def __init__(self) -> None:
         self.origin = str(js.location.origin)
@@ -179,7 +190,7 @@ class ConsoleApp:
         self.presence = team.choice(self.lasting.get(self._presence_key()))
         self.view.presence.show(self.presence, True)
         for site_id in session["site_ids"]:
-            path = "/ws/inbox?site_id=" + str(js.encodeURIComponent(site_id))
+            path = "/ws/inbox?site_id=" + _quoted(site_id)
             channel = transport.Channel(
                 transport.socket_url(self.origin, path),
                 lambda: transport.join_frame(session["token"], 0),
@@ -257,9 +268,7 @@ class ConsoleApp:
         """Fetch the first page, or the page `page` (an `Inbox.next_page`) names."""
         shown = self.inbox.filter
         query = "?limit=" + str(inbox.PAGE_SIZE) + "&filter=" + shown
-        cursor = page or {}
-        for name in sorted(cursor):
-            query += "&" + name + "=" + str(js.encodeURIComponent(str(cursor[name])))
+        query += _cursor_query(page)
         status, data = await transport.request(
             "GET", self.origin + "/api/inbox" + query, token=self._token()
         )
@@ -358,10 +367,7 @@ class ConsoleApp:
         self._run(self._find(text, cursor))
 
     async def _find(self, text: str, cursor: dict | None) -> None:
-        query = "?q=" + str(js.encodeURIComponent(text))
-        page = cursor or {}
-        for name in sorted(page):
-            query += "&" + name + "=" + str(js.encodeURIComponent(str(page[name])))
+        query = "?q=" + _quoted(text) + _cursor_query(cursor)
         status, data = await transport.request(
             "GET", self.origin + "/api/search" + query, token=self._token()
         )
@@ -389,7 +395,7 @@ class ConsoleApp:
     # ------------------------------------------------------------------ canned responses
 
     async def _load_canned(self, site_id: str) -> None:
-        path = "/api/sites/" + str(js.encodeURIComponent(site_id)) + "/canned"
+        path = "/api/sites/" + _quoted(site_id) + "/canned"
         status, data = await transport.request("GET", self.origin + path, token=self._token())
         if status == 200 and isinstance(data, dict):
             found = data.get("responses") or []
@@ -401,7 +407,7 @@ class ConsoleApp:
         self.canned[site_id] = [r for r in responses if canned_replies.is_response(r)]
 
     async def _load_team(self, site_id: str) -> None:
-        path = "/api/sites/" + str(js.encodeURIComponent(site_id)) + "/team"
+        path = "/api/sites/" + _quoted(site_id) + "/team"
         status, data = await transport.request("GET", self.origin + path, token=self._token())
         if status == 200 and isinstance(data, dict) and isinstance(data.get("agents"), list):
             self.teams[site_id] = data["agents"]
