@@ -211,21 +211,23 @@ def test_console_wires_up_its_sign_in_form(site: str, page: Page) -> None:
 
 def test_micropython_imports_the_compiled_modules(site: str, page: Page) -> None:
     """The app modules reach MicroPython as `.mpy` only, unpacked from the one packed file (no
-    source is fetched, none compiled at page load): the inline entry script, routed to say
-    where `widget_app` came from, shows it."""
+    source is fetched, none compiled at page load), and PyScript wrote no `pyscript` package
+    beside them (the build leaves it out): the inline entry script, routed to say where
+    `widget_app` came from and what its folder holds, shows it."""
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
     check = (
-        "import js\nimport widget_app\n"
+        "import js\nimport os\nimport widget_app\n"
         "js.document.body.setAttribute('data-app-file', widget_app.__file__)\n"
-        "import widget_main"
+        "js.document.body.setAttribute('data-folder', ' '.join(sorted(os.listdir('.'))))\n"
     )
 
     def frame(route: Route) -> None:
         text = route.fetch().text()
-        assert text.count("\nimport widget_main\n") == 1
+        loads = re.findall(r"\nawait load\([^\n]*'widget_main'\), \d+\)\n", text)
+        assert len(loads) == 1
         route.fulfill(
-            body=text.replace("\nimport widget_main\n", "\n" + check + "\n"),
+            body=text.replace(loads[0], loads[0] + check),
             content_type="text/html; charset=utf-8",
         )
 
@@ -236,6 +238,9 @@ def test_micropython_imports_the_compiled_modules(site: str, page: Page) -> None
     body = page.frame_locator("helpway-widget iframe").locator("body")
     expect(body).to_have_attribute("data-runtime", "micropython")
     assert body.get_attribute("data-app-file") == "widget_app.mpy"
+    folder = (body.get_attribute("data-folder") or "").split()
+    assert "widget_app.mpy" in folder
+    assert "pyscript" not in folder
     names = [url.rsplit("/", 1)[-1] for url in requests]
     assert "widget_modules.bin" in names
     assert not [name for name in names if name.endswith((".py", ".mpy"))]

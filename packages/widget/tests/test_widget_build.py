@@ -3,12 +3,14 @@ a page asks for is in it."""
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import html
 import json
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import brotli
@@ -98,6 +100,44 @@ def test_layout(out: Path) -> None:
     assert len(folders) == 2
 
 
+def test_pyscript_ships_without_its_python_package(out: Path) -> None:
+    """PyScript's core chunk as shipped runs no Python before the pages' scripts: it neither
+    writes nor imports its `pyscript` package (in node_modules it does both)."""
+    dist = runtime.find_node_modules(bundle.PACKAGE) / runtime.PYSCRIPT / "dist"
+    chunks = {name: data for name, data in immutable(out).items() if "/core-" in name}
+    assert len(chunks) == 1
+    [(name, shipped)] = chunks.items()
+    stock = (dist / name.rsplit("/", 1)[1]).read_bytes()
+    for code in (b"import pyscript as _pyscript", b'{pyscript:{"__init__.py"'):
+        assert code in stock
+        assert code not in shipped
+    assert len(shipped) < len(stock) - 30_000
+
+
+def test_a_pyscript_chunk_of_another_shape_fails_the_build() -> None:
+    """Another PyScript version whose start-up code reads differently stops the build rather
+    than shipping a chunk that still writes the package, or a broken one."""
+    dist = runtime.find_node_modules(bundle.PACKAGE) / runtime.PYSCRIPT / "dist"
+    stock = next(dist.glob("core-*.js")).read_text("utf-8")
+    changed = stock.replace("import pyscript as _pyscript", "import pyscript")
+    with pytest.raises(runtime.RuntimeMissing, match="without_pyscript_package"):
+        runtime.without_pyscript_package(changed)
+
+
+def test_an_app_module_importing_pyscript_fails_the_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pages' PyScript has no `pyscript` package: a module that imports it would fail only
+    in the browser, so the build refuses it."""
+    (tmp_path / "mod.py").write_text("from pyscript import display\n")
+    (tmp_path / "main.py").write_text("import mod\n")
+    monkeypatch.setattr(bundle, "APP_DIR", tmp_path)
+    monkeypatch.setitem(bundle.APPS, "probe", ("mod",))
+    monkeypatch.setitem(bundle.ENTRIES, "probe", "main")
+    with pytest.raises(ValueError, match="mod imports pyscript"):
+        bundle._check_imports("probe")
+
+
 def test_every_app_module_is_shipped_by_some_app() -> None:
     shipped = {m for modules in bundle.APPS.values() for m in modules} | set(
         bundle.ENTRIES.values()
@@ -127,6 +167,41 @@ def test_pack_and_unpack_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     for name in ("", "dir/a.mpy", "a b.mpy", "a\n.mpy"):
         with pytest.raises(ValueError):
             bundle.pack({name: b""})
+
+
+@pytest.mark.parametrize(("slice_ms", "order"), [(0, "x y a b"), (60_000, "x a b y")])
+def test_load_lets_the_browser_in_first_and_between_slices(
+    slice_ms: int, order: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`load` first lets what waits run ("x": in the browser, rendering and input), then unpacks
+    the modules and imports them in the order given, letting what waits run ("y") whenever a
+    slice has run out: with a slice of 0 before each import, with a long one only at the end."""
+    (tmp_path / "probe_log.py").write_text("seen = []\n")
+    sources = {
+        f"{name}.py": f"import probe_log\nprobe_log.seen.append({name[-1]!r})\n".encode()
+        for name in ("probe_a", "probe_b")
+    }
+    (tmp_path / "in.bin").write_bytes(bundle.pack(sources))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import probe_log  # type: ignore[import-not-found]
+
+    async def waiting(mark: str) -> None:
+        probe_log.seen.append(mark)
+
+    async def page() -> None:
+        first = asyncio.create_task(waiting("x"))
+        loading = asyncio.create_task(packed.load("in.bin", ("probe_a", "probe_b"), slice_ms))
+        await asyncio.sleep(0)  # `first` runs, `load` up to its first yield
+        second = asyncio.create_task(waiting("y"))
+        await asyncio.gather(first, loading, second)
+
+    try:
+        asyncio.run(page())
+        assert " ".join(probe_log.seen) == order
+    finally:
+        for name in ("probe_log", "probe_a", "probe_b"):
+            sys.modules.pop(name, None)
 
 
 def test_codec_ships_byte_for_byte(
@@ -262,7 +337,8 @@ def test_rebuilding_rewrites_nothing_and_removes_only_what_it_wrote(tmp_path: Pa
 def test_pages_point_at_built_files(out: Path, page: str, app: str) -> None:
     entry, config = page_config(out, page)
     packed_name = bundle.packed_file(app).rsplit("/", 1)[1]
-    assert entry.endswith(f"\nunpack({packed_name!r})\nimport {bundle.ENTRIES[app]}\n")
+    modules = (*bundle.APPS[app], bundle.ENTRIES[app])
+    assert entry.endswith(f"\nawait load({packed_name!r}, {modules!r}, {bundle.IMPORT_SLICE_MS})\n")
     assert config["interpreter"].endswith(runtime.INTERPRETER)
     assert list(config["files"].values()) == [f"./{packed_name}"]
     assert config["plugins"] == ["!" + name for name in runtime.PYSCRIPT_PLUGINS]

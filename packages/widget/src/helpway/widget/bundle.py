@@ -103,6 +103,9 @@ APPS = {
 ENTRIES = {"widget": "widget_main", "console": "console_main"}
 # The MicroPython source the pages' entry scripts start with: it unpacks the app's modules.
 UNPACK = "packed"
+# How long the entry script imports before the browser gets its turn: a task of 50 ms or more
+# is a long task (the host page's too, on phones); well under it, for slower devices.
+IMPORT_SLICE_MS = 20
 # JavaScript modules the apps import through PyScript's `js_modules` (name → file in app/).
 JS_MODULES = {"bridge": "bridge.js"}
 BRYTHON_MODULES = "app/brython_modules.js"
@@ -149,9 +152,7 @@ def assets(node_modules: Path) -> dict[str, bytes]:
     """Every file of the build: its path in the output → its bytes."""
     for app in APPS:
         _check_imports(app)
-    runtime_files = {
-        name: source.read_bytes() for name, source in runtime.runtime_files(node_modules).items()
-    }
+    runtime_files = runtime.runtime_files(node_modules)
     runtime_files.update(runtime.brython_files(node_modules))
     compiled = {
         module: compile_mpy(module, _module_source(module).read_bytes())
@@ -213,18 +214,19 @@ def pack(modules: dict[str, bytes]) -> bytes:
 
 def entry_script(app: str) -> str:
     """The script PyScript runs for `app`, inline in its page: unpack the app's modules beside
-    it, then import the entry module (compiled and packed with them)."""
+    it and import them a slice at a time (`IMPORT_SLICE_MS`), the entry module last (compiled
+    and packed with them)."""
     unpack = _without_docstrings(_module_source(UNPACK).read_text("utf-8"))
     name = packed_file(app).rsplit("/", 1)[1]
-    script = f"{unpack}\nunpack({name!r})\nimport {ENTRIES[app]}\n"
-    return _inline(script)
+    modules = (*APPS[app], ENTRIES[app])
+    return _inline(f"{unpack}\nawait load({name!r}, {modules!r}, {IMPORT_SLICE_MS})\n")
 
 
 def _without_docstrings(source: str) -> str:
     """Python source without its docstrings: the page carries the code, the repository the
     explanation."""
     tree = ast.parse(source)
-    documented = (ast.Module, ast.FunctionDef, ast.ClassDef)
+    documented = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
     for node in ast.walk(tree):
         if isinstance(node, documented) and ast.get_docstring(node):
             node.body = node.body[1:]
@@ -382,7 +384,8 @@ def _module_source(module: str) -> Path:
 
 
 def _check_imports(app: str) -> None:
-    """Fail the build when an app module imports a sibling the app does not ship."""
+    """Fail the build when an app module imports a sibling the app does not ship, or PyScript's
+    `pyscript` package, which the build leaves out of PyScript (see `runtime`)."""
     shipped = set(APPS[app])
     ours = {path.stem for path in APP_DIR.glob("*.py")} | set(CODEC)
     for module in (*APPS[app], ENTRIES[app]):
@@ -396,6 +399,11 @@ def _check_imports(app: str) -> None:
             for name in names:
                 if name in ours and name not in shipped:
                     raise ValueError(f"{app}: {module} imports {name}, which {app} does not ship")
+                if name.split(".")[0] == "pyscript":
+                    raise ValueError(
+                        f"{app}: {module} imports {name}: the build ships PyScript without its "
+                        "`pyscript` package; use `js`, `jsffi` or `polyscript`"
+                    )
 
 
 def _remove_stale(out_dir: Path, keep: set[str]) -> None:

@@ -7,6 +7,15 @@ turned off; and MicroPython's module and WebAssembly binary. The other PyScript 
 (codemirror, the editor, xterm, Pyodide's package graph, TOML, zip) load only for features the
 apps' config turns off, so they stay out of the build.
 
+PyScript's core chunk ships without its `pyscript` Python package (`without_pyscript_package`).
+Before every script PyScript writes the package's fourteen modules into MicroPython's file
+system as source and imports it: on a cold page that was most of PyScript's Python start (50 to
+140 ms in one task on the frame's thread, which phones share with the host page) and 8 KB of
+the chunk's 36 (brotli). Our apps never import it: they use `polyscript.js_modules`, `js` and
+`jsffi`, which PyScript's core provides without it (the build refuses an app module that
+imports `pyscript`). It is the start-up code of the main thread and of workers alike; the apps
+start no worker.
+
 Brython ships its minified core and, of its 4.7 MB standard library bundle, only the modules the
 widget's shims import (`BRYTHON_STDLIB`), re-bundled in the same virtual-file format.
 """
@@ -47,6 +56,17 @@ BRYTHON_STDLIB = ("_json",)
 _STATIC_IMPORT = re.compile(r'\b(?:from|import)\s*"\./([\w.-]+\.js)"')
 
 
+# PyScript's start-up Python, minified: `write(".", {pyscript: {"__init__.py": "…", …}})`, then
+# `lines.push("import pyscript as _pyscript")`, `lines.push(...dels)`, `lines.push("\n")`, and
+# `const code = lines.join("\n")`.
+_PACKAGE_WRITE = re.compile(r'\b\w+\("\.",\{pyscript:\{')
+_PACKAGE_IMPORT = re.compile(
+    r'\}\}\),(?P<lines>\w+)\.push\("import pyscript as _pyscript"\),'
+    r'(?P=lines)\.push\(\.\.\.\["_Path","_path","_os","_pyscript"\]\.map\(\w+=>`del \$\{\w+\}`\)\),'
+    r'(?P=lines)\.push\("\\n"\);const (?P<code>\w+)=(?P=lines)\.join\("\\n"\)'
+)
+
+
 class RuntimeMissing(RuntimeError):
     """node_modules lacks the runtime packages."""
 
@@ -64,18 +84,35 @@ def find_node_modules(start: Path | None = None) -> Path:
     raise RuntimeMissing(f"no node_modules with {PYSCRIPT} above {here}: run `npm ci`")
 
 
-def runtime_files(node_modules: Path) -> dict[str, Path]:
-    """Map each runtime file's path in the build output to its source in `node_modules`."""
+def runtime_files(node_modules: Path) -> dict[str, bytes]:
+    """Each runtime file's path in the build output → its bytes (from `node_modules`)."""
     dist = node_modules / PYSCRIPT / "dist"
     micropython = node_modules / MICROPYTHON
     for required in (dist / "core.js", micropython / "micropython.mjs"):
         if not required.is_file():
             raise RuntimeMissing(f"{required} is missing: run `npm ci`")
     names = _static_closure(dist, ["core.js", _one(dist, "error-*.js")])
-    files = {f"{PYSCRIPT_DIR}/{name}": dist / name for name in sorted(names)}
+    files = {f"{PYSCRIPT_DIR}/{name}": (dist / name).read_bytes() for name in sorted(names)}
+    core = f"{PYSCRIPT_DIR}/{_one(dist, 'core-*.js')}"
+    files[core] = without_pyscript_package(files[core].decode("utf-8")).encode("utf-8")
     for name in ("micropython.mjs", "micropython.wasm"):
-        files[f"{MICROPYTHON_DIR}/{name}"] = micropython / name
+        files[f"{MICROPYTHON_DIR}/{name}"] = (micropython / name).read_bytes()
     return files
+
+
+def without_pyscript_package(chunk: str) -> str:
+    """PyScript's core chunk with no Python run before each script: the code that writes the
+    `pyscript` package's sources (a dict literal of them) and imports it becomes an empty string.
+    Its minified names change between PyScript versions, the shape of the statement does not."""
+    start = _PACKAGE_WRITE.findall(chunk)
+    end = list(_PACKAGE_IMPORT.finditer(chunk))
+    if len(start) != 1 or len(end) != 1 or chunk.index(start[0]) > end[0].start():
+        raise RuntimeMissing(
+            f"{PYSCRIPT}'s core chunk no longer writes its `pyscript` package as this build "
+            "expects: update `without_pyscript_package`"
+        )
+    at = chunk.index(start[0])
+    return chunk[:at] + f'const {end[0]["code"]}=""' + chunk[end[0].end() :]
 
 
 def brython_files(node_modules: Path) -> dict[str, bytes]:
