@@ -386,15 +386,19 @@ def test_messages_between_host_and_frame_name_their_target_origin(out: Path) -> 
 
 
 def test_the_frame_waits_on_no_file_before_its_script_runs(out: Path) -> None:
-    """frame.js starts Python: inline, after inline styles (a linked stylesheet would hold it
-    back), with no file of the page's to fetch first; it preloads every file of the runtime it
-    picks, so they all go out in one round."""
+    """The frame's first script, inline in its head before anything else of the page, preloads
+    every file of the runtime it picks, so they all go out in one round as soon as the page's
+    first bytes are in; frame.js starts Python: inline, after inline styles (a linked
+    stylesheet would hold it back). Neither waits on a file of the page's."""
     text = (out / "frame.html").read_text()
     assert "<link" not in text
     assert not re.search(r"<script[^>]* src=", text)
-    shell = re.search(r"<script>(.*?)</script>", text, re.DOTALL)
-    assert shell and "startPython()" in shell.group(1)
-    assert "<style>" in text and text.index("<style>") < shell.start()
+    picker, *_, shell = re.finditer(r"<script>(.*?)</script>", text, re.DOTALL)
+    assert "preload" in picker.group(1) and "helpwayRuntime" in picker.group(1)
+    assert picker.end() < text.index("<style>") < text.index("</head>")
+    assert text.index('id="hw-runtimes"') < picker.start()
+    assert "startPython()" in shell.group(1)
+    assert text.index("<style>") < shell.start()
     _, config = page_config(out, "frame.html")
     runtimes = json.loads(re.search(r'id="hw-runtimes">([^<]+)<', text).group(1))  # type: ignore[union-attr]
     pyscript = runtimes["pyscript"]

@@ -26,8 +26,9 @@ and so is each entry script (with the code that unpacks its app's modules), and 
 frame's own script (frame.js) and styles: on a slow link every request is a latency and headers
 more, frame.js (a deferred script) was fetched last of the frame's files, and a script waits for
 the stylesheets linked before it.
-The widget's frame picks its runtime (frame.js): PyScript + MicroPython where WebAssembly runs,
-else Brython on the same app modules (`brython/` holds the shims for PyScript's modules).
+The widget's frame picks its runtime (frame_runtime.js, inline first in its head, which also
+preloads every file of it): PyScript + MicroPython where WebAssembly runs, else Brython on the
+same app modules (`brython/` holds the shims for PyScript's modules).
 
 The build is deterministic and idempotent: the same inputs give the same bytes, a file whose
 bytes did not change is not rewritten (so its mtime and the edge's ETag stay), and files an
@@ -276,7 +277,8 @@ def pyscript_config(app: str, paths: dict[str, str]) -> dict:
 def boot_plan(app: str, paths: dict[str, str]) -> dict:
     """What a page loads to boot `app` on PyScript + MicroPython: the PyScript config, the entry
     script, the runtime's entry module, and every file of the chain to preload at once (URLs).
-    The widget's frame adds PyScript's entry module itself (frame.js), so it is preloaded."""
+    The widget's frame adds PyScript's entry module itself (frame.js), so it is preloaded
+    (frame_runtime.js)."""
     names = sorted(paths)
     pyscript = (runtime.PYSCRIPT_DIR + "/", runtime.MICROPYTHON_DIR + "/")
     modules = [n for n in names if n.startswith(pyscript) and n.endswith((".js", ".mjs"))]
@@ -292,11 +294,11 @@ def boot_plan(app: str, paths: dict[str, str]) -> dict:
 
 
 def runtimes(paths: dict[str, str]) -> dict:
-    """What the widget's frame.js chooses between: PyScript's entry module with the files to
-    preload for it (WebAssembly), or the Brython boot with its plan (`brython_boot.js`): scripts
-    in the order they run, the app's JavaScript modules by name, the module to import. frame.js
-    preloads the files of the one it picks, so a browser without WebAssembly does not download
-    MicroPython's, nor wait on brython_boot.js to find Brython's."""
+    """What the widget's frame_runtime.js chooses between: PyScript's entry module with the files
+    to preload for it (WebAssembly), or the Brython boot with its plan (`brython_boot.js`):
+    scripts in the order they run, the app's JavaScript modules by name, the module to import.
+    It preloads the files of the one it picks, so a browser without WebAssembly does not
+    download MicroPython's, nor wait on brython_boot.js to find Brython's."""
     plan = boot_plan("widget", paths)
     return {
         "pyscript": {"core": plan["core"], "modules": plan["modules"], "fetches": plan["fetches"]},
@@ -336,7 +338,7 @@ def app_page(app: str, paths: dict[str, str]) -> str:
     hints = [f'<link rel="modulepreload" href="{m}">' for m in plan["modules"]]
     hints += [f'<link rel="preload" as="fetch" crossorigin href="{f}">' for f in plan["fetches"]]
     slots = {
-        # The console's; the widget's frame.js preloads the runtime it picks (`runtimes`).
+        # The console's; the widget's frame_runtime.js preloads the runtime it picks (`runtimes`).
         "{{hints}}": "\n    ".join(hints),
         "{{config}}": html.escape(config, quote=True),
         "{{plugins}}": html.escape(json.dumps({"plugins": plan["config"]["plugins"]})),
@@ -351,6 +353,9 @@ def app_page(app: str, paths: dict[str, str]) -> str:
             raise ValueError("the frame's styles may not hold '</style'")
         slots["{{styles}}"] = styles
         slots["{{shell}}"] = _inline(_stripped((STATIC_DIR / "frame.js").read_text("utf-8")))
+        slots["{{runtime}}"] = _inline(
+            _stripped((STATIC_DIR / "frame_runtime.js").read_text("utf-8"))
+        )
         slots["{{shell_text}}"] = shell_text()
         slots["{{runtimes}}"] = _script_json(runtimes(paths))
     page = (STATIC_DIR / PAGES[app]).read_text("utf-8")

@@ -15,7 +15,7 @@
 // "helpway:open", "helpway:identify", "helpway:reset" and "helpway:page" (`data-page`
 // changed); it marks `data-ready` and the launcher's look (`data-look`), which are passed on
 // to the loader, and tells news through `helpwayTell(json)`.
-// This script also starts Python, on MicroPython or, without WebAssembly, on Brython
+// This script also starts Python, on the runtime frame_runtime.js picked and preloaded
 // (`startPython`).
 (function () {
   "use strict";
@@ -143,26 +143,16 @@
     panel.querySelector(".hw-sub").textContent = "";
   }
 
-  // Python starts here: on PyScript + MicroPython where WebAssembly runs, else (iOS Lockdown
-  // Mode, a policy turning it off, a JIT-less browser) the same app modules on Brython.
-  // `data-runtime` says which. Every file the runtime needs is asked for now, at once: each
-  // would otherwise wait on the file that names it.
+  // Python starts here, on the runtime frame_runtime.js picked (its files are on their way):
+  // PyScript's entry module, which runs the page's inline `<script type="mpy">`, or Brython's
+  // boot. `data-runtime` says which.
   function startPython() {
-    const runtimes = JSON.parse(document.getElementById("hw-runtimes").textContent);
-    const wasm = webAssembly();
-    const pyscript = runtimes.pyscript;
-    const brython = runtimes.brython;
-    const modules = wasm ? pyscript.modules : Object.values(brython.modules);
-    modules.forEach((href) => preload("modulepreload", href));
-    // As PyScript fetches them (CORS mode, same-origin credentials), so the fetch takes the
-    // preloaded response; Brython's scripts are classic scripts.
-    if (wasm) pyscript.fetches.forEach((href) => preload("preload", href, "fetch"));
-    else brython.scripts.forEach((href) => preload("preload", href, "script"));
-    if (wasm) quietPyScriptDatabase();
+    const runtime = window.helpwayRuntime;
+    if (runtime.name === "micropython") quietPyScriptDatabase();
     const boot = document.createElement("script");
     boot.type = "module";
-    boot.src = wasm ? pyscript.core : brython.boot;
-    body.setAttribute("data-runtime", wasm ? "micropython" : "brython");
+    boot.src = runtime.entry;
+    body.setAttribute("data-runtime", runtime.name);
     document.head.appendChild(boot);
   }
 
@@ -182,24 +172,6 @@
       }
       return request;
     };
-  }
-
-  function preload(rel, href, as) {
-    const link = document.createElement("link");
-    link.rel = rel;
-    link.href = href;
-    if (as) link.as = as;
-    if (as === "fetch") link.crossOrigin = "anonymous";
-    document.head.appendChild(link);
-  }
-
-  // Whether WebAssembly is there and compiles: the smallest module (magic number, version 1).
-  function webAssembly() {
-    try {
-      return WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));
-    } catch {
-      return false;
-    }
   }
 
   // The page's API as the loader has it (its header says what each call does), for the warnings.
