@@ -213,6 +213,10 @@ class VisitorSessionRequest(Body):
     user_hash: Annotated[str, Field(pattern=r"^[0-9a-fA-F]{64}$")] | None = None
     # The browser's IANA time zone ("Asia/Bangkok"), so agents see the visitor's local time.
     time_zone: Annotated[str, Field(max_length=64, pattern=r"^[A-Za-z0-9_+\-/]+$")] | None = None
+    # Resume a known visitor, never start one: without a visitor to resume the answer is 204
+    # (no session). The widget's frame asks so when the browser refuses it storage, to learn
+    # whether the edge's cookie names a visitor before anyone opens the chat.
+    resume_only: bool = False
 
 
 class VisitorSession(Body):

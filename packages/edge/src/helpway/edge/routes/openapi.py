@@ -104,7 +104,9 @@ def _operation(
     path_ids: tuple[str, ...] = (),
     bearer: bool = False,
     errors: dict[str, str] | None = None,
+    no_content: str = "",
 ) -> dict[str, Any]:
+    """`no_content`: why an operation that answers `ok` may also answer 204."""
     error = _ref(rest.ErrorBody)
     statuses = {**COMMON_ERRORS, **(BEARER_ERRORS if bearer else {}), **(errors or {})}
     responses: dict[str, Any] = {
@@ -114,6 +116,8 @@ def _operation(
         responses["204"] = {"description": "done"}
     else:
         responses["200"] = _json(ok if isinstance(ok, dict) else _ref(ok), "ok")
+    if no_content:
+        responses["204"] = {"description": no_content}
     operation: dict[str, Any] = {"summary": summary, "responses": responses}
     params = _query(query) if query else []
     params[:0] = [
@@ -174,6 +178,7 @@ def document() -> dict[str, Any]:
                     rest.VisitorSession,
                     body=rest.VisitorSessionRequest,
                     errors={"403": "origin not allowed for the site", **not_found},
+                    no_content="resume_only, and no visitor to resume",
                 ),
                 "delete": _operation(
                     "Forget the site's visitor in this browser (its partitioned cookie)",

@@ -31,7 +31,12 @@ async def visitor_session(request: Request) -> Response:
     """A returning visitor (a token of this site, live or expired within the refresh window)
     keeps its id and its open conversation, and gets its token renewed (a new one if it had
     expired); an unknown, long-expired or other site's token is not an error: the visitor
-    simply starts afresh, as it would after clearing its storage."""
+    simply starts afresh, as it would after clearing its storage.
+
+    `resume_only` (the widget's frame without storage, asking on each page load whether the
+    edge's cookie names a visitor): where nobody is resumed the answer is 204 and nothing is
+    stored, so a stranger's page view makes no visitor. That answer comes before the identity
+    checks: a page whose visitor is not signed in yet is not an error until they chat."""
     body = await read_model(request, rest.VisitorSessionRequest)
     db = services(request).db
     site = await sites.get_site(db, body.site_id)
@@ -39,13 +44,17 @@ async def visitor_session(request: Request) -> Response:
         raise ApiError(errors.NOT_FOUND, "no such site")
     if not origin_allowed(_page_origin(request, body.page_url), site.allowed_origins):
         raise ApiError(errors.FORBIDDEN, "this page's origin may not use the site's widget")
-    user_id = _verified_user(site, body)
     framed = _from_frame(request)
     held = body.visitor_token or (request.cookies.get(visitor_cookie(site.id)) if framed else None)
     returning = await _returning_visitor(db, site.id, held)
+    if returning is None and body.resume_only:
+        return Response(status_code=204)
+    user_id = _verified_user(site, body)
     if returning is not None and returning[0].user_id != user_id:
         # A token is only reused by the very user it was given to: user B on a browser that
         # user A (or an anonymous visitor) used starts afresh, and never sees A's conversation.
+        if body.resume_only:
+            return Response(status_code=204)
         returning = None
     user_agent = _user_agent(request)
     if returning is None:

@@ -3,12 +3,13 @@
 Flow: the loader drew the launcher on the host page and frames `frame.html` (the edge's
 origin), whose static panel shows at once; `frame.js` keeps its `<body>` in step with the loader
 (`open`, `data-site`, `data-page`, "helpway:open") and this app adopts the panel. A new visitor
-touches the network only when they open the panel; a returning one (a visitor token in
-storage) reconnects at once so replies that came while they were away are there. Connecting is
-`POST /api/visitor/session` (same visitor and open conversation for a known token), then the
-conversation socket: `join` with the token and the last seq we hold; the room replies `welcome`,
-the log after that seq, then live frames. A page load starts from seq 0, so history comes back
-after a reload, each entry once.
+is made only when they open the panel; a returning one (a visitor token in storage, or the
+edge's cookie where storage is refused, below) reconnects at once, so replies that came while
+they were away are there and one that comes while the panel is closed is an unread badge.
+Connecting is `POST /api/visitor/session` (same visitor and open conversation for a known
+token), then the conversation socket: `join` with the token and the last seq we hold; the room
+replies `welcome`, the log after that seq, then live frames. A page load starts from seq 0, so
+history comes back after a reload, each entry once.
 
 Tabs of one browser share the visitor: a tab without a token asks for the first one while it
 holds a lock shared by the site's frames (`bridge.hold`), so two tabs opened at once make one
@@ -21,7 +22,10 @@ reload draws it "Sending…" again and resends it once joined, and the room drop
 already has. Where the browser refuses the frame storage (a frame of another site than the
 page, with third-party storage blocked), the visitor is still known after a reload: the edge
 keeps the token in a partitioned, HttpOnly cookie of its own that the session request carries
-(see the edge's visitor routes), so only what was not yet sent is lost.
+(see the edge's visitor routes), so only what was not yet sent is lost. Such a frame cannot
+tell a returning visitor from a stranger, so on each page load it asks the edge to resume
+only (`resume_only`): the cookie's visitor gets their session and the frame reconnects as with
+a stored token; a stranger gets a 204 and no visitor is made until they open the panel.
 
 The host page's `Helpway("identify", …)` and `Helpway("reset")` reach us through
 `frame.js` (`data-user`, `data-reset`, "helpway:identify" and "helpway:reset"): a new identity
@@ -129,9 +133,18 @@ class WidgetApp:
         self._ticker = asyncio.create_task(self._tick())
 
     def _connect_if_known(self) -> None:
-        """A returning visitor, or messages waiting from the last page: connect now."""
-        if self.store.get(self.token_key) or self.conversation.outbox():
+        """A returning visitor, or messages waiting from the last page: connect now. Where the
+        browser refuses the frame storage the frame cannot tell whether the visitor is known,
+        so it asks the edge to resume only: the edge's cookie may name them (`_post_session`)."""
+        known = self.store.get(self.token_key) or self.conversation.outbox()
+        if known or not self.store.persistent:
             self.connect_soon()
+
+    def _wants_chat(self) -> bool:
+        """The visitor opened the panel or has something to send: a session without a token
+        may start a new visitor. Otherwise it may only resume one (a stranger's page view makes
+        no visitor)."""
+        return bool(self.host.hasAttribute("open")) or bool(self.conversation.outbox())
 
     def _opened(self, _event: object) -> None:
         if self.view is None:
@@ -267,6 +280,10 @@ class WidgetApp:
             if status == 200 and _is_session(data):
                 self._show_problem("")
                 return data
+            if status == 204:  # asked to resume only, and the edge knows no visitor of ours
+                if self._wants_chat():  # the panel opened meanwhile: ask to start one
+                    continue
+                return None
             if token and 400 <= status < 500:  # a token the edge no longer knows: start afresh
                 self.store.remove(self.token_key)
                 continue
@@ -300,7 +317,7 @@ class WidgetApp:
 
     async def _post_session(self) -> tuple:
         token = self.store.get(self.token_key)
-        body = {
+        body: dict = {
             "site_id": self.site,
             "page_url": self.page_url[:2048],
             "locale": str(js.navigator.language or "")[:35] or None,
@@ -309,6 +326,8 @@ class WidgetApp:
         body.update(self.user)
         if token:
             body["visitor_token"] = token
+        elif not self._wants_chat():
+            body["resume_only"] = True
         status, data = await transport.request("POST", self.origin + "/api/visitor/session", body)
         if status == 200 and _is_session(data):  # stored before another tab may read it
             self.store.set(self.token_key, data["visitor_token"])
