@@ -3,9 +3,9 @@ page, third-party storage blocked): it chats from memory, and after a reload the
 the conversation are back, from the edge's partitioned HttpOnly cookie, which the host page's
 scripts can neither read nor use to read the token; `Helpway("reset")` forgets it. After a
 reload with the panel closed the returning visitor is reconnected at once (the frame asks the
-edge to resume only), so an agent's reply is an unread badge; a stranger's page view asks the
-same and makes no visitor. Throughout, the frame's console gets no uncaught error (PyScript's
-IndexedDB open failing, see frame.js)."""
+edge to resume only), so an agent's reply is an unread badge, on MicroPython and on Brython; a
+stranger's page view asks the same and makes no visitor. Throughout, the frame's console gets
+no uncaught error (PyScript's IndexedDB open failing, see frame.js)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import sqlite3
 import time
 from collections.abc import Callable
 
+import pytest
 from browser_steps import open_widget, record_frames, say
 from edge_process import Edge, agent_says
 from host_pages import HostSite
@@ -151,15 +152,19 @@ def _until(page: Page, done: Callable[[], bool], what: str) -> None:
         page.wait_for_timeout(20)
 
 
+@pytest.mark.parametrize("runtime", ["micropython", "brython"])
 def test_a_returning_visitor_without_frame_storage_gets_the_unread_badge(
-    browser: Browser, edge: Edge, site: HostSite
+    request: pytest.FixtureRequest, edge: Edge, site: HostSite, runtime: str
 ) -> None:
+    """On both runtimes: Brython is the browser without WebAssembly's."""
+    browser = request.getfixturevalue("browser" if runtime == "micropython" else "no_wasm_browser")
     context, page = _blocking(browser)
     uncaught = _uncaught(page)
     received: list[dict] = []
     record_frames(page, received, only="/ws/conversations/")
     with page.expect_response(_session) as started:
         chat = open_widget(page, site.url)
+    assert chat.locator("body").get_attribute("data-runtime") == runtime
     conversation = started.value.json()["conversation_id"]
     say(chat, QUESTION)
     answer = chat.locator('.hw-row[data-role="assistant"][data-id]:not(.hw-streaming)')
