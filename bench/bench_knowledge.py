@@ -18,6 +18,10 @@
 - ingest: the Debian FAQ with an empty embedding cache (the model embeds every passage and
   heading), then again into a fresh index with the cache warm; and the synthetic corpus, whose
   embedder costs nothing, for the pipeline alone. Chunks per second.
+- large page: one HTML page of 2,000 then 20,000 sections (36 KB and 360 KB, the size a tester
+  saw freeze the local edge for minutes), ingested with the bag-of-words embedder beside a task
+  ticking every 10 ms: ingest seconds side by side (10x the page should cost about 10x the time),
+  and the event loop's longest stall while each ran.
 
 `--quick`: 2,000 synthetic chunks, fewer questions, and the demo help centre instead of the FAQ.
 """
@@ -228,6 +232,45 @@ async def retrieval(chunks: int, queries: int) -> dict[str, Any]:
     }
 
 
+# ---------------------------------------------------------------- one large page
+
+
+async def large_page(sections: int) -> dict[str, Any]:
+    """Ingest one HTML page of `sections` sections, timing the loop's worst stall meanwhile."""
+    page = "<h1>a</h1>" + "<h2>s</h2><p>p</p>" * sections
+    with tempfile.TemporaryDirectory(prefix="bench-kb-page-") as scratch:
+        folder = Path(scratch)
+        db = await _database(folder)
+        kb = KnowledgeBase(
+            db, folder, embedder=BagOfWordsEmbedder({}), generator=ExtractiveGenerator()
+        )
+        stall = 0.0
+        ingest = asyncio.create_task(kb.ingest_document(SITE, "/page", None, page, "html"))
+        started = time.perf_counter()
+        while not ingest.done():
+            ticked = time.perf_counter()
+            await asyncio.sleep(0.01)
+            stall = max(stall, time.perf_counter() - ticked - 0.01)
+        seconds = time.perf_counter() - started
+        result = await ingest
+        db.close()
+    return {
+        "kb": round(len(page.encode()) / 1000),
+        "chunks": result.chunks,
+        "seconds": round(seconds, 2),
+        "longest_loop_stall_s": round(stall, 3),
+    }
+
+
+async def large_pages() -> dict[str, Any]:
+    small, large = await large_page(2_000), await large_page(20_000)
+    return {
+        "36kb": small,
+        "360kb": large,
+        "time_ratio": round(large["seconds"] / small["seconds"], 1),
+    }
+
+
 # ---------------------------------------------------------------- a real help centre
 
 
@@ -339,6 +382,7 @@ async def _run(quick: bool) -> dict[str, Any]:
     return {
         "cores": os.cpu_count(),
         "retrieval": await retrieval(chunks, queries),
+        "large_page": await large_pages(),
         **await _real(quick),
     }
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
+import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -61,6 +64,35 @@ async def test_ingest_document_then_search(kb: KnowledgeBase) -> None:
     assert "PayPal" in hits[0].text
     assert len({h.url for h in hits}) == len(hits)  # one hit per section
     assert hits[0].citation_title == "Billing \u203a Payment methods"
+
+
+def _parsing_elsewhere() -> bool:
+    """Whether a thread other than this one is inside `parse_document` right now."""
+    here = threading.get_ident()
+    for thread, frame in sys._current_frames().items():
+        walked = frame if thread != here else None
+        while walked is not None:
+            if walked.f_code.co_name == "parse_document":
+                return True
+            walked = walked.f_back
+    return False
+
+
+async def test_the_event_loop_serves_requests_while_a_large_document_is_parsed(
+    kb: KnowledgeBase,
+) -> None:
+    """Parsing ran on the event loop: a 360 KB HTML page held every request and socket of the
+    local edge for its whole parse. Here a read is answered while another thread parses."""
+    page = "<h1>Manual</h1>" + "<h2>Step</h2><p>Do it.</p>" * 20_000
+    ingest = asyncio.create_task(kb.ingest_document("site-a", "/manual", None, page, "html"))
+    answered_during_parse = False
+    while not ingest.done() and not answered_during_parse:
+        if _parsing_elsewhere():
+            await kb.documents("site-b")
+            answered_during_parse = True
+        await asyncio.sleep(0)
+    assert (await ingest).chunks == 20_000
+    assert answered_during_parse
 
 
 async def test_reingest_reuses_unchanged_chunks_and_drops_removed_ones(kb: KnowledgeBase) -> None:

@@ -5,13 +5,19 @@ from __future__ import annotations
 import gzip
 import itertools
 import os
+import sys
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
+from types import FrameType
+from typing import Any
 
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
+import helpway.knowledge
 from helpway.knowledge.chunking import chunk_document, split_text
 from helpway.knowledge.demo import demo_articles, render_article_html
+from helpway.knowledge.documents import Format
 from helpway.knowledge.evaluation import DEBIAN_FAQ_DIR
 from helpway.knowledge.html_sections import parse_html
 from helpway.knowledge.markdown_sections import parse_markdown, render_markdown
@@ -62,6 +68,52 @@ def test_github_slugs() -> None:
     assert github_slug("การตั้งค่า บัญชี") == "การตั้งค่า-บัญชี"  # Thai vowel marks are kept
     slugger = Slugger({"taken"})
     assert [slugger.slug("Taken"), slugger.slug("A"), slugger.slug("a")] == ["taken-1", "a", "a-1"]
+    slugger = Slugger({"a-2"})
+    assert [slugger.slug("a") for _ in range(4)] == ["a", "a-1", "a-3", "a-4"]
+
+
+def _lines_run(work: Callable[[], object]) -> int:
+    """How many lines of the knowledge package's own code `work` executes: its work, counted
+    (the parsers' libraries are left out), which a loaded machine cannot skew as it would a
+    clock."""
+    package = str(Path(helpway.knowledge.__file__).parent)
+    lines = 0
+
+    def in_package(frame: FrameType, event: str, arg: Any) -> Any:
+        nonlocal lines
+        lines += event == "line"
+        return in_package
+
+    def calls(frame: FrameType, event: str, arg: Any) -> Any:
+        return in_package if frame.f_code.co_filename.startswith(package) else None
+
+    sys.settrace(calls)
+    try:
+        work()
+    finally:
+        sys.settrace(None)
+    return lines
+
+
+@pytest.mark.parametrize(
+    ("fmt", "head", "section"),
+    [
+        ("html", "<h1>a</h1>", "<h2>s</h2><p>p</p>"),
+        ("markdown", "# a\n\n", "## s\n\np\n\n"),
+        ("text", "a\n=\n\n", "Step\n----\n\np\n\n"),
+    ],
+)
+def test_parsing_and_chunking_work_grows_linearly_with_the_document(
+    fmt: Format, head: str, section: str
+) -> None:
+    """Every section repeating one heading made each new slug try every suffix taken before:
+    8x the sections cost 64x the work, and a 360 KB page took minutes on the event loop."""
+
+    def ingest_work(sections: int) -> int:
+        content = head + section * sections
+        return _lines_run(lambda: chunk_document(parse_document(content, fmt), "/doc"))
+
+    assert ingest_work(2400) < 10 * ingest_work(300)
 
 
 def test_markdown_sections_keep_headings_anchors_and_text() -> None:

@@ -2,11 +2,13 @@
 
 Re-ingesting a folder, or running the tests again, then embeds only the text that changed: the
 model is by far the slowest step of ingest. The cache is a SQLite file so several processes (the
-CLI and the local edge) can share it safely.
+CLI and the local edge) can share it safely; it is read and written on a worker thread, since a
+large document's tens of thousands of vectors take a while either way.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import sqlite3
 import threading
@@ -66,14 +68,14 @@ class CachedEmbedder:
     async def embed(self, texts: Sequence[str], kind: Kind) -> Vectors:
         items = list(texts)
         keys = [_key(self.model_id, kind, text) for text in items]
-        found = self._lookup(list(set(keys)))
+        found = await asyncio.to_thread(self._lookup, list(set(keys)))
         self.hits += sum(1 for key in keys if key in found)
         missing = {key: text for key, text in zip(keys, items, strict=True) if key not in found}
         if missing:
             vectors = await self._inner.embed(list(missing.values()), kind)
             for key, vector in zip(missing, vectors, strict=True):
                 found[key] = np.asarray(vector, dtype=np.float32)
-            self._store([(key, found[key].tobytes()) for key in missing])
+            await asyncio.to_thread(self._store, [(key, found[key].tobytes()) for key in missing])
             self.misses += len(missing)
         out = np.empty((len(items), self.dims), dtype=np.float32)
         for row, key in enumerate(keys):

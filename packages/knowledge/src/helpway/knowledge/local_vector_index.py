@@ -3,18 +3,24 @@
 Brute force is exact and fast enough for help centres (about 1.5 ms per query at 10k x 384 on
 one core). Vectors live in a SQLite file so the CLI can ingest while the local edge serves; each
 namespace's matrix is cached in memory and rebuilt when this process writes or when
-`PRAGMA data_version` shows that another process did.
+`PRAGMA data_version` shows that another process did. Every call runs on the index's one worker
+thread, as the local D1's do: writing a large document's vectors takes seconds, which the event
+loop (every request and socket of the local edge) must not wait for, and one thread keeps the
+connection and the cache free of races.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -33,6 +39,7 @@ from .vector_index import (
     matches_filter,
 )
 
+T = TypeVar("T")
 _ALL = "\0all"  # cache key of the whole index (queries without a namespace)
 
 
@@ -63,6 +70,10 @@ class LocalVectorIndex:
         self._check_identity()
         self._cache: dict[str, _Matrix] = {}
         self._data_version = self._version()
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vector-index")
+
+    async def _run(self, fn: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._thread, fn)
 
     def _check_identity(self) -> None:
         stored = dict(self._conn.execute("SELECT key, value FROM meta").fetchall())
@@ -108,18 +119,24 @@ class LocalVectorIndex:
             return self._mutated()
 
     async def insert(self, vectors: Sequence[VectorRecord]) -> Mutation:
-        return self._write(vectors, "INSERT OR IGNORE")
+        return await self._run(lambda: self._write(vectors, "INSERT OR IGNORE"))
 
     async def upsert(self, vectors: Sequence[VectorRecord]) -> Mutation:
-        return self._write(vectors, "INSERT OR REPLACE")
+        return await self._run(lambda: self._write(vectors, "INSERT OR REPLACE"))
 
     async def deleteByIds(self, ids: Sequence[str]) -> Mutation:
+        return await self._run(lambda: self._delete(ids))
+
+    def _delete(self, ids: Sequence[str]) -> Mutation:
         with self._conn:
             self._conn.execute("BEGIN")
             self._conn.executemany("DELETE FROM vectors WHERE id = ?", [(i,) for i in ids])
             return self._mutated()
 
     async def getByIds(self, ids: Sequence[str]) -> list[VectorRecord]:
+        return await self._run(lambda: self._get(ids))
+
+    def _get(self, ids: Sequence[str]) -> list[VectorRecord]:
         found: dict[str, VectorRecord] = {}
         for i in range(0, len(ids), 500):
             part = list(ids[i : i + 500])
@@ -165,7 +182,9 @@ class LocalVectorIndex:
     async def query(
         self, vector: Sequence[float], options: QueryOptions | None = None
     ) -> QueryResult:
-        options = options or {}
+        return await self._run(lambda: self._query(vector, options or {}))
+
+    def _query(self, vector: Sequence[float], options: QueryOptions) -> QueryResult:
         top_k = check_query(vector, options, self.dims)
         data = self._matrix(options.get("namespace"))
         q = np.asarray(vector, dtype=np.float32)
@@ -202,6 +221,9 @@ class LocalVectorIndex:
         return np.frombuffer(row[0], dtype=np.float32).tolist()
 
     async def describe(self) -> IndexInfo:
+        return await self._run(self._describe)
+
+    def _describe(self) -> IndexInfo:
         count = self._conn.execute("SELECT COUNT(*) FROM vectors").fetchone()[0]
         meta = dict(self._conn.execute("SELECT key, value FROM meta").fetchall())
         return {
@@ -212,4 +234,6 @@ class LocalVectorIndex:
         }
 
     def close(self) -> None:
+        """After every call already made has run."""
+        self._thread.shutdown(wait=True)
         self._conn.close()

@@ -21,10 +21,16 @@ def github_slug(text: str) -> str:
 
 
 class Slugger:
-    """Hands out unique slugs within one document, remembering ids already taken."""
+    """Hands out unique slugs within one document, remembering ids already taken.
+
+    Each base slug remembers the last suffix it handed out: ids are only ever added, so every
+    suffix below it is still taken, and the search resumes there — a page repeating one heading
+    thousands of times would otherwise try every suffix again for each, quadratic in the page.
+    """
 
     def __init__(self, taken: set[str] | None = None) -> None:
         self._taken: set[str] = set(taken or ())
+        self._last: dict[str, int] = {}
 
     def reserve(self, anchor: str) -> None:
         """Mark an explicit id as used so generated slugs never collide with it."""
@@ -32,9 +38,11 @@ class Slugger:
 
     def slug(self, text: str) -> str:
         base = github_slug(text) or "section"
-        candidate, n = base, 0
+        n = self._last.get(base, 0)
+        candidate = f"{base}-{n}" if n else base
         while candidate in self._taken:
             n += 1
             candidate = f"{base}-{n}"
+        self._last[base] = n
         self._taken.add(candidate)
         return candidate

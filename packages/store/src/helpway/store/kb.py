@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import astuple, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
+from operator import attrgetter
 from typing import Literal
 
 from .database import Database, Row, Statement
@@ -71,6 +72,10 @@ class KbChunk:
 
 _DOC_COLUMNS = ", ".join(f.name for f in fields(KbDocument))
 _CHUNK_COLUMNS = ", ".join(f.name for f in fields(KbChunk))
+# A row's values in column order. Not dataclasses.astuple: it deep-copies every field, which
+# took seconds for a large document's chunks on the caller's event loop.
+_doc_values = attrgetter(*(f.name for f in fields(KbDocument)))
+_chunk_values = attrgetter(*(f.name for f in fields(KbChunk)))
 
 
 async def get_document(db: Database, site_id: str, url: str) -> KbDocument | None:
@@ -116,11 +121,11 @@ async def save_document(db: Database, document: KbDocument, chunks: Sequence[KbC
             "source = excluded.source, content_hash = excluded.content_hash, "
             "chunk_count = excluded.chunk_count, updated_at = excluded.updated_at, "
             "status = excluded.status, error = excluded.error, manifest = excluded.manifest",
-            astuple(document),
+            _doc_values(document),
         ),
     ]
     statements += [
-        (f"INSERT INTO kb_chunks ({_CHUNK_COLUMNS}) VALUES ({chunk_marks})", astuple(chunk))
+        (f"INSERT INTO kb_chunks ({_CHUNK_COLUMNS}) VALUES ({chunk_marks})", _chunk_values(chunk))
         for chunk in chunks
     ]
     await db.batch(statements)
@@ -136,7 +141,7 @@ async def record_failure(db: Database, document: KbDocument) -> None:
         "ON CONFLICT (id) DO UPDATE SET status = 'failed', error = excluded.error, "
         "updated_at = excluded.updated_at, source = excluded.source, "
         "manifest = excluded.manifest",
-        astuple(replace(document, status="failed")),
+        _doc_values(replace(document, status="failed")),
     )
 
 

@@ -24,6 +24,7 @@ from helpway.knowledge.cloudflare.vectorize import VectorizeIndex
 from helpway.knowledge.cloudflare.workers_ai import WorkersAiEmbedder, WorkersAiGenerator
 from helpway.knowledge.confidence import AnswerPolicy
 from helpway.knowledge.knowledge_base import KnowledgeBase
+from helpway.knowledge.offload import inline
 from helpway.rooms.cloudflare.ratelimit import DurableLimiter
 from helpway.rooms.effects import Entry, ServerFrame
 from helpway.rooms.session import Session
@@ -50,6 +51,7 @@ def cloudflare_knowledge(db: Database, env: Any, settings: CloudflareSettings) -
         index=VectorizeIndex(env.VECTORIZE, settings.embedding_dims),
         generator=WorkersAiGenerator(env.AI, settings.chat_model),
         policy=AnswerPolicy(min_similarity=settings.min_similarity),
+        offload=inline,
     )
 
 
