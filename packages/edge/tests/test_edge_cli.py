@@ -165,6 +165,24 @@ def test_kb_ingest_reports_binary_and_oversized_files_and_fails(tmp_path: Path, 
     ]
 
 
+def test_kb_ingest_reports_a_file_that_is_no_document_and_ingests_the_rest(
+    tmp_path: Path, helpway
+) -> None:
+    """A file of an unknown type among the paths ended the command with a traceback, before
+    any document was ingested."""
+    data = tmp_path / "data"
+    shipping, blob = tmp_path / "shipping.md", tmp_path / "file.bin"
+    shipping.write_text("# Shipping\n\n## Norway\n\nFour to six working days.\n")
+    blob.write_bytes(b"\x89PNG")
+    helpway(data, "sites", "create", "--id", "shop", "--name", "Shoe shop")
+    run = helpway(data, "kb", "ingest", "--site", "shop", str(shipping), str(blob), ok=False)
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    assert "2 documents (1 added, 1 failed)" in run.stdout
+    failed = [line for line in run.stderr.splitlines() if line.startswith("failed: ")]
+    assert failed == [f"failed: {blob}: file.bin is not a Markdown, HTML or text file"]
+
+
 def test_cli_refusals_are_clear(tmp_path: Path, docs: Path, helpway) -> None:
     data = tmp_path / "data"
     unknown = helpway(data, "kb", "ingest", "--site", "nope", str(docs), ok=False)

@@ -347,17 +347,23 @@ class Ingestor:
 
         Documents ingested earlier from the same file or folder that it no longer gives — a page
         removed from the help centre, or every page after a change of `base_url` — are deleted,
-        so nothing stale is cited.
+        so nothing stale is cited. A file that is not a document is reported as failed, so the
+        other paths of the same command still ingest.
         """
         started = time.perf_counter()
         await self._check_site(site_id)
-        files, source = await asyncio.to_thread(_scan, path)
+        report = IngestReport()
+        try:
+            files, source = await asyncio.to_thread(_scan, path)
+        except NotADocumentError as exc:
+            failed = DocumentResult(str(path), "", "failed", error=str(exc))
+            await self._ingest_all(site_id, [failed], progress, report)
+            return report
         origin = _Origin(source)
         planned: list[_Planned | DocumentResult] = [
             _Planned(file, document_url(file.relative, file.format, base_url), None, origin)
             for file in files
         ]
-        report = IngestReport()
         seen = await self._ingest_all(site_id, planned, progress, report)
         previous = await kb_rows.list_documents(self._db, site_id, source=source)
         await self._prune(site_id, previous, seen, report)

@@ -37,7 +37,7 @@ class SourceFile:
 
 
 class NotADocumentError(ValueError):
-    """The file is too large or is not UTF-8 text."""
+    """The file is too large, is not UTF-8 text, or is not Markdown, HTML or text at all."""
 
 
 def read_document(path: Path) -> bytes:
@@ -79,7 +79,7 @@ def discover(root: Path) -> list[SourceFile]:
     if root.is_file():
         fmt = format_for_path(root)
         if fmt is None:
-            raise ValueError(f"{root} is not a Markdown, HTML or text file")
+            raise NotADocumentError(f"{root.name} is not a Markdown, HTML or text file")
         return [SourceFile(root, PurePosixPath(root.name), fmt, read_document(root))]
     candidates: list[tuple[Path, PurePosixPath, Format]] = []
     for folder, dirs, files in os.walk(root, followlinks=False):
