@@ -702,12 +702,15 @@ async def test_a_rating_on_the_object_reaches_d1_the_inbox_and_the_export(world:
     await room.message(d, json.dumps({"type": "close"}))
     rate = {"type": "rating.send", "client_id": "r1", "score": 5, "comment": "Great <b>help</b>"}
     await room.message(v, json.dumps({**rate, "score": 0}))
+    await room.message(v, json.dumps({**rate, "comment": "\u001b[2J\u0007 a\u0000"}))
     await room.message(v, json.dumps(rate))
     await room.message(v, json.dumps({**rate, "client_id": "r2", "score": 1}))
     assert [(e["code"], e["client_id"]) for e in of_type(v, "error")] == [
         ("invalid", "r1"),
+        ("invalid", "r1"),
         ("conflict", "r2"),
     ]
+    assert "control characters" in of_type(v, "error")[1]["message"]
     [rated] = [e for e in of_type(d, "event") if e["name"] == "rated"]
     assert rated["rating"] == {"score": 5, "comment": "Great <b>help</b>"}
     assert of_type(v, "ack")[-1]["seq"] == rated["seq"]

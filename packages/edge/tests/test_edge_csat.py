@@ -129,6 +129,9 @@ async def test_bad_ratings_get_clear_errors_and_keep_the_socket(client) -> None:
             (rating("bs", "4"), "invalid"),
             (rating("bf", 4.5), "invalid"),
             (rating("bl", 3, too_long), "invalid"),
+            (rating("esc", 3, "\u001b[2J\u001b[31mPWNED\u001b[0m\r\rfake\u0007"), "invalid"),
+            (rating("nul", 3, "a\u0000b"), "invalid"),
+            (rating("blank", 3, " \u200b"), "invalid"),
         ):
             await v.send(frame)
             refused, _ = await v.recv_until("error")

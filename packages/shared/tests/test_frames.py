@@ -1,7 +1,10 @@
 """Behaviour of the pydantic frame models that the rest of the system relies on."""
 
+import re
+from typing import Annotated
+
 import pytest
-from pydantic import ValidationError
+from pydantic import Field, TypeAdapter, ValidationError
 
 from helpway.shared import frames, limits, wire
 
@@ -55,6 +58,41 @@ def test_the_text_rule_and_its_reasons_agree_with_the_model(text: str, why: str 
     assert wire.text_problem(text) == why
     try:
         frames.SendMessage(type="message.send", client_id="c", text=text)
+    except ValidationError:
+        accepted = False
+    else:
+        accepted = True
+    assert accepted == (why is None)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text", "why"),
+    [
+        (wire.LINE, "Shop", None),
+        (wire.LINE, "Help\tdesk", wire.LINE_CONTROL),  # one line: not even tab or newline
+        (wire.LINE, "Help\n", wire.LINE_CONTROL),
+        (wire.LINE, "a\x00b", wire.LINE_CONTROL),
+        (wire.LINE, "\u200b", wire.BLANK),
+        (wire.LINE, " ", wire.BLANK),
+        (wire.LINE, "", wire.BLANK),
+        (wire.OPTIONAL_LINE, "", None),
+        (wire.OPTIONAL_LINE, "\x07", wire.LINE_CONTROL),
+        (wire.OPTIONAL_TEXT, "", None),
+        (wire.OPTIONAL_TEXT, "Fast.\n\tThanks", None),
+        (wire.OPTIONAL_TEXT, "\x1b[2J", wire.CONTROL),
+        (wire.OPTIONAL_TEXT, " \n", wire.BLANK),
+    ],
+)
+def test_each_typed_text_pattern_and_its_reason_agree(
+    pattern: str, text: str, why: str | None
+) -> None:
+    """pydantic's regex (the edge) and the codec's words for it (`wire.PATTERNS`, the widget
+    and the edge's refusals) say the same of every field held to a text rule."""
+    assert wire.PATTERNS[pattern](text) == why
+    assert (re.fullmatch(pattern, text) is not None) == (why is None)
+    model = TypeAdapter(Annotated[str, Field(pattern=pattern)])
+    try:
+        model.validate_python(text)
     except ValidationError:
         accepted = False
     else:

@@ -65,6 +65,19 @@ async def test_a_stored_value_todays_rules_refuse_takes_its_default(db: Database
     assert site.config.title == "Old shop" and site.config.color == "#2563eb"
 
 
+async def test_a_stored_text_from_before_the_text_rule_keeps_the_site_up(db: Database) -> None:
+    """A title or greeting saved before typed fields were held to `wire.LINE`/`wire.TEXT`
+    takes its default; the others stay."""
+    await db.run(
+        "INSERT INTO sites (id, name, config, created_at) VALUES ('older', ?, ?, 0)",
+        ("a\x00b", '{"title": " ", "greeting": "hi\\u0007", "assistant_name": "Sam"}'),
+    )
+    site = await sites.get_site(db, "older")
+    assert site is not None and site.name == "a\x00b"
+    assert (site.config.title, site.config.greeting) == ("Help", "Hi! How can we help?")
+    assert site.config.assistant_name == "Sam"
+
+
 async def test_the_visitors_email_is_kept_exported_and_shown_in_the_inbox(db: Database) -> None:
     await sites.create_site(db, name="Shop", site_id="shop")
     visitor, token = await visitors.create_visitor(db, "shop")

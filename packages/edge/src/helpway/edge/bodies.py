@@ -41,10 +41,10 @@ def describe(exc: ValidationError) -> str:
     first = exc.errors(include_url=False)[0]
     where = ".".join(str(part) for part in first["loc"]) or "body"
     pattern = first.get("ctx", {}).get("pattern")
-    if first["type"] == "string_pattern_mismatch" and pattern == wire.TEXT:
+    if first["type"] == "string_pattern_mismatch" and pattern in wire.PATTERNS:
         # Its pattern is a page of invisible and control code points: say which rule the text
         # broke instead, in the codec's words (the input itself is never echoed).
-        return f"{where}: {wire.text_problem(first['input'])}"
+        return f"{where}: {wire.PATTERNS[pattern](first['input'])}"
     return f"{where}: {first['msg']}"
 
 

@@ -35,6 +35,11 @@ EventName = Literal[
 ]
 Score = Annotated[int, Field(ge=limits.RATING_MIN, le=limits.RATING_MAX)]
 Comment = Annotated[str, Field(max_length=limits.MAX_RATING_COMMENT_CHARS)]
+# The comment a visitor sends with a rating: none (""), or held to `Text`'s rule (a stored
+# rating's `Comment` keeps the plain limit, like the log's entries).
+SentComment = Annotated[
+    str, Field(max_length=limits.MAX_RATING_COMMENT_CHARS, pattern=wire.OPTIONAL_TEXT)
+]
 ErrorCode = Literal[
     "bad_frame",
     "too_large",
@@ -105,7 +110,7 @@ class SendRating(Frame):
     type: Literal["rating.send"]
     client_id: ClientId
     score: Score
-    comment: Comment = ""
+    comment: SentComment = ""
 
 
 # ---- agents' actions (a visitor sending one gets `forbidden`)

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from . import hours, limits
+from . import hours, limits, wire
 from .frames import (
     Author,
     Citation,
@@ -29,6 +29,40 @@ from .frames import (
 
 Token = Annotated[str, Field(min_length=1, max_length=limits.MAX_TOKEN_CHARS)]
 Url = Annotated[str, Field(max_length=limits.MAX_URL_CHARS)]
+
+
+def _page_url(url: str) -> str:
+    """A page's address, as a browser's `location` gives it: with a scheme, and no character
+    that draws nothing (`wire.unseen`: a browser percent-encodes them). So the console's *Page*
+    field shows the address itself: no bidi control reverses it, no space or control cuts it."""
+    if any(wire.unseen(char) for char in url) or not urlsplit(url).scheme:
+        raise ValueError("is not a URL (a scheme, and no spaces, controls or invisible characters)")
+    return url
+
+
+def _web_page_url(url: str) -> str:
+    """Only a web page has an origin to check against the site's: anything else (javascript:,
+    a path) is not a page the widget runs on, refused as such before the origin check."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("is not a web page's URL (http:// or https:// and a host)")
+    return url
+
+
+PageUrl = Annotated[Url, AfterValidator(_page_url)]
+WebPageUrl = Annotated[PageUrl, AfterValidator(_web_page_url)]
+# A one-line field someone types (a name, a title, a label): `wire.LINE`, no control character
+# and a visible one; a text shown as a bubble (a greeting) is held to a message's `wire.TEXT`.
+Line = Annotated[str, Field(pattern=wire.LINE)]
+# An e-mail address: one @, a dot in the domain, no space, control character or angle bracket.
+Email = Annotated[
+    str,
+    Field(
+        min_length=3,
+        max_length=254,
+        pattern=r"^[^@\s<>\x00-\x1f]+@[^@\s<>\x00-\x1f]+\.[^@\s<>\x00-\x1f]+$",
+    ),
+]
 
 
 class Body(BaseModel):
@@ -55,7 +89,13 @@ Position = Literal["left", "right"]
 # A colour goes into the widget's CSS as is: only hex, so nothing else can be smuggled in.
 Color = Annotated[str, Field(pattern=r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")]
 Clock = Annotated[str, Field(pattern=r"^[0-2][0-9]:[0-5][0-9]$")]
-Greeting = Annotated[str, Field(max_length=500)]
+# A greeting or away message is drawn as the assistant's bubble: a message's rule. The main
+# `greeting` may be "" (no greeting bubble); one given for a language may not.
+Greeting = Annotated[str, Field(min_length=1, max_length=500, pattern=wire.TEXT)]
+OptionalGreeting = Annotated[str, Field(max_length=500, pattern=wire.OPTIONAL_TEXT)]
+Title = Annotated[Line, Field(min_length=1, max_length=80)]
+AssistantName = Annotated[Line, Field(min_length=1, max_length=60)]
+LauncherText = Annotated[str, Field(max_length=40, pattern=wire.OPTIONAL_LINE)]
 
 
 def _avatar_url(url: str) -> str:
@@ -112,15 +152,15 @@ class WidgetSettings(Body):
     gets the first of their browser's languages the site allows, else the default. `greeting`
     is said in any language `greetings` has no text for."""
 
-    title: Annotated[str, Field(min_length=1, max_length=80)] = "Help"
-    greeting: Greeting = "Hi! How can we help?"
+    title: Title = "Help"
+    greeting: OptionalGreeting = "Hi! How can we help?"
     greetings: dict[Language, Greeting] = Field(default_factory=dict)
     color: Color = "#2563eb"
-    assistant_name: Annotated[str, Field(min_length=1, max_length=60)] = "Assistant"
+    assistant_name: AssistantName = "Assistant"
     default_language: Language = "en"
     languages: Annotated[list[Language], Field(min_length=1, max_length=7)] = ["en"]
     position: Position = "right"
-    launcher_text: Annotated[str, Field(max_length=40)] = ""
+    launcher_text: LauncherText = ""
     avatar_url: AvatarUrl | None = None
     business_hours: BusinessHours | None = None
 
@@ -137,15 +177,15 @@ class WidgetSettingsUpdate(Body):
     """A change to a site's widget: each field given replaces the stored one, the others stay
     (`business_hours: null` removes the hours: always open)."""
 
-    title: Annotated[str, Field(min_length=1, max_length=80)] | None = None
-    greeting: Greeting | None = None
+    title: Title | None = None
+    greeting: OptionalGreeting | None = None
     greetings: dict[Language, Greeting] | None = None
     color: Color | None = None
-    assistant_name: Annotated[str, Field(min_length=1, max_length=60)] | None = None
+    assistant_name: AssistantName | None = None
     default_language: Language | None = None
     languages: Annotated[list[Language], Field(min_length=1, max_length=7)] | None = None
     position: Position | None = None
-    launcher_text: Annotated[str, Field(max_length=40)] | None = None
+    launcher_text: LauncherText | None = None
     avatar_url: AvatarUrl | None = None
     business_hours: BusinessHours | None = None
 
@@ -186,16 +226,14 @@ class WidgetConfig(Body):
 class VisitorEmail(Body):
     """An e-mail the visitor leaves for the team to reply to (outside business hours)."""
 
-    email: Annotated[
-        str, Field(min_length=3, max_length=254, pattern=r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
-    ]
+    email: Email
 
 
 class VisitorPage(Body):
     """The page the visitor is on now, after a single-page app navigated (the agents' context
     panel shows it); on an origin the site allows."""
 
-    page_url: Url
+    page_url: WebPageUrl
 
 
 class VisitorSessionRequest(Body):
@@ -207,12 +245,12 @@ class VisitorSessionRequest(Body):
 
     site_id: Id
     visitor_token: Token | None = None
-    page_url: Url | None = None
-    locale: Annotated[str, Field(max_length=35)] | None = None
+    page_url: PageUrl | None = None
+    locale: Annotated[Line, Field(max_length=35)] | None = None
     user_id: Annotated[str, Field(min_length=1, max_length=256)] | None = None
     user_hash: Annotated[str, Field(pattern=r"^[0-9a-fA-F]{64}$")] | None = None
     # The browser's IANA time zone ("Asia/Bangkok"), so agents see the visitor's local time.
-    time_zone: Annotated[str, Field(max_length=64, pattern=r"^[A-Za-z0-9_+\-/]+$")] | None = None
+    time_zone: TimeZone | None = None
     # Resume a known visitor, never start one: without a visitor to resume the answer is 204
     # (no session). The widget's frame asks so when the browser refuses it storage, to learn
     # whether the edge's cookie names a visitor before anyone opens the chat.
@@ -318,7 +356,7 @@ class CannedResponseIn(Body):
     would refuse is refused here, where the admin is told why."""
 
     shortcut: Shortcut
-    title: Annotated[str, Field(min_length=1, max_length=limits.MAX_TITLE_CHARS)]
+    title: Annotated[Line, Field(min_length=1, max_length=limits.MAX_TITLE_CHARS)]
     text: Text
 
 
@@ -362,7 +400,7 @@ Origin = Annotated[
     str, Field(min_length=1, max_length=limits.MAX_URL_CHARS), AfterValidator(normalize_origin)
 ]
 Origins = Annotated[list[Origin], Field(max_length=50)]
-SiteName = Annotated[str, Field(min_length=1, max_length=100)]
+SiteName = Annotated[Line, Field(min_length=1, max_length=100)]
 
 
 class SiteIn(Body):
@@ -437,7 +475,9 @@ class RoleUpdate(Body):
 class InviteIn(Body):
     """Invite an e-mail to the site as an agent (admins) or an admin (owners)."""
 
-    email: Annotated[str, Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")]
+    email: Annotated[
+        str, Field(min_length=3, max_length=254, pattern=r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+$")
+    ]
     role: Literal["agent", "admin"] = "agent"
 
 

@@ -71,9 +71,57 @@ def text_problem(text: str) -> str | None:
     return None if visible else BLANK
 
 
-# The patterns `spec_export` emits, each with what says why a value fails it; any other
-# pattern refuses every value until the codec learns it.
-_PATTERNS = {TEXT: text_problem}
+def unseen(char: str) -> bool:
+    """Whether a character draws nothing or controls: a C0 or C1 control, DEL, white space or an
+    invisible format character (a bidi control among them). A URL holds none of them: a browser
+    percent-encodes them, and shown raw they hide or reverse part of it."""
+    point = ord(char)
+    if point < 32 or 0x7F <= point <= 0x9F:
+        return True
+    return any(low <= point <= high for low, high in _INVISIBLE)
+
+
+# A one-line field (a name, a title, a label): the text rule without tab and line feed either,
+# since nothing draws them on one line and a name or a log line they split misleads.
+_LINE_CONTROLS = ((0x0, 0x1F),)
+LINE_CONTROL = "must not contain control characters (U+0000 to U+001F)"
+LINE = (
+    "^[^" + _class(_LINE_CONTROLS) + "]*"
+    "[^" + _class(_INVISIBLE) + _class(_LINE_CONTROLS) + "]"
+    "[^" + _class(_LINE_CONTROLS) + "]*$"
+)  # fmt: skip
+# An optional text (a rating's comment) or line (a launcher's label): empty, or held to the rule.
+OPTIONAL_TEXT = "^$|" + TEXT
+OPTIONAL_LINE = "^$|" + LINE
+
+
+def line_problem(text: str) -> str | None:
+    """Why a one-line field may not be saved (`BLANK` or `LINE_CONTROL`), None when it may."""
+    for char in text:
+        if ord(char) < 32:
+            return LINE_CONTROL
+    return text_problem(text)
+
+
+def optional_text_problem(text: str) -> str | None:
+    """`text_problem`, but nothing at all is fine too."""
+    return None if text == "" else text_problem(text)
+
+
+def optional_line_problem(text: str) -> str | None:
+    """`line_problem`, but nothing at all is fine too."""
+    return None if text == "" else line_problem(text)
+
+
+# The patterns of typed text, each with what says why a value fails it (the codec's words, and
+# the edge's in its refusals); any other pattern `spec_export` emits refuses every value until
+# the codec learns it.
+PATTERNS = {
+    TEXT: text_problem,
+    LINE: line_problem,
+    OPTIONAL_TEXT: optional_text_problem,
+    OPTIONAL_LINE: optional_line_problem,
+}
 
 
 def _type_ok(value: object, kind: str) -> bool:
@@ -100,7 +148,7 @@ def _check_string(value: str, schema: dict, path: str) -> str | None:
     if "maxLength" in schema and len(value) > schema["maxLength"]:
         return path + ": too long"
     if "pattern" in schema:
-        why = _PATTERNS.get(schema["pattern"])
+        why = PATTERNS.get(schema["pattern"])
         problem = "malformed" if why is None else why(value)
         if problem is not None:
             return path + ": " + problem

@@ -10,6 +10,7 @@ As on the socket, a visitor's pages never hold agents-only entries (notes, assig
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
@@ -102,6 +103,17 @@ def _indented(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\n    ")
 
 
+# Control characters but tab and line feed, as `\u001b`: the text rule keeps them out of what is
+# sent now, but a room's older entries (and names) may hold them, and a transcript is read in
+# terminals and editors, where an escape sequence would redraw the screen or hide lines.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _escaped(text: str) -> str:
+    return _CONTROLS.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+
+
 def transcript_text(body: rest.Transcript) -> str:
     lines = [f"Conversation {body.conversation_id} (site {body.site_id}, {body.status})", ""]
     for entry in body.entries:
@@ -115,7 +127,7 @@ def transcript_text(body: rest.Transcript) -> str:
             continue
         lines.append(f"[{_when(entry.created_at)}] {who}: {_indented(entry.text)}")
         lines += [f"    source: {c.title} <{c.url}>" for c in entry.citations]
-    return "\n".join(lines) + "\n"
+    return _escaped("\n".join(lines)) + "\n"
 
 
 ROUTES = [

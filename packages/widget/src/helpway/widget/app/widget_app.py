@@ -653,7 +653,8 @@ _ZONE_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+-
 
 def _time_zone() -> str | None:
     """The browser's IANA time zone, for the agents' view of the visitor's local time; None
-    unless it is a plain zone name, because the edge refuses a session carrying anything else."""
+    unless it is a plain zone name, because the edge refuses a session carrying anything else
+    (a zone it does not know too: "Etc/Unknown" is what a browser says that cannot tell)."""
     zone = str(transport.bridge.timeZone())
     plain = 0 < len(zone) <= 64 and all(char in _ZONE_CHARS for char in zone)
-    return zone if plain else None
+    return zone if plain and zone != "Etc/Unknown" else None
