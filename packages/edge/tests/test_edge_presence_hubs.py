@@ -4,6 +4,7 @@ close or die; every console of the site is told the site's presence when it chan
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -194,3 +195,37 @@ async def test_an_agent_removed_from_the_site_leaves_its_presence(hubs: Any) -> 
     await hubs.remove("dana")
     assert last(hubs, eli) == {"eli": "away"}
     assert not await hubs.anyone_online()
+
+
+async def test_consoles_of_a_site_closing_at_once_leave_the_hub_consistent() -> None:
+    """Two unsubscribes interleaved at the presence fan-out: the first waits on a slow console
+    while the second, its last one, leaves and drops the site. The first then went on to drop
+    it again (`KeyError: 'demo'`, and the rest of its loop skipped)."""
+    hub = InboxHub(ttl_ms=TTL)
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    async def slow(frame: frames.InboxUpdate | frames.SitePresence) -> None:
+        if release.is_set():
+            return
+        entered.set()
+        await release.wait()
+
+    async def fast(frame: frames.InboxUpdate | frames.SitePresence) -> None:
+        return None
+
+    slow_console = await hub.subscribe([SITE], fast, agent_id="agent-dana", name="Dana")
+    leaving = await hub.subscribe([SITE], fast, agent_id="agent-eli", name="Eli")
+    slow_console.send = slow  # from here on, this console's peer reads slowly
+    first = asyncio.create_task(hub.unsubscribe(leaving))
+    await entered.wait()  # the first unsubscribe is fanning Eli's leaving out to Dana
+    await hub.unsubscribe(slow_console)  # Dana's console closes too: the site is empty
+    release.set()
+    await first  # raised KeyError before the fix
+    assert hub.subscribers(SITE) == 0 and not await hub.anyone_online(SITE)
+    got: list[dict[str, Any]] = []
+
+    async def record(frame: frames.InboxUpdate | frames.SitePresence) -> None:
+        got.append(json.loads(frame.model_dump_json()))
+
+    await hub.subscribe([SITE], record, agent_id="agent-eli", name="Eli")
+    assert [[a["name"] for a in f["agents"]] for f in got] == [["Eli"]]

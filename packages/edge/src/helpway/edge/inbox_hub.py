@@ -137,18 +137,22 @@ class InboxHub:
             if site is None:
                 continue
             changed = site.update(now)
-            if changed is None and newcomer is None:
-                if not site.sockets and site_id not in self._by_site:
-                    del self._presence[site_id]
-                continue
-            frame = presence_frame(site_id, site.agents(now))
-            if changed is not None:
-                targets = list(self._by_site.get(site_id, ()))
-            else:
-                targets = [newcomer] if newcomer is not None else []
-            await self._fan_out(targets, frame)
-            if not site.sockets and site_id not in self._by_site:
-                del self._presence[site_id]
+            if changed is not None or newcomer is not None:
+                frame = presence_frame(site_id, site.agents(now))
+                if changed is not None:
+                    targets = list(self._by_site.get(site_id, ()))
+                else:
+                    targets = [newcomer] if newcomer is not None else []
+                await self._fan_out(targets, frame)
+            self._drop_if_empty(site_id, site)
+
+    def _drop_if_empty(self, site_id: str, site: Presence) -> None:
+        """Forget a site's presence once nobody is subscribed. Checked against `site` as looked
+        up before the fan-out awaited: meanwhile another unsubscribe may have dropped it (and a
+        newcomer made the site a fresh one, which is not ours to drop)."""
+        mine = self._presence.get(site_id) is site
+        if mine and not site.sockets and site_id not in self._by_site:
+            del self._presence[site_id]
 
     async def disconnect(self, site_id: str, agent_id: str) -> int:
         """The agent no longer answers for the site: its inbox sockets subscribed to the site
