@@ -13,6 +13,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from helpway.edge.local.settings import Settings, SettingsError, load_dev_vars, parse_dev_vars
 
 from .conftest import ROOT
@@ -122,7 +124,25 @@ def test_dev_vars_fill_the_environment_below_real_variables(tmp_path: Path) -> N
     environ = {"HELPWAY_DEV_VARS": str(file), "PORT": "9999"}
     assert load_dev_vars(environ) == ["HELPWAY_DATA"]
     assert environ["HELPWAY_DATA"] == "from-file" and environ["PORT"] == "9999"
-    assert load_dev_vars({"HELPWAY_DEV_VARS": str(tmp_path / "missing")}) == []
+
+
+def test_a_dev_vars_file_named_but_missing_is_an_error(tmp_path: Path) -> None:
+    """Named by `HELPWAY_DEV_VARS` and missing (a typo): said, not ignored — the CLI would work
+    on the default `.data/` instead. The default `.dev.vars` is optional."""
+    missing = tmp_path / "missing.vars"
+    with pytest.raises(SettingsError, match=r"HELPWAY_DEV_VARS names .*missing\.vars"):
+        load_dev_vars({"HELPWAY_DEV_VARS": str(missing)})
+    env = {k: v for k, v in os.environ.items() if k not in ("HELPWAY_DATA", "PORT")}
+    env["HELPWAY_DEV_VARS"] = str(missing)
+    listed = subprocess.run(
+        ["uv", "run", "--frozen", "helpway", "sites", "list"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert listed.returncode != 0 and "missing.vars, which does not exist" in listed.stderr
 
 
 def test_the_cli_reads_its_data_folder_from_dev_vars(tmp_path: Path) -> None:

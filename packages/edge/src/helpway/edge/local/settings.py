@@ -140,11 +140,16 @@ def parse_dev_vars(text: str) -> dict[str, str]:
 
 def load_dev_vars(environ: MutableMapping[str, str] = os.environ) -> list[str]:
     """Put `.dev.vars` (or the file `HELPWAY_DEV_VARS` names) into `environ`, never replacing
-    a variable already set; returns the names it set. A missing file sets nothing."""
-    path = Path(environ.get("HELPWAY_DEV_VARS") or DEV_VARS)
+    a variable already set; returns the names it set. A missing `.dev.vars` sets nothing (it is
+    optional), but a missing file `HELPWAY_DEV_VARS` names is a `SettingsError`: the developer
+    asked for those settings, and without them the CLI would work on the default data."""
+    named = environ.get("HELPWAY_DEV_VARS")
+    path = Path(named or DEV_VARS)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
+        if named:
+            raise SettingsError(f"HELPWAY_DEV_VARS names {path}, which does not exist") from None
         return []
     except OSError as exc:
         raise SettingsError(f"cannot read {path}: {exc.strerror or exc}") from None
