@@ -86,3 +86,46 @@ async def test_api_answers_are_never_sniffed_or_cached(api: Any) -> None:
         assert response.headers["content-type"].startswith("application/json")
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["cache-control"] == "no-store"
+
+
+async def test_kb_document_urls_are_web_addresses_site_paths_or_upload_names(api: Any) -> None:
+    """Search returns a document's URL and answers cite it: a `javascript:` one was stored and
+    served by the public search, one click from running on the help centre's page."""
+    agent = await api.agent()
+    auth = {"authorization": f"Bearer {agent['token']}"}
+    marker = f"kburl{next(_n)}"
+    document = {"site_id": "demo", "content": f"# {marker}\n\nWhere to find us.", "format": "text"}
+    refused_urls = [
+        "javascript:alert(document.domain)//",
+        "not a url",
+        "data:text/html,<script>alert(1)</script>",
+        "//evil.example/help",
+        "/\\evil.example/help",
+        "ftp://files.example/help.md",
+        "https://",
+        "help/relative",
+        "/help/line\nbreak",
+        "upload:",
+    ]
+    for url in refused_urls:
+        refused = await api.http.post(
+            "/api/kb/documents", json={**document, "url": url}, headers=auth
+        )
+        body = refused.json()
+        assert (refused.status_code, body["code"]) == (422, "invalid"), url
+        assert body["message"].startswith("url: "), url
+    accepted_urls = [
+        f"https://help.example.com/{marker}#where",
+        f"http://help.example.com/{marker}",
+        f"/help/{marker}",
+        f"upload:{marker} notes.md",
+    ]
+    for url in accepted_urls:
+        accepted = await api.http.post(
+            "/api/kb/documents", json={**document, "url": url}, headers=auth
+        )
+        assert accepted.status_code == 200, (url, accepted.text)
+    listed = await api.http.get("/api/kb/documents", params={"site_id": "demo"}, headers=auth)
+    stored = {d["url"] for d in listed.json()["documents"]}
+    assert {url.split("#")[0] for url in accepted_urls} <= stored
+    assert not stored & set(refused_urls)

@@ -590,11 +590,39 @@ def _document_size(content: str) -> str:
     return content
 
 
+_UPLOAD = "upload:"
+
+
+def _kb_document_url(url: str) -> str:
+    """Where a KB document is published, which search returns and answers cite: an http(s) URL,
+    a path on the site's own origin ("/help/billing", as the CLI stores "/kb/SITE/..."), or an
+    uploaded file's `upload:` name, cited without a link. Never javascript: or data:, nor a
+    protocol-relative "//host" (browsers read a backslash as a slash)."""
+    if any(char < " " or char == "\x7f" for char in url):
+        raise ValueError("must not hold control characters")
+    if url.startswith(_UPLOAD) and url[len(_UPLOAD) :].strip():
+        return url
+    if "\\" in url or " " in url:
+        raise ValueError("must not hold spaces or backslashes")
+    parts = urlsplit(url)
+    if parts.scheme in ("http", "https") and parts.hostname:
+        return url
+    if not parts.scheme and not parts.netloc and url.startswith("/") and not url.startswith("//"):
+        return url
+    raise ValueError(
+        "must be an http(s):// URL, a path on the site starting with /, or an upload: name"
+    )
+
+
 class KbDocumentIn(Body):
     """One document to ingest through the admin API (the CLI reads files instead)."""
 
     site_id: Id
-    url: Annotated[str, Field(min_length=1, max_length=limits.MAX_URL_CHARS)]
+    url: Annotated[
+        str,
+        Field(min_length=1, max_length=limits.MAX_URL_CHARS),
+        AfterValidator(_kb_document_url),
+    ]
     title: Annotated[str, Field(max_length=limits.MAX_TITLE_CHARS)] = ""
     content: Annotated[
         str,
