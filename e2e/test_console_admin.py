@@ -53,6 +53,10 @@ def test_an_owner_runs_the_site_from_the_settings_page(browser: Browser, edge: E
     snippet = widget_tag(edge.url)
     site = page.get_by_role("region", name="Site", exact=True)
     expect(page.get_by_label("Snippet")).to_have_value(snippet)
+    # Beside the origins: an empty box opens the site to every page.
+    expect(site.locator(".ha-field-origins .ha-hint")).to_contain_text(
+        "Left empty (or *), any page on the web may use the widget."
+    )
     site.get_by_role("button", name="Copy").click()
     expect(site.locator(".ha-actions [role=status]").last).to_have_text("Copied.")
     assert page.evaluate("navigator.clipboard.readText()") == snippet

@@ -160,8 +160,8 @@ class AdminPage:
             "origins",
             "Allowed origins",
             "textarea",
-            hint="One per line, like https://shop.example. The widget runs on these pages only; "
-            "none: any page.",
+            hint="One per line, like https://shop.example: the widget runs on these pages only. "
+            "Left empty (or *), any page on the web may use the widget.",
         )
         site.appendChild(self.site_form.node)
         site.appendChild(element("h3", "", "Snippet"))
