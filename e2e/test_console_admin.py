@@ -72,6 +72,11 @@ def test_an_owner_runs_the_site_from_the_settings_page(browser: Browser, edge: E
         "Write a colour as #rgb or #rrggbb, like #2563eb."
     )
     expect(widget.get_by_label("Colour")).to_have_attribute("aria-invalid", "true")
+    widget.get_by_label("Colour").fill("#fff")  # white on white: the edge refuses it
+    widget.get_by_role("button", name="Save widget").click()
+    expect(widget.locator(".ha-field-color .ha-field-error")).to_contain_text(
+        "too light", timeout=TIMEOUT_MS
+    )
     widget.get_by_label("Colour").fill("#0f766e")
     widget.get_by_label("Position").select_option("left")
     widget.get_by_label("Launcher text").fill("Questions?")

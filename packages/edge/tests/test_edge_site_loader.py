@@ -31,7 +31,7 @@ def test_the_placeholder_gets_the_sites_look_and_config() -> None:
         title="Shop",
         greeting="Hi </script>",
         greetings={"es": "¡Hola!"},
-        color="#0a7",
+        color="#075",
         assistant_name="Bot",
         languages=["en", "es"],
         launcher_text="Ayuda",
@@ -42,7 +42,7 @@ def test_the_placeholder_gets_the_sites_look_and_config() -> None:
     boot = _boot(served)
     assert boot["site"] == "shop"
     assert boot["look"]["label"] == "Abrir chat" and boot["look"]["text"] == "Ayuda"
-    assert ":host{--hw-accent:#0a7}" in boot["look"]["css"]
+    assert ":host{--hw-accent:#075}" in boot["look"]["css"]
     inlined = json.loads(unquote(boot["frame"].removeprefix("&config=")))
     assert inlined["greeting"] == "Hi </script>" and inlined["greetings"] == {"es": "¡Hola!"}
     assert "agents_online" not in inlined  # presence comes with the session

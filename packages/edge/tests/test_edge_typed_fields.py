@@ -149,3 +149,16 @@ def test_the_text_transcript_escapes_control_characters_of_older_entries() -> No
     assert not any((ord(c) < 32 and c not in "\n\t") or 0x7F <= ord(c) <= 0x9F for c in text)
     assert "\\u001b[2J\\u001b[31mPWNED" in text and "fake\\u0000\\u009b" in text
     assert "Ann\\u0007 (visitor)" in text and "bad\\u001b[0m\tday" in text
+
+
+@pytest.mark.parametrize("color", ["#fff", "#FFFF00", "#abc", "#f97316"])
+async def test_a_colour_white_text_is_unreadable_on_is_refused(api: Any, color: str) -> None:
+    """The widget draws white on the site's colour (launcher, the visitor's bubbles) and the
+    colour on white (links, outlines): below WCAG's 3:1 for large text and controls, refused."""
+    async with _own_site(api) as (site_id, headers):
+        path = f"/api/sites/{site_id}/widget"
+        refused = await api.http.post(path, json={"color": color}, headers=headers)
+        _refused(refused, "color")
+        assert "below the 3:1" in refused.json()["message"]
+        fine = await api.http.post(path, json={"color": "#0f766e"}, headers=headers)
+        assert fine.status_code == 200 and fine.json()["color"] == "#0f766e"

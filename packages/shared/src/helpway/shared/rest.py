@@ -6,6 +6,7 @@ Errors are always `ErrorBody` with an HTTP status that fits; the `code` values a
 
 from __future__ import annotations
 
+from math import floor
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
@@ -86,8 +87,43 @@ class ErrorBody(Body):
 # right to left.
 Language = Literal["en", "es", "id", "pt", "th", "ar", "he"]
 Position = Literal["left", "right"]
+# WCAG's least contrast for large text and controls (1.4.3, 1.4.11).
+MIN_CONTRAST = 3.0
+
+
+def _channel(hex_pair: str) -> float:
+    value = int(hex_pair, 16) / 255
+    return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
+
+
+def _contrast_with_white(color: str) -> float:
+    """WCAG's contrast ratio of a #rgb or #rrggbb colour with white (1 to 21)."""
+    digits = color[1:] if len(color) == 7 else "".join(char * 2 for char in color[1:])
+    red, green, blue = (_channel(digits[i : i + 2]) for i in (0, 2, 4))
+    luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
+    return 1.05 / (luminance + 0.05)
+
+
+def _readable_with_white(color: str) -> str:
+    """The widget draws white on the site's colour (the launcher, the visitor's own bubbles, the
+    send button) and the colour on white (links, outlines, the focused box): below 3:1 either
+    is unreadable (#fff made the launcher white on white and the visitor's bubbles invisible)."""
+    ratio = _contrast_with_white(color)
+    if ratio < MIN_CONTRAST:
+        raise ValueError(
+            f"is too light: white text on it has a contrast of {floor(ratio * 100) / 100}:1, below "
+            "the 3:1 "
+            "large text and buttons need (WCAG); pick a darker shade"
+        )
+    return color
+
+
 # A colour goes into the widget's CSS as is: only hex, so nothing else can be smuggled in.
-Color = Annotated[str, Field(pattern=r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")]
+Color = Annotated[
+    str,
+    Field(pattern=r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$"),
+    AfterValidator(_readable_with_white),
+]
 Clock = Annotated[str, Field(pattern=r"^[0-2][0-9]:[0-5][0-9]$")]
 # A greeting or away message is drawn as the assistant's bubble: a message's rule. The main
 # `greeting` may be "" (no greeting bubble); one given for a language may not.
