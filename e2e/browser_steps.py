@@ -1,6 +1,6 @@
 """The steps many browser tests take the same way on a real edge: an agent signs in to the
 console, a visitor opens the widget and writes in it, a page's socket frames are kept, a
-page's requests are held back and let go.
+page's requests are held back and let go, a browser refuses the widget's frame storage.
 
 Written once so that a change to the login form, the launcher or the message box is mended in
 one place, not in every test that goes through them."""
@@ -10,7 +10,15 @@ from __future__ import annotations
 import json
 
 from edge_process import AGENT
-from playwright.sync_api import FrameLocator, Page, Route, WebSocket, expect
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    FrameLocator,
+    Page,
+    Route,
+    WebSocket,
+    expect,
+)
 
 TIMEOUT_MS = 30_000
 
@@ -47,6 +55,24 @@ def open_widget(page: Page, origin: str) -> FrameLocator:
     page.locator('button[aria-label="Open chat"]').click()
     expect(page.locator("helpway-widget[data-ready]")).to_have_count(1, timeout=TIMEOUT_MS)
     return panel(page)
+
+
+def blocking_frame_storage(browser: Browser) -> tuple[BrowserContext, Page]:
+    """A context whose pages' third-party frames get no cookies or storage of their own (as
+    Chromium's third-party cookie restrictions do): the widget's frame, on the edge's origin,
+    is refused storage and keeps its visitor in the edge's partitioned cookie."""
+    context = browser.new_context()
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send(
+        "Network.setCookieControls",
+        {
+            "enableThirdPartyCookieRestriction": True,
+            "disableThirdPartyCookieMetadata": True,
+            "disableThirdPartyCookieHeuristics": True,
+        },
+    )
+    return context, page
 
 
 def say(chat: FrameLocator, text: str) -> None:

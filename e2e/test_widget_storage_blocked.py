@@ -15,10 +15,10 @@ import time
 from collections.abc import Callable
 
 import pytest
-from browser_steps import open_widget, record_frames, say
+from browser_steps import blocking_frame_storage, open_widget, record_frames, say
 from edge_process import Edge, agent_says
 from host_pages import HostSite
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Response, expect
+from playwright.sync_api import Browser, ConsoleMessage, Page, Response, expect
 
 TIMEOUT_MS = 30_000
 QUESTION = "How do I reset my password?"
@@ -38,22 +38,6 @@ HOST_ASKS = """async (edge) => {
 }"""
 
 
-def _blocking(browser: Browser) -> tuple[BrowserContext, Page]:
-    """A context whose pages' third-party frames get no cookies or storage of their own."""
-    context = browser.new_context()
-    page = context.new_page()
-    cdp = context.new_cdp_session(page)
-    cdp.send(
-        "Network.setCookieControls",
-        {
-            "enableThirdPartyCookieRestriction": True,
-            "disableThirdPartyCookieMetadata": True,
-            "disableThirdPartyCookieHeuristics": True,
-        },
-    )
-    return context, page
-
-
 def _uncaught(page: Page) -> list[str]:
     """Every uncaught error and unhandled rejection of the page and its frames, as they come:
     the host page runs no script of its own that could throw, so each one is the widget's."""
@@ -65,7 +49,7 @@ def _uncaught(page: Page) -> list[str]:
 def test_the_chat_survives_a_reload_without_frame_storage(
     browser: Browser, edge: Edge, site: HostSite
 ) -> None:
-    context, page = _blocking(browser)
+    context, page = blocking_frame_storage(browser)
     uncaught = _uncaught(page)
     with page.expect_response(_session) as started:
         chat = open_widget(page, site.url)
@@ -87,9 +71,8 @@ def test_the_chat_survives_a_reload_without_frame_storage(
     expect(answer).to_have_count(1, timeout=TIMEOUT_MS)
 
     # Reset (a shared computer): the panel closes and the frame, having forgotten the visitor,
-    # finds nobody to resume; the next visitor starts afresh, after a reload too. (The reload
-    # waits for the frame to have forgotten: a reset that navigation cuts off before the frame
-    # hears it is not covered.)
+    # finds nobody to resume; the next visitor starts afresh, after a reload too. (Here the
+    # reload waits for the frame to have forgotten; test_widget_reset navigates at once.)
     with page.expect_response(_forgotten), page.expect_response(_resumed) as asked:
         page.evaluate("Helpway('reset')")
     assert asked.value.status == 204
@@ -158,7 +141,7 @@ def test_a_returning_visitor_without_frame_storage_gets_the_unread_badge(
 ) -> None:
     """On both runtimes: Brython is the browser without WebAssembly's."""
     browser = request.getfixturevalue("browser" if runtime == "micropython" else "no_wasm_browser")
-    context, page = _blocking(browser)
+    context, page = blocking_frame_storage(browser)
     uncaught = _uncaught(page)
     received: list[dict] = []
     record_frames(page, received, only="/ws/conversations/")
@@ -192,7 +175,7 @@ def test_a_returning_visitor_without_frame_storage_gets_the_unread_badge(
 def test_a_strangers_page_view_without_frame_storage_makes_no_visitor(
     browser: Browser, edge: Edge, site: HostSite
 ) -> None:
-    context, page = _blocking(browser)
+    context, page = blocking_frame_storage(browser)
     uncaught = _uncaught(page)
     errors = _console_errors(page)
     before = _visitors(edge)

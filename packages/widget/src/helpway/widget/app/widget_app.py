@@ -213,9 +213,14 @@ class WidgetApp:
 
     async def _forget_cookie(self) -> None:
         """The edge's copy of the token (a partitioned cookie, for a frame the browser refuses
-        storage): gone before the next session, or that session would resume this visitor."""
+        storage): gone before the next session, or that session would resume this visitor.
+        Then the reset is done, storage and cookie: the loader, which keeps it in the host
+        page's storage for the next page's frame until then, may let it go. (A page that
+        resets and navigates at once goes away before this, often before we heard of it.)"""
         query = "?site_id=" + str(js.encodeURIComponent(self.site))
-        await transport.request("DELETE", self.origin + "/api/visitor/session" + query)
+        status, _ = await transport.request("DELETE", self.origin + "/api/visitor/session" + query)
+        if status == 204:
+            js.helpwayTell(json.dumps({"helpway": "forgot"}))
 
     def _start_over(self) -> None:
         """Drop the socket, the session and what is drawn, then connect as the visitor we now

@@ -38,17 +38,16 @@
   var outbox = [];
   var listening = false;
 
-  var SVG = "http://www.w3.org/2000/svg";
   var BUBBLE = "M5 3h14a3 3 0 0 1 3 3v9a3 3 0 0 1-3 3h-8l-5 4v-4a3 3 0 0 1-3-3V6a3 3 0 0 1 3-3z";
   var CROSS = "M6 6l12 12M18 6L6 18";
   var CSS =
     ":host{all:initial!important;display:block!important;position:fixed!important;right:20px!important;bottom:20px!important;z-index:2147483647!important;--hw-accent:#2563eb}" +
     "[hidden]{display:none!important}:focus-visible{outline:2px solid var(--hw-accent);outline-offset:2px}" +
-    "button{position:relative;width:56px;height:56px;border:0;border-radius:50%;background:var(--hw-accent);color:#fff;display:grid;place-items:center;cursor:pointer;box-shadow:0 6px 20px rgba(0,0,0,.22)}" +
+    "button{position:relative;width:56px;height:56px;border:0;border-radius:50%;background:var(--hw-accent);color:#fff;display:grid;place-items:center;cursor:pointer;box-shadow:0 6px 20px #0003}" +
     ".n{position:absolute;top:-4px;right:-4px;min-width:10px;padding:0 5px;border-radius:10px;background:#d22;font:700 12px/20px sans-serif}" +
     "svg{width:28px;height:28px;fill:currentColor}.x{fill:none;stroke:currentColor;stroke-width:2.2;stroke-linecap:round}" +
     ":host([open]) .b,.x{display:none}:host([open]) .x{display:block}" +
-    "iframe{position:absolute;right:0;bottom:72px;width:370px;height:580px;max-height:calc(100vh - 110px);border:0;border-radius:16px;background:#fff;box-shadow:0 12px 48px rgba(0,0,0,.22);color-scheme:light}" +
+    "iframe{position:absolute;right:0;bottom:72px;width:370px;height:580px;max-height:calc(100vh - 110px);border:0;border-radius:16px;background:#fff;box-shadow:0 12px 48px #0003;color-scheme:light}" +
     "@media (max-width:480px){:host([open]){inset:0!important}:host([open]) button{display:none}iframe{position:fixed;inset:0;width:100%;height:100%;max-height:none;border-radius:0}}";
 
   var src = new URL(script.src);
@@ -58,21 +57,24 @@
 
   // An element (an SVG one with `svg`) with its attributes.
   function el(tag, attrs, svg) {
-    var node = svg ? document.createElementNS(SVG, tag) : document.createElement(tag);
+    var node = svg ? document.createElementNS("http://www.w3.org/2000/svg", tag) : document.createElement(tag);
     for (var name in attrs) node.setAttribute(name, attrs[name]);
     return node;
   }
 
-  function icon(path, cls) {
-    var svg = el("svg", { viewBox: "0 0 24 24", "aria-hidden": "true", class: cls }, 1);
-    svg.appendChild(el("path", { d: path }, 1));
-    return svg;
+  // `Helpway("reset")` until the frame says it forgot the visitor, in the host page's own
+  // storage: a page that resets and goes away at once (a sign-out) may be gone before its frame
+  // hears of it, so the next page's frame is told in its address and forgets before it asks for
+  // any session. A flag only: nothing of the visitor is ever here. `op`: "get", "set", "remove".
+  function pending(op) {
+    try {
+      return localStorage[op + "Item"]("helpway:" + site + ":reset", 1);
+    } catch (e) {}
   }
 
   function boot() {
     if (frame) return;
-    var hash = "#site=" + encodeURIComponent(site) + "&page=" + encodeURIComponent(location.href);
-    frame = el("iframe", { title: "Chat", hidden: "", src: src.origin + "/w/frame.html" + hash + (BOOT ? BOOT.frame : "") });
+    frame = el("iframe", { title: "Chat", hidden: "", src: src.origin + "/w/frame.html#" + new URLSearchParams({ site: site, page: location.href, reset: pending("get") || "" }) + (BOOT ? BOOT.frame : "") });
     root.appendChild(frame);
   }
 
@@ -109,7 +111,7 @@
     if (open === host.hasAttribute("open")) return;
     host.toggleAttribute("open", open);
     frame.hidden = !open;
-    launcher.setAttribute("aria-expanded", String(open));
+    launcher.setAttribute("aria-expanded", open);
     if (open) {
       count(0);
       frame.focus();
@@ -131,6 +133,7 @@
         delete handlers[id];
       };
     }
+    if (command === "reset") pending("set");
     if (!launcher) calls[calls.length] = [command, arg];
     else {
       // Closed before the frame hears of a reset: it then waits for the next open to start over.
@@ -161,6 +164,7 @@
       outbox = [];
     } else if (data.helpway === "close") toggle(false);
     else if (data.helpway === "ready") host.setAttribute("data-ready", "");
+    else if (data.helpway === "forgot") pending("remove");
     // Again in the visitor's language, once the app knows it.
     else if (data.helpway === "look") dress(data);
     else if (data.helpway === "message" && data.message) {
@@ -178,7 +182,10 @@
     launcher = el("button", { type: "button", "aria-label": "Open chat", "aria-expanded": "false" });
     badge = el("span", { class: "n", hidden: "" });
     label = el("span", {});
-    launcher.append(icon(BUBBLE, "b"), icon(CROSS, "x"), label, badge);
+    // One icon, the bubble or (open) the cross; a button's insides are no part of its name.
+    var svg = el("svg", { viewBox: "0 0 24 24" }, 1);
+    svg.append(el("path", { d: BUBBLE, class: "b" }, 1), el("path", { d: CROSS, class: "x" }, 1));
+    launcher.append(svg, label, badge);
     launcher.addEventListener("click", function () {
       toggle(!host.hasAttribute("open"));
     });
@@ -190,8 +197,8 @@
     window.addEventListener("message", heard);
     document.body.appendChild(host);
     for (var i = 0; i < calls.length; i++) api(calls[i][0], calls[i][1], calls[i][2]);
-    if (window.requestIdleCallback) requestIdleCallback(boot, { timeout: 3000 });
-    else setTimeout(boot, 1);
+    // Where there is no requestIdleCallback (Safari), setTimeout takes the options as no delay.
+    (window.requestIdleCallback || setTimeout)(boot, { timeout: 3000 });
   }
 
   // A single-page app's navigations (pushState, back, forward): the frame learns the page the

@@ -6,15 +6,17 @@
 // typeof fn]} (each call of the page's `Helpway`, checked here: `called`; no `call` when the
 // loader could not post its arguments) and {helpway: "page", url} (a single-page app
 // navigated) from the loader;
-// {helpway: "shell" | "ready" | "close"}, {helpway: "look", css, label, text} (the launcher's
-// rules for the site's colour and side, its label and text) and {helpway: "message", message}
-// from here. The app reads what it needs from <body>: `data-site`, `data-api`, `data-page`
-// (the host page's URL), `data-config` (the site's config, when the loader carried one: the
-// frame's address has it), `open`, `data-queued` (the texts sent before it was ready, JSON),
-// `data-user` (the identity, JSON), `data-reset` (a reset came before it was ready), and hears
-// "helpway:open", "helpway:identify", "helpway:reset" and "helpway:page" (`data-page`
-// changed); it marks `data-ready` and the launcher's look (`data-look`), which are passed on
-// to the loader, and tells news through `helpwayTell(json)`.
+// {helpway: "shell" | "ready" | "close" | "forgot"}, {helpway: "look", css, label, text} (the
+// launcher's rules for the site's colour and side, its label and text) and {helpway: "message",
+// message} from here. The app reads what it needs from <body>: `data-site`, `data-api`, `data-page`
+// (the host page's URL), `data-config` (the site's config, when the loader carried one: the frame's
+// address has it), `open`, `data-queued` (the texts sent before it was ready, JSON), `data-user`
+// (the identity, JSON), `data-reset` (a reset came before it was ready: a call, or `reset` in the
+// frame's address, a reset of an earlier page the loader kept because that page went away before
+// saying it was done), and hears "helpway:open", "helpway:identify", "helpway:reset" and
+// "helpway:page" (`data-page` changed); it marks `data-ready` and the launcher's look
+// (`data-look`), which are passed on to the loader, and tells news through `helpwayTell(json)`
+// ({helpway: "forgot"} once a reset is done: the loader stops keeping it).
 // This script also starts Python, on the runtime frame_runtime.js picked and preloaded
 // (`startPython`).
 (function () {
@@ -35,6 +37,9 @@
   body.setAttribute("data-page", pageUrl());
   // The site's config the edge inlined in the loader it served for the site, for the app.
   if (params.has("config")) body.setAttribute("data-config", params.get("config"));
+  // A reset an earlier page of the host asked for, then went away before it was done (a
+  // sign-out): forgotten before the app asks for any session.
+  if (params.get("reset")) reset();
 
   function origin(url) {
     try {
