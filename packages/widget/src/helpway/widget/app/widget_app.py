@@ -39,8 +39,10 @@ as `data-config`; no request), or, for a page that pasted the plain loader, from
 language before anyone opens it. The launcher
 lives on the host page: its look goes out as `<body>` attributes that `frame.js` passes on.
 The config also says whether an agent of the site is online (`agents_online`, see `team`), so
-it is read again each time the panel opens: one cheap GET, no visitor made, and no socket of
-its own for something that changes on the scale of minutes.
+it is read again each time the panel opens again, and on the first opening when what the page
+has is over `CONFIG_FRESH_MS` old: one cheap GET, no visitor made, and no socket of its own for
+something that changes on the scale of minutes. A first opening right after the session came
+takes the session's config (a second read then told nothing new).
 
 A closed conversation stays the visitor's (the closed-conversation policy): after a reload the
 session hands back the same one, the subtitle says it is closed, and the composer stays on,
@@ -76,6 +78,9 @@ _ENDED = {"unavailable": "unavailable", "unsupported": "reload"}
 # How long a tab without a visitor token waits for another tab of the browser asking for the
 # first one (`bridge.hold`), before it asks itself.
 FIRST_TOKEN_WAIT_MS = 10000
+# A config read this recently (with the session, or inlined in the page's loader) is taken as
+# it is when the panel first opens; an older one, or any reopening, is read again.
+CONFIG_FRESH_MS = 30000
 # How the next opening is shown, in the visitor's own time zone: "Mon 09:00".
 _WHEN = '{"weekday": "short", "hour": "2-digit", "minute": "2-digit"}'
 
@@ -99,6 +104,7 @@ class WidgetApp:
         self.channel: transport.Channel | None = None
         self.session: dict | None = None
         self.config: dict | None = None
+        self.config_at = 0  # when `config` was read (ms since the epoch)
         # Until the site's config says which it allows: the browser's, as the shell guessed.
         self.lang = i18n.negotiate(_browser_languages(), list(i18n.CATALOGUES), i18n.DEFAULT)
         self.look.lang = self.lang
@@ -147,6 +153,7 @@ class WidgetApp:
         return bool(self.host.hasAttribute("open")) or bool(self.conversation.outbox())
 
     def _opened(self, _event: object) -> None:
+        first_open = self.view is None
         if self.view is None:
             panel = js.document.querySelector(".hw-panel")
             self.view = widget_view.WidgetView(panel, self.look, self)
@@ -158,7 +165,8 @@ class WidgetApp:
                 self._send_queued(self.view)
         self.render()
         self.view.scroll_to_end()
-        if self.session is not None:  # opened again: is the team still (or now) in?
+        stale = transport.now_ms() - self.config_at >= CONFIG_FRESH_MS
+        if self.session is not None and (stale or not first_open):  # is the team still in?
             self._config_task = asyncio.create_task(self._load_config(fresh=True))
         self.connect_soon()
 
@@ -351,6 +359,7 @@ class WidgetApp:
 
     def _apply_config(self, config: dict) -> None:
         self.config = config
+        self.config_at = transport.now_ms()
         lang = i18n.negotiate(
             _browser_languages(),
             config.get("languages") or [],
