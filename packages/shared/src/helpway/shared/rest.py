@@ -10,7 +10,7 @@ from math import floor
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from . import hours, limits, wire
 from .frames import (
@@ -158,6 +158,21 @@ AvatarUrl = Annotated[
 TimeZone = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_time_zone)]
 
 
+def _known_zone_or_none(name: object) -> object:
+    """A browser's zone the edge's time zone database lacks (one newer than it, or
+    "Etc/Unknown") is no reason to refuse the visitor a chat: it is dropped, and agents see no
+    local time. A site owner's zone (business hours) is refused instead: that is a typo to fix."""
+    if isinstance(name, str):
+        try:
+            hours.zone(name)
+        except ValueError:
+            return None
+    return name
+
+
+BrowserTimeZone = Annotated[TimeZone | None, BeforeValidator(_known_zone_or_none)]
+
+
 class OpeningSpan(Body):
     """The team is in on `day` from `opens` until `closes` (wall clock in the site's zone)."""
 
@@ -286,7 +301,7 @@ class VisitorSessionRequest(Body):
     user_id: Annotated[str, Field(min_length=1, max_length=256)] | None = None
     user_hash: Annotated[str, Field(pattern=r"^[0-9a-fA-F]{64}$")] | None = None
     # The browser's IANA time zone ("Asia/Bangkok"), so agents see the visitor's local time.
-    time_zone: TimeZone | None = None
+    time_zone: BrowserTimeZone = None
     # Resume a known visitor, never start one: without a visitor to resume the answer is 204
     # (no session). The widget's frame asks so when the browser refuses it storage, to learn
     # whether the edge's cookie names a visitor before anyone opens the chat.
