@@ -87,7 +87,9 @@ async def test_what_a_visitors_browser_says_is_held_to_the_rule(api: Any) -> Non
     # A zone the edge does not know is dropped, not a chat refused: the browser may be newer.
     zone = await api.http.post(session, json={"site_id": "demo", "time_zone": "Mars/Olympus"})
     assert zone.status_code == 200
-    _refused(await api.http.post(session, json={"site_id": "demo", "time_zone": 5}), "time_zone")
+    for bad in (5, "<b>", "../../etc/passwd"):
+        refused = await api.http.post(session, json={"site_id": "demo", "time_zone": bad})
+        _refused(refused, "time_zone")
     page = {"site_id": "demo", "page_url": "http://127.0.0.1:8899/\u202egnp.exe"}
     _refused(await api.http.post(session, json=page), "page_url")
     fine = {"site_id": "demo", "locale": "th-TH", "time_zone": "Asia/Bangkok"}

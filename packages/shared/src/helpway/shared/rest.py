@@ -6,6 +6,7 @@ Errors are always `ErrorBody` with an HTTP status that fits; the `code` values a
 
 from __future__ import annotations
 
+import re
 from math import floor
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -158,11 +159,16 @@ AvatarUrl = Annotated[
 TimeZone = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_time_zone)]
 
 
+# How an IANA zone's name is spelt ("America/Argentina/Buenos_Aires", "Etc/GMT+7").
+_ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*")
+
+
 def _known_zone_or_none(name: object) -> object:
-    """A browser's zone the edge's time zone database lacks (one newer than it, or
-    "Etc/Unknown") is no reason to refuse the visitor a chat: it is dropped, and agents see no
-    local time. A site owner's zone (business hours) is refused instead: that is a typo to fix."""
-    if isinstance(name, str):
+    """A browser's zone spelt as IANA spells them but missing from the edge's time zone
+    database (one newer than it, or "Etc/Unknown") is no reason to refuse the visitor a chat:
+    it is dropped, and agents see no local time. Anything else is refused as invalid, and a
+    site owner's unknown zone (business hours) too: that is a typo to fix."""
+    if isinstance(name, str) and _ZONE_NAME.fullmatch(name):
         try:
             hours.zone(name)
         except ValueError:
