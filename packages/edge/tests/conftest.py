@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import os
 import signal
@@ -487,3 +488,21 @@ def chromium() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+
+
+_own_sites = itertools.count()
+
+
+@contextlib.asynccontextmanager
+async def own_site(api: Any) -> AsyncIterator[tuple[str, dict[str, str]]]:
+    """A new site of the demo agent's (its owner), and the agent's auth header; deleted after,
+    so the demo agent's sites are as other tests expect them."""
+    headers = {"authorization": f"Bearer {(await api.agent())['token']}"}
+    name = f"Own {next(_own_sites)}"
+    made = await api.http.post("/api/sites", json={"name": name}, headers=headers)
+    assert made.status_code == 200, made.text
+    try:
+        yield made.json()["id"], headers
+    finally:
+        gone = await api.http.delete(f"/api/sites/{made.json()['id']}", headers=headers)
+        assert gone.status_code == 200, gone.text

@@ -4,29 +4,11 @@ refused change leaves nothing changed. On the local edge and on the Worker (`api
 
 from __future__ import annotations
 
-import contextlib
-import itertools
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
-_n = itertools.count()
-
-
-@contextlib.asynccontextmanager
-async def _own_site(api: Any) -> AsyncIterator[tuple[str, dict[str, str]]]:
-    """A new site of the demo agent's (its owner), and the agent's auth header; deleted after,
-    so the demo agent's sites are as other tests expect them."""
-    token = (await api.agent())["token"]
-    headers = {"authorization": f"Bearer {token}"}
-    made = await api.http.post("/api/sites", json={"name": f"Strict {next(_n)}"}, headers=headers)
-    assert made.status_code == 200, made.text
-    try:
-        yield made.json()["id"], headers
-    finally:
-        gone = await api.http.delete(f"/api/sites/{made.json()['id']}", headers=headers)
-        assert gone.status_code == 200, gone.text
+from .conftest import own_site
 
 
 def _assert_refused(response: Any, field: str) -> None:
@@ -41,7 +23,7 @@ def _assert_refused(response: Any, field: str) -> None:
     [{"required": "yes"}, {"required": 1}, {"required": "true"}, {"rotate_secret": "1"}],
 )
 async def test_identity_flags_must_be_booleans(api: Any, body: dict[str, Any]) -> None:
-    async with _own_site(api) as (site_id, headers):
+    async with own_site(api) as (site_id, headers):
         path = f"/api/sites/{site_id}/identity"
         _assert_refused(await api.http.post(path, json=body, headers=headers), next(iter(body)))
         now = (await api.http.get(path, headers=headers)).json()
@@ -51,7 +33,7 @@ async def test_identity_flags_must_be_booleans(api: Any, body: dict[str, Any]) -
 
 
 async def test_nested_settings_are_strict_too(api: Any) -> None:
-    async with _own_site(api) as (site_id, headers):
+    async with own_site(api) as (site_id, headers):
         path = f"/api/sites/{site_id}/widget"
         hours = {"time_zone": "UTC", "weekly": [], "collect_email": "no"}
         refused = await api.http.post(path, json={"business_hours": hours}, headers=headers)

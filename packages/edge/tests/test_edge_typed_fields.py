@@ -4,9 +4,6 @@ one-line field: no control character at all), not only messages: a refused value
 
 from __future__ import annotations
 
-import contextlib
-import itertools
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -14,20 +11,7 @@ import pytest
 from helpway.edge.routes.conversations import transcript_text
 from helpway.shared import rest
 
-_n = itertools.count()
-
-
-@contextlib.asynccontextmanager
-async def _own_site(api: Any) -> AsyncIterator[tuple[str, dict[str, str]]]:
-    """A new site of the demo agent's (its owner), and the agent's auth header; deleted after."""
-    headers = {"authorization": f"Bearer {(await api.agent())['token']}"}
-    made = await api.http.post("/api/sites", json={"name": f"Typed {next(_n)}"}, headers=headers)
-    assert made.status_code == 200, made.text
-    try:
-        yield made.json()["id"], headers
-    finally:
-        gone = await api.http.delete(f"/api/sites/{made.json()['id']}", headers=headers)
-        assert gone.status_code == 200, gone.text
+from .conftest import own_site
 
 
 def _refused(response: Any, field: str) -> None:
@@ -52,7 +36,7 @@ def _refused(response: Any, field: str) -> None:
 async def test_widget_settings_hold_typed_text_to_the_rule(
     api: Any, change: dict[str, Any], field: str
 ) -> None:
-    async with _own_site(api) as (site_id, headers):
+    async with own_site(api) as (site_id, headers):
         path = f"/api/sites/{site_id}/widget"
         before = (await api.http.get(path, headers=headers)).json()
         _refused(await api.http.post(path, json=change, headers=headers), field)
@@ -60,7 +44,7 @@ async def test_widget_settings_hold_typed_text_to_the_rule(
 
 
 async def test_widget_settings_may_leave_the_greeting_and_launcher_text_empty(api: Any) -> None:
-    async with _own_site(api) as (site_id, headers):
+    async with own_site(api) as (site_id, headers):
         path = f"/api/sites/{site_id}/widget"
         change = {"greeting": "", "launcher_text": "", "greetings": {"es": "¡Hola!\n¿Qué tal?"}}
         saved = await api.http.post(path, json=change, headers=headers)
@@ -69,7 +53,7 @@ async def test_widget_settings_may_leave_the_greeting_and_launcher_text_empty(ap
 
 
 async def test_a_site_name_and_a_canned_title_are_one_visible_line(api: Any) -> None:
-    async with _own_site(api) as (site_id, headers):
+    async with own_site(api) as (site_id, headers):
         _refused(
             await api.http.post("/api/sites", json={"name": "\u0000"}, headers=headers), "name"
         )
@@ -159,7 +143,7 @@ def test_the_text_transcript_escapes_control_characters_of_older_entries() -> No
 async def test_a_colour_white_text_is_unreadable_on_is_refused(api: Any, color: str) -> None:
     """The widget draws white on the site's colour (launcher, the visitor's bubbles) and the
     colour on white (links, outlines): below WCAG's 3:1 for large text and controls, refused."""
-    async with _own_site(api) as (site_id, headers):
+    async with own_site(api) as (site_id, headers):
         path = f"/api/sites/{site_id}/widget"
         refused = await api.http.post(path, json={"color": color}, headers=headers)
         _refused(refused, "color")
